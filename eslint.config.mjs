@@ -1,0 +1,73 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const boundaries = (/** @type {string[]} */ banned) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: banned.map((group) => ({
+        group: [group],
+        message: 'Crosses a package boundary (see STYLE: extension → shared ← mcp-server).',
+      })),
+    },
+  ],
+});
+
+// eslint flat config must be a default export.
+// eslint-disable-next-line no-restricted-syntax
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.test-artifacts/**',
+      '**/test/fixtures/**',
+      'extension/.vscode-test/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+      curly: ['error', 'multi-line'],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  {
+    files: ['shared/**'],
+    rules: boundaries([
+      'vscode',
+      '@modelcontextprotocol/*',
+      '@rollgate/extension',
+      '@rollgate/mcp-server',
+      '@rollgate/cli',
+    ]),
+  },
+  {
+    files: ['mcp-server/**'],
+    rules: { ...boundaries(['vscode', '@rollgate/extension', '@rollgate/cli']), 'no-console': 'error' },
+  },
+  { files: ['cli/**'], rules: boundaries(['vscode', '@rollgate/extension', '@rollgate/mcp-server']) },
+  { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: globals.node } },
+);

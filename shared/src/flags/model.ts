@@ -1,0 +1,338 @@
+/**
+ * The flag model: zod schemas for everything a store holds, and the types inferred from them.
+ * zod runs at boundaries only (store file read, MCP/CLI input); inside the core these types are trusted.
+ */
+import { z } from 'zod';
+
+/** Flag and environment keys: lowercase, digits, `.`, `_`, `-`; 1–100 characters; starts with a letter or digit. */
+export const FLAG_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+export const flagKeySchema = z
+  .string()
+  .regex(FLAG_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+export const environmentKeySchema = flagKeySchema;
+export const variantNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1–64 characters of letters, digits, ".", "_" or "-"');
+
+export const FlagKind = {
+  release: 'release',
+  experiment: 'experiment',
+  operational: 'operational',
+  killSwitch: 'kill-switch',
+  permission: 'permission',
+} as const;
+export type FlagKind = (typeof FlagKind)[keyof typeof FlagKind];
+export const flagKindSchema = z.enum(Object.values(FlagKind) as [FlagKind, ...FlagKind[]]);
+
+/**
+ * How long a flag of each kind is expected to live, in days; `undefined` means it is meant to stay
+ * (kill switches and permissions are never stale by age). Repo policy in `.rollgate/` may override these.
+ */
+export const EXPECTED_LIFETIME_DAYS: Readonly<Record<FlagKind, number | undefined>> = {
+  release: 40,
+  experiment: 40,
+  operational: 7,
+  'kill-switch': undefined,
+  permission: undefined,
+};
+
+export const FlagType = { boolean: 'boolean', string: 'string', number: 'number', object: 'object' } as const;
+export type FlagType = (typeof FlagType)[keyof typeof FlagType];
+export const flagTypeSchema = z.enum(Object.values(FlagType) as [FlagType, ...FlagType[]]);
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValueSchema),
+    z.record(z.string(), jsonValueSchema),
+  ]),
+);
+/** A variant's value; its JS type must match the flag's {@link FlagType} (object = JSON object). */
+export const variantValueSchema = z.union([z.boolean(), z.string(), z.number(), z.record(z.string(), jsonValueSchema)]);
+export type VariantValue = z.infer<typeof variantValueSchema>;
+
+/** Condition operators over one context attribute; each compiles to flagd JsonLogic. */
+export const ConditionOperator = {
+  equals: 'equals',
+  notEquals: 'not_equals',
+  in: 'in',
+  notIn: 'not_in',
+  contains: 'contains',
+  startsWith: 'starts_with',
+  endsWith: 'ends_with',
+  greaterThan: 'gt',
+  greaterOrEqual: 'gte',
+  lessThan: 'lt',
+  lessOrEqual: 'lte',
+  semverEquals: 'semver_eq',
+  semverGreaterThan: 'semver_gt',
+  semverGreaterOrEqual: 'semver_gte',
+  semverLessThan: 'semver_lt',
+  semverLessOrEqual: 'semver_lte',
+  exists: 'exists',
+} as const;
+export type ConditionOperator = (typeof ConditionOperator)[keyof typeof ConditionOperator];
+export const conditionOperatorSchema = z.enum(
+  Object.values(ConditionOperator) as [ConditionOperator, ...ConditionOperator[]],
+);
+
+export const conditionSchema = z.object({
+  /** Context attribute, e.g. `email`, `plan`, `targetingKey`; dotted paths reach nested attributes. */
+  attribute: z.string().min(1),
+  operator: conditionOperatorSchema,
+  /** Compared value; a list for `in` / `not_in`; omitted for `exists`. */
+  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]).optional(),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
+/** One weighted bucket of a percentage split; weights are relative (they need not add up to 100). */
+export const splitBucketSchema = z.object({ variant: variantNameSchema, weight: z.number().min(0) });
+export type SplitBucket = z.infer<typeof splitBucketSchema>;
+
+/** What a rule serves: one variant, or a percentage split bucketed by flag key + targetingKey. */
+export const serveSchema = z.union([
+  z.object({ variant: variantNameSchema }).strict(),
+  z.object({ split: z.array(splitBucketSchema).min(1) }).strict(),
+]);
+export type Serve = z.infer<typeof serveSchema>;
+
+/** A targeting rule: all conditions must hold (AND); rules are tried in order, first match wins. */
+export const ruleSchema = z.object({
+  id: z.string().min(1).optional(),
+  description: z.string().optional(),
+  conditions: z.array(conditionSchema).min(1),
+  serve: serveSchema,
+});
+export type Rule = z.infer<typeof ruleSchema>;
+
+/**
+ * Percentage rollout for users no rule matched: `percentage` % get `variant`, the rest the default variant.
+ * Compiles to flagd `fractional` seeded by the flag key, so raising the percentage only adds users.
+ */
+export const rolloutSchema = z.object({
+  variant: variantNameSchema,
+  percentage: z.number().min(0).max(100),
+});
+export type Rollout = z.infer<typeof rolloutSchema>;
+
+/** A guardrail metric of a progressive rollout (see `shared/src/rollout`). */
+export const guardrailSchema = z.object({
+  name: z.string().min(1),
+  /** error-rate: errors / evaluations; latency: a percentile in ms; ratio: counter / counter; business: a rate where higher is better by default. */
+  metric: z.enum(['error-rate', 'latency', 'ratio', 'business']),
+  /** Latency percentile (e.g. 95) for `latency`. */
+  percentile: z.number().min(1).max(100).optional(),
+  /** Where the numbers come from: the built-in OpenFeature hook, or a Prometheus server. */
+  source: z.enum(['builtin', 'prometheus']).default('builtin'),
+  /** PromQL template for `prometheus`; `{{variant}}`, `{{flag}}` and `{{window}}` are substituted. */
+  query: z.string().optional(),
+  /** Hard limit on the treatment's value, e.g. 0.005 for a 0.5% error rate. */
+  max: z.number().optional(),
+  /** Hard lower limit for metrics where higher is better. */
+  min: z.number().optional(),
+  /** Relative limit against control, e.g. 0.2 = treatment may be at most 20% worse. */
+  maxRelativeDegradation: z.number().min(0).optional(),
+  /** Which way is worse. */
+  direction: z.enum(['lower-is-better', 'higher-is-better']).default('lower-is-better'),
+});
+export type Guardrail = z.infer<typeof guardrailSchema>;
+
+export const DEFAULT_ROLLOUT_STEPS: readonly number[] = [1, 5, 10, 25, 50, 100];
+
+/** Status of a progressive rollout plan. `locked` means stopped by a breach or kill switch until a human resumes. */
+export const rolloutStatusSchema = z.enum(['pending', 'running', 'paused', 'completed', 'rolled-back', 'locked']);
+export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
+
+/** A progressive rollout plan for one flag in one environment, with its live state. */
+export const rolloutPlanSchema = z.object({
+  /** The variant being rolled out. */
+  variant: variantNameSchema,
+  steps: z
+    .array(z.number().gt(0).max(100))
+    .min(1)
+    .default([...DEFAULT_ROLLOUT_STEPS]),
+  /** Minimum time a step is held before it may advance, in minutes. */
+  minStepDurationMinutes: z.number().min(0).default(30),
+  /** Minimum evaluations of the new variant per step before it may advance. */
+  minSamplesPerStep: z.number().int().min(0).default(1000),
+  guardrails: z.array(guardrailSchema).default([]),
+  /** What a guardrail breach does: roll back to 0% and lock, or pause at the current step. */
+  onBreach: z.enum(['rollback', 'pause']).default('rollback'),
+  state: z
+    .object({
+      status: rolloutStatusSchema,
+      /** Index into `steps` of the current step; -1 before the first. */
+      stepIndex: z.number().int().min(-1),
+      /** ISO time the current step started. */
+      stepStartedAt: z.string().optional(),
+      /** Why the plan is paused, locked or rolled back. */
+      reason: z.string().optional(),
+    })
+    .default({ status: 'pending', stepIndex: -1 }),
+});
+export type RolloutPlan = z.infer<typeof rolloutPlanSchema>;
+
+/** A flag's configuration in one environment. */
+export const environmentConfigSchema = z.object({
+  /** Off = flagd state DISABLED: apps get the default value from their code (reason DISABLED). */
+  enabled: z.boolean(),
+  /** Variant served when no rule matches and no rollout applies. */
+  defaultVariant: variantNameSchema,
+  rules: z.array(ruleSchema).default([]),
+  rollout: rolloutSchema.optional(),
+  plan: rolloutPlanSchema.optional(),
+});
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+
+export const flagSchema = z.object({
+  key: flagKeySchema,
+  name: z.string().min(1).max(200),
+  description: z.string().default(''),
+  kind: flagKindSchema,
+  owner: z.string().optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  createdAt: isoDateTime,
+  /** Date (YYYY-MM-DD) by which the flag should be removed from code. */
+  cleanupBy: isoDate.optional(),
+  type: flagTypeSchema,
+  variants: z.record(variantNameSchema, variantValueSchema),
+  /** Per-environment config; an environment without an entry serves the flag as disabled. */
+  environments: z.record(environmentKeySchema, environmentConfigSchema).default({}),
+  archived: z.boolean().default(false),
+  /** Free-form metadata copied into the flagd flag's `metadata`. */
+  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+export type Flag = z.infer<typeof flagSchema>;
+
+export const environmentSchema = z.object({
+  key: environmentKeySchema,
+  name: z.string().optional(),
+  /** Writes need a reason, are capped per step and (from the MCP server) need human approval. */
+  protected: z.boolean().default(false),
+});
+export type Environment = z.infer<typeof environmentSchema>;
+
+export const DEFAULT_ENVIRONMENTS: readonly Environment[] = [
+  { key: 'development', protected: false },
+  { key: 'staging', protected: false },
+  { key: 'production', protected: true },
+];
+
+/** The whole content of a store, as held in `.rollgate/flags.yaml` or a database. */
+export const storeDocumentSchema = z
+  .object({
+    version: z.literal(1),
+    environments: z.array(environmentSchema).min(1),
+    flags: z.array(flagSchema).default([]),
+  })
+  .superRefine((doc, ctx) => {
+    for (const issue of checkDocument(doc)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  });
+export type StoreDocument = z.infer<typeof storeDocumentSchema>;
+
+/** A semantic problem in a store document, with the path to the offending value. */
+export interface DocumentIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Cross-field checks zod's shape cannot express: unique keys, variant values matching the flag type,
+ * every referenced variant and environment existing. Returns all issues (empty when the document is valid).
+ */
+export function checkDocument(doc: { environments: Environment[]; flags: Flag[] }): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  const envKeys = new Set<string>();
+  doc.environments.forEach((env, i) => {
+    if (envKeys.has(env.key)) {
+      issues.push({ path: ['environments', i, 'key'], message: `duplicate environment "${env.key}"` });
+    }
+    envKeys.add(env.key);
+  });
+  const flagKeys = new Set<string>();
+  doc.flags.forEach((flag, i) => {
+    const at = (...rest: (string | number)[]): (string | number)[] => ['flags', i, ...rest];
+    if (flagKeys.has(flag.key)) issues.push({ path: at('key'), message: `duplicate flag key "${flag.key}"` });
+    flagKeys.add(flag.key);
+    const variantNames = Object.keys(flag.variants);
+    if (variantNames.length === 0) issues.push({ path: at('variants'), message: 'a flag needs at least one variant' });
+    for (const [name, value] of Object.entries(flag.variants)) {
+      if (!variantMatchesType(value, flag.type)) {
+        issues.push({ path: at('variants', name), message: `variant "${name}" is not a ${flag.type} value` });
+      }
+    }
+    const checkVariant = (variant: string, path: (string | number)[]): void => {
+      if (!(variant in flag.variants)) {
+        issues.push({ path, message: `unknown variant "${variant}"; declared variants: ${variantNames.join(', ')}` });
+      }
+    };
+    for (const [envKey, config] of Object.entries(flag.environments)) {
+      if (!envKeys.has(envKey)) {
+        issues.push({
+          path: at('environments', envKey),
+          message: `unknown environment "${envKey}"; declared environments: ${[...envKeys].join(', ')}`,
+        });
+      }
+      checkVariant(config.defaultVariant, at('environments', envKey, 'defaultVariant'));
+      config.rules.forEach((rule, r) => {
+        const servePath = at('environments', envKey, 'rules', r, 'serve');
+        if ('variant' in rule.serve) {
+          checkVariant(rule.serve.variant, [...servePath, 'variant']);
+        } else {
+          rule.serve.split.forEach((b, s) => checkVariant(b.variant, [...servePath, 'split', s]));
+        }
+      });
+      if (config.rollout) checkVariant(config.rollout.variant, at('environments', envKey, 'rollout', 'variant'));
+      if (config.plan) checkVariant(config.plan.variant, at('environments', envKey, 'plan', 'variant'));
+    }
+  });
+  return issues;
+}
+
+/** True when `value` is a valid variant value for a flag of `type`. */
+export function variantMatchesType(value: VariantValue, type: FlagType): boolean {
+  switch (type) {
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+}
+
+/** An empty store document with the default environments (development, staging, production[protected]). */
+export function createEmptyDocument(): StoreDocument {
+  return { version: 1, environments: DEFAULT_ENVIRONMENTS.map((e) => ({ ...e })), flags: [] };
+}
+
+/** One entry of the append-only audit log. */
+export const auditEntrySchema = z.object({
+  /** Store revision this change produced. */
+  revision: z.number().int().min(0),
+  at: isoDateTime,
+  /** Who: `cli:alice`, `mcp:claude-desktop`, `vscode:bob`, `controller`. */
+  actor: z.string().min(1),
+  /** What, verb-first: `flag.create`, `flag.toggle`, `flag.set-rollout`, `rollout.advance`, … */
+  action: z.string().min(1),
+  flagKey: flagKeySchema.optional(),
+  environment: environmentKeySchema.optional(),
+  reason: z.string().optional(),
+  /** The changed values, as JSON-pointer-like paths relative to the flag (or document). */
+  changes: z
+    .array(z.object({ path: z.string(), before: jsonValueSchema.optional(), after: jsonValueSchema.optional() }))
+    .default([]),
+  /** Numbers behind an automated decision (rollout controller), free-form. */
+  data: z.record(z.string(), jsonValueSchema).optional(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;

@@ -1,0 +1,56 @@
+/**
+ * The store contract. The embedded file store (`.rollgate/`) implements it; a PostgreSQL store will too.
+ * Stores are dumb and safe: they persist whole validated documents with optimistic concurrency and an
+ * append-only audit log. What a change means lives in `flags/operations.ts`, written once for every store.
+ */
+import type { Event, Disposable } from '../lifecycle.ts';
+import type { AuditEntry, StoreDocument } from '../flags/model.ts';
+
+/** A consistent read of a store. */
+export interface StoreSnapshot {
+  readonly document: StoreDocument;
+  /** Monotonic revision; every commit adds one. */
+  readonly revision: number;
+  /**
+   * Opaque concurrency token of exactly this state (the file store uses a content hash, so hand edits count).
+   * {@link FlagStore.commit} rejects with STORE_CONFLICT unless the base's version is still current.
+   */
+  readonly version: string;
+}
+
+/** An audit entry before the store stamps it with the revision it produced. */
+export type AuditEntryInput = Omit<AuditEntry, 'revision'>;
+
+export interface CommitRequest {
+  /** The snapshot the change was computed from. */
+  readonly base: StoreSnapshot;
+  /** The complete next document; the store validates it and refuses invalid ones with PARSE_ERROR / INVALID_INPUT. */
+  readonly document: StoreDocument;
+  /** What changed and why; appended to the audit log atomically with the document (at least one entry). */
+  readonly audit: readonly AuditEntryInput[];
+}
+
+export interface AuditQuery {
+  readonly flagKey?: string;
+  readonly environment?: string;
+  /** Only entries at or after this ISO time. */
+  readonly since?: string;
+  /** Most recent N entries (after filtering); newest last. */
+  readonly limit?: number;
+}
+
+/**
+ * Persistence of flags, environments and audit log.
+ * Errors: STORE_CONFLICT (base is stale), STORE_IO (file system / network), PARSE_ERROR (stored data unreadable:
+ * details carry file, line and column; the stored data is never overwritten).
+ */
+export interface FlagStore extends Disposable {
+  /** Human-readable location, e.g. `/repo/.rollgate` or `postgres://host/db`. */
+  readonly location: string;
+  read(): Promise<StoreSnapshot>;
+  /** Atomically replaces the document if `base` is still current; returns the new snapshot. */
+  commit(request: CommitRequest): Promise<StoreSnapshot>;
+  readAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** Fires (within a second) when the store changed, whoever changed it: this process, another one, a hand edit. */
+  readonly onDidChange: Event<StoreSnapshot>;
+}

@@ -1,0 +1,53 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEmptyDocument, storeDocumentSchema, FLAG_KEY_PATTERN } from '../../src/flags/model.ts';
+
+const baseFlag = {
+  key: 'new-checkout',
+  name: 'New checkout',
+  kind: 'release',
+  createdAt: '2026-11-01T00:00:00Z',
+  type: 'boolean',
+  variants: { on: true, off: false },
+  environments: { production: { enabled: true, defaultVariant: 'off', rollout: { variant: 'on', percentage: 5 } } },
+};
+
+describe('flag model', () => {
+  it('accepts a valid document and fills defaults', () => {
+    const doc = storeDocumentSchema.parse({ ...createEmptyDocument(), flags: [baseFlag] });
+    assert.deepEqual(doc.flags[0]?.tags, []);
+    assert.equal(doc.flags[0]?.archived, false);
+    assert.deepEqual(doc.flags[0]?.environments.production?.rules, []);
+  });
+
+  it('validates keys', () => {
+    for (const ok of ['a', 'new-checkout', 'team.feature_x-2']) assert.match(ok, FLAG_KEY_PATTERN);
+    for (const bad of ['', 'New', '-x', 'a b', 'x'.repeat(101)]) assert.doesNotMatch(bad, FLAG_KEY_PATTERN);
+  });
+
+  const rejections: [string, Record<string, unknown>, RegExp][] = [
+    ['variant of the wrong type', { variants: { on: 'yes', off: false } }, /variant "on" is not a boolean value/],
+    [
+      'unknown default variant',
+      { environments: { production: { enabled: true, defaultVariant: 'maybe' } } },
+      /unknown variant "maybe"/,
+    ],
+    [
+      'unknown environment',
+      { environments: { prod: { enabled: true, defaultVariant: 'on' } } },
+      /unknown environment "prod"/,
+    ],
+  ];
+  for (const [name, patch, message] of rejections) {
+    it(`rejects ${name}`, () => {
+      const result = storeDocumentSchema.safeParse({ ...createEmptyDocument(), flags: [{ ...baseFlag, ...patch }] });
+      assert.equal(result.success, false);
+      assert.match(result.error?.issues.map((i) => i.message).join('\n') ?? '', message);
+    });
+  }
+
+  it('rejects duplicate flag keys', () => {
+    const result = storeDocumentSchema.safeParse({ ...createEmptyDocument(), flags: [baseFlag, baseFlag] });
+    assert.match(result.error?.issues[0]?.message ?? '', /duplicate flag key "new-checkout"/);
+  });
+});
