@@ -226,12 +226,36 @@ export const DEFAULT_ENVIRONMENTS: readonly Environment[] = [
   { key: 'production', protected: true },
 ];
 
+/**
+ * A change to protected environments waiting for a human (the approval flow, see `flags/change-requests.ts`, which
+ * also validates `change`). `before`/`after` hold what each affected environment served when it was proposed, so an
+ * approval whose base has moved on is refused instead of applied blindly.
+ */
+export const changeRequestSchema = z.object({
+  id: z.string().regex(/^cr-[0-9]+$/),
+  status: z.enum(['pending', 'applied', 'rejected']),
+  createdAt: isoDateTime,
+  createdBy: z.string().min(1),
+  reason: z.string().min(1),
+  flagKey: flagKeySchema,
+  environments: z.array(environmentKeySchema).min(1),
+  change: z.record(z.string(), jsonValueSchema),
+  before: z.record(environmentKeySchema, jsonValueSchema),
+  after: z.record(environmentKeySchema, jsonValueSchema),
+  decidedAt: isoDateTime.optional(),
+  decidedBy: z.string().min(1).optional(),
+  decisionNote: z.string().optional(),
+});
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+
 /** The whole content of a store, as held in `.rollgate/flags.yaml` or a database. */
 export const storeDocumentSchema = z
   .object({
     version: z.literal(1),
     environments: z.array(environmentSchema).min(1),
     flags: z.array(flagSchema).default([]),
+    /** Change requests of the approval flow; absent until the first one. */
+    changeRequests: z.array(changeRequestSchema).optional(),
   })
   .superRefine((doc, ctx) => {
     for (const issue of checkDocument(doc)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
