@@ -8,9 +8,45 @@ const watch = process.argv.includes('--watch');
 const esmRequireBanner =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-/** @type {esbuild.BuildOptions[]} */
+/** Keeps `@rollgate/shared/scanner` out of the extension's main bundle: it resolves to the separate scanner.cjs. */
+const scannerAsSeparateBundle = {
+  name: 'scanner-as-separate-bundle',
+  /** @param {esbuild.PluginBuild} build */
+  setup(build) {
+    build.onResolve({ filter: /^@rollgate\/shared\/scanner$/ }, () => ({ path: './scanner.cjs', external: true }));
+  },
+};
+
+/** @type {(esbuild.BuildOptions & { name: string })[]} */
 const builds = [
   {
+    name: 'extension',
+    entryPoints: ['extension/src/extension.ts'],
+    outfile: 'extension/dist/extension.cjs',
+    format: 'cjs',
+    external: ['vscode'],
+    plugins: [scannerAsSeparateBundle],
+  },
+  {
+    // ts-morph carries a whole TypeScript compiler: the extension requires this bundle only when it first scans.
+    name: 'extension',
+    entryPoints: ['shared/src/scanner/index.ts'],
+    outfile: 'extension/dist/scanner.cjs',
+    format: 'cjs',
+  },
+  {
+    // The MCP server the extension registers with the editor; ts-morph is bundled (the .vsix has no node_modules)
+    // and split into a chunk that loads only when a code tool runs.
+    name: 'extension',
+    entryPoints: { server: 'mcp-server/src/main.ts' },
+    outdir: 'extension/dist/mcp',
+    format: 'esm',
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    banner: { js: esmRequireBanner },
+  },
+  {
+    name: 'cli',
     entryPoints: ['cli/src/main.ts'],
     outfile: 'cli/dist/rollgate.mjs',
     format: 'esm',
@@ -18,6 +54,7 @@ const builds = [
     external: ['ts-morph'],
   },
   {
+    name: 'mcp',
     entryPoints: ['mcp-server/src/main.ts'],
     outfile: 'mcp-server/dist/server.mjs',
     format: 'esm',
@@ -41,30 +78,31 @@ const problemMatcher = {
   },
 };
 
-const existing = await Promise.all(
-  builds.map(async (b) =>
-    (await import('node:fs')).existsSync(/** @type {string[]} */ (b.entryPoints)[0]) ? b : undefined,
-  ),
-);
+// `node esbuild.mjs [name…]` builds only the named bundles (cli, mcp, extension); a failure of one does not stop the others.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const selected = builds.filter((b) => only.length === 0 || only.includes(b.name));
 const contexts = await Promise.all(
-  existing
-    .filter((b) => b !== undefined)
-    .map((b) =>
-      esbuild.context({
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        sourcemap: !production,
-        minify: production,
-        logLevel: 'warning',
-        plugins: watch ? [problemMatcher] : [],
-        ...b,
-      }),
-    ),
+  selected.map(({ name: _name, ...b }) =>
+    esbuild.context({
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      sourcemap: !production,
+      minify: production,
+      logLevel: 'warning',
+      ...b,
+      plugins: [...(b.plugins ?? []), ...(watch ? [problemMatcher] : [])],
+    }),
+  ),
 );
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.allSettled(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  const failed = selected.filter((_, i) => results[i]?.status === 'rejected').map((b) => b.name);
+  if (failed.length > 0) {
+    console.error(`esbuild: failed bundles: ${[...new Set(failed)].join(', ')}`);
+    process.exit(1);
+  }
 }
