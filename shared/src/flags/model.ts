@@ -120,33 +120,60 @@ export const rolloutSchema = z.object({
 });
 export type Rollout = z.infer<typeof rolloutSchema>;
 
-/** A guardrail metric of a progressive rollout (see `shared/src/rollout`). */
+/** A guardrail metric of a progressive rollout (see `shared/src/rollout` and docs/rollout.md). */
 export const guardrailSchema = z.object({
   name: z.string().min(1),
-  /** error-rate: errors / evaluations; latency: a percentile in ms; ratio: counter / counter; business: a rate where higher is better by default. */
+  /**
+   * error-rate: errors / requests; latency: a percentile in ms; ratio: counter / counter (a proportion, e.g.
+   * retries / requests); business: a proportion where higher is better by default (e.g. conversions / sessions).
+   */
   metric: z.enum(['error-rate', 'latency', 'ratio', 'business']),
-  /** Latency percentile (e.g. 95) for `latency`. */
-  percentile: z.number().min(1).max(100).optional(),
+  /** Latency percentile (e.g. 95) for `latency`; default 95. */
+  percentile: z.number().min(1).max(99.9).optional(),
   /** Where the numbers come from: the built-in OpenFeature hook, or a Prometheus server. */
   source: z.enum(['builtin', 'prometheus']).default('builtin'),
-  /** PromQL template for `prometheus`; `{{variant}}`, `{{flag}}` and `{{window}}` are substituted. */
+  /**
+   * PromQL template for `prometheus`; `{{variant}}`, `{{flag}}`, `{{environment}}` and `{{window}}` are substituted.
+   * Proportions: the numerator count over the window (e.g. errors); latency: histogram bucket counts with an `le` label.
+   */
   query: z.string().optional(),
+  /** PromQL template of the denominator count (e.g. requests) for proportion metrics from `prometheus`. */
+  denominatorQuery: z.string().optional(),
+  /** Built-in source, `ratio` / `business`: the outcome counter counted as events (e.g. `conversion`). */
+  counter: z.string().min(1).optional(),
+  /** Built-in source, `ratio` / `business`: the counter used as denominator; default: all recorded outcomes. */
+  denominatorCounter: z.string().min(1).optional(),
   /** Hard limit on the treatment's value, e.g. 0.005 for a 0.5% error rate. */
   max: z.number().optional(),
   /** Hard lower limit for metrics where higher is better. */
   min: z.number().optional(),
   /** Relative limit against control, e.g. 0.2 = treatment may be at most 20% worse. */
   maxRelativeDegradation: z.number().min(0).optional(),
-  /** Which way is worse. */
-  direction: z.enum(['lower-is-better', 'higher-is-better']).default('lower-is-better'),
+  /** Which way is worse; default lower-is-better, except `business` (higher-is-better). */
+  direction: z.enum(['lower-is-better', 'higher-is-better']).optional(),
 });
 export type Guardrail = z.infer<typeof guardrailSchema>;
 
 export const DEFAULT_ROLLOUT_STEPS: readonly number[] = [1, 5, 10, 25, 50, 100];
 
-/** Status of a progressive rollout plan. `locked` means stopped by a breach or kill switch until a human resumes. */
+/**
+ * Status of a progressive rollout plan. `rolled-back` (guardrail breach) and `locked` (kill switch) are stopped
+ * until a human resumes.
+ */
 export const rolloutStatusSchema = z.enum(['pending', 'running', 'paused', 'completed', 'rolled-back', 'locked']);
 export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
+
+/** The controller's latest check of a running plan (written when its outcome or reasons change). */
+export const rolloutCheckSchema = z.object({
+  at: z.iso.datetime({ offset: true }),
+  /** What the controller did: hold, advance, complete, rollback, pause (breach or sample-ratio mismatch), lock. */
+  decision: z.enum(['hold', 'advance', 'complete', 'rollback', 'pause', 'lock']),
+  /** Stable reason codes (e.g. `min-duration`, `source-error:prometheus`), used to record holds only on change. */
+  codes: z.array(z.string()).default([]),
+  /** Human-readable reasons, with numbers. */
+  reasons: z.array(z.string()).default([]),
+});
+export type RolloutCheck = z.infer<typeof rolloutCheckSchema>;
 
 /** A progressive rollout plan for one flag in one environment, with its live state. */
 export const rolloutPlanSchema = z.object({
@@ -163,6 +190,8 @@ export const rolloutPlanSchema = z.object({
   guardrails: z.array(guardrailSchema).default([]),
   /** What a guardrail breach does: roll back to 0% and lock, or pause at the current step. */
   onBreach: z.enum(['rollback', 'pause']).default('rollback'),
+  /** Bound on the probability that a healthy release is stopped by a false alarm over the whole plan. */
+  falseAlarmRate: z.number().gt(0).max(0.2).default(0.05),
   state: z
     .object({
       status: rolloutStatusSchema,
@@ -170,8 +199,11 @@ export const rolloutPlanSchema = z.object({
       stepIndex: z.number().int().min(-1),
       /** ISO time the current step started. */
       stepStartedAt: z.string().optional(),
+      /** ISO time the plan was (last) started. */
+      startedAt: z.string().optional(),
       /** Why the plan is paused, locked or rolled back. */
       reason: z.string().optional(),
+      lastCheck: rolloutCheckSchema.optional(),
     })
     .default({ status: 'pending', stepIndex: -1 }),
 });

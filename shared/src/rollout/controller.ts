@@ -1,0 +1,341 @@
+/**
+ * The progressive rollout controller: on every tick, for every running plan, read the guardrail metrics of the
+ * current step, decide (hold / advance / complete / rollback / pause / lock) and commit the decision through a
+ * store operation, so it lands in the audit log with the numbers behind it.
+ */
+import type { EnvironmentConfig, Flag, Guardrail, JsonValue, RolloutPlan } from '../flags/model.ts';
+import type { ChangeContext } from '../flags/operations.ts';
+import { applyOperation } from '../flags/operations.ts';
+import type { FlagStore } from '../store/types.ts';
+import type { Disposable } from '../lifecycle.ts';
+import { errorMessage } from '../errors.ts';
+import type { GuardrailCheck } from './guardrails.ts';
+import { countGuardrailTests, evaluateGuardrail, formatMetricValue, sourceErrorCheck } from './guardrails.ts';
+import type { MetricSource } from './metrics.ts';
+import type { ControllerDecision, RolloutTarget } from './plan.ts';
+import { controllerDecisionOperation, nextStep } from './plan.ts';
+import type { SampleRatioResult } from './stats.ts';
+import { testSampleRatio } from './stats.ts';
+
+/** Metric sources by the guardrail `source` they serve. */
+export type MetricSources = Readonly<Partial<Record<Guardrail['source'], MetricSource>>>;
+
+/** Everything the controller needs, injected. */
+export interface RolloutControllerOptions {
+  readonly store: FlagStore;
+  readonly sources: MetricSources;
+  /** Clock (tests and simulations pass a simulated one). */
+  readonly now: () => Date;
+  /** Audit actor; default `controller`. */
+  readonly actor?: string;
+}
+
+/** One evaluation of one running plan: the checks and the decision. */
+export interface RolloutEvaluation extends RolloutTarget {
+  readonly at: string;
+  readonly variant: string;
+  readonly controlVariant: string;
+  readonly stepIndex: number;
+  readonly percentage: number;
+  readonly elapsedMinutes: number;
+  /** False-alarm budget of each sequential test at this step. */
+  readonly alphaPerTest: number;
+  readonly checks: readonly GuardrailCheck[];
+  /** Sample-ratio check; undefined when it does not apply (targeting rules change the split, or no data). */
+  readonly sampleRatio: SampleRatioResult | undefined;
+  readonly decision: ControllerDecision;
+}
+
+/** What one tick did for one plan. */
+export interface TickResult extends RolloutTarget {
+  readonly evaluation: RolloutEvaluation;
+  /** True when the decision was committed; false for an unchanged hold or a refused (stale) decision. */
+  readonly committed: boolean;
+  /** Why a decision could not be committed (store conflict or I/O); the plan is re-checked next tick. */
+  readonly error?: string;
+}
+
+/** Keeps numbers JSON-safe (no NaN/Infinity) and short, for audit `data`. */
+function num(value: number | undefined): JsonValue {
+  if (value === undefined || !Number.isFinite(value)) return null;
+  return Number(value.toPrecision(6));
+}
+
+function checkData(check: GuardrailCheck): JsonValue {
+  return {
+    name: check.name,
+    metric: check.metric,
+    source: check.source,
+    verdict: check.verdict,
+    treatment: { samples: num(check.treatment.samples), value: num(check.treatment.value) },
+    control: { samples: num(check.control.samples), value: num(check.control.value) },
+    thresholds: check.thresholds.map((t) => ({
+      kind: t.kind,
+      limit: num(t.limit),
+      z: num(t.test.z),
+      logLikelihoodRatio: num(t.test.logLikelihoodRatio),
+      logBoundary: num(t.test.logBoundary),
+      rejected: t.test.rejected,
+    })),
+  };
+}
+
+function minutesBetween(from: string | undefined, to: Date): number {
+  if (from === undefined) return 0;
+  return (to.getTime() - new Date(from).getTime()) / 60_000;
+}
+
+/**
+ * Evaluates one running plan now, without writing anything: queries the sources for the current step's window,
+ * runs the guardrail tests and the sample-ratio check, and decides. Never throws for a failing source (the
+ * guardrail reports `source-error` and the decision is a hold).
+ */
+export async function evaluateRollout(
+  flag: Flag,
+  environment: string,
+  config: EnvironmentConfig,
+  plan: RolloutPlan,
+  sources: MetricSources,
+  now: Date,
+): Promise<RolloutEvaluation> {
+  const stepIndex = plan.state.stepIndex;
+  const expected = plan.steps[stepIndex] ?? 0;
+  const percentage = config.rollout?.variant === plan.variant ? config.rollout.percentage : 0;
+  const elapsedMinutes = minutesBetween(plan.state.stepStartedAt, now);
+  const observedSteps = Math.max(plan.steps.filter((s) => s < 100).length, 1);
+  const tests = plan.guardrails.reduce((sum, g) => sum + countGuardrailTests(g), 0) + 1;
+  const alphaPerTest = plan.falseAlarmRate / (observedSteps * tests);
+  const base = {
+    flagKey: flag.key,
+    environment,
+    at: now.toISOString(),
+    variant: plan.variant,
+    controlVariant: config.defaultVariant,
+    stepIndex,
+    percentage,
+    elapsedMinutes,
+    alphaPerTest,
+  };
+  const data = (extra: Record<string, JsonValue>): Record<string, JsonValue> => ({
+    stepIndex,
+    percentage,
+    elapsedMinutes: num(elapsedMinutes),
+    ...extra,
+  });
+
+  if (!config.enabled) {
+    const reasons = ['kill switch: the flag was disabled; the plan is locked at 0% until a human resumes it'];
+    return {
+      ...base,
+      checks: [],
+      sampleRatio: undefined,
+      decision: { decision: 'lock', codes: ['kill-switch'], reasons, data: data({}) },
+    };
+  }
+  if (percentage !== expected) {
+    const reasons = [
+      `served percentage ${percentage}% differs from the plan's step (${expected}%): it was changed outside the plan`,
+    ];
+    return {
+      ...base,
+      checks: [],
+      sampleRatio: undefined,
+      decision: { decision: 'pause', codes: ['rollout-changed'], reasons, data: data({ expected }) },
+    };
+  }
+
+  const start = new Date(plan.state.stepStartedAt ?? now.toISOString());
+  const testOptions = {
+    alpha: alphaPerTest,
+    referenceSamples: Math.max(plan.minSamplesPerStep, 100),
+    minSamples: plan.minSamplesPerStep,
+  };
+  const checks = await Promise.all(
+    plan.guardrails.map(async (guardrail): Promise<GuardrailCheck> => {
+      const source = sources[guardrail.source];
+      if (!source) {
+        return sourceErrorCheck(guardrail, `no "${guardrail.source}" metric source is configured for the controller`);
+      }
+      try {
+        const observation = await source.observe({
+          flagKey: flag.key,
+          environment,
+          guardrail,
+          treatment: plan.variant,
+          control: config.defaultVariant,
+          start,
+          end: now,
+        });
+        return evaluateGuardrail(guardrail, observation, testOptions);
+      } catch (e) {
+        return sourceErrorCheck(guardrail, `${source.name}: ${errorMessage(e)}`);
+      }
+    }),
+  );
+
+  const counted = checks.find((c) => c.verdict !== 'source-error' && c.treatment.samples + c.control.samples > 0);
+  const sampleRatio =
+    counted && config.rules.length === 0 && percentage > 0 && percentage < 100
+      ? testSampleRatio(counted.treatment.samples, counted.control.samples, percentage / 100, alphaPerTest)
+      : undefined;
+  const numbers = data({
+    alphaPerTest: num(alphaPerTest),
+    guardrails: checks.map(checkData),
+    ...(sampleRatio
+      ? {
+          sampleRatio: {
+            treatment: num(sampleRatio.treatment),
+            control: num(sampleRatio.control),
+            expectedShare: num(sampleRatio.expectedShare),
+            observedShare: num(sampleRatio.observedShare),
+            logBayesFactor: num(sampleRatio.logBayesFactor),
+            logBoundary: num(sampleRatio.logBoundary),
+            mismatch: sampleRatio.mismatch,
+          },
+        }
+      : {}),
+  });
+  return { ...base, checks, sampleRatio, decision: decide(plan, checks, sampleRatio, elapsedMinutes, numbers) };
+}
+
+function decide(
+  plan: RolloutPlan,
+  checks: readonly GuardrailCheck[],
+  sampleRatio: SampleRatioResult | undefined,
+  elapsedMinutes: number,
+  data: Record<string, JsonValue>,
+): ControllerDecision {
+  const breached = checks.filter((c) => c.verdict === 'breach');
+  if (breached.length > 0) {
+    return {
+      decision: plan.onBreach === 'rollback' ? 'rollback' : 'pause',
+      codes: breached.map((c) => `breach:${c.name}`),
+      reasons: breached.map((c) => c.message),
+      data,
+    };
+  }
+  if (sampleRatio?.mismatch) {
+    const share = formatMetricValue('proportion', sampleRatio.observedShare);
+    const expected = formatMetricValue('proportion', sampleRatio.expectedShare);
+    return {
+      decision: 'pause',
+      codes: ['sample-ratio-mismatch'],
+      reasons: [
+        `sample ratio mismatch: the new variant got ${share} of samples instead of ${expected} (ln BF=${sampleRatio.logBayesFactor.toFixed(2)} ≥ ${sampleRatio.logBoundary.toFixed(2)}); assignment or metric attribution is broken, so guardrails cannot be trusted: fix it, then resume`,
+      ],
+      data,
+    };
+  }
+  const codes: string[] = [];
+  const reasons: string[] = [];
+  for (const check of checks) {
+    if (check.verdict === 'pass') continue;
+    codes.push(`${check.verdict}:${check.name}`);
+    reasons.push(check.message);
+  }
+  if (elapsedMinutes < plan.minStepDurationMinutes) {
+    codes.push('min-duration');
+    reasons.push(`step held ${elapsedMinutes.toFixed(1)} of ${plan.minStepDurationMinutes} minutes`);
+  }
+  if (checks.length === 0) {
+    codes.push('no-guardrails');
+    reasons.push('the plan has no guardrails, so there is no data to advance on; add one and restart the plan');
+  }
+  if (codes.length > 0) return { decision: 'hold', codes, reasons, data };
+  const completed = nextStep(plan, plan.state.stepIndex).completed;
+  return {
+    decision: completed ? 'complete' : 'advance',
+    codes: ['all-guardrails-pass'],
+    reasons: [
+      `every guardrail passed with ≥ ${plan.minSamplesPerStep} samples after ${elapsedMinutes.toFixed(1)} minutes`,
+    ],
+    data,
+  };
+}
+
+function sameCodes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((code, i) => code === b[i]);
+}
+
+/**
+ * Drives every running plan of a store. `tick()` evaluates and commits one decision per plan; run it on an
+ * interval (`rollgate controller`) or from a simulation with a simulated clock. Holds are written to the audit
+ * log only when their reasons change (not on every tick). Disabling a flag (kill switch) locks its running or
+ * paused plan at 0% on the next tick.
+ */
+export class RolloutController implements Disposable {
+  private readonly options: RolloutControllerOptions;
+  private readonly latestByPlan = new Map<string, RolloutEvaluation>();
+  private running: Promise<TickResult[]> | undefined;
+  private disposed = false;
+
+  constructor(options: RolloutControllerOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Checks every running (and, for the kill switch, paused) plan once. Concurrent calls share one tick.
+   * Errors: STORE_IO / PARSE_ERROR when the store cannot be read; per-plan commit failures are reported in the
+   * results instead.
+   */
+  tick(): Promise<TickResult[]> {
+    if (this.disposed) return Promise.resolve([]);
+    this.running ??= this.runTick().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** The latest evaluation of a plan made by this controller, for status pages. */
+  getLatestEvaluation(target: RolloutTarget): RolloutEvaluation | undefined {
+    return this.latestByPlan.get(`${target.flagKey}\u0000${target.environment}`);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.latestByPlan.clear();
+  }
+
+  private async runTick(): Promise<TickResult[]> {
+    const { store, sources } = this.options;
+    const snapshot = await store.read();
+    const now = this.options.now();
+    const results: TickResult[] = [];
+    for (const flag of snapshot.document.flags) {
+      for (const [environment, config] of Object.entries(flag.environments)) {
+        const plan = config.plan;
+        if (!plan) continue;
+        const watched = plan.state.status === 'running' || (plan.state.status === 'paused' && !config.enabled);
+        if (!watched) continue;
+        const evaluation = await evaluateRollout(flag, environment, config, plan, sources, now);
+        this.latestByPlan.set(`${flag.key}\u0000${environment}`, evaluation);
+        results.push(await this.commit(plan, evaluation));
+      }
+    }
+    return results;
+  }
+
+  private async commit(plan: RolloutPlan, evaluation: RolloutEvaluation): Promise<TickResult> {
+    const { decision } = evaluation;
+    const target = { flagKey: evaluation.flagKey, environment: evaluation.environment };
+    const last = plan.state.lastCheck;
+    if (decision.decision === 'hold' && last?.decision === 'hold' && sameCodes(last.codes, decision.codes)) {
+      return { ...target, evaluation, committed: false };
+    }
+    const context: ChangeContext = {
+      actor: this.options.actor ?? 'controller',
+      now: () => new Date(evaluation.at),
+    };
+    const expected = {
+      status: plan.state.status,
+      stepIndex: plan.state.stepIndex,
+      stepStartedAt: plan.state.stepStartedAt,
+    };
+    try {
+      await applyOperation(this.options.store, controllerDecisionOperation(target, expected, decision), context);
+      return { ...target, evaluation, committed: true };
+    } catch (e) {
+      return { ...target, evaluation, committed: false, error: errorMessage(e) };
+    }
+  }
+}

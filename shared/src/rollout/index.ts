@@ -1,0 +1,70 @@
+/**
+ * `@rollgate/shared/rollout`: progressive rollouts with guardrails (plan operations, controller, metric sources,
+ * sequential statistics, rollout page). See docs/rollout.md.
+ */
+export {
+  RolloutAuditAction,
+  DEFAULT_GUARDRAILS,
+  nextStep,
+  parseRolloutPlan,
+  startRolloutOperation,
+  pauseRolloutOperation,
+  resumeRolloutOperation,
+  advanceRolloutOperation,
+  rollbackRolloutOperation,
+  controllerDecisionOperation,
+  rolloutStatusOf,
+  startRollout,
+  getRolloutStatus,
+  pauseRollout,
+  resumeRollout,
+  advanceRollout,
+  rollbackRollout,
+} from './plan.ts';
+export type {
+  RolloutTarget,
+  RolloutPlanInput,
+  StartRolloutRequest,
+  RolloutStatusReport,
+  ControllerDecision,
+  ExpectedPlanState,
+} from './plan.ts';
+export { RolloutController, evaluateRollout } from './controller.ts';
+export type { MetricSources, RolloutControllerOptions, RolloutEvaluation, TickResult } from './controller.ts';
+export {
+  DEFAULT_LATENCY_PERCENTILE,
+  guardrailDirection,
+  countGuardrailTests,
+  formatMetricValue,
+  evaluateGuardrail,
+  sourceErrorCheck,
+} from './guardrails.ts';
+export type {
+  GuardrailVerdict,
+  ThresholdCheck,
+  ArmSummary,
+  GuardrailCheck,
+  GuardrailTestOptions,
+} from './guardrails.ts';
+export {
+  DEFAULT_LATENCY_BUCKETS_MS,
+  histogramTotal,
+  histogramCountAtOrBelow,
+  histogramQuantile,
+  cumulativeCounts,
+} from './metrics.ts';
+export type { LatencyHistogram, ArmObservation, MetricQuery, GuardrailObservation, MetricSource } from './metrics.ts';
+export {
+  msprtLogLikelihoodRatio,
+  msprtBoundary,
+  testProportionAgainstLimit,
+  testProportionRelative,
+  testSampleRatio,
+  SRM_PRIOR_CONCENTRATION,
+  logGamma,
+  logBeta,
+  createRandom,
+  sampleBinomial,
+} from './stats.ts';
+export type { Direction, Proportion, SequentialTestResult, SequentialTestOptions, SampleRatioResult } from './stats.ts';
+export { renderRolloutPage } from './page.ts';
