@@ -1,0 +1,374 @@
+/**
+ * The cleanup simplifier: starting from the literals that replaced flag evaluations, it folds what became
+ * constant — `!`, `&&`/`||`/`??`, `===`/`!==`, parentheses, ternaries, JSX `{x && <A/>}`, `if`/`else`, early
+ * returns and the dead code after them, and `const` variables that only held the flag value — one step at a
+ * time, re-parsing after each edit. It only ever climbs from those literals, so code unrelated to the flag is
+ * never touched, and where a step would not be provably behaviour-preserving it stops and leaves a note.
+ */
+import type { ts } from 'ts-morph';
+import {
+  applyEdits,
+  findNodeBySpan,
+  lineIndent,
+  parseSource,
+  keepOnly,
+  removalSpan,
+  removalSpanOf,
+  tsApi,
+  type LiteralSpan,
+  type Span,
+  type TextEdit,
+} from './cleanup-text.ts';
+import {
+  blockScopedNames,
+  declarationsByName,
+  isBooleanValued,
+  isConditionContext,
+  isInStatementList,
+  isPure,
+  isTruthy,
+  isWrite,
+  referencesByName,
+  staticValue,
+  type StaticValue,
+} from './cleanup-syntax.ts';
+
+/** Something the simplifier deliberately left alone, at an offset of the simplified text. */
+export interface SimplifyNote {
+  readonly offset: number;
+  readonly message: string;
+}
+
+export interface SimplifyResult {
+  readonly text: string;
+  readonly notes: SimplifyNote[];
+}
+
+/** One simplification: edits to apply, with `track` = literals already in the text to keep simplifying from. */
+type Step = { readonly edits: TextEdit[]; readonly track?: LiteralSpan[] } | { readonly note?: string };
+
+interface Tracked extends LiteralSpan {
+  readonly message?: string;
+  readonly work?: boolean;
+}
+
+/**
+ * Simplifies `text` outward from the literal `spans` (typically where flag evaluations were just replaced by
+ * the kept value) until nothing more folds. Returns the new text and notes about constructs left unchanged.
+ */
+export function simplifyFromLiterals(fileName: string, text: string, spans: readonly Span[]): SimplifyResult {
+  let current = text;
+  let work: LiteralSpan[] = [...spans].sort((a, b) => a.start - b.start);
+  let notes: Tracked[] = [];
+  // Each step removes or shrinks code, so the loop ends; the bound is a guard against a bug looping forever.
+  for (let guard = 0; work.length > 0 && guard < 10_000; guard++) {
+    const span = work.shift()!;
+    const sf = parseSource(fileName, current);
+    const node = findNodeBySpan(sf, span);
+    const value = node && staticValue(node);
+    if (!node || !value) continue;
+    const step = simplifyStep(sf, node as ts.Expression, value, span.user ?? false);
+    if (!('edits' in step)) {
+      if (step.note) notes.push({ ...span, message: step.note });
+      continue;
+    }
+    const tracked: Tracked[] = [...work, ...(step.track ?? [])].map((w) => ({ ...w, work: true }));
+    const mapped = applyEdits<Tracked>(current, step.edits, [...tracked, ...notes]);
+    current = mapped.text;
+    work = [...mapped.tracked.filter((t) => t.work), ...mapped.literals].sort((a, b) => a.start - b.start);
+    notes = mapped.tracked.filter((t) => t.message !== undefined);
+  }
+  return { text: current, notes: notes.map((n) => ({ offset: n.start, message: n.message ?? '' })) };
+}
+
+function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue, user: boolean): Step {
+  const parent = lit.parent;
+  if (tsApi().isParenthesizedExpression(parent)) {
+    if (parensNeeded(parent, lit)) return {};
+    return replaceNode(sf, parent, lit);
+  }
+  if (tsApi().isPrefixUnaryExpression(parent) && parent.operator === tsApi().SyntaxKind.ExclamationToken) {
+    return replaceWithLiteral(parent, String(!isTruthy(value)));
+  }
+  if (tsApi().isBinaryExpression(parent)) return binaryStep(sf, parent, lit, value);
+  if (tsApi().isConditionalExpression(parent) && parent.condition === lit) {
+    return replaceNode(sf, parent, isTruthy(value) ? parent.whenTrue : parent.whenFalse);
+  }
+  if (tsApi().isIfStatement(parent) && parent.expression === lit) return ifStep(sf, parent, isTruthy(value));
+  if (tsApi().isExpressionStatement(parent) && isInStatementList(parent)) {
+    return { edits: [{ ...removalSpan(sf, parent, true), text: '' }] };
+  }
+  if (tsApi().isJsxExpression(parent) && isJsxChild(parent) && rendersNothing(value)) {
+    return { edits: [{ ...removalSpanOf(sf, { start: parent.getStart(sf), end: parent.end }), text: '' }] };
+  }
+  if (tsApi().isVariableDeclaration(parent) && parent.initializer === lit && !user) {
+    // A literal the author wrote in a kept branch is their constant, not the flag's value: it is not inlined.
+    return inlineStep(sf, parent, lit, value);
+  }
+  return {};
+}
+
+function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expression, value: StaticValue): Step {
+  const op = parent.operatorToken.kind;
+  const isLeft = parent.left === lit;
+  const otherValue = staticValue(isLeft ? parent.right : parent.left);
+  if (
+    op === tsApi().SyntaxKind.AmpersandAmpersandToken ||
+    op === tsApi().SyntaxKind.BarBarToken ||
+    op === tsApi().SyntaxKind.QuestionQuestionToken
+  ) {
+    const leftValue = isLeft ? value : otherValue;
+    if (leftValue) {
+      const keepLeft =
+        op === tsApi().SyntaxKind.AmpersandAmpersandToken
+          ? !isTruthy(leftValue)
+          : op === tsApi().SyntaxKind.BarBarToken
+            ? isTruthy(leftValue)
+            : !(leftValue.kind === 'primitive' && leftValue.value === null);
+      return replaceNode(sf, parent, keepLeft ? parent.left : parent.right);
+    }
+    if (op === tsApi().SyntaxKind.QuestionQuestionToken) return {};
+    const left = parent.left.getText(sf);
+    // `x && <true>` / `x || <false>`: the flag operand is neutral.
+    const absorbing = (op === tsApi().SyntaxKind.AmpersandAmpersandToken) !== isTruthy(value);
+    const condition = isConditionContext(parent);
+    if (!absorbing) {
+      if (condition || isBooleanValued(parent.left)) return replaceNode(sf, parent, parent.left);
+      return { note: `\`${parent.getText(sf)}\` left as is: it equals \`${left}\` only when that is a boolean.` };
+    }
+    if (condition && isPure(parent.left)) return replaceWithLiteral(parent, String(isTruthy(value)));
+    return {
+      note: condition
+        ? `\`${parent.getText(sf)}\` left as is: \`${left}\` may have side effects, remove it by hand if not.`
+        : `\`${parent.getText(sf)}\` left as is: its value depends on \`${left}\`.`,
+    };
+  }
+  const equality = [
+    tsApi().SyntaxKind.EqualsEqualsEqualsToken,
+    tsApi().SyntaxKind.ExclamationEqualsEqualsToken,
+    tsApi().SyntaxKind.EqualsEqualsToken,
+    tsApi().SyntaxKind.ExclamationEqualsToken,
+  ];
+  if (equality.includes(op) && otherValue?.kind === 'primitive' && value.kind === 'primitive') {
+    const [a, b] = isLeft ? [value.value, otherValue.value] : [otherValue.value, value.value];
+    const strict =
+      op === tsApi().SyntaxKind.EqualsEqualsEqualsToken || op === tsApi().SyntaxKind.ExclamationEqualsEqualsToken;
+    // Loose comparisons across types coerce; fold only the cases where `==` means `===`.
+    if (!strict && typeof a !== typeof b) return {};
+    const negated =
+      op === tsApi().SyntaxKind.ExclamationEqualsEqualsToken || op === tsApi().SyntaxKind.ExclamationEqualsToken;
+    const result = (a === b) !== negated;
+    return replaceWithLiteral(parent, String(result));
+  }
+  return {};
+}
+
+/** `if (<literal>)`: keep the taken branch (unwrapped when its declarations cannot clash), drop the other. */
+function ifStep(sf: ts.SourceFile, stmt: ts.IfStatement, truthy: boolean): Step {
+  const branch = truthy ? stmt.thenStatement : stmt.elseStatement;
+  const span = nodeSpan(sf, stmt);
+  const indent = lineIndent(sf.text, span.start);
+  if (!isInStatementList(stmt)) {
+    const outer = stmt.parent;
+    if (!branch && tsApi().isIfStatement(outer) && outer.elseStatement === stmt) {
+      return { edits: [{ start: outer.thenStatement.end, end: stmt.end, text: '' }] };
+    }
+    return { edits: branch ? keepOnly(sf, span, nodeSpan(sf, branch), indent) : [{ ...span, text: '{}' }] };
+  }
+  const statements = !branch ? [] : tsApi().isBlock(branch) ? [...branch.statements] : [branch];
+  if (!branch || statements.length === 0) {
+    return { edits: [{ ...removalSpan(sf, stmt, true), text: '' }] };
+  }
+  const unwrap = !tsApi().isBlock(branch) || !clashes(sf, branch);
+  const kept = unwrap && tsApi().isBlock(branch) ? blockContent(sf, branch) : nodeSpan(sf, branch);
+  const edits = keepOnly(sf, span, kept, indent);
+  if (unwrap && exits(statements.at(-1)!)) edits.push(...deadCodeAfter(sf, stmt));
+  return { edits };
+}
+
+/** Removes the statements after `stmt` in its list (unreachable); function declarations stay (hoisted). */
+function deadCodeAfter(sf: ts.SourceFile, stmt: ts.Statement): TextEdit[] {
+  const list = (stmt.parent as ts.Block).statements;
+  const after = list.slice(list.indexOf(stmt) + 1);
+  const edits: TextEdit[] = [];
+  let group: ts.Statement[] = [];
+  const flush = (): void => {
+    if (group.length === 0) return;
+    const first = removalSpan(sf, group[0]!, true);
+    const last = removalSpan(sf, group.at(-1)!, false);
+    edits.push({ start: first.start, end: Math.max(first.end, last.end), text: '' });
+    group = [];
+  };
+  for (const s of after) {
+    if (tsApi().isFunctionDeclaration(s)) flush();
+    else group.push(s);
+  }
+  flush();
+  return edits;
+}
+
+function exits(stmt: ts.Statement): boolean {
+  return (
+    tsApi().isReturnStatement(stmt) ||
+    tsApi().isThrowStatement(stmt) ||
+    tsApi().isBreakStatement(stmt) ||
+    tsApi().isContinueStatement(stmt)
+  );
+}
+
+/** True when unwrapping `block` would put one of its block-scoped names next to a same-named declaration. */
+function clashes(sf: ts.SourceFile, block: ts.Block): boolean {
+  return block.statements
+    .flatMap(blockScopedNames)
+    .some((name) => declarationsByName(sf, name).some((d) => d.pos < block.pos || d.end > block.end));
+}
+
+/** The span of a block's content: from its first non-blank character after `{` to its last before `}`. */
+function blockContent(sf: ts.SourceFile, block: ts.Block): Span {
+  const text = sf.text;
+  let start = block.getStart(sf) + 1;
+  let end = block.end - 1;
+  while (start < end && /\s/.test(text[start]!)) start++;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return { start, end };
+}
+
+function nodeSpan(sf: ts.SourceFile, node: ts.Node): Span {
+  return { start: node.getStart(sf), end: node.end };
+}
+
+/** `const x = <literal>` holding the flag value: replace every read of `x` with the literal, drop the declaration. */
+function inlineStep(sf: ts.SourceFile, decl: ts.VariableDeclaration, lit: ts.Expression, value: StaticValue): Step {
+  const list = decl.parent;
+  const stmt = list.parent;
+  if (
+    !tsApi().isIdentifier(decl.name) ||
+    !tsApi().isVariableDeclarationList(list) ||
+    !tsApi().isVariableStatement(stmt)
+  )
+    {return {};}
+  const name = decl.name.text;
+  if (value.kind === 'object') return {};
+  if (stmt.modifiers?.some((m) => m.kind === tsApi().SyntaxKind.ExportKeyword)) {
+    return { note: `\`${name}\` kept: it is exported, so other modules may read it.` };
+  }
+  if (!(list.flags & tsApi().NodeFlags.Const)) {
+    return { note: `\`${name}\` kept: only \`const\` variables are inlined.` };
+  }
+  if (declarationsByName(sf, name).length > 1) {
+    return { note: `\`${name}\` kept: another declaration has the same name, inline it by hand.` };
+  }
+  const refs = referencesByName(sf, name);
+  const blocker = refs.find((r) => isWrite(r) || tsApi().isExportSpecifier(r.parent) || isInTypeQuery(r));
+  if (blocker) return { note: `\`${name}\` kept: it is used in \`${blocker.parent.getText(sf)}\`.` };
+  const literal = lit.getText(sf);
+  const declSpan =
+    list.declarations.length === 1
+      ? removalSpan(sf, stmt, true)
+      : list.declarations.indexOf(decl) < list.declarations.length - 1
+        ? { start: decl.getStart(sf), end: list.declarations[list.declarations.indexOf(decl) + 1]!.getStart(sf) }
+        : { start: list.declarations[list.declarations.length - 2]!.end, end: decl.end };
+  const edits: TextEdit[] = [{ ...declSpan, text: '' }];
+  for (const ref of refs) {
+    if (tsApi().isShorthandPropertyAssignment(ref.parent)) {
+      const prefix = `${name}: `;
+      edits.push({
+        ...nodeSpan(sf, ref),
+        text: prefix + literal,
+        literals: [{ start: prefix.length, end: prefix.length + literal.length }],
+      });
+    } else {
+      edits.push(literalEdit(ref, literal));
+    }
+  }
+  return { edits };
+}
+
+function isInTypeQuery(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) if (tsApi().isTypeQueryNode(n)) return true;
+  return false;
+}
+
+/** Replace `target` with `literal` text (parenthesised where the grammar needs it), tracking it for more steps. */
+function replaceWithLiteral(target: ts.Node, literal: string): Step {
+  return { edits: [literalEdit(target, literal)] };
+}
+
+function literalEdit(target: ts.Node, literal: string): TextEdit {
+  const sf = target.getSourceFile();
+  const parenthesise = needsParens(target, literal);
+  const text = parenthesise ? `(${literal})` : literal;
+  const offset = parenthesise ? 1 : 0;
+  return { ...nodeSpan(sf, target), text, literals: [{ start: offset, end: offset + literal.length }] };
+}
+
+/**
+ * Replace `target` with `replacement`, one of its sub-expressions, kept in place (so literals inside stay
+ * tracked). A JSX element replacing the whole expression of a JSX child container (`{x && <A/>}`) replaces the
+ * container itself, re-indented. A literal `replacement` is tracked for further steps as the author's.
+ */
+function replaceNode(sf: ts.SourceFile, target: ts.Node, replacement: ts.Expression): Step {
+  let inner: ts.Expression = replacement;
+  while (tsApi().isParenthesizedExpression(inner)) inner = inner.expression;
+  const container = target.parent;
+  if (isJsx(inner) && tsApi().isJsxExpression(container) && isJsxChild(container)) {
+    const span = nodeSpan(sf, container);
+    return { edits: keepOnly(sf, span, nodeSpan(sf, inner), lineIndent(sf.text, span.start)) };
+  }
+  const kept = nodeSpan(sf, replacement);
+  const parens = needsParens(target, replacement.getText(sf));
+  const edits = keepOnly(
+    sf,
+    nodeSpan(sf, target),
+    kept,
+    lineIndent(sf.text, target.getStart(sf)),
+    parens ? '(' : '',
+    parens ? ')' : '',
+  );
+  return { edits, track: staticValue(replacement) ? [{ ...kept, user: true }] : [] };
+}
+
+function isJsx(node: ts.Node): boolean {
+  return tsApi().isJsxElement(node) || tsApi().isJsxSelfClosingElement(node) || tsApi().isJsxFragment(node);
+}
+
+function isJsxChild(node: ts.JsxExpression): boolean {
+  return tsApi().isJsxElement(node.parent) || tsApi().isJsxFragment(node.parent);
+}
+
+/** `{true}`, `{false}` and `{null}` render nothing in JSX. */
+function rendersNothing(value: StaticValue): boolean {
+  return value.kind === 'primitive' && (typeof value.value === 'boolean' || value.value === null);
+}
+
+/** Whether `text` needs parentheses where `target` stands: `({…})` as an arrow body or statement start, `(5).x`. */
+function needsParens(target: ts.Node, text: string): boolean {
+  const p = target.parent;
+  if (text.startsWith('{') || text.startsWith('function') || text.startsWith('class')) {
+    if (tsApi().isArrowFunction(p) && p.body === target) return true;
+    for (let n: ts.Node = target; n.parent; n = n.parent) {
+      if (tsApi().isExpressionStatement(n.parent)) return n.parent.getStart() === target.getStart();
+      if (n.parent.getStart() !== target.getStart()) break;
+    }
+  }
+  if (/^-?\d/.test(text)) {
+    if (
+      (tsApi().isPropertyAccessExpression(p) || tsApi().isElementAccessExpression(p) || tsApi().isCallExpression(p)) &&
+      p.expression === target
+    ) {
+      return true;
+    }
+    if (text.startsWith('-')) {
+      return (
+        tsApi().isPrefixUnaryExpression(p) ||
+        (tsApi().isBinaryExpression(p) && p.operatorToken.kind === tsApi().SyntaxKind.AsteriskAsteriskToken)
+      );
+    }
+  }
+  return false;
+}
+
+/** Whether the parentheses around `lit` must stay (see {@link needsParens}). */
+function parensNeeded(paren: ts.ParenthesizedExpression, lit: ts.Expression): boolean {
+  return needsParens(paren, lit.getText());
+}

@@ -1,0 +1,339 @@
+/**
+ * Flag cleanup: remove a flag from the code by replacing each evaluation with the kept variant's value, then
+ * simplifying what became constant (see `cleanup-simplify.ts`) and dropping what became unused
+ * (`cleanup-tidy.ts`). {@link planCleanup} is a dry run (new text + unified diff per file);
+ * {@link applyCleanup} writes the files atomically and type-checks them, reporting new errors instead of
+ * claiming success.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, stat, writeFile, readFile, unlink } from 'node:fs/promises';
+import { dirname, basename, join, relative } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { Diagnostic, Project, ts } from 'ts-morph';
+import { FlagError } from '../errors.ts';
+import type { VariantValue } from '../flags/model.ts';
+import type { FlagReference } from './types.ts';
+import { simplifyFromLiterals } from './cleanup-simplify.ts';
+import { removeNewlyUnused } from './cleanup-tidy.ts';
+import { loadTsMorph } from './ts-morph-runtime.ts';
+import {
+  applyEdits,
+  findNodeBySpan,
+  parseSource,
+  printLiteral,
+  tsApi,
+  type Span,
+  type TextEdit,
+} from './cleanup-text.ts';
+
+/** The variant to keep and its value (as declared in the store). */
+export interface CleanupKeep {
+  readonly variant: string;
+  readonly value: VariantValue;
+}
+
+/** Input of {@link planCleanup}. */
+export interface PlanCleanupOptions {
+  /** ts-morph project of the workspace (its tsconfig drives the type check of {@link applyCleanup}). */
+  readonly project: Project;
+  readonly flagKey: string;
+  readonly keep: CleanupKeep;
+  /** References from the scanner; those of other flags are ignored, unresolved ones are reported. */
+  readonly references: readonly FlagReference[];
+  /** Directory the diff headers and reported paths are relative to (default: absolute paths). */
+  readonly root?: string;
+}
+
+/** A place cleanup did not change (or could not be sure about), 1-based. */
+export interface CleanupFinding {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+/** The cleanup of one file. */
+export interface FileCleanup {
+  /** Absolute path. */
+  readonly file: string;
+  readonly before: string;
+  readonly after: string;
+  /** Unified diff of `before` → `after`, headers relative to `root`. */
+  readonly diff: string;
+  /** Evaluations replaced by the kept value. */
+  readonly replaced: number;
+  /** Imports and constants removed because the cleanup made them unused. */
+  readonly removedUnused: readonly string[];
+}
+
+/** What {@link planCleanup} would do; pass it to {@link applyCleanup} to write it. */
+export interface CleanupPlan {
+  readonly flagKey: string;
+  readonly keep: CleanupKeep;
+  /** Files that change, sorted by path. */
+  readonly files: readonly FileCleanup[];
+  /** Evaluations left unchanged that need a manual edit (details calls, type mismatches, promise chains …). */
+  readonly manual: readonly CleanupFinding[];
+  /** Constructs the simplifier left as they were, and why. */
+  readonly notes: readonly CleanupFinding[];
+  /** References whose key the scanner could not resolve: check by hand whether they evaluate this flag. */
+  readonly unresolved: readonly CleanupFinding[];
+  readonly project: Project;
+}
+
+/**
+ * Plans removing `flagKey` from the code, keeping `keep`: per file, the new text and a unified diff. Reads
+ * files through the project (so in-memory projects work) and changes nothing.
+ * Throws FlagError SCAN_FAILED when a referenced file cannot be read or a reference no longer matches its
+ * file (hint: re-run the scan).
+ */
+export async function planCleanup(options: PlanCleanupOptions): Promise<CleanupPlan> {
+  await loadTsMorph();
+  const { project, flagKey, keep, references, root } = options;
+  const display = (file: string): string => (root ? relative(root, file).split('\\').join('/') : file);
+  const byFile = new Map<string, FlagReference[]>();
+  const unresolved: CleanupFinding[] = [];
+  for (const ref of references) {
+    if (ref.key === flagKey) byFile.set(ref.file, [...(byFile.get(ref.file) ?? []), ref]);
+    else if (ref.key === undefined) {
+      unresolved.push({
+        ...position(ref),
+        file: ref.file,
+        message: `\`${ref.method}(${ref.keyExpression}, …)\`: the key could not be resolved${ref.unresolvedReason ? ` (${ref.unresolvedReason})` : ''}; check whether it evaluates "${flagKey}".`,
+      });
+    }
+  }
+  const files: FileCleanup[] = [];
+  const manual: CleanupFinding[] = [];
+  const notes: CleanupFinding[] = [];
+  for (const [file, refs] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
+    const before = readSource(project, file);
+    const result = cleanupText(file, before, refs, keep);
+    manual.push(...result.manual);
+    notes.push(...result.notes);
+    if (result.after === before) continue;
+    files.push({
+      file,
+      before,
+      after: result.after,
+      diff: createTwoFilesPatch(`a/${display(file)}`, `b/${display(file)}`, before, result.after, '', '', {
+        context: 3,
+      }),
+      replaced: result.replaced,
+      removedUnused: result.removedUnused,
+    });
+  }
+  return { flagKey, keep, files, manual, notes, unresolved, project };
+}
+
+function readSource(project: Project, file: string): string {
+  const sf = project.getSourceFile(file);
+  if (sf) return sf.getFullText();
+  try {
+    return project.getFileSystem().readFileSync(file);
+  } catch (cause) {
+    throw new FlagError(
+      'SCAN_FAILED',
+      `Cannot read ${file} for cleanup.`,
+      { file, hint: 'Re-run the scan: the file was moved or deleted since the references were found.' },
+      { cause },
+    );
+  }
+}
+
+function position(ref: FlagReference): { line: number; column: number } {
+  return { line: ref.range.start.line + 1, column: ref.range.start.character + 1 };
+}
+
+interface TextCleanup {
+  readonly after: string;
+  readonly replaced: number;
+  readonly removedUnused: string[];
+  readonly manual: CleanupFinding[];
+  readonly notes: CleanupFinding[];
+}
+
+/** Cleanup of one file's text: replace the evaluations, simplify from the literals, drop what became unused. */
+function cleanupText(file: string, text: string, refs: readonly FlagReference[], keep: CleanupKeep): TextCleanup {
+  const sf = parseSource(file, text);
+  const manual: CleanupFinding[] = [];
+  const edits: TextEdit[] = [];
+  for (const ref of refs) {
+    const call = findNodeBySpan(sf, ref);
+    if (!call || !tsApi().isCallExpression(call)) {
+      throw new FlagError('SCAN_FAILED', `The reference at ${file}:${position(ref).line} no longer matches the file.`, {
+        file,
+        line: position(ref).line,
+        hint: 'Re-run the scan: the file changed since the references were found.',
+      });
+    }
+    const replacement = replacementFor(sf, call, ref, keep);
+    if ('reason' in replacement) {
+      manual.push({ file, ...position(ref), message: `\`${call.getText(sf)}\`: ${replacement.reason}` });
+      continue;
+    }
+    const quote = sf.text[ref.keyStart] === '"' ? '"' : "'";
+    const literal = printLiteral(replacement.value, quote);
+    edits.push({ ...replacement.span, text: literal, literals: [{ start: 0, end: literal.length }] });
+  }
+  const replaced = applyEdits(text, edits, []);
+  const simplified = simplifyFromLiterals(file, replaced.text, replaced.literals);
+  const tidied = removeNewlyUnused(
+    file,
+    text,
+    simplified.text,
+    simplified.notes.map((n) => ({ start: n.offset, end: n.offset, message: n.message })),
+  );
+  const finalSf = parseSource(file, tidied.text);
+  const notes = tidied.tracked.map((n): CleanupFinding => {
+    const { line, character } = finalSf.getLineAndCharacterOfPosition(n.start);
+    return { file, line: line + 1, column: character + 1, message: n.message };
+  });
+  return { after: tidied.text, replaced: edits.length, removedUnused: tidied.removed, manual, notes };
+}
+
+/**
+ * What replaces an evaluation: the kept value at the call (or at its `await`), or why it must be edited by hand.
+ */
+function replacementFor(
+  sf: ts.SourceFile,
+  call: ts.CallExpression,
+  ref: FlagReference,
+  keep: CleanupKeep,
+): { span: Span; value: VariantValue } | { reason: string } {
+  if (ref.returns !== 'value') {
+    return { reason: 'returns evaluation details, not the value; rewrite its uses of `.value` by hand.' };
+  }
+  const actual = Array.isArray(keep.value) ? 'array' : typeof keep.value;
+  const expected = ref.valueType ?? (ref.callKind === 'hook' || ref.callKind === 'unknown' ? undefined : ref.callKind);
+  if (expected && expected !== actual) {
+    return { reason: `evaluates a ${expected} but variant "${keep.variant}" is a ${actual}; edit by hand.` };
+  }
+  let target: ts.Expression = call;
+  while (tsApi().isParenthesizedExpression(target.parent)) target = target.parent;
+  if (tsApi().isAwaitExpression(target.parent)) target = target.parent;
+  else if (
+    (tsApi().isPropertyAccessExpression(target.parent) || tsApi().isElementAccessExpression(target.parent)) &&
+    target.parent.expression === target
+  ) {
+    return { reason: 'its result is used as an object or promise (e.g. `.then`); edit by hand.' };
+  }
+  const impure = call.arguments.find((a) => hasCall(a));
+  if (impure) return { reason: `argument \`${impure.getText(sf)}\` may have side effects; edit by hand.` };
+  // GrowthBook's `isOff` answers the opposite question.
+  const value = ref.method === 'isOff' && typeof keep.value === 'boolean' ? !keep.value : keep.value;
+  return { span: { start: target.getStart(sf), end: target.end }, value };
+}
+
+function hasCall(node: ts.Node): boolean {
+  if (tsApi().isCallExpression(node) || tsApi().isNewExpression(node) || tsApi().isAwaitExpression(node)) return true;
+  if (tsApi().isFunctionLike(node)) return false;
+  return tsApi().forEachChild(node, hasCall) ?? false;
+}
+
+/** A TypeScript diagnostic of an edited file, 1-based. */
+export interface CleanupDiagnostic {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** TypeScript error code, e.g. 2367. */
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Outcome of {@link applyCleanup}. */
+export interface ApplyCleanupResult {
+  /** Files written. */
+  readonly written: readonly string[];
+  /** Type errors in the edited files that were not there before the cleanup. */
+  readonly newDiagnostics: readonly CleanupDiagnostic[];
+  /** True when every file was written and no new type error appeared. */
+  readonly ok: boolean;
+}
+
+/**
+ * Writes a plan: each file atomically (temp file + rename, mode kept), after checking it still holds the
+ * planned `before` text. Then type-checks the edited files with the plan's project and compares against the
+ * diagnostics before the edit, so pre-existing errors are not blamed on the cleanup. The files stay written when
+ * new errors appear; `ok` is false and `newDiagnostics` lists them.
+ * Throws FlagError STORE_CONFLICT when a file changed since planning (nothing is written then) and STORE_IO when
+ * a write fails.
+ */
+export async function applyCleanup(plan: CleanupPlan): Promise<ApplyCleanupResult> {
+  for (const f of plan.files) {
+    const onDisk = await readFile(f.file, 'utf8').catch((cause: unknown) => {
+      throw new FlagError(
+        'STORE_IO',
+        `Cannot read ${f.file}.`,
+        { file: f.file, hint: 'Check the file exists.' },
+        { cause },
+      );
+    });
+    if (onDisk !== f.before) {
+      throw new FlagError('STORE_CONFLICT', `${f.file} changed since the cleanup was planned; nothing was written.`, {
+        file: f.file,
+        flagKey: plan.flagKey,
+        hint: 'Run the cleanup again to plan it on the current text.',
+      });
+    }
+  }
+  const sourceFiles = plan.files.map((f) => {
+    const sf = plan.project.getSourceFile(f.file) ?? plan.project.addSourceFileAtPath(f.file);
+    if (sf.getFullText() !== f.before) sf.replaceWithText(f.before);
+    return sf;
+  });
+  // A multiset of position-free keys: the cleanup moves code, and may add a second copy of an existing error.
+  const before = new Map<string, number>();
+  for (const d of sourceFiles.flatMap((sf) => sf.getPreEmitDiagnostics())) {
+    before.set(diagnosticKey(d), (before.get(diagnosticKey(d)) ?? 0) + 1);
+  }
+  const written: string[] = [];
+  for (const f of plan.files) {
+    await writeAtomically(f.file, f.after);
+    written.push(f.file);
+  }
+  sourceFiles.forEach((sf, i) => sf.replaceWithText(plan.files[i]!.after));
+  const newDiagnostics = sourceFiles
+    .flatMap((sf) => sf.getPreEmitDiagnostics())
+    .filter((d) => {
+      const left = before.get(diagnosticKey(d)) ?? 0;
+      before.set(diagnosticKey(d), left - 1);
+      return left <= 0 && d.getCategory() === tsApi().DiagnosticCategory.Error;
+    })
+    .map((d): CleanupDiagnostic => {
+      const sf = d.getSourceFile();
+      const pos = sf?.getLineAndColumnAtPos(d.getStart() ?? 0) ?? { line: 1, column: 1 };
+      return {
+        file: sf?.getFilePath() ?? '',
+        line: pos.line,
+        column: pos.column,
+        code: d.getCode(),
+        message: tsApi().flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n'),
+      };
+    });
+  return { written, newDiagnostics, ok: newDiagnostics.length === 0 };
+}
+
+/** Identity of a diagnostic independent of its position. */
+function diagnosticKey(d: Diagnostic): string {
+  const message = tsApi().flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n');
+  return `${d.getSourceFile()?.getFilePath() ?? ''}|${d.getCode()}|${message}`;
+}
+
+// Security: write next to the target and rename, so a crash never leaves a half-written source file.
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const { mode } = await stat(file);
+    await writeFile(temp, text, { mode });
+    await rename(temp, file);
+  } catch (cause) {
+    await unlink(temp).catch(() => undefined);
+    throw new FlagError(
+      'STORE_IO',
+      `Cannot write ${file}.`,
+      { file, hint: 'Check the file and its folder are writable.' },
+      { cause },
+    );
+  }
+}
