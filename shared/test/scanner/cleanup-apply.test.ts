@@ -74,8 +74,8 @@ export function isLight(): boolean {
     );
     try {
       assert.match(plan.files[0]!.diff, /^--- a\/src\/app\.ts/m);
-      assert.match(plan.files[0]!.diff, /^-  if \(client\.getBooleanValue\('new-label', false\)\) \{$/m);
-      assert.match(plan.files[0]!.diff, /^-  return 'old';$/m);
+      assert.match(plan.files[0]!.diff, /^- {2}if \(client\.getBooleanValue\('new-label', false\)\) \{$/m);
+      assert.match(plan.files[0]!.diff, /^- {2}return 'old';$/m);
       const result = await applyCleanup(plan);
       assert.deepEqual(result, { written: [file], newDiagnostics: [], ok: true });
       assert.equal(await readFile(file, 'utf8'), `${CLIENT}export function label(): string {\n  return 'new';\n}\n`);
