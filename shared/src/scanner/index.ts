@@ -17,3 +17,13 @@ export type {
 export { SDK_PRESETS, createPatterns } from './patterns.ts';
 export { loadTsMorph } from './ts-morph-runtime.ts';
 export { findReferencesInSourceFile } from './find-references.ts';
+export { planCleanup, applyCleanup } from './cleanup.ts';
+export type {
+  CleanupKeep,
+  PlanCleanupOptions,
+  CleanupFinding,
+  FileCleanup,
+  CleanupPlan,
+  CleanupDiagnostic,
+  ApplyCleanupResult,
+} from './cleanup.ts';
