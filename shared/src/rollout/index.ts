@@ -68,3 +68,11 @@ export {
 } from './stats.ts';
 export type { Direction, Proportion, SequentialTestResult, SequentialTestOptions, SampleRatioResult } from './stats.ts';
 export { renderRolloutPage } from './page.ts';
+export { OTEL_ATTRIBUTES, MetricsRecorder, createMetricsHook, createBuiltinMetricSource } from './builtin-metrics.ts';
+export type {
+  MetricRecord,
+  Outcome,
+  MetricsRecorderOptions,
+  MetricsHookOptions,
+  BuiltinMetricSourceOptions,
+} from './builtin-metrics.ts';
