@@ -51,3 +51,24 @@ export type {
   DocumentIssue,
   AuditEntry,
 } from './model.ts';
+export { changeRequestSchema } from './model.ts';
+export type { ChangeRequest } from './model.ts';
+export {
+  proposedChangeSchema,
+  operationFor,
+  servedState,
+  impactOf,
+  listChangeRequests,
+  changeOf,
+  proposeChange,
+  approveChangeRequest,
+  rejectChangeRequest,
+  submitChangeRequest,
+  decideChangeRequest,
+} from './change-requests.ts';
+export type {
+  ProposedChange,
+  EnvironmentImpact,
+  ChangeImpact,
+  ChangeRequestQuery,
+} from './change-requests.ts';
