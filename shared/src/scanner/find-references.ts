@@ -268,8 +268,9 @@ class FileAnalyzer {
     const ts = this.ts;
     if (depth > MAX_DEPTH) return unresolved('the key is defined through too many indirections');
     const node = skipOuter(ts, expr);
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
       return { kind: 'string', value: node.text };
+    }
     if (ts.isTemplateExpression(node)) {
       let value = node.head.text;
       for (const span of node.templateSpans) {
@@ -482,8 +483,9 @@ class FileAnalyzer {
       }
       if (bindings && ts.isNamedImports(bindings)) {
         const element = bindings.elements.find((e) => e.name.text === name);
-        if (element)
+        if (element) {
           return { kind: 'import', specifier: spec.text, importedName: (element.propertyName ?? element.name).text };
+        }
       }
     } else if (ts.isClassDeclaration(statement) && statement.name?.text === name) {
       return { kind: 'other', what: 'a class' };

@@ -1,6 +1,7 @@
 /**
  * `@rollgate/shared/scanner`: finds flag references in TypeScript/JavaScript code and explains stale flags.
- * No module here imports ts-morph at top level; the scanner loads it on first use (see `loadTsMorph`).
+ * No module here imports ts-morph at top level; the scanner loads it on first use (see `loadTsMorph`), so
+ * importing this entry point is cheap and bundles can keep ts-morph external.
  */
 export { Sdk, CallKind } from './types.ts';
 export type {
@@ -17,6 +18,22 @@ export type {
 export { SDK_PRESETS, createPatterns } from './patterns.ts';
 export { loadTsMorph } from './ts-morph-runtime.ts';
 export { findReferencesInSourceFile } from './find-references.ts';
+export { FlagScanner } from './scanner.ts';
+export type { RescanResult } from './scanner.ts';
+export { SCANNED_EXTENSIONS, isScannedFile } from './files.ts';
+export { SCANNER_CONFIG_PATH, scannerConfigSchema, parseScannerConfig, loadScannerConfig } from './config.ts';
+export type { ScannerConfig, ScannerConfigFile } from './config.ts';
+export {
+  POLICY_PATH,
+  DEFAULT_SINGLE_VARIANT_DAYS,
+  DEFAULT_STALE_POLICY,
+  stalePolicySchema,
+  parseStalePolicy,
+  loadStalePolicy,
+} from './policy.ts';
+export type { StalePolicy } from './policy.ts';
+export { StaleReasonCode, getSingleServing, detectStaleFlags } from './stale.ts';
+export type { StaleReason, StaleFlag, StaleReport, StaleInput, SingleServing } from './stale.ts';
 export { planCleanup, applyCleanup } from './cleanup.ts';
 export type {
   CleanupKeep,

@@ -408,3 +408,96 @@ describe('findReferencesInSourceFile: location and context', () => {
     );
   });
 });
+
+describe('findReferencesInSourceFile: wrappers', () => {
+  it('auto-detects a function that forwards its parameter as the key, and reports its calls instead', () => {
+    const refs = scan({
+      '/src/flags.ts': [
+        `export function isOn(key: string, fallback = false) { return client.getBooleanValue(key, fallback); }`,
+        `export const variant = (name: string) => client.getStringValue(name, 'control');`,
+        `isOn('wrapped-a', true);`,
+        `variant('wrapped-b');`,
+      ].join('\n'),
+    });
+    assert.deepEqual(
+      refs.map((r) => [r.key, r.method, r.sdk, r.callKind, r.defaultValue]),
+      [
+        ['wrapped-a', 'isOn', 'custom', 'boolean', 'true'],
+        ['wrapped-b', 'variant', 'custom', 'string', undefined],
+      ],
+    );
+  });
+
+  it('does not auto-detect wrappers when detectWrappers is false: the forwarding call is unresolved', () => {
+    const refs = scan(
+      { '/src/flags.ts': `function isOn(key: string) { return c.getBooleanValue(key, false); }\nisOn('x');` },
+      { ...openFeatureOnly, detectWrappers: false },
+    );
+    assert.deepEqual(
+      refs.map((r) => [r.key, r.unresolvedReason]),
+      [[undefined, 'the key is the parameter "key" of isOn']],
+    );
+  });
+
+  it('matches a configured wrapper restricted to a module only when imported from it', () => {
+    const options: ScanOptions = {
+      patterns: createPatterns(
+        [],
+        [
+          {
+            sdk: 'custom',
+            function: 'flagOn',
+            module: '/src/lib/flags',
+            keyArgument: 1,
+            defaultArgument: 2,
+            callKind: 'boolean',
+            returns: 'value',
+          },
+        ],
+      ),
+    };
+    const refs = scan(
+      {
+        '/src/app.ts': `import { flagOn } from './lib/flags';\nimport * as f from './lib/flags';\nflagOn(ctx, 'cfg-a', true);\nf.flagOn(ctx, 'cfg-b', false);`,
+        '/src/other.ts': `import { flagOn } from './elsewhere';\nflagOn(ctx, 'not-ours');`,
+      },
+      options,
+    );
+    assert.deepEqual(
+      refs.map((r) => [r.key, r.defaultValue]),
+      [
+        ['cfg-a', 'true'],
+        ['cfg-b', 'false'],
+      ],
+    );
+    const project = createProject();
+    const other = project.createSourceFile(
+      '/src/other.ts',
+      `import { flagOn } from './elsewhere';\nflagOn(ctx, 'no');`,
+    );
+    assert.deepEqual(findReferencesInSourceFile(other, options), []);
+  });
+
+  it('matches a configured wrapper from a package', () => {
+    const options: ScanOptions = {
+      patterns: createPatterns(
+        [],
+        [
+          {
+            sdk: 'custom',
+            function: 'flag',
+            module: '@acme/flags',
+            keyArgument: 0,
+            callKind: 'unknown',
+            returns: 'value',
+          },
+        ],
+      ),
+    };
+    const refs = scan({ '/src/a.ts': `import { flag } from '@acme/flags';\nflag('pkg');` }, options);
+    assert.deepEqual(
+      refs.map((r) => r.key),
+      ['pkg'],
+    );
+  });
+});

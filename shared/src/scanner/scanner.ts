@@ -1,0 +1,292 @@
+/**
+ * The whole-workspace scanner. Speed comes from doing as little as possible: list files (tsconfig + .gitignore),
+ * keep only those whose text mentions a pattern name (a single regular expression), parse only those with
+ * ts-morph (no program, no type-check), resolve keys syntactically, and build a program only if a key needs the
+ * type checker. The Project stays alive between scans so that {@link FlagScanner.rescanFile} re-parses one file
+ * (plus the files whose keys came from it) instead of rebuilding anything.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Project, SourceFile } from 'ts-morph';
+import { FlagError } from '../errors.ts';
+import type { Disposable } from '../lifecycle.ts';
+import { loadScannerConfig, type ScannerConfig } from './config.ts';
+import { analyzeSourceFile, type FileAnalysis } from './find-references.ts';
+import { IgnoreRules, isScannedFile, listWorkspaceFiles } from './files.ts';
+import { loadTsMorph } from './ts-morph-runtime.ts';
+import type { CallPattern, DetectedWrapper, ScanResult } from './types.ts';
+
+/** The outcome of {@link FlagScanner.rescanFile}. */
+export interface RescanResult {
+  /** Files analysed again: the changed file and the files whose keys depend on it. */
+  readonly files: string[];
+  /** The references of the whole workspace after the change. */
+  readonly result: ScanResult;
+  /** True when the set of detected wrappers changed, which forced a full re-analysis. */
+  readonly fullRescan: boolean;
+  readonly durationMs: number;
+}
+
+/**
+ * Scans one workspace for flag references and keeps what it learned for incremental updates.
+ * Create with {@link FlagScanner.create}; dispose when done (drops the ts-morph Project).
+ */
+export class FlagScanner implements Disposable {
+  readonly root: string;
+  private readonly config: ScannerConfig;
+  private readonly project: Project;
+  private readonly rules: IgnoreRules;
+  private readonly files: Set<string>;
+  private readonly setupMs: number;
+  private readonly analyses = new Map<string, FileAnalysis>();
+  /** dependency file → files whose keys were resolved through it. */
+  private readonly dependents = new Map<string, Set<string>>();
+  /** Texts given to rescanFile (unsaved editor content), used instead of the disk. */
+  private readonly overrides = new Map<string, string>();
+  private wrappers: DetectedWrapper[] = [];
+  private lastResult: ScanResult | undefined;
+  private disposed = false;
+
+  private constructor(
+    root: string,
+    config: ScannerConfig,
+    project: Project,
+    rules: IgnoreRules,
+    files: string[],
+    setupMs: number,
+  ) {
+    this.root = root;
+    this.config = config;
+    this.project = project;
+    this.rules = rules;
+    this.files = new Set(files);
+    this.setupMs = setupMs;
+  }
+
+  /**
+   * Loads ts-morph, reads `.rollgate/scanner.yaml` (unless `config` is given) and the tsconfig, and lists the
+   * files. Does not parse anything yet. Throws PARSE_ERROR for an invalid config or tsconfig, SCAN_FAILED when
+   * `root` cannot be read.
+   */
+  static async create(root: string, config?: ScannerConfig): Promise<FlagScanner> {
+    const started = performance.now();
+    const absoluteRoot = resolve(root).replaceAll('\\', '/');
+    const [tsMorph, scannerConfig] = await Promise.all([loadTsMorph(), config ?? loadScannerConfig(absoluteRoot)]);
+    const rules = new IgnoreRules(absoluteRoot, scannerConfig.exclude);
+    let listed;
+    try {
+      listed = listWorkspaceFiles(tsMorph.ts, absoluteRoot, rules, scannerConfig.tsconfig);
+    } catch (e) {
+      if (FlagError.is(e)) throw e;
+      throw new FlagError(
+        'SCAN_FAILED',
+        `Cannot list the files of ${absoluteRoot}.`,
+        { file: absoluteRoot, hint: 'Check that the folder exists and is readable.' },
+        { cause: e },
+      );
+    }
+    const project = new tsMorph.Project({
+      compilerOptions: { ...listed.compilerOptions, allowJs: true, noEmit: true },
+      skipAddingFilesFromTsConfig: true,
+      skipFileDependencyResolution: true,
+      skipLoadingLibFiles: true,
+    });
+    return new FlagScanner(absoluteRoot, scannerConfig, project, rules, listed.files, performance.now() - started);
+  }
+
+  /** The result of the last scan or rescan, if any. */
+  getLastResult(): ScanResult | undefined {
+    return this.lastResult;
+  }
+
+  /**
+   * Scans every listed file: text pre-filter, parse candidates, find references, then apply the wrappers
+   * detected in one file to the files that call them. Throws SCAN_FAILED when a listed file cannot be read.
+   */
+  scan(): ScanResult {
+    this.assertLive();
+    const started = performance.now();
+    this.analyses.clear();
+    this.dependents.clear();
+    const texts = new Map<string, string>();
+    const basePattern = namesPattern(this.config.patterns);
+    for (const file of this.files) {
+      const text = this.readText(file);
+      if (text !== undefined && basePattern.test(text)) texts.set(file, text);
+    }
+    const prefilterMs = performance.now() - started;
+    for (const [file, text] of texts) this.analyse(file, text, []);
+    this.wrappers = this.collectWrappers();
+    if (this.wrappers.length > 0) {
+      // Second pass: files that mention a wrapper name, with the wrappers of every file.
+      const wrapperPattern = namesPattern(this.wrappers.map((w) => w.pattern));
+      for (const file of this.files) {
+        const text = texts.get(file) ?? this.readText(file);
+        if (text !== undefined && wrapperPattern.test(text)) this.analyse(file, text, this.wrapperPatterns());
+      }
+    }
+    const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs));
+    const totalMs = performance.now() - started;
+    this.lastResult = this.buildResult({
+      setupMs: this.setupMs,
+      prefilterMs,
+      parseMs: totalMs - prefilterMs - typeCheckMs,
+      typeCheckMs,
+      totalMs: totalMs + this.setupMs,
+    });
+    return this.lastResult;
+  }
+
+  /**
+   * Re-analyses one changed, created or deleted file without rebuilding the project: the file is re-parsed
+   * from `text` (or from disk when omitted; a missing file counts as deleted), and so are the files whose keys
+   * were resolved through it. When the change adds or removes a detected wrapper, every file is analysed again.
+   * Files outside the root, ignored ones and non-source files are left out. Runs {@link scan} first if needed.
+   */
+  rescanFile(path: string, text?: string): RescanResult {
+    this.assertLive();
+    if (!this.lastResult) this.scan();
+    const started = performance.now();
+    const file = (isAbsolute(path) ? path : resolve(this.root, path)).replaceAll('\\', '/');
+    if (text === undefined) this.overrides.delete(file);
+    else this.overrides.set(file, text);
+    const content = this.readText(file);
+    const inScope = isScannedFile(file) && !this.rules.isIgnored(file);
+    if (content === undefined || !inScope) {
+      this.files.delete(file);
+      this.forget(file);
+      const existing = this.project.getSourceFile(file);
+      if (existing && content === undefined) this.project.removeSourceFile(existing);
+    } else {
+      this.files.add(file);
+      const pattern = namesPattern([...this.config.patterns, ...this.wrapperPatterns()]);
+      if (pattern.test(content)) {
+        this.analyse(file, content, this.wrapperPatterns());
+      } else {
+        this.forget(file);
+        // Keep it parsed when other files resolve keys through it.
+        if (this.project.getSourceFile(file)) this.project.createSourceFile(file, content, { overwrite: true });
+      }
+    }
+    const rescanned = [file];
+    for (const dependent of [...(this.dependents.get(file) ?? [])]) {
+      const sourceFile = this.project.getSourceFile(dependent);
+      if (!sourceFile || dependent === file) continue;
+      this.record(dependent, sourceFile, this.wrapperPatterns());
+      rescanned.push(dependent);
+    }
+    const fullRescan = wrapperKey(this.collectWrappers()) !== wrapperKey(this.wrappers);
+    if (fullRescan) {
+      this.lastResult = this.scan();
+    } else {
+      const durationMs = performance.now() - started;
+      const typeCheckMs = sum(rescanned.map((f) => this.analyses.get(f)?.typeCheckMs ?? 0));
+      this.lastResult = this.buildResult({
+        setupMs: 0,
+        prefilterMs: 0,
+        parseMs: durationMs - typeCheckMs,
+        typeCheckMs,
+        totalMs: durationMs,
+      });
+    }
+    return { files: rescanned, result: this.lastResult, fullRescan, durationMs: performance.now() - started };
+  }
+
+  /** Drops the project and everything cached. The scanner cannot be used afterwards. */
+  dispose(): void {
+    this.disposed = true;
+    this.analyses.clear();
+    this.dependents.clear();
+    for (const sourceFile of this.project.getSourceFiles()) this.project.removeSourceFile(sourceFile);
+  }
+
+  private analyse(file: string, text: string, extraPatterns: readonly CallPattern[]): void {
+    this.record(file, this.project.createSourceFile(file, text, { overwrite: true }), extraPatterns);
+  }
+
+  private record(file: string, sourceFile: SourceFile, extraPatterns: readonly CallPattern[]): void {
+    this.forget(file);
+    const analysis = analyzeSourceFile(sourceFile, this.config, extraPatterns);
+    this.analyses.set(file, analysis);
+    for (const dependency of analysis.dependencies) {
+      let set = this.dependents.get(dependency);
+      if (!set) this.dependents.set(dependency, (set = new Set()));
+      set.add(file);
+    }
+  }
+
+  /** Removes what `file` contributed (its analysis and its entries as a dependent). */
+  private forget(file: string): void {
+    const previous = this.analyses.get(file);
+    if (!previous) return;
+    this.analyses.delete(file);
+    for (const dependency of previous.dependencies) this.dependents.get(dependency)?.delete(file);
+  }
+
+  private collectWrappers(): DetectedWrapper[] {
+    return [...this.analyses.values()].flatMap((a) => a.wrappers);
+  }
+
+  private wrapperPatterns(): CallPattern[] {
+    return this.wrappers.map((w) => w.pattern);
+  }
+
+  private buildResult(timings: ScanResult['timings']): ScanResult {
+    const references = [...this.analyses.values()]
+      .flatMap((a) => a.references)
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+    return {
+      references,
+      unresolved: references.filter((r) => r.key === undefined),
+      wrappers: this.collectWrappers(),
+      filesScanned: this.files.size,
+      filesParsed: this.analyses.size,
+      timings,
+    };
+  }
+
+  /** The file's text (an unsaved text given to rescanFile wins), or undefined when it no longer exists. */
+  private readText(file: string): string | undefined {
+    const override = this.overrides.get(file);
+    if (override !== undefined) return override;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new FlagError(
+        'SCAN_FAILED',
+        `Cannot read ${file}.`,
+        { file, hint: 'Check the file permissions, or exclude it in .rollgate/scanner.yaml.' },
+        { cause: e },
+      );
+    }
+  }
+
+  private assertLive(): void {
+    if (this.disposed) {
+      throw new FlagError('GENERAL', 'This FlagScanner was disposed.', {
+        hint: 'Create a new scanner with FlagScanner.create().',
+      });
+    }
+  }
+}
+
+/** One regular expression matching any of the patterns' names as a whole word. */
+function namesPattern(patterns: readonly CallPattern[]): RegExp {
+  const names = [...new Set(patterns.map((p) => p.function))].map((n) => n.replace(/[$]/g, '\\$'));
+  return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
+}
+
+function wrapperKey(wrappers: readonly DetectedWrapper[]): string {
+  return wrappers
+    .map(
+      (w) =>
+        `${w.pattern.module ?? ''}#${w.pattern.function}#${w.pattern.keyArgument}#${w.pattern.defaultArgument ?? ''}`,
+    )
+    .sort()
+    .join('|');
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

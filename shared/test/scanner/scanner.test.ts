@@ -1,0 +1,180 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createPatterns, FlagScanner, type FlagReference, type ScannerConfig } from '../../src/scanner/index.ts';
+
+let root: string;
+
+const defaultConfig = (): ScannerConfig => ({ patterns: createPatterns(), exclude: [] });
+
+async function write(files: Record<string, string>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+}
+
+function keysByFile(refs: readonly FlagReference[]): Record<string, (string | undefined)[]> {
+  const out: Record<string, (string | undefined)[]> = {};
+  for (const r of refs) (out[r.file.slice(root.length + 1)] ??= []).push(r.key);
+  return out;
+}
+
+describe('FlagScanner on a workspace', () => {
+  before(async () => {
+    root = (await mkdtemp(join(tmpdir(), 'rollgate-scan-'))).replaceAll('\\', '/');
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('honours .gitignore (root and nested), skips node_modules, and parses only files that mention a pattern', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      '.gitignore': 'generated/\n*.gen.ts\n',
+      'src/a.ts': `client.getBooleanValue('a', false);`,
+      'src/b.ts': `export const unrelated = 1;`,
+      'src/x.gen.ts': `client.getBooleanValue('ignored-glob', false);`,
+      'generated/g.ts': `client.getBooleanValue('ignored-dir', false);`,
+      'pkg/.gitignore': 'local.ts\n',
+      'pkg/local.ts': `client.getBooleanValue('ignored-nested', false);`,
+      'pkg/kept.tsx': `export const C = () => useFlag('kept', false);`,
+      'node_modules/lib/index.ts': `client.getBooleanValue('ignored-nm', false);`,
+      'scripts/tool.mjs': `client.getStringValue('js', '');`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), {
+      'pkg/kept.tsx': ['kept'],
+      'scripts/tool.mjs': ['js'],
+      'src/a.ts': ['a'],
+    });
+    assert.equal(result.filesScanned, 4);
+    assert.equal(result.filesParsed, 3);
+    scanner.dispose();
+  });
+
+  it('honours tsconfig include/exclude and the config exclude patterns', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'tsconfig.json': JSON.stringify({ include: ['src'], exclude: ['src/legacy'] }),
+      'src/a.ts': `client.getBooleanValue('a', false);`,
+      'src/a.test.ts': `client.getBooleanValue('in-test', false);`,
+      'src/legacy/old.ts': `client.getBooleanValue('excluded', false);`,
+      'other/b.ts': `client.getBooleanValue('not-included', false);`,
+    });
+    const config = { ...defaultConfig(), exclude: ['*.test.ts'] };
+    const scanner = await FlagScanner.create(root, config);
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/a.ts': ['a'] });
+    scanner.dispose();
+  });
+
+  it('applies a wrapper detected in one file to calls in other files, and resolves imported keys', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/flags.ts': `export function isOn(key: string): boolean { return client.getBooleanValue(key, false); }`,
+      'src/keys.ts': `export const KEYS = { checkout: 'new-checkout' } as const;`,
+      'src/app.ts': `import { isOn } from './flags';\nimport { KEYS } from './keys';\nif (isOn(KEYS.checkout)) {}\nisOn(dynamic);`,
+      'src/other.ts': `function isOn(x: string) { return x; }\nisOn('not-a-flag');`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), { 'src/app.ts': ['new-checkout', undefined] });
+    assert.deepEqual(
+      result.wrappers.map((w) => [w.pattern.function, w.forwardsTo, w.file.slice(root.length + 1)]),
+      [['isOn', 'getBooleanValue', 'src/flags.ts']],
+    );
+    assert.equal(result.unresolved.length, 1);
+    assert.equal(result.unresolved[0]?.keyExpression, 'dynamic');
+    scanner.dispose();
+  });
+
+  it('rescans one file incrementally: edits, dependency edits, unsaved text, new and deleted files', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/keys.ts': `export const K = 'k1';`,
+      'src/a.ts': `import { K } from './keys';\nclient.getBooleanValue(K, false);`,
+      'src/b.ts': `client.getBooleanValue('b1', false);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/a.ts': ['k1'], 'src/b.ts': ['b1'] });
+
+    await write({ 'src/b.ts': `client.getBooleanValue('b2', false);\nclient.getBooleanValue('b3', false);` });
+    let rescan = scanner.rescanFile(join(root, 'src/b.ts'));
+    assert.deepEqual(rescan.files, [`${root}/src/b.ts`]);
+    assert.equal(rescan.fullRescan, false);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/a.ts': ['k1'], 'src/b.ts': ['b2', 'b3'] });
+
+    rescan = scanner.rescanFile('src/keys.ts', `export const K = 'k2';`);
+    assert.deepEqual(rescan.files, [`${root}/src/keys.ts`, `${root}/src/a.ts`]);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/a.ts': ['k2'], 'src/b.ts': ['b2', 'b3'] });
+
+    await write({ 'src/c.ts': `useFlag('c1', false);` });
+    rescan = scanner.rescanFile('src/c.ts');
+    assert.deepEqual(keysByFile(rescan.result.references)['src/c.ts'], ['c1']);
+
+    await unlink(join(root, 'src/b.ts'));
+    rescan = scanner.rescanFile('src/b.ts');
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/a.ts': ['k2'], 'src/c.ts': ['c1'] });
+    assert.equal(rescan.result.filesScanned, 3);
+    scanner.dispose();
+  });
+
+  it('re-analyses everything when a rescan adds a wrapper', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/flags.ts': `export function isOn(key: string) { return key.length > 0; }`,
+      'src/app.ts': `import { isOn } from './flags';\nisOn('w1');\nclient.getBooleanValue('direct', false);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/app.ts': ['direct'] });
+    const rescan = scanner.rescanFile(
+      'src/flags.ts',
+      `export function isOn(key: string) { return client.getBooleanValue(key, false); }`,
+    );
+    assert.equal(rescan.fullRescan, true);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['w1', 'direct'] });
+    scanner.dispose();
+  });
+
+  it('resolves a key through a tsconfig paths alias with the type checker', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@flags/*': ['src/flags/*'] } } }),
+      'src/flags/keys.ts': `export const K = 'aliased';`,
+      'src/a.ts': `import { K } from '@flags/keys';\nclient.getBooleanValue(K, false);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), { 'src/a.ts': ['aliased'] });
+    scanner.dispose();
+  });
+
+  it('refuses a broken tsconfig with file:line and a hint', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({ 'tsconfig.json': '{\n  "include": [\n' });
+    await assert.rejects(FlagScanner.create(root, defaultConfig()), (e: unknown) => {
+      const err = e as { code: string; message: string; details: { line?: number; hint?: string } };
+      assert.equal(err.code, 'PARSE_ERROR');
+      assert.match(err.message, /tsconfig\.json:\d+:\d+/);
+      assert.ok(err.details.hint);
+      return true;
+    });
+  });
+
+  it('importing the entry point does not load ts-morph or TypeScript', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      await import(${JSON.stringify(new URL('../../src/scanner/index.ts', import.meta.url).href)});
+      console.log(Object.keys(require.cache).filter((k) => /[\\\\/](ts-morph|typescript)[\\\\/]/.test(k)).length);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    assert.equal(child.stderr, '');
+    assert.equal(child.stdout.trim(), '0');
+  });
+});
