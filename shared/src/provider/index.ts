@@ -1,0 +1,2 @@
+export { RollgateProvider } from './rollgate-provider.ts';
+export type { RollgateProviderOptions, RollgateProviderSource } from './rollgate-provider.ts';
