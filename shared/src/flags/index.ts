@@ -51,6 +51,36 @@ export type {
   DocumentIssue,
   AuditEntry,
 } from './model.ts';
+export {
+  applyOperation,
+  createFlag,
+  createFlagInputSchema,
+  updateFlag,
+  flagUpdateSchema,
+  setFlagEnabled,
+  setRollout,
+  setRules,
+  setDefaultVariant,
+  archiveFlag,
+  setRolloutPlan,
+  addEnvironment,
+  updateEnvironment,
+  environmentUpdateSchema,
+} from './operations.ts';
+export type {
+  ChangeContext,
+  OperationResult,
+  Operation,
+  ApplyOptions,
+  CreateFlagInput,
+  FlagUpdate,
+  RolloutPlanInput,
+  EnvironmentInput,
+  EnvironmentUpdate,
+} from './operations.ts';
+export { suggestNearest, didYouMean } from './suggest.ts';
+export { diffValues, formatPath } from './diff.ts';
+export type { ValueChange } from './diff.ts';
 export { changeRequestSchema } from './model.ts';
 export type { ChangeRequest } from './model.ts';
 export {

@@ -1,0 +1,4 @@
+export { FileStore, openFileStore, initStore, findStoreRoot, STORE_DIR_NAME } from './file-store.ts';
+export type { FileStoreOptions } from './file-store.ts';
+export { parseStoreDocument, serializeStoreDocument } from './store-yaml.ts';
+export type { StoreSnapshot, AuditEntryInput, CommitRequest, AuditQuery, FlagStore } from './types.ts';

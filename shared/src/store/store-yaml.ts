@@ -1,0 +1,164 @@
+/**
+ * The text form of a store document (`.rollgate/flags.yaml`): deterministic YAML out, validated document in,
+ * with every read error pointing at a line and column of the file.
+ */
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import type { z } from 'zod';
+import { storeDocumentSchema } from '../flags/model.ts';
+import type { EnvironmentConfig, Flag, StoreDocument } from '../flags/model.ts';
+import { FlagError } from '../errors.ts';
+import { formatPath } from '../flags/diff.ts';
+
+const HEADER =
+  ' Rollgate flag store. Edit by hand or with the rollgate CLI / VS Code / MCP tools; it is validated on read.\n' +
+  ' Comments other than this header are not kept when a tool writes the file.';
+
+/**
+ * The canonical YAML text of `document`, byte-for-byte the same for equal documents: flags sorted by key, fields
+ * in the model's order, a flag's environments in the order the document declares them, metadata keys sorted,
+ * defaults (`description: ''`, `tags: []`, `rules: []`, `archived: false`) left out, no line folding and no
+ * anchors. Variants and rules keep their order (it means something). Expects a model-valid document (the output of
+ * `storeDocumentSchema`); never throws on one.
+ */
+export function serializeStoreDocument(document: StoreDocument): string {
+  const envOrder = document.environments.map((e) => e.key);
+  const canonical = {
+    version: document.version,
+    environments: document.environments.map((env) => omitUndefined({ ...env })),
+    flags: [...document.flags].sort((a, b) => compareKeys(a.key, b.key)).map((flag) => canonicalFlag(flag, envOrder)),
+    changeRequests: document.changeRequests,
+  };
+  const doc = new Document(omitUndefined(canonical), { aliasDuplicateObjects: false });
+  doc.commentBefore = HEADER;
+  return doc.toString({ lineWidth: 0, indent: 2 });
+}
+
+function canonicalFlag(flag: Flag, envOrder: readonly string[]): Record<string, unknown> {
+  const environments: Record<string, unknown> = {};
+  const envKeys = Object.keys(flag.environments).sort(
+    (a, b) => rank(envOrder, a) - rank(envOrder, b) || compareKeys(a, b),
+  );
+  for (const key of envKeys) {
+    const config = flag.environments[key];
+    if (config) environments[key] = canonicalEnvironmentConfig(config);
+  }
+  return omitUndefined({
+    key: flag.key,
+    name: flag.name,
+    description: flag.description === '' ? undefined : flag.description,
+    kind: flag.kind,
+    owner: flag.owner,
+    tags: flag.tags.length === 0 ? undefined : flag.tags,
+    createdAt: flag.createdAt,
+    cleanupBy: flag.cleanupBy,
+    type: flag.type,
+    variants: flag.variants,
+    environments: envKeys.length === 0 ? undefined : environments,
+    archived: flag.archived ? true : undefined,
+    metadata: flag.metadata && Object.fromEntries(Object.entries(flag.metadata).sort(([a], [b]) => compareKeys(a, b))),
+  });
+}
+
+function canonicalEnvironmentConfig(config: EnvironmentConfig): Record<string, unknown> {
+  return omitUndefined({
+    enabled: config.enabled,
+    defaultVariant: config.defaultVariant,
+    rollout: config.rollout,
+    rules: config.rules.length === 0 ? undefined : config.rules,
+    plan: config.plan,
+  });
+}
+
+function rank(order: readonly string[], key: string): number {
+  const i = order.indexOf(key);
+  return i === -1 ? order.length : i;
+}
+
+/** Code-unit order, independent of locale, so every machine sorts the same way. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function omitUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Parses and validates the text of a store file. `file` is only used in messages and `details.file`.
+ * Errors: PARSE_ERROR with `details.file`, `line`, `column` (1-based), `path` (for schema errors) and a `hint` —
+ * for YAML syntax errors (including duplicate keys), an empty file, and documents that break the model
+ * (`storeDocumentSchema`, including its cross-field checks).
+ */
+export function parseStoreDocument(text: string, file: string): StoreDocument {
+  const lineCounter = new LineCounter();
+  const yamlDoc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const syntaxError = yamlDoc.errors[0];
+  if (syntaxError) {
+    const { line, col } = lineCounter.linePos(syntaxError.pos[0]);
+    const firstLine = syntaxError.message.split('\n')[0] ?? syntaxError.message;
+    throw new FlagError('PARSE_ERROR', `${file}:${line}:${col}: invalid YAML: ${firstLine}`, {
+      file,
+      line,
+      column: col,
+      hint: `Fix the YAML syntax at line ${line}, column ${col} (indentation, a missing ":" or quote, a duplicate key); Rollgate does not write the file until it parses.`,
+    });
+  }
+  if (yamlDoc.contents === null) {
+    throw new FlagError('PARSE_ERROR', `${file}:1:1: the store file is empty.`, {
+      file,
+      line: 1,
+      column: 1,
+      hint: 'Restore the file from version control, or delete .rollgate/ and run `rollgate init` to start over.',
+    });
+  }
+  const result = storeDocumentSchema.safeParse(yamlDoc.toJS({ maxAliasCount: 1000 }));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const { node, depth } = deepestNode(yamlDoc, path);
+  const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
+  const where = formatPath(path);
+  const missing = depth < path.length && issue.code === 'invalid_type';
+  const problem = missing ? `"${String(path[path.length - 1])}" is missing (expected ${issue.expected})` : issue.message;
+  throw new FlagError('PARSE_ERROR', `${file}:${line}:${col}: ${where}: ${problem}`, {
+    file,
+    line,
+    column: col,
+    path: where,
+    hint: `${missing ? `Add ${where}` : `Fix the value of ${where}`} at line ${line}, column ${col}${moreIssues(result.error.issues.length)}; Rollgate does not write the file until it is valid.`,
+  });
+}
+
+function moreIssues(count: number): string {
+  return count > 1 ? ` (and ${count - 1} more problem${count > 2 ? 's' : ''} after it)` : '';
+}
+
+/**
+ * The YAML node at `path`, or the deepest existing ancestor when the path ends at a missing key; `depth` is how
+ * many segments of `path` were found.
+ */
+function deepestNode(doc: Document, path: readonly (string | number)[]): { node: Node | undefined; depth: number } {
+  let node: unknown = doc.contents;
+  let found = isNodeWithRange(node) ? node : undefined;
+  let depth = 0;
+  for (const segment of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(segment));
+      // A key with an empty value (`name:`) has no value node: point at the key.
+      next = pair ? (pair.value ?? pair.key) : undefined;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment];
+    }
+    if (!isNodeWithRange(next)) break;
+    node = next;
+    found = next;
+    depth++;
+  }
+  return { node: found, depth };
+}
+
+function isNodeWithRange(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && 'range' in value && Array.isArray(value.range);
+}

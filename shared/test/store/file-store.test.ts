@@ -1,0 +1,410 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FlagError } from '../../src/errors.ts';
+import { createEmptyDocument, storeDocumentSchema } from '../../src/flags/model.ts';
+import type { StoreDocument } from '../../src/flags/model.ts';
+import {
+  addEnvironment,
+  applyOperation,
+  createFlag,
+  setFlagEnabled,
+  setRollout,
+  updateEnvironment,
+} from '../../src/flags/operations.ts';
+import { findStoreRoot, initStore, openFileStore } from '../../src/store/file-store.ts';
+import type { FileStore } from '../../src/store/file-store.ts';
+import { parseStoreDocument, serializeStoreDocument } from '../../src/store/store-yaml.ts';
+import type { StoreSnapshot } from '../../src/store/types.ts';
+import { context, makeTempDir, nextEvent, removeTempDir } from './helpers.ts';
+
+const ctx = context();
+
+let root: string;
+let store: FileStore;
+let flagsFile: string;
+
+async function freshStore(): Promise<void> {
+  root = await makeTempDir();
+  store = await initStore(root);
+  flagsFile = join(root, '.rollgate', 'flags.yaml');
+}
+
+async function cleanup(): Promise<void> {
+  store.dispose();
+  await removeTempDir(root);
+}
+
+function assertFlagError(code: string, check?: (e: FlagError) => void): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(FlagError.is(e), `expected a FlagError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.ok(typeof e.details.hint === 'string' && e.details.hint.length > 0, 'a hint');
+    check?.(e);
+    return true;
+  };
+}
+
+describe('initStore / openFileStore / findStoreRoot', () => {
+  before(freshStore);
+  after(cleanup);
+
+  it('creates .rollgate with an empty document, git attributes and flagd outputs', async () => {
+    const snapshot = await store.read();
+    assert.deepEqual(snapshot.document, storeDocumentSchema.parse(createEmptyDocument()));
+    assert.equal(snapshot.revision, 0);
+    const files = (await readdir(join(root, '.rollgate'))).sort();
+    assert.deepEqual(files, ['.gitattributes', '.gitignore', 'audit.jsonl', 'flagd', 'flags.yaml']);
+    assert.match(await readFile(join(root, '.rollgate', '.gitattributes'), 'utf8'), /^audit\.jsonl merge=union$/m);
+    assert.deepEqual((await readdir(join(root, '.rollgate', 'flagd'))).sort(), [
+      'development.flagd.json',
+      'production.flagd.json',
+      'staging.flagd.json',
+    ]);
+  });
+
+  it('refuses to initialize over an existing store and leaves it untouched', async () => {
+    const bytes = await readFile(flagsFile);
+    await assert.rejects(initStore(root), assertFlagError('INVALID_INPUT'));
+    assert.deepEqual(await readFile(flagsFile), bytes);
+  });
+
+  it('finds the store root from a nested directory, and nothing outside', async () => {
+    const nested = join(root, 'src', 'deep');
+    await mkdir(nested, { recursive: true });
+    assert.equal(await findStoreRoot(nested), await findStoreRoot(root));
+    assert.equal(await findStoreRoot(nested), (await store.read()) && root);
+    const outside = await makeTempDir();
+    try {
+      assert.equal(await findStoreRoot(outside), undefined);
+      await assert.rejects(
+        openFileStore(outside),
+        assertFlagError('STORE_IO', (e) => assert.match(e.details.hint ?? '', /rollgate init/)),
+      );
+    } finally {
+      await removeTempDir(outside);
+    }
+  });
+
+  it('refuses a .rollgate symlink that leads outside the repository', async () => {
+    const repo = await makeTempDir();
+    const elsewhere = await makeTempDir();
+    try {
+      await initStore(elsewhere);
+      await symlink(join(elsewhere, '.rollgate'), join(repo, '.rollgate'));
+      await assert.rejects(
+        openFileStore(repo),
+        assertFlagError('STORE_IO', (e) => assert.match(e.message, /outside/)),
+      );
+    } finally {
+      await removeTempDir(repo);
+      await removeTempDir(elsewhere);
+    }
+  });
+});
+
+describe('FileStore read / commit', () => {
+  before(freshStore);
+  after(cleanup);
+
+  it('round-trips a document through flags.yaml and stamps audit entries with consecutive revisions', async () => {
+    await applyOperation(store, createFlag({ key: 'new-checkout', name: 'New checkout', kind: 'release' }), ctx);
+    await applyOperation(store, setRollout('new-checkout', 'production', 12.5), context('test:bob', 'ramp up'));
+    const committed = await applyOperation(store, setFlagEnabled('new-checkout', 'production', true), ctx);
+    assert.equal(committed.revision, 3);
+
+    const reopened = await openFileStore(root);
+    const read = await reopened.read();
+    assert.deepEqual(read, committed);
+    assert.deepEqual(read.document.flags[0]?.environments.production?.rollout, { variant: 'on', percentage: 12.5 });
+
+    const audit = await store.readAudit();
+    assert.deepEqual(
+      audit.map((e) => [e.revision, e.action, e.actor]),
+      [
+        [1, 'flag.create', 'test:alice'],
+        [2, 'flag.set-rollout', 'test:bob'],
+        [3, 'flag.toggle', 'test:alice'],
+      ],
+    );
+    assert.equal(audit[1]?.reason, 'ramp up');
+  });
+
+  it('writes compiled flagd outputs and removes those of deleted environments', async () => {
+    const production = JSON.parse(
+      await readFile(join(root, '.rollgate', 'flagd', 'production.flagd.json'), 'utf8'),
+    ) as { flags: Record<string, { state: string }> };
+    assert.equal(production.flags['new-checkout']?.state, 'ENABLED');
+
+    await applyOperation(store, addEnvironment({ key: 'qa' }), ctx);
+    assert.ok((await readdir(join(root, '.rollgate', 'flagd'))).includes('qa.flagd.json'));
+    const base = await store.read();
+    const withoutQa: StoreDocument = {
+      ...base.document,
+      environments: base.document.environments.filter((e) => e.key !== 'qa'),
+    };
+    await store.commit({
+      base,
+      document: withoutQa,
+      audit: [{ at: ctx.now().toISOString(), actor: 'test', action: 'environment.remove', changes: [] }],
+    });
+    assert.ok(!(await readdir(join(root, '.rollgate', 'flagd'))).includes('qa.flagd.json'));
+  });
+
+  it('rejects a stale base with STORE_CONFLICT and writes nothing', async () => {
+    const stale = await store.read();
+    await applyOperation(store, updateEnvironment('staging', { name: 'Staging' }), ctx);
+    const bytes = await readFile(flagsFile);
+    const auditBefore = await store.readAudit();
+    await assert.rejects(
+      store.commit({
+        base: stale,
+        document: stale.document,
+        audit: [{ at: ctx.now().toISOString(), actor: 'test', action: 'noop', changes: [] }],
+      }),
+      assertFlagError('STORE_CONFLICT'),
+    );
+    assert.deepEqual(await readFile(flagsFile), bytes);
+    assert.deepEqual(await store.readAudit(), auditBefore);
+  });
+
+  it('treats a hand edit as a change: new version, and a commit on the old base conflicts', async () => {
+    const before = await store.read();
+    await appendFile(flagsFile, '# a hand-written comment\n');
+    const after = await store.read();
+    assert.notEqual(after.version, before.version);
+    assert.deepEqual(after.document, before.document);
+    await assert.rejects(
+      store.commit({
+        base: before,
+        document: before.document,
+        audit: [{ at: ctx.now().toISOString(), actor: 'test', action: 'noop', changes: [] }],
+      }),
+      assertFlagError('STORE_CONFLICT'),
+    );
+  });
+
+  it('refuses an invalid document with INVALID_INPUT naming the path, and writes nothing', async () => {
+    const base = await store.read();
+    const bytes = await readFile(flagsFile);
+    const broken = structuredClone<StoreDocument>(base.document);
+    const flag = broken.flags[0];
+    assert.ok(flag);
+    const production = flag.environments.production;
+    assert.ok(production);
+    production.defaultVariant = 'nope';
+    await assert.rejects(
+      store.commit({
+        base,
+        document: broken,
+        audit: [{ at: ctx.now().toISOString(), actor: 't', action: 'x', changes: [] }],
+      }),
+      assertFlagError('INVALID_INPUT', (e) =>
+        assert.equal(e.details.path, 'flags[0].environments.production.defaultVariant'),
+      ),
+    );
+    await assert.rejects(
+      store.commit({ base, document: base.document, audit: [] }),
+      assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /at least one audit entry/)),
+    );
+    assert.deepEqual(await readFile(flagsFile), bytes);
+  });
+
+  it('filters the audit log by flag, environment, time and limit', async () => {
+    const all = await store.readAudit();
+    assert.deepEqual(
+      (await store.readAudit({ flagKey: 'new-checkout' })).map((e) => e.action),
+      ['flag.create', 'flag.set-rollout', 'flag.toggle'],
+    );
+    assert.deepEqual(
+      (await store.readAudit({ environment: 'production' })).map((e) => e.action),
+      ['flag.set-rollout', 'flag.toggle'],
+    );
+    assert.deepEqual(await store.readAudit({ limit: 2 }), all.slice(-2));
+    assert.deepEqual(await store.readAudit({ since: '2026-11-01T12:00:00Z' }), all);
+    assert.deepEqual(await store.readAudit({ since: '2026-11-01T12:00:01Z' }), []);
+    await assert.rejects(store.readAudit({ since: 'yesterday' }), assertFlagError('INVALID_INPUT'));
+    await assert.rejects(store.readAudit({ limit: 0 }), assertFlagError('INVALID_INPUT'));
+  });
+});
+
+describe('deterministic YAML', () => {
+  it('serializes equal documents to identical text, whatever their order, and round-trips', () => {
+    const doc = storeDocumentSchema.parse({
+      ...createEmptyDocument(),
+      flags: [
+        {
+          key: 'zeta',
+          name: 'Zeta',
+          kind: 'release',
+          createdAt: '2026-11-01T00:00:00Z',
+          type: 'boolean',
+          variants: { on: true, off: false },
+          metadata: { b: 1, a: 'x' },
+          environments: {
+            production: { enabled: true, defaultVariant: 'off' },
+            development: { enabled: false, defaultVariant: 'on' },
+          },
+        },
+        {
+          key: 'alpha',
+          name: 'Alpha',
+          kind: 'experiment',
+          createdAt: '2026-11-01T00:00:00Z',
+          type: 'string',
+          variants: { control: 'a', treatment: 'b' },
+          environments: {},
+        },
+      ],
+    });
+    const shuffled: StoreDocument = {
+      ...doc,
+      flags: [...doc.flags].reverse().map((f) => ({
+        ...f,
+        metadata: f.metadata && Object.fromEntries(Object.entries(f.metadata).reverse()),
+        environments: Object.fromEntries(Object.entries(f.environments).reverse()),
+      })),
+    };
+    const text = serializeStoreDocument(doc);
+    assert.equal(serializeStoreDocument(shuffled), text);
+    const sortedByKey = [...doc.flags].sort((a, b) => (a.key < b.key ? -1 : 1));
+    assert.deepEqual(parseStoreDocument(text, 'flags.yaml'), { ...doc, flags: sortedByKey });
+    // Flags sorted by key; environments in declaration order; defaults left out.
+    assert.ok(text.indexOf('key: alpha') < text.indexOf('key: zeta'));
+    assert.ok(text.indexOf('development:') < text.indexOf('production:'));
+    assert.doesNotMatch(text, /tags: \[\]|rules: \[\]|archived: false|description: ""/);
+    assert.match(text, /metadata:\n {6}a: x\n {6}b: 1\n/);
+  });
+});
+
+describe('flags.yaml that does not parse', () => {
+  let validText: string;
+  before(async () => {
+    await freshStore();
+    validText = await readFile(flagsFile, 'utf8');
+  });
+  after(cleanup);
+
+  const cases: { name: string; text: string; line: number; column: number; message: RegExp }[] = [
+    {
+      name: 'YAML syntax error (bad indentation)',
+      text: 'version: 1\nenvironments:\n  - key: production\n flags: []\n',
+      line: 4,
+      column: 1,
+      message: /invalid YAML/,
+    },
+    {
+      name: 'YAML duplicate key',
+      text: 'version: 1\nenvironments:\n  - key: production\n    key: staging\n',
+      line: 4,
+      column: 5,
+      message: /unique/,
+    },
+    {
+      name: 'schema error: unknown default variant',
+      text: [
+        'version: 1',
+        'environments:',
+        '  - key: production',
+        'flags:',
+        '  - key: a',
+        '    name: A',
+        '    kind: release',
+        '    createdAt: 2026-11-01T00:00:00Z',
+        '    type: boolean',
+        '    variants:',
+        '      on: true',
+        '      off: false',
+        '    environments:',
+        '      production:',
+        '        enabled: true',
+        '        defaultVariant: maybe',
+        '',
+      ].join('\n'),
+      line: 16,
+      column: 25,
+      message: /flags\[0\]\.environments\.production\.defaultVariant: unknown variant "maybe"/,
+    },
+    {
+      name: 'schema error: missing field',
+      text: 'version: 1\nenvironments:\n  - key: production\nflags:\n  - key: a\n    kind: release\n',
+      line: 5,
+      column: 5,
+      message: /flags\[0\]\.name: "name" is missing/,
+    },
+    {
+      name: 'schema error: wrong type of a value',
+      text: 'version: 1\nenvironments:\n  - key: production\n    protected: "yes"\n',
+      line: 4,
+      column: 16,
+      message: /environments\[0\]\.protected/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name} → PARSE_ERROR at line ${c.line}, column ${c.column}; commit refuses and keeps the bytes`, async () => {
+      await writeFile(flagsFile, validText);
+      const base = await store.read();
+      await writeFile(flagsFile, c.text);
+      const check = (e: FlagError): void => {
+        assert.equal(e.details.file, flagsFile);
+        assert.equal(e.details.line, c.line);
+        assert.equal(e.details.column, c.column);
+        assert.match(e.message, c.message);
+      };
+      await assert.rejects(store.read(), assertFlagError('PARSE_ERROR', check));
+      await assert.rejects(
+        store.commit({
+          base,
+          document: base.document,
+          audit: [{ at: ctx.now().toISOString(), actor: 't', action: 'x', changes: [] }],
+        }),
+        assertFlagError('PARSE_ERROR', check),
+      );
+      await assert.rejects(
+        applyOperation(store, createFlag({ key: 'b', name: 'B', kind: 'release' }), ctx),
+        assertFlagError('PARSE_ERROR', check),
+      );
+      assert.equal(await readFile(flagsFile, 'utf8'), c.text);
+    });
+  }
+});
+
+describe('onDidChange', () => {
+  before(freshStore);
+  after(cleanup);
+
+  it('sees a commit of another FileStore instance, with its snapshot', async () => {
+    await store.read();
+    const other = await openFileStore(root);
+    const seen = nextEvent(store.onDidChange);
+    const committed = await applyOperation(
+      other,
+      createFlag({ key: 'from-other', name: 'Other', kind: 'release' }),
+      ctx,
+    );
+    const event: StoreSnapshot = await seen;
+    assert.equal(event.version, committed.version);
+    assert.deepEqual(event.document, committed.document);
+    other.dispose();
+  });
+
+  it('sees a raw hand edit of flags.yaml', async () => {
+    const seen = nextEvent(store.onDidChange);
+    const text = (await readFile(flagsFile, 'utf8')).replace('name: Other', 'name: Edited by hand');
+    await writeFile(flagsFile, text);
+    const event = await seen;
+    assert.equal(event.document.flags[0]?.name, 'Edited by hand');
+  });
+
+  it('fires for commits of this instance, once per version', async () => {
+    const versions: string[] = [];
+    const subscription = store.onDidChange((s) => versions.push(s.version));
+    const seen = nextEvent(store.onDidChange, (s) => s.document.flags.length === 2);
+    const committed = await applyOperation(store, createFlag({ key: 'mine', name: 'Mine', kind: 'release' }), ctx);
+    await seen;
+    subscription.dispose();
+    assert.deepEqual(versions, [committed.version]);
+  });
+});

@@ -1,0 +1,41 @@
+// Test helpers for store tests: temp repositories and a fixed clock.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChangeContext } from '../../src/flags/operations.ts';
+import type { Disposable, Event } from '../../src/lifecycle.ts';
+
+/** A fresh directory under the OS temp dir; remove it with {@link removeTempDir}. */
+export function makeTempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'rollgate-store-test-'));
+}
+
+export function removeTempDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+export const FIXED_NOW = new Date('2026-11-01T12:00:00.000Z');
+
+export function context(actor = 'test:alice', reason?: string): ChangeContext {
+  return { actor, now: () => FIXED_NOW, ...(reason === undefined ? {} : { reason }) };
+}
+
+/**
+ * The first event of `event` matching `predicate`. The timeout only turns a hang into a failure; no assertion
+ * depends on timing.
+ */
+export function nextEvent<T>(event: Event<T>, predicate: (e: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let subscription: Disposable | undefined = undefined;
+    const timer = setTimeout(() => {
+      subscription?.dispose();
+      reject(new Error(`no matching event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    subscription = event((e) => {
+      if (!predicate(e)) return;
+      clearTimeout(timer);
+      subscription?.dispose();
+      resolve(e);
+    });
+  });
+}
