@@ -1,8 +1,8 @@
 /**
  * Differential test: generated flags (fixed seeds) × generated contexts, compiled once and evaluated by
- * (a) the real @openfeature/flagd-core evaluator, and (b) the real @openfeature/flagd-provider in in-process mode
- * reading the written `.flagd.json` through the OpenFeature server SDK. They must agree on value, variant, reason
- * and error code for every evaluation.
+ * (a) the real @openfeature/flagd-core evaluator, (b) the real @openfeature/flagd-provider in in-process mode
+ * reading the written `.flagd.json` through the OpenFeature server SDK, and (c) Rollgate's own FlagdEngine.
+ * They must agree on value, variant, reason and error code for every evaluation.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +13,10 @@ import { FlagdCore } from '@openfeature/flagd-core';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import type { EvaluationDetails, FlagValue, JsonValue as OpenFeatureJson } from '@openfeature/server-sdk';
+import { FlagdEngine } from '../../src/eval/index.ts';
 import { compileStore, serializeFlagdDocument } from '../../src/flagd/index.ts';
 import type { FlagType } from '../../src/flags/model.ts';
+import { errorMessage } from '../../src/errors.ts';
 import { createRandom, generateContext, generateStoreDocument } from './generate.ts';
 
 const SEED = 20261125;
@@ -55,9 +57,10 @@ function outcome(details: { value: unknown; variant?: string; reason?: string; e
   return { value: details.value, variant: details.variant, reason: details.reason, errorCode: details.errorCode };
 }
 
-describe('compiled flags evaluate the same in flagd-core and the flagd provider (in-process, file source)', () => {
+describe('compiled flags evaluate the same in flagd-core, the flagd provider (file source) and FlagdEngine', () => {
   let dir: string;
   const cores = new Map<string, FlagdCore>();
+  const engines = new Map<string, FlagdEngine>();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rollgate-flagd-diff-'));
@@ -66,6 +69,9 @@ describe('compiled flags evaluate the same in flagd-core and the flagd provider 
       const core = new FlagdCore();
       core.setConfigurations(text);
       cores.set(environment, core);
+      const engine = new FlagdEngine({ now: () => new Date('2026-11-25T12:00:00Z') });
+      engine.setFlags(text);
+      engines.set(environment, engine);
       const path = join(dir, `${environment}.flagd.json`);
       await writeFile(path, text);
       await OpenFeature.setProviderAndWait(
@@ -116,12 +122,18 @@ describe('compiled flags evaluate the same in flagd-core and the flagd provider 
           details = await client.getObjectDetails(e.flagKey, { d: 1 }, e.context);
           break;
       }
-      const actual = outcome(details);
+      const provider = outcome(details);
+      const engine = engines.get(e.environment);
+      assert.ok(engine);
+      const ours = outcome(engine.evaluate(e.flagKey, e.type, DEFAULTS[e.type], e.context));
       try {
-        assert.deepEqual(actual, expected);
-      } catch {
+        assert.deepEqual(provider, expected, 'flagd-provider vs flagd-core');
+        assert.deepEqual(ours, expected, 'FlagdEngine vs flagd-core');
+      } catch (error) {
         mismatches++;
-        if (examples.length < 5) examples.push(JSON.stringify({ e, expected, actual }));
+        if (examples.length < 5) {
+          examples.push(`${errorMessage(error).split('\n')[0]}: ${JSON.stringify({ e, expected, provider, ours })}`);
+        }
       }
     }
     assert.equal(mismatches, 0, examples.join('\n'));
