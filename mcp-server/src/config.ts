@@ -1,0 +1,117 @@
+/**
+ * The server's configuration: argv and environment, parsed once by zod into {@link ServerConfig}.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { environmentKeySchema } from '@rollgate/shared/flags';
+
+export const USAGE = `Usage: rollgate-mcp [options]
+
+Serves the Rollgate flag store to AI assistants over MCP (stdio unless --http).
+
+Options:
+  --store <dir>         directory holding .rollgate/ (or .rollgate/ itself); default: $ROLLGATE_STORE, else the nearest .rollgate/ above the cwd
+  --read-only           expose read tools only
+  --allowed-envs <list> comma-separated environments writes may touch (default: all)
+  --actor <name>        audit-log actor (default: mcp:<client name>)
+  --max-step <points>   largest rollout increase per step in a protected environment (default: 25)
+  --http                serve Streamable HTTP instead of stdio
+  --port <n>            HTTP port (default: 3920; 0 picks a free one)
+  --host <addr>         HTTP bind address (default: 127.0.0.1)
+  -h, --help            show this help
+`;
+
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+
+export const serverConfigSchema = z.object({
+  /** Store directory, or undefined to search upwards from the working directory. */
+  store: z.string().min(1).optional(),
+  readOnly: z.boolean(),
+  /** Environments writes may touch; undefined = all. */
+  allowedEnvironments: z.array(environmentKeySchema).min(1).optional(),
+  actor: z.string().min(1).optional(),
+  /** Largest rollout increase (percentage points) per set-rollout in a protected environment. */
+  maxStep: z.number().gt(0).max(100),
+  transport: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('stdio') }),
+    z.object({
+      kind: z.literal('http'),
+      port: z.number().int().min(0).max(65535),
+      host: z.string().min(1),
+    }),
+  ]),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** What {@link parseServerConfig} found: a config, a request for help, or a usage error to print. */
+export type ConfigResult =
+  | { readonly kind: 'config'; readonly config: ServerConfig }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'error'; readonly message: string };
+
+/** Parses argv (without node and script) and the environment; never throws. */
+export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ConfigResult {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        store: { type: 'string' },
+        'read-only': { type: 'boolean', default: false },
+        'allowed-envs': { type: 'string' },
+        actor: { type: 'string' },
+        'max-step': { type: 'string', default: '25' },
+        http: { type: 'boolean', default: false },
+        port: { type: 'string', default: '3920' },
+        host: { type: 'string', default: '127.0.0.1' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    return { kind: 'error', message: e instanceof Error ? e.message : String(e) };
+  }
+  if (values.help) return { kind: 'help' };
+  const result = serverConfigSchema.safeParse({
+    store: values.store ?? (env.ROLLGATE_STORE || undefined),
+    readOnly: values['read-only'],
+    allowedEnvironments: values['allowed-envs']
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    actor: values.actor,
+    maxStep: toNumber(values['max-step']),
+    transport: values.http ? { kind: 'http', port: toNumber(values.port), host: values.host } : { kind: 'stdio' },
+  });
+  if (!result.success) {
+    return {
+      kind: 'error',
+      message: result.error.issues.map((i) => `${optionName(i.path)}: ${i.message}`).join('\n'),
+    };
+  }
+  return { kind: 'config', config: result.data };
+}
+
+/** True when `host` only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
+}
+
+function toNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+function optionName(path: readonly PropertyKey[]): string {
+  const names: Record<string, string> = {
+    store: '--store',
+    readOnly: '--read-only',
+    allowedEnvironments: '--allowed-envs',
+    actor: '--actor',
+    maxStep: '--max-step',
+    port: '--port',
+    host: '--host',
+  };
+  const last = [...path].reverse().find((p) => typeof p === 'string' && p in names);
+  return typeof last === 'string' ? (names[last] ?? last) : 'options';
+}

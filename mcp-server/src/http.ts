@@ -1,0 +1,107 @@
+/**
+ * Streamable HTTP transport: one MCP session per client, each with its own server over the shared store.
+ * Loopback by default; DNS-rebinding protection checks the Host header against the bound address.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isLoopbackHost } from './config.ts';
+import { createServer, type RollgateServer } from './server.ts';
+import type { ServerDeps } from './writes.ts';
+
+/** A listening HTTP endpoint. */
+export interface HttpEndpoint {
+  /** e.g. `http://127.0.0.1:3920/mcp`. */
+  readonly url: string;
+  readonly close: () => Promise<void>;
+}
+
+const MCP_PATH = '/mcp';
+
+/** Starts listening on `host:port` (port 0 picks a free one) and serves MCP at `/mcp`. */
+export async function startHttpServer(deps: ServerDeps, host: string, port: number): Promise<HttpEndpoint> {
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: RollgateServer }>();
+  let allowedHosts: string[] = [];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== MCP_PATH) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found; the MCP endpoint is ${MCP_PATH}\n`);
+      return;
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (existing) {
+      await existing.transport.handleRequest(req, res, req.method === 'POST' ? await readJson(req) : undefined);
+      return;
+    }
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    if (sessionId !== undefined || !isInitializeRequest(body)) {
+      res.writeHead(sessionId === undefined ? 400 : 404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          error: { code: -32000, message: 'No valid session: start with an initialize request.' },
+          id: null,
+        }),
+      );
+      return;
+    }
+    const server = createServer(deps);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+      // Security: a web page must not reach a loopback server through a rebound DNS name.
+      enableDnsRebindingProtection: isLoopbackHost(host),
+      allowedHosts,
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  };
+
+  const http = createHttpServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      deps.log(`HTTP request failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!res.headersSent) res.writeHead(e instanceof SyntaxError ? 400 : 500).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => resolve());
+  });
+  const bound = (http.address() as AddressInfo).port;
+  allowedHosts = [`${host}:${bound}`, `localhost:${bound}`, `127.0.0.1:${bound}`, `[::1]:${bound}`];
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}${MCP_PATH}`;
+  return {
+    url,
+    close: async () => {
+      await Promise.all([...sessions.values()].map((s) => s.server.close()));
+      sessions.clear();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    // Security: a client cannot make the server buffer an unbounded body.
+    if (size > MAX_BODY_BYTES) throw new SyntaxError(`Request body over ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}

@@ -1,0 +1,94 @@
+/**
+ * Entry point of `rollgate-mcp`: argv/env → config, open the store, serve over stdio (default) or Streamable
+ * HTTP, close cleanly on SIGINT/SIGTERM. stdout carries only the protocol; everything else goes to stderr.
+ */
+import { basename, dirname, resolve } from 'node:path';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { errorMessage } from '@rollgate/shared/errors';
+import { STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
+import { USAGE, isLoopbackHost, parseServerConfig } from './config.ts';
+import { startHttpServer } from './http.ts';
+import { createServer } from './server.ts';
+import type { ServerDeps } from './writes.ts';
+
+function log(message: string): void {
+  process.stderr.write(`rollgate-mcp: ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseServerConfig(process.argv.slice(2), process.env);
+  if (parsed.kind === 'help') {
+    process.stderr.write(USAGE);
+    return;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`rollgate-mcp: ${parsed.message}\n\n${USAGE}`);
+    process.exitCode = 1;
+    return;
+  }
+  const { config } = parsed;
+  const root = config.store !== undefined ? storeRootOf(config.store) : await findStoreRoot(process.cwd());
+  if (root === undefined) {
+    log(
+      'no .rollgate/ store found above the working directory. Pass --store <dir>, set ROLLGATE_STORE, or run `rollgate init`.',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const store = await openFileStore(root);
+  const deps: ServerDeps = {
+    store,
+    policy: {
+      readOnly: config.readOnly,
+      allowedEnvironments: config.allowedEnvironments,
+      maxStep: config.maxStep,
+      actor: config.actor,
+    },
+    now: () => new Date(),
+    log,
+  };
+
+  let closing = false;
+  let stop: () => Promise<void>;
+  const shutdown = (): void => {
+    if (closing) return;
+    closing = true;
+    stop()
+      .catch((e: unknown) => log(`error while closing: ${errorMessage(e)}`))
+      .finally(() => {
+        store.dispose();
+        process.exit(process.exitCode ?? 0);
+      });
+  };
+
+  if (config.transport.kind === 'http') {
+    const { host, port } = config.transport;
+    const endpoint = await startHttpServer(deps, host, port);
+    stop = endpoint.close;
+    if (!isLoopbackHost(host)) {
+      log(`warning: listening on ${host} without authentication; anyone who can reach it can use it.`);
+    }
+    log(`serving ${store.location} at ${endpoint.url}${config.readOnly ? ' (read-only)' : ''}`);
+  } else {
+    const { server, close } = createServer(deps);
+    stop = close;
+    server.server.onclose = shutdown;
+    await server.connect(new StdioServerTransport());
+    // The client closing stdin ends the session.
+    process.stdin.once('end', shutdown);
+    log(`serving ${store.location} over stdio${config.readOnly ? ' (read-only)' : ''}`);
+  }
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+/** `--store` names the directory holding `.rollgate/`, or `.rollgate/` itself (as the CLI accepts). */
+function storeRootOf(path: string): string {
+  const absolute = resolve(path);
+  return basename(absolute) === STORE_DIR_NAME ? dirname(absolute) : absolute;
+}
+
+main().catch((e: unknown) => {
+  log(`failed to start: ${errorMessage(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+/**
+ * The composition root: one McpServer with Rollgate's tools, resources and prompts over the injected store.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerFlagResources } from './resources.ts';
+import { registerPrompts } from './prompts.ts';
+import { registerArchiveFlagTool } from './tools/archive-flag.ts';
+import { registerControlRolloutTool } from './tools/control-rollout.ts';
+import { registerCreateFlagTool } from './tools/create-flag.ts';
+import { registerEvaluateFlagTool } from './tools/evaluate-flag.ts';
+import { registerGetAuditLogTool } from './tools/get-audit-log.ts';
+import { registerGetFlagTool } from './tools/get-flag.ts';
+import { registerListEnvironmentsTool } from './tools/list-environments.ts';
+import { registerListFlagsTool } from './tools/list-flags.ts';
+import { registerPreviewChangeTool } from './tools/preview-change.ts';
+import { registerRolloutStatusTool } from './tools/rollout-status.ts';
+import { registerSetRolloutTool } from './tools/set-rollout.ts';
+import { registerSetTargetingTool } from './tools/set-targeting.ts';
+import { registerStartRolloutTool } from './tools/start-rollout.ts';
+import { registerToggleFlagTool } from './tools/toggle-flag.ts';
+import { registerUpdateFlagTool } from './tools/update-flag.ts';
+import type { ServerDeps } from './writes.ts';
+
+export const SERVER_NAME = 'rollgate';
+export const SERVER_VERSION = '0.1.0';
+
+/** A server and the way to stop it. */
+export interface RollgateServer {
+  readonly server: McpServer;
+  /** Closes the connection and stops listening to the store. Does not dispose the store (the caller owns it). */
+  readonly close: () => Promise<void>;
+}
+
+type Registration = (server: McpServer, deps: ServerDeps) => void;
+
+const READ_TOOLS: readonly Registration[] = [
+  registerListFlagsTool,
+  registerGetFlagTool,
+  registerEvaluateFlagTool,
+  registerPreviewChangeTool,
+  registerGetAuditLogTool,
+  registerListEnvironmentsTool,
+  registerRolloutStatusTool,
+];
+
+const WRITE_TOOLS: readonly Registration[] = [
+  registerCreateFlagTool,
+  registerUpdateFlagTool,
+  registerToggleFlagTool,
+  registerSetRolloutTool,
+  registerSetTargetingTool,
+  registerArchiveFlagTool,
+  registerStartRolloutTool,
+  registerControlRolloutTool,
+];
+
+/**
+ * Creates the server. In read-only mode write tools are not registered at all, so the model never sees them.
+ * One server serves one connection; the HTTP transport creates one per session.
+ */
+export function createServer(deps: ServerDeps): RollgateServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION, title: 'Rollgate feature flags' },
+    { instructions: instructions(deps) },
+  );
+  for (const register of [...READ_TOOLS, ...(deps.policy.readOnly ? [] : WRITE_TOOLS)]) register(server, deps);
+  registerFlagResources(server, deps);
+  registerPrompts(server, deps);
+  const subscription = deps.store.onDidChange(() => {
+    if (server.isConnected()) server.sendResourceListChanged();
+  });
+  return {
+    server,
+    close: async () => {
+      subscription.dispose();
+      await server.close();
+    },
+  };
+}
+
+function instructions(deps: ServerDeps): string {
+  const lines = [
+    'Rollgate manages feature flags stored in the repository (.rollgate/), compiled to flagd files apps read via OpenFeature.',
+    'Read with list-flags/get-flag; check a change with preview-change before making it.',
+    'Protected environments (production by default) are never changed directly: writes there need a reason, ' +
+      `rollout steps are capped at +${deps.policy.maxStep} points, and they create a change request that a human ` +
+      'approves with `rollgate approve <id>`. Tell the user the request id.',
+  ];
+  if (deps.policy.readOnly) lines.push('This server is read-only: it has no write tools.');
+  if (deps.policy.allowedEnvironments) {
+    lines.push(`Writes are limited to: ${deps.policy.allowedEnvironments.join(', ')}.`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,90 @@
+/**
+ * The one place tool results and tool errors are made. Every tool registers through {@link defineTool}: zod input
+ * and output shapes, annotations, and a handler that returns data or throws a FlagError with a hint.
+ */
+import type { McpServer, RegisteredTool, ToolCallback } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type {
+  CallToolResult,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { FlagError, errorMessage } from '@rollgate/shared/errors';
+
+/** Request context the SDK hands to a tool handler (abort signal, client requests such as elicitation). */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** What a tool returns on success: a one-line summary for the model and the structured result. */
+export interface ToolSuccess<T> {
+  readonly summary: string;
+  readonly data: T;
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  readonly title: string;
+  /** Tells the model when to use the tool (and when another one fits better). */
+  readonly description: string;
+  readonly input: I;
+  readonly output: O;
+  readonly annotations: Omit<ToolAnnotations, 'title'>;
+}
+
+/** Writes a line to stderr (stdout carries the protocol in stdio mode). */
+export type Logger = (message: string) => void;
+
+/**
+ * Registers a tool whose handler returns {@link ToolSuccess} or throws. A thrown FlagError becomes a tool error
+ * (`isError`) with its message and fix hint; anything else is logged to stderr and reported as an internal error,
+ * so a bug never crashes the server or leaks a stack to the model.
+ */
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
+  server: McpServer,
+  name: string,
+  definition: ToolDefinition<I, O>,
+  log: Logger,
+  handler: (args: z.infer<z.ZodObject<I>>, extra: ToolExtra) => Promise<ToolSuccess<z.infer<z.ZodObject<O>>>>,
+): RegisteredTool {
+  const callback = async (args: z.infer<z.ZodObject<I>>, extra: ToolExtra): Promise<CallToolResult> => {
+    try {
+      const { summary, data } = await handler(args, extra);
+      return {
+        content: [{ type: 'text', text: `${summary}\n${JSON.stringify(data, null, 2)}` }],
+        structuredContent: data,
+      };
+    } catch (e) {
+      if (FlagError.is(e)) return toolError(describeFlagError(e));
+      log(`[${name}] unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return toolError(`Internal error in ${name}: ${errorMessage(e)}. The server log has details; retry once.`);
+    }
+  };
+  return server.registerTool(
+    name,
+    {
+      title: definition.title,
+      description: definition.description,
+      inputSchema: definition.input,
+      outputSchema: definition.output,
+      annotations: { title: definition.title, ...definition.annotations },
+    },
+    callback as unknown as ToolCallback<I>,
+  );
+}
+
+/** A tool error result the model can act on. */
+export function toolError(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+/** `<message> <hint>` of a FlagError, e.g. `Flag "x" not found. Did you mean "y"?`. */
+export function describeFlagError(e: FlagError): string {
+  const hint = typeof e.details.hint === 'string' ? e.details.hint : undefined;
+  return hint && !e.message.includes(hint) ? `${e.message} ${hint}` : e.message;
+}
+
+/** Annotations of a tool that only reads. */
+export const READ_ONLY: ToolDefinition<z.ZodRawShape, z.ZodRawShape>['annotations'] = {
+  readOnlyHint: true,
+  openWorldHint: false,
+};

@@ -1,0 +1,111 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { diffValues, impactOf, jsonValueSchema, proposedChangeSchema, type JsonValue } from '@rollgate/shared/flags';
+import { createEvaluator } from '../evaluation.ts';
+import { READ_ONLY, defineTool } from '../tool.ts';
+import { actorOf, isWritable, type ServerDeps } from '../writes.ts';
+
+const NO_VARIANT = '(code default)';
+
+const environmentPreviewSchema = z.object({
+  environment: z.string(),
+  protected: z.boolean(),
+  diff: z
+    .array(z.object({ path: z.string(), before: jsonValueSchema.optional(), after: jsonValueSchema.optional() }))
+    .describe('Exact changes to what the environment serves, as paths relative to the flag.'),
+  sampledUsers: z.number().int(),
+  changedUsers: z.number().int(),
+  changedShare: z.number().describe('changedUsers / sampledUsers, 0–1.'),
+  transitions: z
+    .array(z.object({ from: z.string(), to: z.string(), users: z.number().int() }))
+    .describe('How many sampled users move from which variant to which.'),
+  writable: z.boolean().describe('False when this server may not write the environment.'),
+});
+
+/** Registers `preview-change`: what a proposed change would do, without writing anything. */
+export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): void {
+  defineTool(
+    server,
+    'preview-change',
+    {
+      title: 'Preview change',
+      description:
+        'Dry-runs a proposed change (nothing is written) and reports, per affected environment, the exact diff and ' +
+        'the share of a fixed sample of users whose variant would change, measured with the real evaluation ' +
+        'engine on the compiled flag files before and after. Use it before set-rollout, set-targeting, toggle-flag ' +
+        'or update-flag in production, and quote the numbers to the user. change.action is one of flag.toggle, ' +
+        'flag.set-rollout, flag.set-targeting, flag.set-default-variant, flag.update, flag.archive.',
+      input: {
+        change: proposedChangeSchema.describe(
+          'e.g. {"action":"flag.set-rollout","flagKey":"new-checkout","environment":"production",' +
+            '"rollout":{"variant":"on","percentage":25}}',
+        ),
+        sampleSize: z
+          .number()
+          .int()
+          .min(100)
+          .max(100_000)
+          .default(10_000)
+          .describe('Sampled users (targetingKey user-0…).'),
+        context: z
+          .record(z.string(), jsonValueSchema)
+          .default({})
+          .describe('Attributes every sampled user has besides targetingKey, e.g. {"plan":"pro"}.'),
+      },
+      output: {
+        flagKey: z.string(),
+        environments: z.array(environmentPreviewSchema),
+        needsApproval: z
+          .boolean()
+          .describe('True when a protected environment is affected (a change request results).'),
+      },
+      annotations: READ_ONLY,
+    },
+    deps.log,
+    async ({ change, sampleSize, context }) => {
+      const { document } = await deps.store.read();
+      const { result, environments: affected } = impactOf(document, change, {
+        actor: actorOf(server, deps.policy),
+        now: deps.now,
+      });
+      const environments = affected.map((impact) => {
+        const before = createEvaluator(document, impact.environment, deps.now);
+        const after = createEvaluator(result.document, impact.environment, deps.now);
+        const transitions = new Map<string, number>();
+        for (let i = 0; i < sampleSize; i++) {
+          const user: Record<string, JsonValue> = { ...context, targetingKey: `user-${i}` };
+          const from = before(change.flagKey, user).variant ?? NO_VARIANT;
+          const to = after(change.flagKey, user).variant ?? NO_VARIANT;
+          if (from !== to) transitions.set(`${from}\u0000${to}`, (transitions.get(`${from}\u0000${to}`) ?? 0) + 1);
+        }
+        const changedUsers = [...transitions.values()].reduce((a, b) => a + b, 0);
+        return {
+          environment: impact.environment,
+          protected: impact.protected,
+          diff: diffValues(impact.before, impact.after),
+          sampledUsers: sampleSize,
+          changedUsers,
+          changedShare: changedUsers / sampleSize,
+          transitions: [...transitions].map(([k, users]) => {
+            const [from = '', to = ''] = k.split('\u0000');
+            return { from, to, users };
+          }),
+          writable: isWritable(deps.policy, impact.environment),
+        };
+      });
+      const summary =
+        environments.length === 0
+          ? 'No environment would change.'
+          : environments
+              .map(
+                (e) =>
+                  `${e.environment}: ${(e.changedShare * 100).toFixed(1)}% of ${e.sampledUsers} sampled users change variant`,
+              )
+              .join('; ') + '.';
+      return {
+        summary,
+        data: { flagKey: change.flagKey, environments, needsApproval: environments.some((e) => e.protected) },
+      };
+    },
+  );
+}

@@ -1,0 +1,60 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { environmentKeySchema, flagKeySchema, rolloutCheckSchema, rolloutStatusSchema } from '@rollgate/shared/flags';
+import { renderRolloutPage, rolloutStatusOf } from '@rollgate/shared/rollout';
+import { requireFlag } from '../lookup.ts';
+import { READ_ONLY, defineTool } from '../tool.ts';
+import type { ServerDeps } from '../writes.ts';
+
+/** Registers `rollout-status`: where a progressive rollout stands, with its rollout page. */
+export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): void {
+  defineTool(
+    server,
+    'rollout-status',
+    {
+      title: 'Rollout status',
+      description:
+        'Reports a progressive rollout in one environment: status (running, paused, locked, completed, ' +
+        "rolled-back), current step and percentage, the guardrails' latest check, and the rollout page as " +
+        'markdown (steps, guardrails, history). Use it before control-rollout and to answer "how is the rollout going?".',
+      input: { key: flagKeySchema, environment: environmentKeySchema },
+      output: {
+        status: rolloutStatusSchema,
+        variant: z.string(),
+        controlVariant: z.string(),
+        steps: z.array(z.number()),
+        stepIndex: z.number().int(),
+        percentage: z.number(),
+        flagEnabled: z.boolean(),
+        stepStartedAt: z.string().optional(),
+        reason: z.string().optional(),
+        lastCheck: rolloutCheckSchema.optional(),
+        page: z.string().describe('The rollout page, markdown.'),
+      },
+      annotations: READ_ONLY,
+    },
+    deps.log,
+    async ({ key, environment }) => {
+      const { document } = await deps.store.read();
+      const flag = requireFlag(document, key);
+      const report = rolloutStatusOf(document, { flagKey: key, environment });
+      const audit = await deps.store.readAudit({ flagKey: key, environment });
+      return {
+        summary: `Rollout of "${key}" in ${environment}: ${report.status}, ${report.percentage}% on ${report.variant}.`,
+        data: {
+          status: report.status,
+          variant: report.variant,
+          controlVariant: report.controlVariant,
+          steps: [...report.steps],
+          stepIndex: report.stepIndex,
+          percentage: report.percentage,
+          flagEnabled: report.flagEnabled,
+          ...(report.stepStartedAt ? { stepStartedAt: report.stepStartedAt } : {}),
+          ...(report.reason ? { reason: report.reason } : {}),
+          ...(report.lastCheck ? { lastCheck: report.lastCheck } : {}),
+          page: renderRolloutPage(flag, environment, audit),
+        },
+      };
+    },
+  );
+}

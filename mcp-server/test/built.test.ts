@@ -1,0 +1,145 @@
+/**
+ * The built bundle (mcp-server/dist/server.mjs) as users start it: a real MCP Client over stdio, the CLI writing the
+ * same store at the same time, and the Streamable HTTP transport on a loopback port.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Flag } from '@rollgate/shared/flags';
+import { CLI_BIN, NOW, SERVER_BIN, callOk, ensureBuilt, seededStore } from './helpers.ts';
+
+const run = promisify(execFile);
+
+async function stdioClient(root: string, args: string[] = []): Promise<Client> {
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [SERVER_BIN, '--store', root, ...args],
+      env: { PATH: process.env.PATH ?? '' },
+      stderr: 'pipe',
+    }),
+  );
+  return client;
+}
+
+describe('built server', () => {
+  before(() => {
+    ensureBuilt('mcp');
+    ensureBuilt('cli');
+  });
+
+  it('round trip over stdio: tools/list, create → set-rollout → toggle → get', async () => {
+    await using fixture = await seededStore();
+    const client = await stdioClient(fixture.root, ['--actor', 'mcp:stdio-test']);
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((t) => t.name === 'set-rollout'));
+      await callOk(client, 'create-flag', { key: 'search-v2', name: 'Search v2', kind: 'release' });
+      await callOk(client, 'set-rollout', { key: 'search-v2', environment: 'staging', percentage: 40 });
+      await callOk(client, 'toggle-flag', { key: 'search-v2', environment: 'staging', enabled: true });
+      const { flag } = await callOk<{ flag: Flag }>(client, 'get-flag', { key: 'search-v2' });
+      assert.equal(flag.environments.staging?.enabled, true);
+      assert.deepEqual(flag.environments.staging?.rollout, { variant: 'on', percentage: 40 });
+      const audit = await fixture.store.readAudit({ flagKey: 'search-v2' });
+      assert.ok(audit.length >= 3 && audit.every((e) => e.actor === 'mcp:stdio-test'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the MCP server and the CLI write the same store at the same time without losing a change', async () => {
+    await using fixture = await seededStore();
+    const client = await stdioClient(fixture.root);
+    try {
+      const percentages = [5, 10, 15, 20, 25, 30];
+      const viaMcp = percentages.map((p) =>
+        callOk(client, 'update-flag', { key: 'new-checkout', changes: { tags: ['checkout', `mcp-${p}`] } }),
+      );
+      const viaCli = percentages.map((p) =>
+        run(
+          process.execPath,
+          [
+            CLI_BIN,
+            '--store',
+            fixture.root,
+            'set-rollout',
+            'old-banner',
+            `${p}`,
+            '--env',
+            'development',
+            '--variant',
+            'blue',
+          ],
+          {
+            env: { ...process.env, ROLLGATE_NOW: NOW.toISOString(), USER: 'carol' },
+          },
+        ),
+      );
+      await Promise.all([...viaMcp, ...viaCli]);
+      const audit = await fixture.store.readAudit();
+      const byActor = (actor: string): number => audit.filter((e) => e.actor === actor).length;
+      assert.equal(byActor('mcp:stdio-test'), percentages.length);
+      assert.equal(byActor('cli:carol'), percentages.length);
+      const revisions = audit.map((e) => e.revision);
+      assert.equal(new Set(revisions).size, revisions.length, 'every commit got its own revision');
+      const { document } = await fixture.store.read();
+      const banner = document.flags.find((f) => f.key === 'old-banner');
+      assert.ok(banner?.environments.development?.rollout, 'the CLI changes are in the store');
+      assert.equal(document.flags.find((f) => f.key === 'new-checkout')?.tags.length, 2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('serves Streamable HTTP on a loopback port and stops on SIGTERM', async () => {
+    await using fixture = await seededStore();
+    const child = spawn(process.execPath, [SERVER_BIN, '--store', fixture.root, '--http', '--port', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (chunk: string) => {
+          stderr += chunk;
+          const match = /at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stderr);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+      });
+      const client = new Client({ name: 'http-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const { flag } = await callOk<{ flag: Flag }>(client, 'get-flag', { key: 'new-checkout' });
+      assert.equal(flag.owner, 'team-payments');
+      const toggled = await callOk<{ status: string }>(client, 'toggle-flag', {
+        key: 'new-checkout',
+        environment: 'staging',
+        enabled: false,
+      });
+      assert.equal(toggled.status, 'applied');
+      await client.close();
+    } finally {
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0);
+    }
+  });
+
+  it('exits 1 with usage on bad arguments, writing nothing to stdout', async () => {
+    await assert.rejects(
+      run(process.execPath, [SERVER_BIN, '--max-step', 'many']),
+      (e: { code: number; stdout: string; stderr: string }) => {
+        assert.equal(e.code, 1);
+        assert.equal(e.stdout, '');
+        assert.match(e.stderr, /--max-step.*Usage: rollgate-mcp/s);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseServerConfig, type ServerConfig } from '../src/config.ts';
+
+function configOf(argv: string[], env: NodeJS.ProcessEnv = {}): ServerConfig {
+  const result = parseServerConfig(argv, env);
+  assert.equal(result.kind, 'config', JSON.stringify(result));
+  return (result as { config: ServerConfig }).config;
+}
+
+describe('server config', () => {
+  it('defaults to stdio, writable, all environments, +25 points per step', () => {
+    assert.deepEqual(configOf([]), {
+      store: undefined,
+      readOnly: false,
+      allowedEnvironments: undefined,
+      actor: undefined,
+      maxStep: 25,
+      transport: { kind: 'stdio' },
+    });
+  });
+
+  it('reads every option', () => {
+    const config = configOf([
+      '--store',
+      '/repo',
+      '--read-only',
+      '--allowed-envs',
+      'development, staging',
+      '--actor',
+      'mcp:ci',
+      '--max-step',
+      '10',
+      '--http',
+      '--port',
+      '0',
+      '--host',
+      '::1',
+    ]);
+    assert.deepEqual(config, {
+      store: '/repo',
+      readOnly: true,
+      allowedEnvironments: ['development', 'staging'],
+      actor: 'mcp:ci',
+      maxStep: 10,
+      transport: { kind: 'http', port: 0, host: '::1' },
+    });
+  });
+
+  it('takes the store from ROLLGATE_STORE unless --store is given', () => {
+    assert.equal(configOf([], { ROLLGATE_STORE: '/from-env' }).store, '/from-env');
+    assert.equal(configOf(['--store', '/flag'], { ROLLGATE_STORE: '/from-env' }).store, '/flag');
+  });
+
+  const errors: [string[], RegExp][] = [
+    [['--max-step', 'lots'], /--max-step/],
+    [['--max-step', '0'], /--max-step/],
+    [['--http', '--port', '70000'], /--port/],
+    [['--allowed-envs', 'Prod'], /--allowed-envs/],
+    [['--unknown'], /Unknown option '--unknown'/],
+    [['positional'], /positional/],
+  ];
+  for (const [argv, message] of errors) {
+    it(`rejects ${argv.join(' ')} with a message naming the option`, () => {
+      const result = parseServerConfig(argv, {});
+      assert.equal(result.kind, 'error');
+      assert.match((result as { message: string }).message, message);
+    });
+  }
+
+  it('recognizes --help', () => {
+    assert.equal(parseServerConfig(['-h'], {}).kind, 'help');
+  });
+});

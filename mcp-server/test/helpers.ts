@@ -1,0 +1,176 @@
+/**
+ * Test fixtures: a real file store in a temp directory seeded with known flags, and a real MCP Client connected to
+ * the server in-memory (InMemoryTransport) or to the built bundle over stdio.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
+import { initStore, type FileStore } from '@rollgate/shared/store';
+import { createServer } from '../src/server.ts';
+import type { ServerDeps, WritePolicy } from '../src/writes.ts';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const SERVER_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
+export const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
+export const NOW = new Date('2026-11-25T12:00:00.000Z');
+
+/** The seeded flags: a boolean release flag at 10% in production, and an old experiment. */
+export function seedDocument(): StoreDocument {
+  return storeDocumentSchema.parse({
+    version: 1,
+    environments: [{ key: 'development' }, { key: 'staging' }, { key: 'production', protected: true }],
+    flags: [
+      {
+        key: 'new-checkout',
+        name: 'New checkout',
+        description: 'The redesigned checkout flow.',
+        kind: 'release',
+        owner: 'team-payments',
+        tags: ['checkout'],
+        createdAt: '2026-11-01T00:00:00Z',
+        type: 'boolean',
+        variants: { on: true, off: false },
+        environments: {
+          development: { enabled: true, defaultVariant: 'on' },
+          staging: { enabled: true, defaultVariant: 'off', rollout: { variant: 'on', percentage: 50 } },
+          production: { enabled: true, defaultVariant: 'off', rollout: { variant: 'on', percentage: 10 } },
+        },
+      },
+      {
+        key: 'old-banner',
+        name: 'Old banner experiment',
+        kind: 'experiment',
+        createdAt: '2026-06-01T00:00:00Z',
+        type: 'string',
+        variants: { blue: 'blue', green: 'green' },
+        environments: { production: { enabled: true, defaultVariant: 'green' } },
+      },
+    ],
+  });
+}
+
+/** A temp directory with `.rollgate/` holding {@link seedDocument}; dispose removes it. */
+export async function seededStore(): Promise<{
+  root: string;
+  store: FileStore;
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  const root = mkdtempSync(join(tmpdir(), 'rollgate-mcp-'));
+  const store = await initStore(root, { pollIntervalMs: 50, debounceMs: 10 });
+  const base = await store.read();
+  await store.commit({
+    base,
+    document: seedDocument(),
+    audit: [{ at: NOW.toISOString(), actor: 'test:seed', action: 'test.seed', changes: [] }],
+  });
+  return {
+    root,
+    store,
+    [Symbol.asyncDispose]: () => {
+      store.dispose();
+      rmSync(root, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A real Client connected in-memory to a fresh server over `store`. */
+export async function connect(
+  store: FileStore,
+  policy: Partial<WritePolicy> = {},
+  clientOptions: ClientOptions = {},
+): Promise<{ client: Client; deps: ServerDeps; [Symbol.asyncDispose](): Promise<void> }> {
+  const deps: ServerDeps = {
+    store,
+    policy: { readOnly: false, maxStep: 25, ...policy },
+    now: () => NOW,
+    log: () => {},
+  };
+  const { server, close } = createServer(deps);
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, clientOptions);
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  return {
+    client,
+    deps,
+    [Symbol.asyncDispose]: async () => {
+      await client.close();
+      await close();
+    },
+  };
+}
+
+/** Calls a tool and returns its result (tool errors included, never thrown). */
+export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** The structuredContent of a successful call; fails the test with the error text otherwise. */
+export async function callOk<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<T> {
+  const result = await call(client, name, args);
+  if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+  return result.structuredContent as T;
+}
+
+/** The text content of a result. */
+export function textOf(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(
+    stat.mtimeMs,
+    ...readdirSync(path)
+      .filter((name) => name !== 'node_modules' && name !== 'dist')
+      .map((name) => newestMtime(join(path, name))),
+  );
+}
+
+/**
+ * Builds `bundle` (esbuild.mjs name: mcp, cli) with the project's own build when it is missing or older than its
+ * sources. A lock directory keeps parallel test files from building over each other.
+ */
+export function ensureBuilt(bundle: 'mcp' | 'cli'): void {
+  const out = bundle === 'mcp' ? SERVER_BIN : CLI_BIN;
+  const sources = [bundle === 'mcp' ? 'mcp-server/src' : 'cli/src', 'shared/src', 'esbuild.mjs'];
+  const stale = (): boolean => {
+    try {
+      return Math.max(...sources.map((p) => newestMtime(join(ROOT, p)))) > statSync(out).mtimeMs;
+    } catch {
+      return true;
+    }
+  };
+  if (!stale()) return;
+  const lock = join(ROOT, bundle === 'mcp' ? 'mcp-server' : 'cli', 'dist', '.build-lock');
+  mkdirSync(join(lock, '..'), { recursive: true });
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (waited > 120_000) {
+        throw new Error(`Waited 2 minutes for ${lock}; remove it if no build is running.`, { cause: e });
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    if (!stale()) return;
+    const result = spawnSync(process.execPath, ['esbuild.mjs', bundle], { cwd: ROOT, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`node esbuild.mjs ${bundle} failed:\n${result.stderr}${result.stdout}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}

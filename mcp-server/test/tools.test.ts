@@ -1,0 +1,271 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Flag } from '@rollgate/shared/flags';
+import { call, callOk, connect, seededStore, textOf } from './helpers.ts';
+
+const READ_TOOLS = [
+  'evaluate-flag',
+  'get-audit-log',
+  'get-flag',
+  'list-environments',
+  'list-flags',
+  'preview-change',
+  'rollout-status',
+];
+const WRITE_TOOLS = [
+  'archive-flag',
+  'control-rollout',
+  'create-flag',
+  'set-rollout',
+  'set-targeting',
+  'start-rollout',
+  'toggle-flag',
+  'update-flag',
+];
+
+interface WriteResult {
+  status: string;
+  flag?: Flag;
+  revision: number;
+  environments: { environment: string }[];
+}
+
+describe('MCP tools (in-memory client, real file store)', () => {
+  it('lists every tool with input and output schemas and honest annotations', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const { tools } = await session.client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), [...READ_TOOLS, ...WRITE_TOOLS].sort());
+    for (const tool of tools) {
+      assert.equal(tool.inputSchema.type, 'object', tool.name);
+      assert.equal(tool.outputSchema?.type, 'object', tool.name);
+      assert.ok((tool.description ?? '').length > 60, `${tool.name} needs a description that says when to use it`);
+      assert.equal(tool.annotations?.readOnlyHint, READ_TOOLS.includes(tool.name), tool.name);
+    }
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    assert.equal(byName.get('archive-flag')?.annotations?.destructiveHint, true);
+    assert.equal(byName.get('toggle-flag')?.annotations?.idempotentHint, true);
+    assert.deepEqual(byName.get('set-rollout')?.inputSchema.required?.sort(), ['environment', 'key', 'percentage']);
+  });
+
+  it('create → set-rollout → toggle → get round trip', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const { client } = session;
+    const created = await callOk<WriteResult>(client, 'create-flag', {
+      key: 'dark-mode',
+      name: 'Dark mode',
+      kind: 'release',
+      reason: 'customers keep asking',
+    });
+    assert.equal(created.status, 'applied');
+    assert.equal(created.flag?.key, 'dark-mode');
+
+    const rollout = await callOk<WriteResult>(client, 'set-rollout', {
+      key: 'dark-mode',
+      environment: 'development',
+      percentage: 30,
+      reason: 'try it on a third of the team',
+    });
+    assert.equal(rollout.status, 'applied');
+    assert.deepEqual(rollout.flag?.environments.development?.rollout, { variant: 'on', percentage: 30 });
+
+    const toggled = await callOk<WriteResult>(client, 'toggle-flag', {
+      key: 'dark-mode',
+      environment: 'development',
+      enabled: true,
+    });
+    assert.equal(toggled.status, 'applied');
+    const again = await callOk<WriteResult>(client, 'toggle-flag', {
+      key: 'dark-mode',
+      environment: 'development',
+      enabled: true,
+    });
+    assert.equal(again.status, 'unchanged');
+    assert.equal(again.revision, toggled.revision);
+
+    const got = await callOk<{ flag: Flag }>(client, 'get-flag', { key: 'dark-mode' });
+    assert.equal(got.flag.environments.development?.enabled, true);
+    assert.deepEqual(got.flag.environments.development?.rollout, { variant: 'on', percentage: 30 });
+    assert.deepEqual(Object.keys(got.flag.variants).sort(), ['off', 'on']);
+
+    const audit = await callOk<{ entries: { actor: string; action: string; reason?: string }[] }>(
+      client,
+      'get-audit-log',
+      { flagKey: 'dark-mode' },
+    );
+    assert.ok(audit.entries.length >= 3);
+    assert.ok(audit.entries.every((e) => e.actor === 'mcp:test-client'));
+    assert.ok(audit.entries.some((e) => e.reason === 'try it on a third of the team'));
+  });
+
+  it('rejects bad input with a tool error that says how to fix it, and writes nothing', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const before = await fixture.store.read();
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['set-rollout', { key: 'new-checkout', environment: 'development', percentage: 150 }, /0–100/],
+      ['get-flag', { key: 'New Checkout' }, /a-z, 0-9/],
+      ['get-flag', { key: 'new-chekout' }, /Did you mean "new-checkout"/],
+      [
+        'toggle-flag',
+        { key: 'new-checkout', environment: 'prod', enabled: false },
+        /Declared environments: development, staging, production/,
+      ],
+      [
+        'set-targeting',
+        { key: 'new-checkout', environment: 'development', rules: [{ conditions: [], serve: { variant: 'on' } }] },
+        /conditions/,
+      ],
+      ['set-rollout', { key: 'new-checkout', environment: 'development', percentage: 20, variant: 'maybe' }, /maybe/],
+      ['update-flag', { key: 'new-checkout', changes: { colour: 'red' } }, /colour/],
+    ];
+    for (const [tool, args, message] of cases) {
+      const result = await call(session.client, tool, args);
+      assert.equal(result.isError, true, `${tool} ${JSON.stringify(args)} should fail`);
+      assert.match(textOf(result), message, `${tool}: ${textOf(result)}`);
+    }
+    assert.equal((await fixture.store.read()).version, before.version);
+  });
+
+  it('update-flag changes only the fields named', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const result = await callOk<WriteResult>(session.client, 'update-flag', {
+      key: 'new-checkout',
+      changes: { description: 'Checkout v2 with saved cards.' },
+    });
+    assert.equal(result.status, 'applied');
+    const flag = result.flag;
+    assert.equal(flag?.description, 'Checkout v2 with saved cards.');
+    assert.equal(flag?.owner, 'team-payments');
+    assert.deepEqual(flag?.tags, ['checkout']);
+    assert.deepEqual(flag?.environments.production?.rollout, { variant: 'on', percentage: 10 });
+  });
+
+  it('read-only mode offers no write tools and reports every environment as not writable', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store, { readOnly: true });
+    const { tools } = await session.client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), READ_TOOLS);
+    const attempt = await call(session.client, 'toggle-flag', {
+      key: 'new-checkout',
+      environment: 'development',
+      enabled: false,
+    });
+    assert.equal(attempt.isError, true);
+    const envs = await callOk<{ environments: { writable: boolean }[] }>(session.client, 'list-environments');
+    assert.ok(envs.environments.every((e) => !e.writable));
+  });
+
+  it('allowed environments limit writes', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store, { allowedEnvironments: ['development'] });
+    const before = await fixture.store.read();
+    const refused = await call(session.client, 'toggle-flag', {
+      key: 'new-checkout',
+      environment: 'staging',
+      enabled: false,
+    });
+    assert.equal(refused.isError, true);
+    assert.match(textOf(refused), /may not write to "staging".*Writable environments: development/s);
+    // archive touches every configured environment, so it is refused too.
+    assert.equal((await call(session.client, 'archive-flag', { key: 'new-checkout', reason: 'done' })).isError, true);
+    assert.equal((await fixture.store.read()).version, before.version);
+    const allowed = await callOk<WriteResult>(session.client, 'toggle-flag', {
+      key: 'new-checkout',
+      environment: 'development',
+      enabled: false,
+    });
+    assert.equal(allowed.status, 'applied');
+  });
+
+  it('list-flags filters by environment, kind, tag and staleness', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const keys = async (args: Record<string, unknown>): Promise<string[]> =>
+      (await callOk<{ flags: { key: string }[] }>(session.client, 'list-flags', args)).flags.map((f) => f.key);
+    assert.deepEqual(await keys({}), ['new-checkout', 'old-banner']);
+    assert.deepEqual(await keys({ environment: 'development' }), ['new-checkout']);
+    assert.deepEqual(await keys({ kind: 'experiment' }), ['old-banner']);
+    assert.deepEqual(await keys({ tag: 'checkout' }), ['new-checkout']);
+    // old-banner was created 2026-06-01; experiments are expected to live 40 days.
+    assert.deepEqual(await keys({ stale: true }), ['old-banner']);
+  });
+
+  it('evaluate-flag answers with the real engine on the compiled environment', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const dev = await callOk<{ variant: string; value: unknown }>(session.client, 'evaluate-flag', {
+      key: 'new-checkout',
+      environment: 'development',
+      context: { targetingKey: 'user-1' },
+    });
+    assert.deepEqual([dev.variant, dev.value], ['on', true]);
+    await callOk(session.client, 'toggle-flag', { key: 'new-checkout', environment: 'development', enabled: false });
+    const off = await callOk<{ reason: string }>(session.client, 'evaluate-flag', {
+      key: 'new-checkout',
+      environment: 'development',
+      context: { targetingKey: 'user-1' },
+    });
+    assert.equal(off.reason, 'DISABLED');
+  });
+
+  it('preview-change measures the share of users whose variant changes, and writes nothing', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const before = await fixture.store.read();
+    const preview = await callOk<{
+      needsApproval: boolean;
+      environments: {
+        environment: string;
+        changedUsers: number;
+        changedShare: number;
+        sampledUsers: number;
+        transitions: { from: string; to: string; users: number }[];
+        diff: { path: string; before: unknown; after: unknown }[];
+      }[];
+    }>(session.client, 'preview-change', {
+      change: {
+        action: 'flag.set-rollout',
+        flagKey: 'new-checkout',
+        environment: 'production',
+        percentage: 25,
+      },
+    });
+    assert.equal(preview.needsApproval, true);
+    const [production] = preview.environments;
+    assert.equal(production?.environment, 'production');
+    assert.deepEqual(production?.diff, [{ path: '/config/rollout/percentage', before: 10, after: 25 }]);
+    assert.equal(production?.sampledUsers, 10_000);
+    // Raising 10% → 25% moves about 15% of users, all from off to on (sticky bucketing never moves anyone back).
+    assert.ok(Math.abs((production?.changedShare ?? 0) - 0.15) < 0.015, String(production?.changedShare));
+    assert.deepEqual(
+      production?.transitions.map((t) => [t.from, t.to]),
+      [['off', 'on']],
+    );
+    assert.equal((await fixture.store.read()).version, before.version);
+  });
+
+  it('serves flags as resources and offers the prompts', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const { resources } = await session.client.listResources();
+    assert.deepEqual(
+      resources.map((r) => r.uri),
+      ['rollgate://flags/new-checkout', 'rollgate://flags/old-banner'],
+    );
+    const read = await session.client.readResource({ uri: 'rollgate://flags/new-checkout' });
+    const content = read.contents[0];
+    const stored = JSON.parse(content && 'text' in content ? content.text : '{}') as Flag;
+    assert.equal(stored.owner, 'team-payments');
+    const { prompts } = await session.client.listPrompts();
+    assert.deepEqual(prompts.map((p) => p.name).sort(), ['cleanup-stale-flags', 'plan-rollout']);
+    const plan = await session.client.getPrompt({ name: 'plan-rollout', arguments: { flagKey: 'new-checkout' } });
+    const message = plan.messages[0]?.content;
+    assert.match(
+      message?.type === 'text' ? message.text : '',
+      /"new-checkout" in production.*at most 25 points.*start-rollout/s,
+    );
+  });
+});
