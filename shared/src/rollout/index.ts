@@ -76,3 +76,5 @@ export type {
   MetricsHookOptions,
   BuiltinMetricSourceOptions,
 } from './builtin-metrics.ts';
+export { renderPromQuery, promWindow, createPrometheusMetricSource } from './prometheus.ts';
+export type { PrometheusSourceOptions } from './prometheus.ts';
