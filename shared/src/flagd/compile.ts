@@ -3,8 +3,8 @@
  * flagd JSON (https://flagd.dev/schema/v0/flags.json): any OpenFeature flagd provider, in any language, evaluates it
  * the same way Rollgate does. docs/flagd.md explains every mapping decision.
  */
-import { coerce as coerceSemver, parse as parseSemver } from 'semver';
 import { FlagError } from '../errors.ts';
+import { normalizeVersion } from '../eval/flagd-operators.ts';
 import type {
   Condition,
   ConditionOperator,
@@ -349,13 +349,11 @@ function listValue(condition: Condition, site: Site): (string | number)[] {
 
 /**
  * The condition's version, normalized to strict semver text (the flagd schema requires it). Accepts what flagd's
- * `sem_ver` accepts: a `v` prefix, and partial `1` / `1.2` versions.
+ * `sem_ver` accepts (the engine's own reading): a `v` prefix, and partial `1` / `1.2` versions.
  */
 function semverValue(condition: Condition, site: Site): string {
   const raw = condition.value;
-  const text = typeof raw === 'string' || typeof raw === 'number' ? String(raw).replace(/^[vV]/, '') : undefined;
-  const parsed =
-    text === undefined ? null : (parseSemver(text) ?? (/^\d+(\.\d+)?$/.test(text) ? coerceSemver(text) : null));
+  const parsed = typeof raw === 'string' || typeof raw === 'number' ? normalizeVersion(raw) : null;
   if (!parsed) {
     throw invalidRule(
       site,
