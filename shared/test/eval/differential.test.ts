@@ -1,0 +1,181 @@
+// Differential test: random contexts (fixed seed) × the flagd-testbed flags and the operator flags of
+// fixtures/operator-flags.json, FlagdEngine against @openfeature/flagd-core's FlagdCore in the same process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FlagdCore } from '@openfeature/flagd-core';
+import type { EvaluationContext as OpenFeatureContext, Logger } from '@openfeature/core';
+import { FlagdEngine, type EvaluationContext, type ValueType } from '../../src/eval/index.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
+const testkitPath = resolve(
+  repoRoot,
+  '..',
+  'shared',
+  'conformance',
+  'flagd-testbed',
+  'evaluator',
+  'flags',
+  'testkit-flags.json',
+);
+const operatorFlagsPath = resolve(import.meta.dirname, 'fixtures', 'operator-flags.json');
+const CONTEXTS_PER_FLAG = 400;
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** mulberry32: a small seeded PRNG, so every run draws the same contexts. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = [
+  '',
+  'ballmer@macrosoft.com',
+  'jobs@orange.com',
+  'user@example.com',
+  'x@example.com',
+  'abcdef',
+  'uvwxyz',
+  'abcxyz',
+  '5c3d8535-f81a-4478-a6d3-afaa4d51199e',
+  '2.0.0',
+  '1.2.7',
+  '1.0.0',
+  'v1.0.0',
+  '3.1.0',
+  '0.4.0',
+  '2.0.0-alpha',
+  '1.2',
+  '7',
+  '2.0.0.0',
+  'not-a-version',
+  'pro',
+  'free',
+  'gold',
+  'silver',
+  'beta',
+  'de',
+  'us',
+  'jack',
+  'queen',
+  'red',
+  'blue',
+  '0',
+  '3',
+  '12',
+  '-1',
+  'true',
+  'null',
+];
+
+function draw(next: () => number): (depth?: number) => unknown {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const value = (depth = 0): unknown => {
+    switch (Math.floor(next() * (depth > 1 ? 7 : 10))) {
+      case 0:
+        return null;
+      case 1:
+        return next() < 0.5;
+      case 2:
+        return Math.floor(next() * 40) - 5;
+      case 3:
+        return Math.round(next() * 1000) / 100;
+      case 7:
+        return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+      case 8:
+        return { name: pick(STRINGS), qty: Math.floor(next() * 5) - 1, blocked: next() < 0.3 };
+      case 9:
+        return [
+          { qty: Math.floor(next() * 4), blocked: next() < 0.2 },
+          { qty: Math.floor(next() * 4), blocked: next() < 0.2 },
+        ];
+      default:
+        return pick(STRINGS);
+    }
+  };
+  return value;
+}
+
+const ATTRIBUTES = [
+  'email',
+  'version',
+  'target',
+  'id',
+  'num',
+  'tier',
+  'color',
+  'plan',
+  'age',
+  'score',
+  'country',
+  'tags',
+  'items',
+  'a',
+  'b',
+];
+
+function randomContext(next: () => number, value: (depth?: number) => unknown): EvaluationContext {
+  const context: EvaluationContext = {};
+  for (const attribute of ATTRIBUTES) if (next() < 0.7) context[attribute] = value();
+  if (next() < 0.6) context['user'] = next() < 0.8 ? { name: value(2) } : value();
+  // ASCII targeting keys only: flagd-core's murmur3 (imurmurhash) hashes UTF-16 code units, flagd hashes UTF-8.
+  if (next() < 0.85) context.targetingKey = next() < 0.1 ? '' : `user-${Math.floor(next() * 1e6)}`;
+  return context;
+}
+
+function valueTypeOf(flag: { variants: Record<string, unknown> }): ValueType {
+  const first = Object.values(flag.variants)[0];
+  return typeof first === 'object' ? 'object' : (typeof first as ValueType);
+}
+
+function compare(name: string, documentText: string, seed: number): Map<string, number> {
+  const ours = new FlagdEngine();
+  ours.setFlags(documentText);
+  const theirs = new FlagdCore(undefined, silent);
+  theirs.setConfigurations(documentText);
+  const next = random(seed);
+  const value = draw(next);
+  const reasons = new Map<string, number>();
+  const document = JSON.parse(documentText) as { flags: Record<string, { variants: Record<string, unknown> }> };
+  for (const [key, flag] of Object.entries(document.flags)) {
+    const type = valueTypeOf(flag);
+    for (let i = 0; i < CONTEXTS_PER_FLAG; i++) {
+      const context = randomContext(next, value);
+      const expected = theirs.resolve(type, key, 'DEFAULT' as never, context as OpenFeatureContext);
+      const actual = ours.evaluate(key, type, 'DEFAULT' as never, context);
+      const where = `${name} flag ${key} with context ${JSON.stringify(context)}`;
+      assert.deepEqual(
+        { value: actual.value, variant: actual.variant, reason: actual.reason, errorCode: actual.errorCode },
+        { value: expected.value, variant: expected.variant, reason: expected.reason, errorCode: expected.errorCode },
+        `${where}: ours ${actual.errorMessage ?? ''} / flagd-core ${expected.errorMessage ?? ''}`,
+      );
+      assert.deepEqual(actual.flagMetadata, expected.flagMetadata, where);
+      reasons.set(actual.reason, (reasons.get(actual.reason) ?? 0) + 1);
+    }
+  }
+  return reasons;
+}
+
+test('operator flags: FlagdEngine and flagd-core agree on value, variant, reason, error code and metadata', () => {
+  const reasons = compare('operator-flags', readFileSync(operatorFlagsPath, 'utf8'), 20260115);
+  // The draw must exercise every outcome, or agreement would prove little.
+  for (const reason of ['TARGETING_MATCH', 'DEFAULT', 'ERROR', 'DISABLED']) {
+    assert.ok((reasons.get(reason) ?? 0) > 20, `too few ${reason} results: ${JSON.stringify([...reasons])}`);
+  }
+});
+
+test('flagd-testbed flags: FlagdEngine and flagd-core agree', () => {
+  assert.ok(existsSync(testkitPath), `flagd-testbed flags expected at ${testkitPath}`);
+  const reasons = compare('testkit-flags', readFileSync(testkitPath, 'utf8'), 7);
+  for (const reason of ['TARGETING_MATCH', 'DEFAULT', 'STATIC', 'DISABLED', 'ERROR']) {
+    assert.ok((reasons.get(reason) ?? 0) > 20, `too few ${reason} results: ${JSON.stringify([...reasons])}`);
+  }
+});
