@@ -1,0 +1,99 @@
+/**
+ * What every command gets: the global options (`--store`, `--json`, `--actor`, `--reason`) resolved for this
+ * invocation, an output writer honouring --json, the clock, and store helpers that open the right store and
+ * apply operations with the protected-environment rule. Commands stay small and never touch process.* directly.
+ */
+import type { Command } from 'commander';
+import { FlagError } from '@rollgate/shared/errors';
+import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
+import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
+import { findStoreRoot, openFileStore } from '@rollgate/shared/store';
+import { getEnvironmentOrThrow } from './lookup.ts';
+import { createOutput, type Output, type Writer } from './output.ts';
+
+/** Process-level facts main.ts injects; tests may pass their own. */
+export interface CliDeps {
+  readonly stdout: Writer;
+  readonly now: () => Date;
+  readonly cwd: string;
+  /** Actor when --actor is absent, e.g. `cli:alice`. */
+  readonly defaultActor: string;
+}
+
+/** The global options, after defaults. */
+export interface GlobalOptions {
+  /** `--store <dir>`: the directory holding `.rollgate/` (or the `.rollgate/` directory itself). */
+  readonly store?: string;
+  readonly json: boolean;
+  readonly actor: string;
+  readonly reason?: string;
+}
+
+/** One command invocation: its options, output and store access. */
+export interface Invocation {
+  readonly options: GlobalOptions;
+  readonly out: Output;
+  readonly now: () => Date;
+  readonly cwd: string;
+  /** Opens the store of --store (or the nearest `.rollgate/` upwards from cwd), runs `fn`, disposes the store. */
+  withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
+  /**
+   * Applies `operation` to `store` as the --actor with the --reason. A change to a `protected` environment
+   * without --reason is refused (INVALID_INPUT) before anything is written.
+   */
+  change(store: FlagStore, operation: Operation, environment?: string): Promise<StoreSnapshot>;
+}
+
+/** The {@link Invocation} of the command `command` (whose parents carry the global options). */
+export function invocation(command: Command, deps: CliDeps): Invocation {
+  const raw = command.optsWithGlobals<{ store?: string; json?: boolean; actor?: string; reason?: string }>();
+  const options: GlobalOptions = {
+    ...(raw.store === undefined ? {} : { store: raw.store }),
+    json: raw.json === true,
+    actor: raw.actor ?? deps.defaultActor,
+    ...(raw.reason === undefined || raw.reason.trim() === '' ? {} : { reason: raw.reason.trim() }),
+  };
+  const context: ChangeContext = {
+    actor: options.actor,
+    now: deps.now,
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+  };
+  return {
+    options,
+    out: createOutput(deps.stdout, options.json),
+    now: deps.now,
+    cwd: deps.cwd,
+    async withStore(fn) {
+      const store = await openStore(options.store, deps.cwd);
+      try {
+        return await fn(store);
+      } finally {
+        store.dispose();
+      }
+    },
+    async change(store, operation, environment) {
+      if (environment !== undefined) {
+        const { document } = await store.read();
+        if (getEnvironmentOrThrow(document, environment).protected && options.reason === undefined) {
+          throw new FlagError(
+            'INVALID_INPUT',
+            `The environment "${environment}" is protected: changes to it need a reason for the audit log.`,
+            { environment, hint: 'Say why with --reason "<why>", e.g. --reason "INC-142: checkout errors".' },
+          );
+        }
+      }
+      return applyOperation(store, operation, context);
+    },
+  };
+}
+
+/** Opens the store at `dir`, or the nearest one upwards from `cwd`. */
+async function openStore(dir: string | undefined, cwd: string): Promise<FlagStore> {
+  const root = dir ?? (await findStoreRoot(cwd));
+  if (root === undefined) {
+    throw new FlagError('FLAG_NOT_FOUND', `No Rollgate store (.rollgate/) in ${cwd} or any folder above it.`, {
+      hint: 'Run `rollgate init` in your repository root, or pass --store <dir>.',
+    });
+  }
+  return openFileStore(root);
+}

@@ -1,0 +1,98 @@
+/**
+ * The `rollgate` CLI: a thin layer over @rollgate/shared. Builds the commander program from {@link COMMANDS},
+ * runs it, and turns errors into a message on stderr plus an exit code (see errors.ts and docs/cli.md).
+ */
+import { Command, CommanderError } from 'commander';
+import cliPackage from '../package.json' with { type: 'json' };
+import type { CliDeps } from './deps.ts';
+import { describeError, usageError } from './errors.ts';
+import { registerApproveCommand } from './commands/approve.ts';
+import { registerAuditCommand } from './commands/audit.ts';
+import { registerCompileCommand } from './commands/compile.ts';
+import { registerCreateCommand } from './commands/create.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerEvaluateCommand } from './commands/evaluate.ts';
+import { registerGetCommand } from './commands/get.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerListCommand } from './commands/list.ts';
+import { registerScanCommand } from './commands/scan.ts';
+import { registerSetRolloutCommand } from './commands/set-rollout.ts';
+import { registerSetRuleCommand } from './commands/set-rule.ts';
+import { registerStaleCommand } from './commands/stale.ts';
+import { registerToggleCommand } from './commands/toggle.ts';
+
+/**
+ * Every command, in the order `rollgate --help` lists them.
+ * To add a command: create cli/src/commands/<name>.ts exporting `register<Name>Command(program, deps)`,
+ * import it above and add ONE line to this list. Nothing else needs to change.
+ */
+const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
+  registerInitCommand,
+  registerCreateCommand,
+  registerListCommand,
+  registerGetCommand,
+  registerToggleCommand,
+  registerSetRolloutCommand,
+  registerSetRuleCommand,
+  registerEvaluateCommand,
+  registerAuditCommand,
+  registerApproveCommand,
+  registerCompileCommand,
+  registerScanCommand,
+  registerStaleCommand,
+  registerDemoCommand,
+];
+
+/** The commander program with the global options and every command of {@link COMMANDS}. */
+export function createProgram(deps: CliDeps): Command {
+  const program = new Command('rollgate')
+    .description('Feature flags and progressive rollouts for TypeScript teams, stored in your repository.')
+    .version(cliPackage.version)
+    .option('--store <dir>', 'the store: a directory holding .rollgate/ (default: nearest .rollgate/ upwards)')
+    .option('--json', 'machine output: one JSON document on stdout (errors as JSON on stderr)')
+    .option('--actor <actor>', `who is making the change, for the audit log (default: ${deps.defaultActor})`)
+    .option('--reason <text>', 'why, for the audit log (required for protected environments)')
+    .showHelpAfterError('(run with --help for usage)')
+    // Throw instead of exiting, so main() owns the exit code.
+    .exitOverride();
+  for (const register of COMMANDS) register(program, deps);
+  return program;
+}
+
+/** Reads the clock from ROLLGATE_NOW (an ISO time, for reproducible tests and demos) or the system. */
+function clockFromEnv(value: string | undefined): () => Date {
+  if (value === undefined || value === '') return () => new Date();
+  const fixed = new Date(value);
+  if (Number.isNaN(fixed.getTime())) {
+    throw usageError(
+      `ROLLGATE_NOW="${value}" is not a date.`,
+      'Set it to an ISO time such as 2026-01-01T12:00:00Z, or unset it.',
+    );
+  }
+  return () => new Date(fixed);
+}
+
+async function main(): Promise<void> {
+  let program: Command | undefined;
+  try {
+    program = createProgram({
+      stdout: process.stdout,
+      now: clockFromEnv(process.env.ROLLGATE_NOW),
+      cwd: process.cwd(),
+      defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`,
+    });
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander has printed the usage error or the help already.
+      process.exitCode = e.exitCode;
+      return;
+    }
+    const reported = describeError(e);
+    const json = program?.opts<{ json?: boolean }>().json === true;
+    process.stderr.write(json ? `${JSON.stringify(reported.json)}\n` : `${reported.text}\n`);
+    process.exitCode = reported.exitCode;
+  }
+}
+
+await main();
