@@ -61,7 +61,8 @@ function invalidRule(site: Site, message: string, hint: string): FlagError {
 
 /**
  * Compiles one environment of `document` to a flagd document: every flag becomes a flagd flag (flags without config
- * in `environment`, disabled flags and archived flags are `DISABLED`), rules become a JsonLogic `if` chain, splits
+ * in `environment`, disabled flags and archived flags are `DISABLED` with a null `defaultVariant`, so every flagd
+ * evaluator serves the app's code default; their targeting is kept, so toggling is a small diff), rules become a JsonLogic `if` chain, splits
  * and percentage rollouts become `fractional` over {@link FLAGD_WEIGHT_SCALE}. Flags come out sorted by key.
  * The document is trusted to be model-valid (see `storeDocumentSchema`); the compiler checks what the model cannot.
  * Errors: INVALID_INPUT when `environment` is not declared; INVALID_RULE (details: flagKey, environment, path,
@@ -142,20 +143,22 @@ function compareKeys(a: string, b: string): number {
 function compileFlag(flag: Flag, environment: string): FlagdFlag {
   const metadata = flagMetadata(flag);
   const config = flag.environments[environment];
-  if (!config) {
-    // flagd never serves a DISABLED flag's variants; a string defaultVariant keeps the file valid for providers that
-    // predate the nullable defaultVariant of the v0 schema. Sorted, so reordering variants changes nothing.
-    const firstVariant = Object.keys(flag.variants).sort(compareKeys)[0] ?? null;
-    return { state: 'DISABLED', defaultVariant: firstVariant, variants: flag.variants, metadata };
-  }
+  // Off means "the app's code default" (model.ts). flagd evaluators disagree on what a DISABLED flag serves (the code
+  // default, an ERROR, or — per flagd's disabled-flag ADR — its defaultVariant); a null defaultVariant is the code
+  // default under all of them.
+  if (!config) return { state: 'DISABLED', defaultVariant: null, variants: flag.variants, metadata };
   const site = (...path: (string | number)[]): Site => ({
     flagKey: flag.key,
     environment,
     path: ['flags', flag.key, 'environments', environment, ...path],
   });
   const { defaultVariant, targeting } = compileTargeting(config, site);
-  const state = config.enabled && !flag.archived ? 'ENABLED' : 'DISABLED';
-  const compiled: FlagdFlag = { state, defaultVariant, variants: flag.variants };
+  const enabled = config.enabled && !flag.archived;
+  const compiled: FlagdFlag = {
+    state: enabled ? 'ENABLED' : 'DISABLED',
+    defaultVariant: enabled ? defaultVariant : null,
+    variants: flag.variants,
+  };
   if (targeting !== undefined) compiled.targeting = targeting;
   compiled.metadata = metadata;
   return compiled;

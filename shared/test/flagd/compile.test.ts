@@ -24,6 +24,7 @@ describe('compileEnvironment: flag state', () => {
     ]);
     const dev = compileEnvironment(doc, 'development');
     assert.equal(dev.flags.f?.state, 'DISABLED');
+    assert.equal(dev.flags.f?.defaultVariant, null);
     assert.equal(dev.flags.f?.targeting, undefined);
     assert.equal(core(dev).resolveBooleanEvaluation('f', false, {}).reason, 'DISABLED');
     assert.equal(compileEnvironment(doc, 'production').flags.f?.state, 'ENABLED');
@@ -33,7 +34,10 @@ describe('compileEnvironment: flag state', () => {
     const rules = [{ conditions: [{ attribute: 'plan', operator: 'equals', value: 'pro' }], serve: { variant: 'on' } }];
     const off = prod({ enabled: false, defaultVariant: 'off', rules });
     assert.equal(off.flags.f?.state, 'DISABLED');
+    assert.equal(off.flags.f?.defaultVariant, null);
     assert.ok(off.flags.f?.targeting);
+    const d = core(off).resolveBooleanEvaluation('f', true, { plan: 'pro' });
+    assert.deepEqual([d.value, d.reason], [true, 'DISABLED']);
     const archived = prod({ enabled: true, defaultVariant: 'on' }, { archived: true });
     assert.equal(archived.flags.f?.state, 'DISABLED');
     assert.equal(archived.flags.f?.metadata?.archived, true);
