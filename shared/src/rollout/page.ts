@@ -21,10 +21,24 @@ function describeLimits(guardrail: Guardrail): string {
   return parts.join(', ');
 }
 
+/** The served percentage an audit entry set, from its `…/rollout/percentage` or whole `…/rollout` change. */
 function percentageOf(entry: AuditEntry): string {
-  const change = entry.changes.find((c) => c.path.endsWith('/rollout/percentage'));
-  const after: JsonValue | undefined = change?.after;
-  return typeof after === 'number' ? `${after}%` : '';
+  for (const change of entry.changes) {
+    const after: JsonValue | undefined = change.after;
+    if (change.path.endsWith('/rollout/percentage') && typeof after === 'number') return `${after}%`;
+    if (change.path.endsWith('/rollout')) {
+      if (after === undefined) return '0%';
+      if (
+        typeof after === 'object' &&
+        after !== null &&
+        !Array.isArray(after) &&
+        typeof after.percentage === 'number'
+      ) {
+        return `${after.percentage}%`;
+      }
+    }
+  }
+  return '';
 }
 
 /**

@@ -19,7 +19,7 @@ import type {
 } from '../flags/model.ts';
 import { rolloutPlanSchema } from '../flags/model.ts';
 import type { ChangeContext, Operation, OperationResult } from '../flags/operations.ts';
-import { applyOperation } from '../flags/operations.ts';
+import { applyOperation, setRollout, setRolloutPlan } from '../flags/operations.ts';
 import type { AuditEntryInput, FlagStore } from '../store/types.ts';
 import { FlagError } from '../errors.ts';
 import { countGuardrailTests } from './guardrails.ts';
@@ -125,8 +125,9 @@ function servedPercentage(config: EnvironmentConfig, plan: RolloutPlan): number 
 }
 
 /**
- * The building block of every rollout operation: locate the plan, let `decide` compute the transition, write
- * plan state + served percentage, and describe the change in one audit entry.
+ * The building block of every rollout operation: locate the plan, let `decide` compute the transition, then write
+ * it with the store operations `setRolloutPlan` and `setRollout` (their validation and change diff), merged into
+ * one audit entry with the rollout action, the reason and the numbers behind the decision.
  */
 function transitionOperation(
   target: RolloutTarget,
@@ -134,31 +135,16 @@ function transitionOperation(
 ): Operation {
   return (document, context): OperationResult => {
     const located = locate(document, target);
-    const before = located.config.plan;
-    const transition = decide(located, before, context.now());
-    const percentageBefore = before
-      ? servedPercentage(located.config, before)
-      : (located.config.rollout?.percentage ?? 0);
-    const percentage = transition.percentage ?? percentageBefore;
-    const config: EnvironmentConfig = {
-      ...located.config,
-      plan: transition.plan,
-      rollout:
-        transition.percentage === undefined ? located.config.rollout : { variant: transition.plan.variant, percentage },
-    };
-    const flag: Flag = {
-      ...located.flag,
-      environments: { ...located.flag.environments, [target.environment]: config },
-    };
-    const flags = document.flags.map((f, i) => (i === located.flagIndex ? flag : f));
-    const base = `/environments/${target.environment}`;
-    const changes: AuditEntryInput['changes'] = [];
-    const change = (path: string, was: JsonValue | undefined, is: JsonValue | undefined): void => {
-      if (was !== is) changes.push({ path: `${base}${path}`, before: was, after: is });
-    };
-    change('/rollout/percentage', percentageBefore, percentage);
-    change('/plan/state/status', before?.state.status, transition.plan.state.status);
-    change('/plan/state/stepIndex', before?.state.stepIndex, transition.plan.state.stepIndex);
+    const transition = decide(located, located.config.plan, context.now());
+    const withPlan = setRolloutPlan(target.flagKey, target.environment, transition.plan)(document, context);
+    const withRollout =
+      transition.percentage === undefined
+        ? undefined
+        : setRollout(target.flagKey, target.environment, {
+            variant: transition.plan.variant,
+            percentage: transition.percentage,
+          })(withPlan.document, context);
+    const changes = [...withPlan.audit, ...(withRollout?.audit ?? [])].flatMap((entry) => entry.changes);
     const reason = transition.reason ?? context.reason;
     const audit: AuditEntryInput = {
       at: context.now().toISOString(),
@@ -170,7 +156,7 @@ function transitionOperation(
       ...(reason === undefined ? {} : { reason }),
       ...(transition.data === undefined ? {} : { data: transition.data }),
     };
-    return { document: { ...document, flags }, audit: [audit] };
+    return { document: (withRollout ?? withPlan).document, audit: [audit] };
   };
 }
 

@@ -1,4 +1,9 @@
 import { describe, it } from 'node:test';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyOperation, createFlag, setFlagEnabled } from '../../src/flags/operations.ts';
+import { initStore } from '../../src/store/file-store.ts';
 import assert from 'node:assert/strict';
 import type { StoreDocument } from '../../src/flags/model.ts';
 import { RolloutController } from '../../src/rollout/controller.ts';
@@ -306,5 +311,39 @@ describe('RolloutController', () => {
     );
     assert.match(page, /\| controller \| rollout\.rollback \| 0% \|/);
     assert.match(page, /\| cli:alice \| rollout\.start \| 1% \|/);
+  });
+
+  it('works on the real FileStore: the rollback lands in .rollgate/audit.jsonl with its numbers', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rollgate-rollout-'));
+    const clock = createClock();
+    const store = await initStore(root);
+    try {
+      const context = { actor: 'cli:alice', now: clock.now, reason: 'test' };
+      await applyOperation(store, createFlag({ key: 'new-checkout', name: 'New checkout', kind: 'release' }), context);
+      await applyOperation(store, setFlagEnabled('new-checkout', 'production', true), context);
+      await startRollout(store, { ...target, plan }, context);
+      const source = trafficSource({
+        requestsPerMinute: 3000,
+        percentage: () => 1,
+        errorRate: { treatment: 0.2, control: 0.01 },
+      });
+      const controller = new RolloutController({ store, sources: { builtin: source }, now: clock.now });
+      clock.advanceMinutes(5);
+      const [result] = await controller.tick();
+      assert.equal(result?.committed, true);
+      assert.equal((await getRolloutStatus(store, target)).status, 'rolled-back');
+      const lines = (await readFile(join(store.location, 'audit.jsonl'), 'utf8')).trim().split('\n');
+      const last = JSON.parse(lines.at(-1) ?? '{}') as {
+        action?: string;
+        actor?: string;
+        data?: { guardrails?: { verdict: string }[] };
+      };
+      assert.equal(last.action, 'rollout.rollback');
+      assert.equal(last.actor, 'controller');
+      assert.equal(last.data?.guardrails?.[0]?.verdict, 'breach');
+    } finally {
+      store.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -39,9 +39,10 @@ describe('rollout plan operations', () => {
     assert.equal(entry?.action, 'rollout.start');
     assert.equal(entry?.actor, 'cli:alice');
     assert.deepEqual(
-      entry?.changes.find((c) => c.path === '/environments/production/rollout/percentage'),
-      { path: '/environments/production/rollout/percentage', before: 0, after: 1 },
+      entry?.changes.find((c) => c.path === '/environments/production/rollout'),
+      { path: '/environments/production/rollout', after: { variant: 'on', percentage: 1 } },
     );
+    assert.ok(entry?.changes.some((c) => c.path.startsWith('/environments/production/plan')));
   });
 
   it('fills in the default guardrail when the plan names none', async () => {
