@@ -18,6 +18,8 @@ export type {
 export { SDK_PRESETS, createPatterns } from './patterns.ts';
 export { loadTsMorph } from './ts-morph-runtime.ts';
 export { findReferencesInSourceFile } from './find-references.ts';
+export { groupReferencesByKey } from './group.ts';
+export type { KeyReferences } from './group.ts';
 export { FlagScanner } from './scanner.ts';
 export type { RescanResult } from './scanner.ts';
 export { SCANNED_EXTENSIONS, isScannedFile } from './files.ts';
@@ -44,3 +46,5 @@ export type {
   CleanupDiagnostic,
   ApplyCleanupResult,
 } from './cleanup.ts';
+export { planWorkspaceCleanup } from './workspace-cleanup.ts';
+export type { WorkspaceCleanupOptions } from './workspace-cleanup.ts';

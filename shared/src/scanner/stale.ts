@@ -4,6 +4,7 @@
  */
 import type { AuditEntry, Flag, FlagKind, StoreDocument } from '../flags/model.ts';
 import { suggestNearest } from '../flags/suggest.ts';
+import { groupReferencesByKey } from './group.ts';
 import type { StalePolicy } from './policy.ts';
 import type { FlagReference } from './types.ts';
 
@@ -143,12 +144,9 @@ export function getSingleServing(flag: Flag, environment: string): SingleServing
  */
 export function detectStaleFlags(input: StaleInput): StaleReport {
   const { document, references, policy, now } = input;
-  const byKey = new Map<string, FlagReference[]>();
-  const unresolvedRefs: FlagReference[] = [];
-  for (const ref of references) {
-    if (ref.key === undefined) unresolvedRefs.push(ref);
-    else byKey.set(ref.key, [...(byKey.get(ref.key) ?? []), ref]);
-  }
+  const grouped = groupReferencesByKey(references);
+  const byKey = new Map(grouped.byKey.map((g) => [g.key, g.references]));
+  const unresolvedRefs = grouped.unresolved;
   const lastChange = lastChangeByFlag(input.audit);
   const environments = policy.environments ?? document.environments.map((e) => e.key);
   const storeKeys = new Set(document.flags.map((f) => f.key));

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { FlagError } from '@rollgate/shared/errors';
+import { detectStaleFlags, loadStalePolicy, type StaleReport } from '@rollgate/shared/scanner';
+import { invocation, type CliDeps } from '../deps.ts';
+import { formatLocation, scanRoot, scanWorkspace } from './scan.ts';
+
+interface StaleOptions {
+  failOnStale?: boolean;
+}
+
+/**
+ * `rollgate stale [dir] [--fail-on-stale]`: flags to clean up, each with the reasons that apply, and keys the
+ * scanner could not resolve. Exits 0 even when flags are stale, unless --fail-on-stale (for CI).
+ */
+export function registerStaleCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('stale')
+    .description('explain which flags are stale (store config + audit log + code), per .rollgate/policy.yaml')
+    .argument('[dir]', 'workspace to scan (default: the folder holding .rollgate/, else the current folder)')
+    .option('--fail-on-stale', 'exit with code 1 when a flag is reported (for CI)')
+    .action(async (dir: string | undefined, opts: StaleOptions, command: Command) => {
+      const run = invocation(command, deps);
+      const root = await scanRoot(run, dir);
+      const [{ document, audit }, policy, scan] = await Promise.all([
+        run.withStore(async (store) => ({ document: (await store.read()).document, audit: await store.readAudit() })),
+        loadStalePolicy(root),
+        scanWorkspace(root),
+      ]);
+      const report = detectStaleFlags({ document, references: scan.references, audit, now: run.now(), policy });
+      run.out.result(
+        {
+          now: report.now,
+          flags: report.flags.map(({ key, reasons, references }) => ({ key, reasons, references })),
+          unresolved: report.unresolved,
+        },
+        formatStale(root, report),
+      );
+      if (opts.failOnStale === true && report.flags.length > 0) {
+        throw new FlagError('GENERAL', `${report.flags.length} flag(s) reported by rollgate stale (--fail-on-stale).`, {
+          hint: 'Remove them from the code (rollgate cleanup <flag> --keep <variant>) and archive them, or adjust .rollgate/policy.yaml.',
+        });
+      }
+    });
+}
+
+function formatStale(root: string, report: StaleReport): string {
+  const lines: string[] = [];
+  for (const { key, reasons, references } of report.flags) {
+    const where = references[0] === undefined ? '' : `  (${formatLocation(root, references[0])})`;
+    lines.push(`${key}${where}`);
+    for (const reason of reasons) lines.push(`  ${reason.code}: ${reason.message}`);
+  }
+  if (report.flags.length === 0) lines.push('No stale flags.');
+  if (report.unresolved.length > 0) {
+    lines.push('', `Unresolved keys (${report.unresolved.length}):`);
+    for (const u of report.unresolved) {
+      lines.push(
+        `  ${formatLocation(root, u.reference)}  ${u.reference.method}(${u.reference.keyExpression}): ${u.reference.unresolvedReason ?? ''}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
