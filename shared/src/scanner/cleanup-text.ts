@@ -1,11 +1,10 @@
 /**
  * Text-level helpers of flag cleanup: parsing, non-overlapping edits with tracked spans, line-aware removal,
- * re-indentation and literal printing. Cleanup edits text and re-parses instead of mutating an AST, so every
+ * and re-indentation. Cleanup edits text and re-parses instead of mutating an AST, so every
  * byte it does not touch (formatting, comments) stays exactly as the author wrote it.
  */
 import type { ts } from 'ts-morph';
 import { getTsMorphOrThrow } from './ts-morph-runtime.ts';
-import type { JsonValue } from '../flags/model.ts';
 
 /** The TypeScript compiler API of the lazily loaded ts-morph (see `loadTsMorph`). */
 export function tsApi(): typeof ts {
@@ -183,24 +182,4 @@ export function removalSpanOf(sf: ts.SourceFile, span: Span): Span {
     start = text.lastIndexOf('\n', start - 2) + 1;
   }
   return { start, end };
-}
-
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** JavaScript source for a variant value: `true`, `42`, `'blue'`, `{ limit: 3, mode: 'fast' }`. */
-export function printLiteral(value: JsonValue, quote: '"' | "'" = "'"): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return quoteString(value, quote);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map((v) => printLiteral(v, quote)).join(', ')}]`;
-  const entries = Object.entries(value);
-  if (entries.length === 0) return '{}';
-  const props = entries.map(([k, v]) => `${IDENTIFIER.test(k) ? k : quoteString(k, quote)}: ${printLiteral(v, quote)}`);
-  return `{ ${props.join(', ')} }`;
-}
-
-function quoteString(value: string, quote: '"' | "'"): string {
-  const json = JSON.stringify(value);
-  if (quote === '"') return json;
-  return `'${json.slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
 }

@@ -15,12 +15,12 @@ import type { VariantValue } from '../flags/model.ts';
 import type { FlagReference } from './types.ts';
 import { simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
+import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
 import {
   applyEdits,
   findNodeBySpan,
   parseSource,
-  printLiteral,
   tsApi,
   type Span,
   type TextEdit,
@@ -173,7 +173,7 @@ function cleanupText(file: string, text: string, refs: readonly FlagReference[],
       continue;
     }
     const quote = sf.text[ref.keyStart] === '"' ? '"' : "'";
-    const literal = printLiteral(replacement.value, quote);
+    const literal = printTsLiteral(replacement.value, quote);
     edits.push({ ...replacement.span, text: literal, literals: [{ start: 0, end: literal.length }] });
   }
   const replaced = applyEdits(text, edits, []);
