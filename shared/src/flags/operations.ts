@@ -65,7 +65,9 @@ export interface ApplyOptions {
 
 /**
  * Reads the store, applies `operation`, commits. Retries on concurrent commits unless `expectedVersion` is set.
- * Errors: whatever the operation throws, STORE_CONFLICT, STORE_IO, PARSE_ERROR.
+ * When the store offers {@link FlagStore.update}, the read, the operation and the commit happen under the store's
+ * write lock instead, so there is nothing to retry. Errors: whatever the operation throws, STORE_CONFLICT,
+ * STORE_IO, PARSE_ERROR.
  */
 export async function applyOperation(
   store: FlagStore,
@@ -73,14 +75,23 @@ export async function applyOperation(
   context: ChangeContext,
   options: ApplyOptions = {},
 ): Promise<StoreSnapshot> {
-  const maxAttempts = options.expectedVersion === undefined ? (options.maxAttempts ?? 50) : 1;
-  for (let attempt = 1; ; attempt++) {
-    const base = await store.read();
+  const checkBase = (base: StoreSnapshot): void => {
     if (options.expectedVersion !== undefined && base.version !== options.expectedVersion) {
       throw new FlagError('STORE_CONFLICT', `The store at ${store.location} changed since it was read.`, {
         hint: 'Reload the flags and make the change again.',
       });
     }
+  };
+  if (store.update) {
+    return store.update((base) => {
+      checkBase(base);
+      return operation(base.document, context);
+    });
+  }
+  const maxAttempts = options.expectedVersion === undefined ? (options.maxAttempts ?? 50) : 1;
+  for (let attempt = 1; ; attempt++) {
+    const base = await store.read();
+    checkBase(base);
     const { document, audit } = operation(base.document, context);
     try {
       return await store.commit({ base, document, audit });

@@ -49,8 +49,8 @@ const GITIGNORE = `# Written by Rollgate: the commit lock and interrupted atomic
 
 /** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */
 const LOCK_STALE_MS = 10_000;
-/** Waiting for the lock: ~400 tries of 2–40 ms, about 15 s in all, longer than LOCK_STALE_MS. */
-const LOCK_RETRIES = { retries: 400, factor: 1.2, minTimeout: 2, maxTimeout: 40, randomize: true };
+/** Waiting for the lock: short polls (1–15 ms) so a waiter gets in soon after a release; ~15 s in all. */
+const LOCK_RETRIES = { retries: 1000, factor: 1.1, minTimeout: 1, maxTimeout: 15, randomize: true };
 
 /** Tuning of {@link FileStore.onDidChange}. */
 export interface FileStoreOptions {
@@ -113,22 +113,36 @@ export class FileStore implements FlagStore {
    * STORE_IO.
    */
   async commit(request: CommitRequest): Promise<StoreSnapshot> {
-    const document = validateDocument(request.document);
-    const audit = validateAudit(request.audit);
-    const flagd = compileStore(document);
-    const text = serializeStoreDocument(document);
-    const snapshot = await withStoreLock(this.location, async () => {
-      const current = await this.readSource();
-      const currentVersion = versionOf(current);
-      // Parse even when the version matches: a file that does not parse is never replaced (PARSE_ERROR wins).
-      this.parse(current, currentVersion);
-      if (currentVersion !== request.base.version) {
+    const prepared = prepareCommit(request);
+    return this.write((current) => {
+      if (current.version !== request.base.version) {
         throw new FlagError('STORE_CONFLICT', `${this.flagsFile} changed since it was read.`, {
           file: this.flagsFile,
           hint: 'Read the store again and re-apply the change (applyOperation does this for you).',
         });
       }
+      return prepared;
+    });
+  }
+
+  /**
+   * Reads the current snapshot and commits what `change` makes of it, all under `.rollgate/.lock`, so it cannot
+   * conflict (see {@link FlagStore.update}). Errors: whatever `change` throws, and those of {@link commit} except
+   * STORE_CONFLICT.
+   */
+  update(change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>): Promise<StoreSnapshot> {
+    return this.write((current) => prepareCommit(change(current)));
+  }
+
+  /** The write path of commit and update: under the lock, re-read, let `prepare` decide, write everything. */
+  private async write(prepare: (current: StoreSnapshot) => PreparedCommit): Promise<StoreSnapshot> {
+    const snapshot = await withStoreLock(this.location, async () => {
+      // Reading parses: a file that does not parse is never replaced (PARSE_ERROR), whatever the caller's base.
       const tail = await readAuditTail(this.auditFile);
+      const bytes = await this.readSource();
+      const version = versionOf(bytes);
+      const current = { document: this.parse(bytes, version), revision: tail.revision, version };
+      const { document, audit, flagd, text } = prepare(current);
       const revision = tail.revision + 1;
       await writeFileAtomic(this.flagsFile, text);
       await appendAuditEntries(
@@ -342,6 +356,25 @@ export async function findStoreRoot(cwd: string): Promise<string | undefined> {
     if (s?.isDirectory()) return dir;
     if (dirname(dir) === dir) return undefined;
   }
+}
+
+/** A validated change, ready to write: everything that can fail before the first byte is written has run. */
+interface PreparedCommit {
+  readonly document: StoreDocument;
+  readonly audit: Omit<AuditEntry, 'revision'>[];
+  readonly flagd: ReadonlyMap<string, FlagdDocument>;
+  readonly text: string;
+}
+
+/** Validates the document and audit entries, compiles the flagd outputs and serializes the YAML. */
+function prepareCommit(request: Omit<CommitRequest, 'base'>): PreparedCommit {
+  const document = validateDocument(request.document);
+  return {
+    document,
+    audit: validateAudit(request.audit),
+    flagd: compileStore(document),
+    text: serializeStoreDocument(document),
+  };
 }
 
 function versionOf(bytes: Buffer): string {

@@ -120,7 +120,9 @@ export function parseStoreDocument(text: string, file: string): StoreDocument {
   const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
   const where = formatPath(path);
   const missing = depth < path.length && issue.code === 'invalid_type';
-  const problem = missing ? `"${String(path[path.length - 1])}" is missing (expected ${issue.expected})` : issue.message;
+  const problem = missing
+    ? `"${String(path[path.length - 1])}" is missing (expected ${issue.expected})`
+    : issue.message;
   throw new FlagError('PARSE_ERROR', `${file}:${line}:${col}: ${where}: ${problem}`, {
     file,
     line,
@@ -145,7 +147,9 @@ function deepestNode(doc: Document, path: readonly (string | number)[]): { node:
   for (const segment of path) {
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(segment));
+      const pair = node.items.find(
+        (p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(segment),
+      );
       // A key with an empty value (`name:`) has no value node: point at the key.
       next = pair ? (pair.value ?? pair.key) : undefined;
     } else if (isSeq(node) && typeof segment === 'number') {

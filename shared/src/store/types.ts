@@ -51,6 +51,13 @@ export interface FlagStore extends Disposable {
   /** Atomically replaces the document if `base` is still current; returns the new snapshot. */
   commit(request: CommitRequest): Promise<StoreSnapshot>;
   readAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  /**
+   * Optional: reads the current snapshot and commits what `change` makes of it in one step, holding the store's
+   * write lock (a transaction, a file lock) so no other writer can get in between: the change cannot conflict and a
+   * busy store cannot starve a writer. `change` must be pure and quick; whatever it throws is rethrown and nothing is
+   * written. `applyOperation` (flags/operations.ts) uses it when present. Errors as for {@link FlagStore.commit}, minus STORE_CONFLICT.
+   */
+  update?(change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>): Promise<StoreSnapshot>;
   /** Fires (within a second) when the store changed, whoever changed it: this process, another one, a hand edit. */
   readonly onDidChange: Event<StoreSnapshot>;
 }

@@ -1,13 +1,18 @@
 // Test helpers for store tests: temp repositories and a fixed clock.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChangeContext } from '../../src/flags/operations.ts';
 import type { Disposable, Event } from '../../src/lifecycle.ts';
 
-/** A fresh directory under the OS temp dir; remove it with {@link removeTempDir}. */
-export function makeTempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'rollgate-store-test-'));
+/**
+ * A fresh directory under the OS temp dir (or, with `inMemory`, under /dev/shm when it exists: for tests about
+ * interleaving rather than durability, where waiting for fsync on a shared disk would only make them slow);
+ * remove it with {@link removeTempDir}.
+ */
+export async function makeTempDir({ inMemory = false } = {}): Promise<string> {
+  const base = inMemory && (await stat('/dev/shm').catch(() => undefined))?.isDirectory() ? '/dev/shm' : tmpdir();
+  return mkdtemp(join(base, 'rollgate-store-test-'));
 }
 
 export function removeTempDir(dir: string): Promise<void> {
@@ -39,3 +44,8 @@ export function nextEvent<T>(event: Event<T>, predicate: (e: T) => boolean = () 
     });
   });
 }
+
+/** The flag every concurrent writer increments (metadata.count), see concurrent-writer.ts. */
+export const SHARED_FLAG = 'shared-counter';
+/** How many of its changes a concurrent writer spends creating flags of its own. */
+export const CREATES_PER_WORKER = 10;
