@@ -7,64 +7,88 @@
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-// The running state of the one hash in progress. Evaluation is synchronous, so a single module-level state is safe
-// and keeps the hot path free of allocations.
-let h1 = 0;
-let k1 = 0;
-let shift = 0;
-let length = 0;
-
-function pushByte(byte: number): void {
-  k1 |= byte << shift;
-  length++;
-  shift += 8;
-  if (shift === 32) {
-    let k = Math.imul(k1, C1);
-    k = (k << 15) | (k >>> 17);
-    h1 ^= Math.imul(k, C2);
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    k1 = 0;
-    shift = 0;
-  }
-}
-
-function pushString(text: string): void {
+/**
+ * Feeds the UTF-8 bytes of `text` into a hash state (`h`, pending block `k` holding `shift` bits, `length` bytes so
+ * far) and returns the finished hash — or, given `out`, stores the state there and returns 0. All state is local.
+ */
+function run(text: string, h: number, k: number, shift: number, length: number, out?: number[]): number {
   const n = text.length;
   for (let i = 0; i < n; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 0x80) {
-      pushByte(c);
-      continue;
-    }
-    if (c < 0x800) {
-      pushByte(0xc0 | (c >> 6));
-      pushByte(0x80 | (c & 0x3f));
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-        pushByte(0xf0 | (cp >> 18));
-        pushByte(0x80 | ((cp >> 12) & 0x3f));
-        pushByte(0x80 | ((cp >> 6) & 0x3f));
-        pushByte(0x80 | (cp & 0x3f));
+    // Fast path: four ASCII characters make one 32-bit word, merged into the pending block whatever its fill.
+    if (i + 3 < n) {
+      const c0 = text.charCodeAt(i);
+      const c1 = text.charCodeAt(i + 1);
+      const c2 = text.charCodeAt(i + 2);
+      const c3 = text.charCodeAt(i + 3);
+      if ((c0 | c1 | c2 | c3) < 0x80) {
+        const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+        let block = k | (word << shift);
+        k = shift === 0 ? 0 : word >>> (32 - shift);
+        block = Math.imul(block, C1);
+        block = (block << 15) | (block >>> 17);
+        h ^= Math.imul(block, C2);
+        h = (h << 13) | (h >>> 19);
+        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        length += 4;
+        i += 3;
         continue;
       }
-      c = 0xfffd;
     }
-    pushByte(0xe0 | (c >> 12));
-    pushByte(0x80 | ((c >> 6) & 0x3f));
-    pushByte(0x80 | (c & 0x3f));
+    const c = text.charCodeAt(i);
+    let bytes: number;
+    let count: number;
+    if (c < 0x80) {
+      bytes = c;
+      count = 1;
+    } else if (c < 0x800) {
+      bytes = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
+      count = 2;
+    } else {
+      let cp = c;
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+        } else {
+          cp = 0xfffd;
+        }
+      }
+      if (cp < 0x10000) {
+        bytes = 0xe0 | (cp >> 12) | ((0x80 | ((cp >> 6) & 0x3f)) << 8) | ((0x80 | (cp & 0x3f)) << 16);
+        count = 3;
+      } else {
+        bytes =
+          0xf0 |
+          (cp >> 18) |
+          ((0x80 | ((cp >> 12) & 0x3f)) << 8) |
+          ((0x80 | ((cp >> 6) & 0x3f)) << 16) |
+          ((0x80 | (cp & 0x3f)) << 24);
+        count = 4;
+      }
+    }
+    for (let j = 0; j < count; j++) {
+      k |= (bytes & 0xff) << shift;
+      bytes >>>= 8;
+      length++;
+      shift += 8;
+      if (shift === 32) {
+        k = Math.imul(k, C1);
+        k = (k << 15) | (k >>> 17);
+        h ^= Math.imul(k, C2);
+        h = (h << 13) | (h >>> 19);
+        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        k = 0;
+        shift = 0;
+      }
+    }
   }
-}
-
-function finish(): number {
-  let h = h1;
+  if (out) {
+    out.push(h, k, shift, length);
+    return 0;
+  }
   if (shift > 0) {
-    let k = Math.imul(k1, C1);
+    k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, C2);
   }
@@ -79,12 +103,7 @@ function finish(): number {
 
 /** MurmurHash3 x86_32 of the UTF-8 encoding of `text`; returns an unsigned 32-bit integer. */
 export function murmur3Utf8(text: string, seed = 0): number {
-  h1 = seed | 0;
-  k1 = 0;
-  shift = 0;
-  length = 0;
-  pushString(text);
-  return finish();
+  return run(text, seed | 0, 0, 0, 0);
 }
 
 /**
@@ -92,17 +111,8 @@ export function murmur3Utf8(text: string, seed = 0): number {
  * Equal to `murmur3Utf8(prefix + suffix)` without building the concatenated string.
  */
 export function createPrefixHasher(prefix: string): (suffix: string) => number {
-  murmur3Utf8(prefix);
-  const savedH1 = h1;
-  const savedK1 = k1;
-  const savedShift = shift;
-  const savedLength = length;
-  return (suffix) => {
-    h1 = savedH1;
-    k1 = savedK1;
-    shift = savedShift;
-    length = savedLength;
-    pushString(suffix);
-    return finish();
-  };
+  const state: number[] = [];
+  run(prefix, 0, 0, 0, 0, state);
+  const [h, k, shift, length] = state as [number, number, number, number];
+  return (suffix) => run(suffix, h, k, shift, length);
 }
