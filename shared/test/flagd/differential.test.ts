@@ -94,7 +94,8 @@ describe('compiled flags evaluate the same in flagd-core, the flagd provider (fi
       const r = core.resolve(e.type, e.flagKey, DEFAULTS[e.type], e.context);
       reasons.add(r.errorCode ?? r.reason ?? 'none');
     }
-    for (const expected of ['STATIC', 'DEFAULT', 'TARGETING_MATCH', 'DISABLED', 'TYPE_MISMATCH', 'FLAG_NOT_FOUND']) {
+    const all = ['STATIC', 'DEFAULT', 'TARGETING_MATCH', 'DISABLED', 'TYPE_MISMATCH', 'FLAG_NOT_FOUND', 'GENERAL'];
+    for (const expected of all) {
       assert.ok(reasons.has(expected), `generated cases never produce ${expected}: ${[...reasons].join(', ')}`);
     }
   });

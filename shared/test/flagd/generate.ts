@@ -154,10 +154,11 @@ export function generateContext(random: Random): Record<string, JsonValue> {
   maybe('country', () => random.pick(COUNTRIES));
   maybe('email', () => random.pick(EMAILS));
   // Wrongly typed values are rare: they make numeric comparisons an evaluation error in flagd.
-  maybe('age', () => (random.chance(0.95) ? random.pick([0, 17, 18, 30, 64, 65]) : random.pick(['30', null])));
+  maybe('age', () => (random.chance(0.95) ? random.pick([0, 17, 18, 30, 64, 65]) : random.pick(['30', 'abc', null])));
   maybe('signup', () => random.pick(['2024-12-31', '2025-01-01', '2026-07-01']));
   maybe('version', () => random.pick([...VERSIONS, 'garbage']));
-  maybe('groups', () => random.pick(GROUPS));
+  // A number where `contains` expects a string or array: an evaluation error in flagd.
+  maybe('groups', () => (random.chance(0.95) ? random.pick(GROUPS) : 7));
   maybe('beta', () => random.pick([true, false, 0, '', null]));
   maybe('org', (): JsonValue => (random.chance(0.8) ? { tier: random.pick(['gold', 'silver']) } : {}));
   return context;
