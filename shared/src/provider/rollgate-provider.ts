@@ -22,6 +22,7 @@ import type { FlagdDocument } from '../flagd/types.ts';
 /** Where the provider's flags come from: a compiled flagd file (e.g. `.rollgate/flagd/production.flagd.json`) or a document. */
 export type RollgateProviderSource = { readonly file: string } | { readonly document: FlagdDocument };
 
+/** Options of {@link RollgateProvider}. */
 export interface RollgateProviderOptions {
   readonly source: RollgateProviderSource;
   /** Clock for `$flagd.timestamp` in targeting; tests pass a fixed one. Default: the system clock. */
@@ -64,6 +65,7 @@ export class RollgateProvider implements Provider {
   }
 
   async initialize(): Promise<void> {
+    this.closed = false;
     const { source } = this.options;
     if ('document' in source) {
       this.engine.setFlags(source.document);
@@ -174,7 +176,7 @@ export class RollgateProvider implements Provider {
 
   private async reload(file: string, initial: boolean): Promise<void> {
     if (this.closed) return;
-    let changed: string[];
+    let changed: string[] = [];
     try {
       const text = await readFile(file, 'utf8').catch((e: unknown) => {
         throw new FlagError('STORE_IO', `Cannot read ${file}: ${errorMessage(e)}`, {
@@ -182,9 +184,11 @@ export class RollgateProvider implements Provider {
           hint: 'Check the path; rollgate writes compiled flags to .rollgate/flagd/<environment>.flagd.json.',
         });
       });
-      if (text === this.lastText) return;
-      changed = this.load(text, file);
-      this.lastText = text;
+      // Unchanged text still ends a failure: the file was broken and is now back to the last good version.
+      if (text !== this.lastText) {
+        changed = this.load(text, file);
+        this.lastText = text;
+      }
     } catch (e) {
       this.failing = true;
       if (initial) throw e;

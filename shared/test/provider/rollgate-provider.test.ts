@@ -11,7 +11,8 @@ import type { FlagdDocument } from '../../src/flagd/index.ts';
 import { FlagError } from '../../src/errors.ts';
 import { booleanFlag, storeDocument } from '../flagd/documents.ts';
 
-const NOW = new Date('2026-11-25T12:00:00Z');
+/** After the `launch` flag's start (2030-01-01), which the system clock has not reached. */
+const NOW = new Date('2030-06-01T12:00:00Z');
 
 /** Production flags: `checkout` on for pro users, `banner` rolled out to `percentage` %. */
 function compiled(percentage: number): FlagdDocument {
@@ -36,7 +37,7 @@ function compiled(percentage: number): FlagdDocument {
           defaultVariant: 'off',
           rules: [
             {
-              conditions: [{ attribute: '$flagd.timestamp', operator: 'gte', value: Date.parse('2026-11-20') / 1000 }],
+              conditions: [{ attribute: '$flagd.timestamp', operator: 'gte', value: Date.parse('2030-01-01') / 1000 }],
               serve: { variant: 'on' },
             },
           ],
@@ -95,6 +96,8 @@ describe('RollgateProvider through the OpenFeature server SDK', () => {
     assert.deepEqual([free.value, free.variant, free.reason], [false, 'off', 'DEFAULT']);
     const launched = await client.getBooleanDetails('launch', false, {});
     assert.deepEqual([launched.value, launched.reason], [true, 'TARGETING_MATCH']);
+    await OpenFeature.setProviderAndWait('system-clock', new RollgateProvider({ source: { document: compiled(0) } }));
+    assert.equal(await OpenFeature.getClient('system-clock').getBooleanValue('launch', true, {}), false);
     const missing = await client.getBooleanDetails('nope', true, {});
     assert.deepEqual([missing.value, missing.reason, missing.errorCode], [true, 'ERROR', 'FLAG_NOT_FOUND']);
     const mistyped = await client.getStringDetails('checkout', 'x', {});
@@ -146,6 +149,22 @@ describe('RollgateProvider through the OpenFeature server SDK', () => {
     assert.deepEqual((await changed)?.flagsChanged, ['banner']);
     assert.equal(client.providerStatus, ProviderStatus.READY);
     assert.equal(await client.getBooleanValue('banner', true, { targetingKey: 'u1' }), false);
+  });
+
+  it('recovers when a broken file is restored to the last good text', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'production.flagd.json');
+    const good = serializeFlagdDocument(compiled(100));
+    await writeFile(file, good);
+    await OpenFeature.setProviderAndWait('restored', new RollgateProvider({ source: { file } }));
+    const client = OpenFeature.getClient('restored');
+    const error = nextEvent(client, ProviderEvents.Error);
+    await writeFile(file, 'not json');
+    await error;
+    const ready = nextEvent(client, ProviderEvents.Ready);
+    await writeAtomically(file, good);
+    await ready;
+    assert.equal(client.providerStatus, ProviderStatus.READY);
   });
 
   it('fails initialization for a missing file with STORE_IO and a hint, and becomes ready when it appears', async () => {
