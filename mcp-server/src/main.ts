@@ -2,11 +2,13 @@
  * Entry point of `rollgate-mcp`: argv/env → config, open the store, serve over stdio (default) or Streamable
  * HTTP, close cleanly on SIGINT/SIGTERM. stdout carries only the protocol; everything else goes to stderr.
  */
+// First import: config.ts pulls in zod, so the bundle initializes zod before the MCP SDK's modules use it (the lazily
+// imported scanner makes esbuild wrap zod in a deferred initializer).
+import { USAGE, isLoopbackHost, parseServerConfig } from './config.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { errorMessage } from '@rollgate/shared/errors';
 import { STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
-import { USAGE, isLoopbackHost, parseServerConfig } from './config.ts';
 import { startHttpServer } from './http.ts';
 import { createServer } from './server.ts';
 import type { ServerDeps } from './writes.ts';
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
   const store = await openFileStore(root);
   const deps: ServerDeps = {
     store,
+    workspaceRoot: root,
     policy: {
       readOnly: config.readOnly,
       allowedEnvironments: config.allowedEnvironments,

@@ -6,8 +6,12 @@ import { registerFlagResources } from './resources.ts';
 import { registerPrompts } from './prompts.ts';
 import { registerArchiveFlagTool } from './tools/archive-flag.ts';
 import { registerControlRolloutTool } from './tools/control-rollout.ts';
+import { registerCleanupFlagTool } from './tools/cleanup-flag.ts';
 import { registerCreateFlagTool } from './tools/create-flag.ts';
+import { registerDetectStaleFlagsTool } from './tools/detect-stale-flags.ts';
 import { registerEvaluateFlagTool } from './tools/evaluate-flag.ts';
+import { registerFindFlagReferencesTool } from './tools/find-flag-references.ts';
+import { registerGenerateSnippetTool } from './tools/generate-snippet.ts';
 import { registerGetAuditLogTool } from './tools/get-audit-log.ts';
 import { registerGetFlagTool } from './tools/get-flag.ts';
 import { registerListEnvironmentsTool } from './tools/list-environments.ts';
@@ -41,6 +45,9 @@ const READ_TOOLS: readonly Registration[] = [
   registerGetAuditLogTool,
   registerListEnvironmentsTool,
   registerRolloutStatusTool,
+  registerFindFlagReferencesTool,
+  registerDetectStaleFlagsTool,
+  registerGenerateSnippetTool,
 ];
 
 const WRITE_TOOLS: readonly Registration[] = [
@@ -52,6 +59,7 @@ const WRITE_TOOLS: readonly Registration[] = [
   registerArchiveFlagTool,
   registerStartRolloutTool,
   registerControlRolloutTool,
+  registerCleanupFlagTool,
 ];
 
 /**

@@ -36,6 +36,8 @@ export interface WritePolicy {
 /** Everything tools need. Tests pass a fixed clock. */
 export interface ServerDeps {
   readonly store: FlagStore;
+  /** Root of the repository the store belongs to: where the code tools scan. */
+  readonly workspaceRoot: string;
   readonly policy: WritePolicy;
   readonly now: () => Date;
   readonly log: Logger;

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -87,6 +87,7 @@ export async function connect(
 ): Promise<{ client: Client; deps: ServerDeps; [Symbol.asyncDispose](): Promise<void> }> {
   const deps: ServerDeps = {
     store,
+    workspaceRoot: dirname(store.location),
     policy: { readOnly: false, maxStep: 25, ...policy },
     now: () => NOW,
     log: () => {},

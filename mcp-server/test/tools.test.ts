@@ -4,7 +4,10 @@ import type { Flag } from '@rollgate/shared/flags';
 import { call, callOk, connect, seededStore, textOf } from './helpers.ts';
 
 const READ_TOOLS = [
+  'detect-stale-flags',
   'evaluate-flag',
+  'find-flag-references',
+  'generate-snippet',
   'get-audit-log',
   'get-flag',
   'list-environments',
@@ -14,6 +17,7 @@ const READ_TOOLS = [
 ];
 const WRITE_TOOLS = [
   'archive-flag',
+  'cleanup-flag',
   'control-rollout',
   'create-flag',
   'set-rollout',
@@ -247,6 +251,70 @@ describe('MCP tools (in-memory client, real file store)', () => {
     assert.equal((await fixture.store.read()).version, before.version);
   });
 
+  it('generate-snippet writes provider setup pointing at the compiled flag file, per language', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    for (const language of ['typescript', 'react', 'python', 'go', 'java', 'dotnet']) {
+      const snippet = await callOk<{ code: string; install: string; flagdFilePath: string }>(
+        session.client,
+        'generate-snippet',
+        { key: 'new-checkout', language },
+      );
+      assert.equal(snippet.flagdFilePath, '.rollgate/flagd/production.flagd.json');
+      assert.match(snippet.code, /new-checkout/, language);
+      assert.ok(snippet.install.length > 0, language);
+    }
+    const staging = await callOk<{ code: string }>(session.client, 'generate-snippet', {
+      key: 'new-checkout',
+      language: 'typescript',
+      environment: 'staging',
+    });
+    assert.match(staging.code, /staging\.flagd\.json/);
+    const cobol = await call(session.client, 'generate-snippet', { key: 'new-checkout', language: 'cobol' });
+    assert.equal(cobol.isError, true);
+    assert.match(textOf(cobol), /typescript/);
+  });
+
+  it('start-rollout → rollout-status → control-rollout, with the rollout page as a resource', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const { client } = session;
+    const started = await callOk<WriteResult>(client, 'start-rollout', {
+      key: 'new-checkout',
+      environment: 'staging',
+      plan: { variant: 'on', steps: [10, 50, 100] },
+      reason: 'guarded ramp in staging',
+    });
+    assert.equal(started.status, 'applied');
+    const status = await callOk<{ status: string; percentage: number; steps: number[]; page: string }>(
+      client,
+      'rollout-status',
+      { key: 'new-checkout', environment: 'staging' },
+    );
+    assert.deepEqual([status.status, status.percentage, status.steps], ['running', 10, [10, 50, 100]]);
+    assert.match(status.page, /# Rollout: new-checkout \(staging\)/);
+    const paused = await callOk<WriteResult>(client, 'control-rollout', {
+      key: 'new-checkout',
+      environment: 'staging',
+      command: 'pause',
+      reason: 'looking at a latency blip',
+    });
+    assert.equal(paused.status, 'applied');
+    assert.equal(paused.flag?.environments.staging?.plan?.state.status, 'paused');
+    const { resources } = await client.listResources();
+    assert.ok(resources.some((r) => r.uri === 'rollgate://flags/new-checkout/rollout/staging'));
+    const page = await client.readResource({ uri: 'rollgate://flags/new-checkout/rollout/staging' });
+    const text = page.contents[0] && 'text' in page.contents[0] ? page.contents[0].text : '';
+    assert.match(text, /paused/i);
+    const production = await callOk<WriteResult>(client, 'start-rollout', {
+      key: 'new-checkout',
+      environment: 'production',
+      plan: { variant: 'on', steps: [20, 40, 100] },
+      reason: 'guarded ramp in production',
+    });
+    assert.equal(production.status, 'pending-approval');
+  });
+
   it('serves flags as resources and offers the prompts', async () => {
     await using fixture = await seededStore();
     await using session = await connect(fixture.store);
@@ -254,6 +322,7 @@ describe('MCP tools (in-memory client, real file store)', () => {
     assert.deepEqual(
       resources.map((r) => r.uri),
       ['rollgate://flags/new-checkout', 'rollgate://flags/old-banner'],
+      'flags, and no rollout pages while no flag has a plan',
     );
     const read = await session.client.readResource({ uri: 'rollgate://flags/new-checkout' });
     const content = read.contents[0];

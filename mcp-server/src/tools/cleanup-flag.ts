@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { FlagError } from '@rollgate/shared/errors';
+import { flagKeySchema, variantNameSchema } from '@rollgate/shared/flags';
+import { scanWorkspace } from '../code.ts';
+import { requireFlag } from '../lookup.ts';
+import { defineTool } from '../tool.ts';
+import type { ServerDeps } from '../writes.ts';
+
+const findingSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  message: z.string(),
+});
+
+/** Registers `cleanup-flag`: remove a flag's evaluations from the code, keeping one variant. */
+export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): void {
+  defineTool(
+    server,
+    'cleanup-flag',
+    {
+      title: 'Clean up flag in code',
+      description:
+        "Removes a flag from the code: every evaluation is replaced by the kept variant's value, branches are " +
+        'simplified, newly unused imports dropped. apply=false (default) only returns the unified diffs; ' +
+        'apply=true writes the files and type-checks them. Show the user the diff and get a yes before apply=true. ' +
+        'The flag itself stays in the store; archive it afterwards with archive-flag.',
+      input: {
+        key: flagKeySchema,
+        keep: variantNameSchema.describe('Variant whose value the code keeps, e.g. "on" after a full rollout.'),
+        apply: z.boolean().default(false).describe('false: preview diffs only; true: write the files.'),
+      },
+      output: {
+        files: z.array(z.object({ file: z.string(), diff: z.string(), replaced: z.number().int() })),
+        manual: z.array(findingSchema).describe('Evaluations to change by hand.'),
+        unresolved: z.array(findingSchema).describe('Calls that might evaluate the flag; check them.'),
+        applied: z.boolean(),
+        written: z.array(z.string()),
+        newTypeErrors: z.array(z.object({ file: z.string(), line: z.number().int(), message: z.string() })),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    deps.log,
+    async ({ key, keep, apply }) => {
+      const flag = requireFlag((await deps.store.read()).document, key);
+      if (!(keep in flag.variants)) {
+        throw new FlagError('INVALID_INPUT', `Flag "${key}" has no variant "${keep}".`, {
+          hint: `Keep one of: ${Object.keys(flag.variants).join(', ')}.`,
+        });
+      }
+      const root = deps.workspaceRoot;
+      const { scanner, result } = await scanWorkspace(root);
+      const { Project } = await scanner.loadTsMorph();
+      const tsconfig = join(root, 'tsconfig.json');
+      const project = existsSync(tsconfig)
+        ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true })
+        : new Project({ compilerOptions: { allowJs: true, noEmit: true } });
+      for (const file of new Set(result.references.filter((r) => r.key === key).map((r) => r.file))) {
+        project.addSourceFileAtPath(file);
+      }
+      const plan = await scanner.planCleanup({
+        project,
+        flagKey: key,
+        keep: { variant: keep, value: flag.variants[keep] ?? false },
+        references: result.references,
+        root,
+      });
+      const outcome = apply ? await scanner.applyCleanup(plan) : undefined;
+      const relativeTo = (file: string): string => relative(root, file).split('\\').join('/');
+      const files = plan.files.map((f) => ({ file: relativeTo(f.file), diff: f.diff, replaced: f.replaced }));
+      return {
+        summary: apply
+          ? `Cleaned up "${key}" in ${outcome?.written.length ?? 0} file(s)${outcome?.ok ? '' : '; new type errors appeared, see newTypeErrors'}.`
+          : `Preview: ${files.length} file(s) would change; call again with apply=true to write them.`,
+        data: {
+          files,
+          manual: [...plan.manual],
+          unresolved: [...plan.unresolved],
+          applied: outcome !== undefined,
+          written: (outcome?.written ?? []).map(relativeTo),
+          newTypeErrors: (outcome?.newDiagnostics ?? []).map((d) => ({
+            file: relativeTo(d.file),
+            line: d.line,
+            message: d.message,
+          })),
+        },
+      };
+    },
+  );
+}

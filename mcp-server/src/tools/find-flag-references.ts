@@ -1,0 +1,52 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { flagKeySchema } from '@rollgate/shared/flags';
+import { reportReference, scanWorkspace } from '../code.ts';
+import { READ_ONLY, defineTool } from '../tool.ts';
+import type { ServerDeps } from '../writes.ts';
+
+const referenceSchema = z.object({
+  key: z.string().optional(),
+  file: z.string().describe('Relative to the workspace root.'),
+  line: z.number().int(),
+  column: z.number().int(),
+  method: z.string(),
+  keyExpression: z.string(),
+  enclosingSymbol: z.string().optional(),
+  unresolvedReason: z.string().optional(),
+});
+
+/** Registers `find-flag-references`: where the code evaluates a flag. */
+export function registerFindFlagReferencesTool(server: McpServer, deps: ServerDeps): void {
+  defineTool(
+    server,
+    'find-flag-references',
+    {
+      title: 'Find flag references',
+      description:
+        'Scans the TypeScript/JavaScript code of the workspace (OpenFeature calls, React hooks, detected wrappers) ' +
+        'and lists where a flag is evaluated: file, line, call, enclosing function. Without key it lists every ' +
+        'reference. Also lists calls whose key could not be resolved (they might evaluate the flag). Use it before ' +
+        'archiving or cleaning up a flag, or to answer "where is this flag used?".',
+      input: { key: flagKeySchema.optional() },
+      output: {
+        references: z.array(referenceSchema),
+        unresolved: z.array(referenceSchema).describe('Calls whose flag key the scanner could not resolve.'),
+        filesScanned: z.number().int(),
+      },
+      annotations: READ_ONLY,
+    },
+    deps.log,
+    async ({ key }) => {
+      const { result } = await scanWorkspace(deps.workspaceRoot);
+      const references = result.references
+        .filter((r) => r.key !== undefined && (key === undefined || r.key === key))
+        .map((r) => reportReference(deps.workspaceRoot, r));
+      const unresolved = result.unresolved.map((r) => reportReference(deps.workspaceRoot, r));
+      return {
+        summary: `${references.length} reference(s)${key ? ` to "${key}"` : ''} in ${result.filesScanned} files; ${unresolved.length} unresolved.`,
+        data: { references, unresolved, filesScanned: result.filesScanned },
+      };
+    },
+  );
+}
