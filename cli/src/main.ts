@@ -8,13 +8,17 @@ import type { CliDeps } from './deps.ts';
 import { describeError, usageError } from './errors.ts';
 import { registerApproveCommand } from './commands/approve.ts';
 import { registerAuditCommand } from './commands/audit.ts';
+import { registerCleanupCommand } from './commands/cleanup.ts';
+import { registerCodegenCommand } from './commands/codegen.ts';
 import { registerCompileCommand } from './commands/compile.ts';
+import { registerControllerCommand } from './commands/controller.ts';
 import { registerCreateCommand } from './commands/create.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerGetCommand } from './commands/get.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerListCommand } from './commands/list.ts';
+import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerScanCommand } from './commands/scan.ts';
 import { registerSetRolloutCommand } from './commands/set-rollout.ts';
 import { registerSetRuleCommand } from './commands/set-rule.ts';
@@ -33,6 +37,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerGetCommand,
   registerToggleCommand,
   registerSetRolloutCommand,
+  registerRolloutCommand,
+  registerControllerCommand,
   registerSetRuleCommand,
   registerEvaluateCommand,
   registerAuditCommand,
@@ -40,6 +46,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerCompileCommand,
   registerScanCommand,
   registerStaleCommand,
+  registerCleanupCommand,
+  registerCodegenCommand,
   registerDemoCommand,
 ];
 
@@ -73,10 +81,17 @@ function clockFromEnv(value: string | undefined): () => Date {
 }
 
 async function main(): Promise<void> {
+  // `rollgate demo | head`: once the reader has gone, drop further output instead of crashing on EPIPE, so the
+  // command still finishes (and cleans up).
+  let readerGone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    readerGone = true;
+  });
   let program: Command | undefined;
   try {
     program = createProgram({
-      stdout: process.stdout,
+      stdout: { write: (text) => void (readerGone || process.stdout.write(text)) },
       now: clockFromEnv(process.env.ROLLGATE_NOW),
       cwd: process.cwd(),
       defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`,

@@ -5,26 +5,19 @@
  * {@link applyCleanup} writes the files atomically and type-checks them, reporting new errors instead of
  * claiming success.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, stat, writeFile, readFile, unlink } from 'node:fs/promises';
-import { dirname, basename, join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { Diagnostic, Project, ts } from 'ts-morph';
 import { FlagError } from '../errors.ts';
+import { writeFileAtomic } from '../store/fs-util.ts';
 import type { VariantValue } from '../flags/model.ts';
 import type { FlagReference } from './types.ts';
 import { simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
 import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
-import {
-  applyEdits,
-  findNodeBySpan,
-  parseSource,
-  tsApi,
-  type Span,
-  type TextEdit,
-} from './cleanup-text.ts';
+import { applyEdits, findNodeBySpan, parseSource, tsApi, type Span, type TextEdit } from './cleanup-text.ts';
 
 /** The variant to keep and its value (as declared in the store). */
 export interface CleanupKeep {
@@ -252,7 +245,7 @@ export interface ApplyCleanupResult {
 }
 
 /**
- * Writes a plan: each file atomically (temp file + rename, mode kept), after checking it still holds the
+ * Writes a plan: each file atomically (temp file + rename), after checking it still holds the
  * planned `before` text. Then type-checks the edited files with the plan's project and compares against the
  * diagnostics before the edit, so pre-existing errors are not blamed on the cleanup. The files stay written when
  * new errors appear; `ok` is false and `newDiagnostics` lists them.
@@ -289,7 +282,8 @@ export async function applyCleanup(plan: CleanupPlan): Promise<ApplyCleanupResul
   }
   const written: string[] = [];
   for (const f of plan.files) {
-    await writeAtomically(f.file, f.after);
+    // Security: temp file + fsync + rename (store/fs-util), so a crash never leaves a half-written source file.
+    await writeFileAtomic(f.file, f.after);
     written.push(f.file);
   }
   sourceFiles.forEach((sf, i) => sf.replaceWithText(plan.files[i]!.after));
@@ -318,22 +312,4 @@ export async function applyCleanup(plan: CleanupPlan): Promise<ApplyCleanupResul
 function diagnosticKey(d: Diagnostic): string {
   const message = tsApi().flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n');
   return `${d.getSourceFile()?.getFilePath() ?? ''}|${d.getCode()}|${message}`;
-}
-
-// Security: write next to the target and rename, so a crash never leaves a half-written source file.
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const { mode } = await stat(file);
-    await writeFile(temp, text, { mode });
-    await rename(temp, file);
-  } catch (cause) {
-    await unlink(temp).catch(() => undefined);
-    throw new FlagError(
-      'STORE_IO',
-      `Cannot write ${file}.`,
-      { file, hint: 'Check the file and its folder are writable.' },
-      { cause },
-    );
-  }
 }
