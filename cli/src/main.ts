@@ -11,14 +11,12 @@ import { registerAuditCommand } from './commands/audit.ts';
 import { registerCleanupCommand } from './commands/cleanup.ts';
 import { registerCodegenCommand } from './commands/codegen.ts';
 import { registerCompileCommand } from './commands/compile.ts';
-import { registerControllerCommand } from './commands/controller.ts';
 import { registerCreateCommand } from './commands/create.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerGetCommand } from './commands/get.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerListCommand } from './commands/list.ts';
-import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerScanCommand } from './commands/scan.ts';
 import { registerSetRolloutCommand } from './commands/set-rollout.ts';
 import { registerSetRuleCommand } from './commands/set-rule.ts';
@@ -37,8 +35,6 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerGetCommand,
   registerToggleCommand,
   registerSetRolloutCommand,
-  registerRolloutCommand,
-  registerControllerCommand,
   registerSetRuleCommand,
   registerEvaluateCommand,
   registerAuditCommand,
@@ -81,17 +77,10 @@ function clockFromEnv(value: string | undefined): () => Date {
 }
 
 async function main(): Promise<void> {
-  // `rollgate demo | head`: once the reader has gone, drop further output instead of crashing on EPIPE, so the
-  // command still finishes (and cleans up).
-  let readerGone = false;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    readerGone = true;
-  });
   let program: Command | undefined;
   try {
     program = createProgram({
-      stdout: { write: (text) => void (readerGone || process.stdout.write(text)) },
+      stdout: process.stdout,
       now: clockFromEnv(process.env.ROLLGATE_NOW),
       cwd: process.cwd(),
       defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`,
