@@ -59,7 +59,7 @@ describe('rollgate cleanup / codegen', () => {
     repo(dir.path);
     const dry = rollgate(dir.path, ['cleanup', 'new-checkout', '--keep', 'on']);
     assert.equal(dry.status, 0, dry.stderr);
-    assert.match(dry.stdout, /^-  if \(client\.getBooleanValue\('new-checkout', false\)\) \{$/m);
+    assert.match(dry.stdout, /^- {2}if \(client\.getBooleanValue\('new-checkout', false\)\) \{$/m);
     assert.match(dry.stdout, /Dry run: 1 file\(s\), 1 evaluation\(s\) of "new-checkout" replaced by variant "on"/);
     assert.equal(readFileSync(join(dir.path, 'src/app.ts'), 'utf8'), APP);
 
