@@ -3,6 +3,7 @@
  * flag metadata merged over flag-set metadata. Structural errors reject the whole document (FlagError PARSE_ERROR);
  * a targeting rule that cannot run only marks its flag (flagd answers PARSE_ERROR when that flag is evaluated).
  */
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { FlagError } from '../errors.ts';
 import type { FlagdDocument, FlagdFlag, FlagdMetadata } from '../flagd/types.ts';
 
@@ -44,16 +45,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Where in a JSON text a SyntaxError points, as 1-based line and column (when the message says). */
-function syntaxPosition(text: string, error: unknown): { line?: number; column?: number } {
-  const message = error instanceof Error ? error.message : '';
-  const lineColumn = /line (\d+) column (\d+)/.exec(message);
-  if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
-  const position = /position (\d+)/.exec(message);
-  if (!position) return {};
-  const before = text.slice(0, Number(position[1]));
-  const lines = before.split('\n');
-  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+/**
+ * The first JSON syntax error of `text`, located: V8's JSON.parse messages do not always give a position, so the
+ * error path re-reads the text with jsonc-parser (comments and trailing commas disallowed, as in JSON).
+ */
+function syntaxError(text: string): { message: string; line: number; column: number } | undefined {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return undefined;
+  const before = text.slice(0, first.offset).split('\n');
+  return { message: printParseErrorCode(first.error), line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
 function checkJson(value: unknown, path: string): void {
@@ -177,10 +179,16 @@ export function parseDocument(input: FlagdDocument | string): ParsedDocument {
     try {
       document = JSON.parse(input);
     } catch (e) {
+      const located = syntaxError(input);
+      const where = located ? ` at line ${located.line}, column ${located.column} (${located.message})` : '';
       throw new FlagError(
         'PARSE_ERROR',
-        `Invalid flagd document: not valid JSON (${e instanceof Error ? e.message : String(e)})`,
-        { ...syntaxPosition(input, e), hint: 'Fix the JSON syntax at the given line and column.' },
+        `Invalid flagd document: not valid JSON${where}`,
+        {
+          line: located?.line,
+          column: located?.column,
+          hint: 'Fix the JSON syntax at the given line and column (JSON allows no comments or trailing commas).',
+        },
         { cause: e },
       );
     }

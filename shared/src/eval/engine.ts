@@ -224,8 +224,9 @@ export class FlagdEngine {
   /** Flags whose targeting cannot run (unknown operator, bad `$ref`, constant part that always fails), with why. */
   problems(): FlagProblem[] {
     const out: FlagProblem[] = [];
-    for (const [flagKey, flag] of this.flags)
-      {if (flag.ruleError !== undefined) out.push({ flagKey, message: flag.ruleError });}
+    for (const [flagKey, flag] of this.flags) {
+      if (flag.ruleError !== undefined) out.push({ flagKey, message: flag.ruleError });
+    }
     return out;
   }
 }

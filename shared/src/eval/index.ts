@@ -12,3 +12,5 @@ export type {
   ValueType,
 } from './engine.ts';
 export { murmur3Utf8 } from './murmur3.ts';
+export { normalizeVersion } from './flagd-operators.ts';
+export { SUPPORTED_OPERATORS } from './jsonlogic.ts';

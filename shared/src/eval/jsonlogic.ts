@@ -186,7 +186,6 @@ export function splitPath(path: string): string[] {
  * (`[object Object]`), so rules behave the same here as there.
  */
 export function jsString(value: unknown): string {
-   
   return String(value);
 }
 
@@ -449,8 +448,9 @@ function compileVarInterpreted(args: unknown, scope: Scope): Node {
     // The interpreter walks with `&&`, so a falsy step (0, "", false) is the result rather than null.
     return dynamic((data) => {
       let value: unknown = data;
-      for (let i = 0; i < path.length && value; i++)
-        {value = step(value, path[i] as string, scope.atRoot && i === 0, scope);}
+      for (let i = 0; i < path.length && value; i++) {
+        value = step(value, path[i] as string, scope.atRoot && i === 0, scope);
+      }
       return value === undefined || typeof value === 'function' ? null : value;
     });
   }
@@ -645,8 +645,9 @@ function compileComparison(op: string, args: unknown, scope: Scope): Node {
     let previous = first(data);
     for (let i = 1; i < parts.length; i++) {
       const current = (parts[i] as Fn)(data);
-      if ((strict || (isStringOrNull(current) && isStringOrNull(previous))) && !compare(previous, current))
-        {return false;}
+      if ((strict || (isStringOrNull(current) && isStringOrNull(previous))) && !compare(previous, current)) {
+        return false;
+      }
       if (Number.isNaN(Number(precoerceNumber(current))) && previous !== null) throw notANumber(current);
       if (i === 1 && Number.isNaN(Number(precoerceNumber(previous)))) throw notANumber(previous);
       if (!compare(Number(previous), Number(current))) return false;

@@ -111,6 +111,9 @@ export function murmur3Utf8(text: string, seed = 0): number {
  * Equal to `murmur3Utf8(prefix + suffix)` without building the concatenated string.
  */
 export function createPrefixHasher(prefix: string): (suffix: string) => number {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  // A trailing high surrogate may pair with the suffix's first character: only the concatenation encodes that right.
+  if (last >= 0xd800 && last <= 0xdbff) return (suffix) => murmur3Utf8(prefix + suffix);
   const state: number[] = [];
   run(prefix, 0, 0, 0, 0, state);
   const [h, k, shift, length] = state as [number, number, number, number];
