@@ -11,12 +11,14 @@ import { registerAuditCommand } from './commands/audit.ts';
 import { registerCleanupCommand } from './commands/cleanup.ts';
 import { registerCodegenCommand } from './commands/codegen.ts';
 import { registerCompileCommand } from './commands/compile.ts';
+import { registerControllerCommand } from './commands/controller.ts';
 import { registerCreateCommand } from './commands/create.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerGetCommand } from './commands/get.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerListCommand } from './commands/list.ts';
+import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerScanCommand } from './commands/scan.ts';
 import { registerSetRolloutCommand } from './commands/set-rollout.ts';
 import { registerSetRuleCommand } from './commands/set-rule.ts';
@@ -35,6 +37,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerGetCommand,
   registerToggleCommand,
   registerSetRolloutCommand,
+  registerRolloutCommand,
+  registerControllerCommand,
   registerSetRuleCommand,
   registerEvaluateCommand,
   registerAuditCommand,

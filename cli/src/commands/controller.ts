@@ -1,0 +1,159 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { FlagStore } from '@rollgate/shared/store';
+import {
+  RolloutController,
+  createBuiltinMetricSource,
+  createPrometheusMetricSource,
+  type MetricSources,
+  type TickResult,
+} from '@rollgate/shared/rollout';
+import { invocation, type CliDeps } from '../deps.ts';
+import type { Output } from '../output.ts';
+import { usageError } from '../errors.ts';
+
+interface ControllerOptions {
+  interval: string;
+  once?: boolean;
+  metricsDir?: string;
+  prometheusUrl?: string;
+}
+
+/** What {@link runController} needs besides the store. */
+export interface RunControllerOptions {
+  readonly sources: MetricSources;
+  readonly now: () => Date;
+  readonly intervalMs: number;
+  /** Run one tick and return. */
+  readonly once: boolean;
+  /** Stops the loop (SIGINT/SIGTERM in the CLI); the current tick finishes first. */
+  readonly signal: AbortSignal;
+  readonly out: Output;
+}
+
+function describeResult(result: TickResult): string {
+  const { evaluation } = result;
+  const { decision } = evaluation;
+  const head = `${evaluation.at}  ${result.flagKey}/${result.environment}  ${decision.decision} at ${evaluation.percentage}%`;
+  const status = result.error ? ` (not applied: ${result.error})` : result.committed ? '' : ' (unchanged)';
+  return [`${head}${status}`, ...decision.reasons.map((r) => `    - ${r}`)].join('\n');
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolveSleep) => {
+    if (signal.aborted) {
+      resolveSleep();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolveSleep();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Runs the rollout controller on `store` every `intervalMs` until `signal` aborts (or once). Prints every
+ * committed decision and every refused one; unchanged holds print nothing after their first report. A tick
+ * that fails (store unreadable) is reported and retried on the next interval.
+ */
+export async function runController(store: FlagStore, options: RunControllerOptions): Promise<TickResult[]> {
+  const controller = new RolloutController({ store, sources: options.sources, now: options.now });
+  const all: TickResult[] = [];
+  try {
+    for (;;) {
+      try {
+        const results = await controller.tick();
+        all.push(...results);
+        for (const result of results) {
+          if (!options.once && !result.committed && !result.error) continue;
+          if (options.out.json && !options.once) {
+            // Long-running --json output: one JSON line per decision.
+            options.out.line(JSON.stringify(result));
+          } else if (!options.out.json) {
+            options.out.line(describeResult(result));
+          }
+        }
+      } catch (e) {
+        if (options.once) throw e;
+        options.out.line(`${options.now().toISOString()}  tick failed, retrying: ${String(e)}`);
+      }
+      if (options.once || options.signal.aborted) break;
+      await sleep(options.intervalMs, options.signal);
+      if (options.signal.aborted) break;
+    }
+  } finally {
+    controller.dispose();
+  }
+  return all;
+}
+
+/**
+ * `rollgate controller [--interval <s>] [--once] [--metrics-dir <dir>] [--prometheus-url <url>]`: the
+ * long-running process that advances healthy rollouts and rolls back broken ones (docs/rollout.md).
+ */
+export function registerControllerCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('controller')
+    .description('run the rollout controller: advance healthy rollouts, roll back or pause broken ones')
+    .option('--interval <seconds>', 'seconds between checks', '60')
+    .option('--once', 'check every running rollout once and exit')
+    .option('--metrics-dir <dir>', 'where apps write built-in metrics (default: .rollgate/metrics)')
+    .option('--prometheus-url <url>', 'Prometheus server for guardrails with source "prometheus"')
+    .action(async (opts: ControllerOptions, command: Command) => {
+      const run = invocation(command, deps);
+      const seconds = Number(opts.interval);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw usageError(
+          `--interval "${opts.interval}" is not a positive number of seconds.`,
+          'Pass e.g. --interval 60.',
+        );
+      }
+      if (opts.prometheusUrl !== undefined && !/^https?:\/\//.test(opts.prometheusUrl)) {
+        throw usageError(
+          `--prometheus-url "${opts.prometheusUrl}" is not an http(s) URL.`,
+          'Pass e.g. --prometheus-url http://127.0.0.1:9090.',
+        );
+      }
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      // Security/UX: SIGINT/SIGTERM finish the current tick, then exit cleanly (no half-applied decision).
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const results = await run.withStore((store) => {
+          const directory =
+            opts.metricsDir === undefined ? join(store.location, 'metrics') : resolve(run.cwd, opts.metricsDir);
+          const sources: MetricSources = {
+            builtin: createBuiltinMetricSource({ directory }),
+            ...(opts.prometheusUrl === undefined
+              ? {}
+              : { prometheus: createPrometheusMetricSource({ baseUrl: opts.prometheusUrl }) }),
+          };
+          if (!opts.once) {
+            run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
+          }
+          return runController(store, {
+            sources,
+            now: run.now,
+            intervalMs: seconds * 1000,
+            once: opts.once === true,
+            signal: stop.signal,
+            out: run.out,
+          });
+        });
+        if (opts.once) {
+          run.out.result(
+            results,
+            results.length === 0 ? 'No running rollouts.' : `${results.length} rollout(s) checked.`,
+          );
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
