@@ -97,11 +97,11 @@ export function compileStore(document: StoreDocument): Map<string, FlagdDocument
  * Equal documents always serialize to identical text, whatever order their keys were built in. Never throws.
  */
 export function serializeFlagdDocument(doc: FlagdDocument): string {
-  const flags: Record<string, JsonValue> = {};
-  for (const key of Object.keys(doc.flags).sort(compareKeys)) {
-    const flag = doc.flags[key];
-    if (flag) flags[key] = orderedFlag(flag);
-  }
+  const flags = Object.fromEntries(
+    Object.entries(doc.flags)
+      .sort(([a], [b]) => compareKeys(a, b))
+      .map(([key, flag]) => [key, orderedFlag(flag)]),
+  );
   const ordered = withoutUndefined({
     $schema: doc.$schema,
     metadata: doc.metadata && sortKeysDeep(doc.metadata),
@@ -121,18 +121,21 @@ function orderedFlag(flag: FlagdFlag): JsonValue {
   });
 }
 
+// Objects are built with Object.fromEntries (own data properties), so a user key like "__proto__" stays a key.
 function withoutUndefined(fields: Record<string, JsonValue | undefined>): { [key: string]: JsonValue } {
-  const out: { [key: string]: JsonValue } = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
-  return out;
+  return Object.fromEntries(
+    Object.entries(fields).filter((entry): entry is [string, JsonValue] => entry[1] !== undefined),
+  );
 }
 
 function sortKeysDeep(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value === null || typeof value !== 'object') return value;
-  const out: { [key: string]: JsonValue } = {};
-  for (const key of Object.keys(value).sort(compareKeys)) out[key] = sortKeysDeep(value[key] as JsonValue);
-  return out;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort(compareKeys)
+      .map((key) => [key, sortKeysDeep(value[key] as JsonValue)]),
+  );
 }
 
 /** Code-unit order, independent of the host's locale. */

@@ -156,6 +156,30 @@ describe('compileEnvironment: rules and rollouts', () => {
     );
   });
 
+  it('compiles a rollout of the default variant itself to no targeting', () => {
+    const doc = prod({ enabled: true, defaultVariant: 'on', rollout: { variant: 'on', percentage: 30 } });
+    assert.deepEqual(doc.flags.f && [doc.flags.f.defaultVariant, doc.flags.f.targeting], ['on', undefined]);
+  });
+
+  it('drops split buckets that round to no weight', () => {
+    const doc = prod({
+      enabled: true,
+      defaultVariant: 'off',
+      rules: [
+        {
+          conditions: [{ attribute: 'beta', operator: 'exists' }],
+          serve: {
+            split: [
+              { variant: 'on', weight: 1e-9 },
+              { variant: 'off', weight: 1 },
+            ],
+          },
+        },
+      ],
+    });
+    assert.deepEqual(doc.flags.f?.targeting, { if: [{ '!==': [{ var: 'beta' }, null] }, 'off', null] });
+  });
+
   it('rejects a split whose weights add up to 0 with INVALID_RULE pointing at the split', () => {
     assert.throws(
       () =>
@@ -247,6 +271,17 @@ describe('compileEnvironment: conditions', () => {
 });
 
 describe('serializeFlagdDocument', () => {
+  it('keeps metadata keys that look like object internals as plain keys', () => {
+    // zod drops "__proto__" at the store boundary; documents built in code can still carry it as an own key.
+    const doc = storeDocument([booleanFlag('f')]);
+    const flag = doc.flags[0];
+    assert.ok(flag);
+    flag.metadata = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    const text = serializeFlagdDocument(compileEnvironment(doc, 'production'));
+    assert.match(text, /"__proto__": "x"/);
+    assert.equal((JSON.parse(text) as FlagdDocument).flags.f?.metadata?.kind, 'release');
+  });
+
   it('is deterministic whatever the key order, with a trailing newline', () => {
     const a = storeDocument([
       booleanFlag('b', { metadata: { z: 1, a: 2 } }),
