@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Project } from 'ts-morph';
-import { createPatterns, findReferencesInSourceFile, loadTsMorph } from '../../src/scanner/index.ts';
+import { createPatterns, findReferencesInSourceFile, loadTsMorph, type SdkPreset } from '../../src/scanner/index.ts';
 import { planCleanup } from '../../src/scanner/cleanup.ts';
 import type { VariantValue } from '../../src/flags/model.ts';
 
@@ -16,6 +16,8 @@ interface CaseFile {
   readonly manual?: number;
   readonly notes?: number;
   readonly unresolved?: number;
+  /** SDK presets to scan for besides OpenFeature. */
+  readonly presets?: SdkPreset[];
 }
 
 interface Fixture {
@@ -71,7 +73,7 @@ describe('cleanup fixtures', () => {
       const project = new Project({ useInMemoryFileSystem: true });
       const file = `/src/${fx.name}.${fx.inputPath.endsWith('x') ? 'tsx' : 'ts'}`;
       const sf = project.createSourceFile(file, fx.input);
-      const references = findReferencesInSourceFile(sf, { patterns: createPatterns(), useTypeChecker: false });
+      const references = findReferencesInSourceFile(sf, { patterns: createPatterns(fx.spec.presets), useTypeChecker: false });
       const plan = await planCleanup({ project, flagKey: fx.spec.flag, keep: fx.spec.keep, references });
       const after = plan.files.find((f) => f.file === file)?.after ?? fx.input;
       assert.equal(after, fx.expected);
