@@ -81,10 +81,17 @@ function clockFromEnv(value: string | undefined): () => Date {
 }
 
 async function main(): Promise<void> {
+  // `rollgate demo | head`: once the reader has gone, drop further output instead of crashing on EPIPE, so the
+  // command still finishes (and cleans up).
+  let readerGone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    readerGone = true;
+  });
   let program: Command | undefined;
   try {
     program = createProgram({
-      stdout: process.stdout,
+      stdout: { write: (text) => void (readerGone || process.stdout.write(text)) },
       now: clockFromEnv(process.env.ROLLGATE_NOW),
       cwd: process.cwd(),
       defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`,
