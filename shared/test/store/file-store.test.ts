@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlagError } from '../../src/errors.ts';
 import { createEmptyDocument, storeDocumentSchema } from '../../src/flags/model.ts';
@@ -11,6 +11,7 @@ import {
   createFlag,
   setFlagEnabled,
   setRollout,
+  setRules,
   updateEnvironment,
 } from '../../src/flags/operations.ts';
 import { findStoreRoot, initStore, openFileStore } from '../../src/store/file-store.ts';
@@ -406,5 +407,81 @@ describe('onDidChange', () => {
     await seen;
     subscription.dispose();
     assert.deepEqual(versions, [committed.version]);
+  });
+});
+
+describe('FileStore robustness', () => {
+  beforeEach(freshStore);
+  afterEach(cleanup);
+
+  it('takes over a stale lock left by a dead process', async () => {
+    const lockDir = join(root, '.rollgate', '.lock');
+    await mkdir(lockDir);
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(lockDir, longAgo, longAgo);
+    const snapshot = await applyOperation(store, createFlag({ key: 'a', name: 'A', kind: 'release' }), ctx);
+    assert.equal(snapshot.revision, 1);
+  });
+
+  it('writes nothing when update() throws or flagd cannot compile the result', async () => {
+    const bytes = await readFile(flagsFile);
+    await assert.rejects(
+      store.update(() => {
+        throw new FlagError('INVALID_INPUT', 'no', { hint: 'h' });
+      }),
+      assertFlagError('INVALID_INPUT'),
+    );
+    await applyOperation(store, createFlag({ key: 'a', name: 'A', kind: 'release' }), ctx);
+    const committed = await readFile(flagsFile);
+    // The model accepts any string for a semver comparison; the flagd compiler does not.
+    const badRule = setRules('a', 'production', [
+      {
+        conditions: [{ attribute: 'version', operator: 'semver_gt', value: 'not-a-version' }],
+        serve: { variant: 'on' },
+      },
+    ]);
+    await assert.rejects(applyOperation(store, badRule, ctx), assertFlagError('INVALID_RULE'));
+    assert.deepEqual(await readFile(flagsFile), committed);
+    assert.notDeepEqual(committed, bytes);
+    assert.equal((await store.readAudit()).length, 1);
+  });
+
+  it('derives the revision from the end of a long audit log, across an entry longer than the read chunk', async () => {
+    const auditFile = join(root, '.rollgate', 'audit.jsonl');
+    const entry = (revision: number, reason: string): string =>
+      `${JSON.stringify({ revision, at: '2026-11-01T00:00:00Z', actor: 't', action: 'x', reason, changes: [] })}\n`;
+    await appendFile(auditFile, entry(41, 'short') + entry(42, 'x'.repeat(200_000)));
+    const snapshot = await applyOperation(store, createFlag({ key: 'a', name: 'A', kind: 'release' }), ctx);
+    assert.equal(snapshot.revision, 43);
+    assert.deepEqual(
+      (await store.readAudit()).map((e) => e.revision),
+      [41, 42, 43],
+    );
+  });
+
+  it('skips an incomplete last audit line, and reports it by line number once entries follow it', async () => {
+    const auditFile = join(root, '.rollgate', 'audit.jsonl');
+    await applyOperation(store, createFlag({ key: 'a', name: 'A', kind: 'release' }), ctx);
+    await appendFile(auditFile, '{"revision":2,"at":"2026-11-01T00:0'); // a crash mid-append
+    assert.equal((await store.readAudit()).length, 1);
+    const snapshot = await applyOperation(store, setFlagEnabled('a', 'staging', true), ctx);
+    assert.equal(snapshot.revision, 2);
+    await assert.rejects(
+      store.readAudit(),
+      assertFlagError('PARSE_ERROR', (e) => {
+        assert.equal(e.details.line, 2);
+        assert.equal(e.details.file, auditFile);
+      }),
+    );
+    const text = await readFile(auditFile, 'utf8');
+    assert.match(text.split('\n')[2] ?? '', /"revision":2/);
+  });
+
+  it('maps a missing flags.yaml to STORE_IO with a hint', async () => {
+    await unlink(flagsFile);
+    await assert.rejects(
+      store.read(),
+      assertFlagError('STORE_IO', (e) => assert.equal(e.details.errno, 'ENOENT')),
+    );
   });
 });
