@@ -4,7 +4,8 @@
  * the common paths.
  */
 import type { FlagdDocument, FlagdFlag, FlagdMetadata } from '../flagd/types.ts';
-import { parseDocument, type ParsedFlag } from './document.ts';
+import { FlagError } from '../errors.ts';
+import { parseDocument, type ParsedDocument, type ParsedFlag } from './document.ts';
 import { compileRule, jsString, type Rule } from './jsonlogic.ts';
 
 /** Attributes of the subject a flag is evaluated for; `targetingKey` identifies it (and seeds `fractional`). */
@@ -85,7 +86,19 @@ export class FlagdEngine {
    * run does not reject the document: that flag evaluates to PARSE_ERROR (see {@link FlagdEngine.problems}).
    */
   setFlags(document: FlagdDocument | string): string[] {
-    const parsed = parseDocument(document);
+    let parsed: ParsedDocument;
+    try {
+      parsed = parseDocument(document);
+    } catch (e) {
+      if (FlagError.is(e)) throw e;
+      // e.g. a RangeError from a document nested deeper than the stack allows
+      throw new FlagError(
+        'PARSE_ERROR',
+        `Invalid flagd document: ${messageOf(e)}`,
+        { hint: 'Check the document for excessive nesting.' },
+        { cause: e },
+      );
+    }
     const next = new Map<string, CompiledFlag>();
     const added: string[] = [];
     const modified: string[] = [];
