@@ -6,12 +6,16 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Flag } from '@rollgate/shared/flags';
-import { CLI_BIN, NOW, SERVER_BIN, callOk, ensureBuilt, seededStore } from './helpers.ts';
+import { CLI_BIN, NOW, ROOT, SERVER_BIN, callOk, ensureBuilt, seededStore } from './helpers.ts';
+
+/** The official MCP Inspector (0.21.x: the last line with a CLI mode), a devDependency of this workspace. */
+const INSPECTOR_BIN = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector', 'cli', 'build', 'cli.js');
 
 const run = promisify(execFile);
 
@@ -129,6 +133,32 @@ describe('built server', () => {
       const [code] = (await once(child, 'exit')) as [number | null];
       assert.equal(code, 0);
     }
+  });
+
+  it('passes the official MCP Inspector in CLI mode (tools/list, tools/call)', async () => {
+    await using fixture = await seededStore();
+    const inspect = async (...args: string[]): Promise<unknown> => {
+      const { stdout } = await run(
+        process.execPath,
+        [INSPECTOR_BIN, '--cli', process.execPath, SERVER_BIN, '--store', fixture.root, ...args],
+        { cwd: ROOT },
+      );
+      return JSON.parse(stdout) as unknown;
+    };
+    const listed = (await inspect('--method', 'tools/list')) as { tools: { name: string; outputSchema?: object }[] };
+    assert.ok(listed.tools.length >= 15);
+    assert.ok(listed.tools.every((t) => t.outputSchema !== undefined));
+    const called = (await inspect(
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get-flag',
+      '--tool-arg',
+      'key=new-checkout',
+    )) as {
+      structuredContent: { flag: Flag };
+    };
+    assert.equal(called.structuredContent.flag.owner, 'team-payments');
   });
 
   it('exits 1 with usage on bad arguments, writing nothing to stdout', async () => {
