@@ -1,8 +1,9 @@
 /**
  * Differential test: generated flags (fixed seeds) × generated contexts, compiled once and evaluated by
  * (a) the real @openfeature/flagd-core evaluator, (b) the real @openfeature/flagd-provider in in-process mode
- * reading the written `.flagd.json` through the OpenFeature server SDK, and (c) Rollgate's own FlagdEngine.
- * They must agree on value, variant, reason and error code for every evaluation.
+ * reading the written `.flagd.json` through the OpenFeature server SDK, (c) Rollgate's own FlagdEngine, and
+ * (d) RollgateProvider reading the same file through the SDK. They must agree on value, variant, reason and error
+ * code for every evaluation.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,9 @@ import { join } from 'node:path';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
-import type { EvaluationDetails, FlagValue, JsonValue as OpenFeatureJson } from '@openfeature/server-sdk';
+import type { Client, EvaluationDetails, FlagValue, JsonValue as OpenFeatureJson } from '@openfeature/server-sdk';
 import { FlagdEngine } from '../../src/eval/index.ts';
+import { RollgateProvider } from '../../src/provider/index.ts';
 import { compileStore, serializeFlagdDocument } from '../../src/flagd/index.ts';
 import type { FlagType } from '../../src/flags/model.ts';
 import { errorMessage } from '../../src/errors.ts';
@@ -53,11 +55,25 @@ for (const environment of compiled.keys()) {
   }
 }
 
+/** Evaluates `e` through an OpenFeature client, with the typed method of its flag type. */
+async function clientDetails(client: Client, e: Evaluation): Promise<EvaluationDetails<FlagValue>> {
+  switch (e.type) {
+    case 'boolean':
+      return client.getBooleanDetails(e.flagKey, false, e.context);
+    case 'string':
+      return client.getStringDetails(e.flagKey, 'code-default', e.context);
+    case 'number':
+      return client.getNumberDetails(e.flagKey, -1, e.context);
+    case 'object':
+      return client.getObjectDetails(e.flagKey, { d: 1 }, e.context);
+  }
+}
+
 function outcome(details: { value: unknown; variant?: string; reason?: string; errorCode?: string }): Outcome {
   return { value: details.value, variant: details.variant, reason: details.reason, errorCode: details.errorCode };
 }
 
-describe('compiled flags evaluate the same in flagd-core, the flagd provider (file source) and FlagdEngine', () => {
+describe('compiled flags evaluate the same in flagd-core, flagd-provider, FlagdEngine and RollgateProvider', () => {
   let dir: string;
   const cores = new Map<string, FlagdCore>();
   const engines = new Map<string, FlagdEngine>();
@@ -77,6 +93,10 @@ describe('compiled flags evaluate the same in flagd-core, the flagd provider (fi
       await OpenFeature.setProviderAndWait(
         environment,
         new FlagdProvider({ resolverType: 'in-process', offlineFlagSourcePath: path }),
+      );
+      await OpenFeature.setProviderAndWait(
+        `rollgate-${environment}`,
+        new RollgateProvider({ source: { file: path }, watch: false, now: () => new Date('2026-11-25T12:00:00Z') }),
       );
     }
   });
@@ -107,33 +127,20 @@ describe('compiled flags evaluate the same in flagd-core, the flagd provider (fi
       const core = cores.get(e.environment);
       assert.ok(core);
       const expected = outcome(core.resolve(e.type, e.flagKey, DEFAULTS[e.type], e.context));
-      const client = OpenFeature.getClient(e.environment);
-      let details: EvaluationDetails<FlagValue>;
-      switch (e.type) {
-        case 'boolean':
-          details = await client.getBooleanDetails(e.flagKey, false, e.context);
-          break;
-        case 'string':
-          details = await client.getStringDetails(e.flagKey, 'code-default', e.context);
-          break;
-        case 'number':
-          details = await client.getNumberDetails(e.flagKey, -1, e.context);
-          break;
-        case 'object':
-          details = await client.getObjectDetails(e.flagKey, { d: 1 }, e.context);
-          break;
-      }
-      const provider = outcome(details);
+      const provider = outcome(await clientDetails(OpenFeature.getClient(e.environment), e));
       const engine = engines.get(e.environment);
       assert.ok(engine);
       const ours = outcome(engine.evaluate(e.flagKey, e.type, DEFAULTS[e.type], e.context));
+      const rollgate = outcome(await clientDetails(OpenFeature.getClient(`rollgate-${e.environment}`), e));
       try {
         assert.deepEqual(provider, expected, 'flagd-provider vs flagd-core');
         assert.deepEqual(ours, expected, 'FlagdEngine vs flagd-core');
+        assert.deepEqual(rollgate, expected, 'RollgateProvider vs flagd-core');
       } catch (error) {
         mismatches++;
         if (examples.length < 5) {
-          examples.push(`${errorMessage(error).split('\n')[0]}: ${JSON.stringify({ e, expected, provider, ours })}`);
+          const found = { e, expected, provider, ours, rollgate };
+          examples.push(`${errorMessage(error).split('\n')[0]}: ${JSON.stringify(found)}`);
         }
       }
     }
