@@ -82,6 +82,7 @@ export class FileStore implements FlagStore {
   private readonly _onDidChange = new Emitter<StoreSnapshot>();
   private watching: Watching | undefined;
   private listeners = 0;
+  private disposed = false;
 
   /** Use {@link openFileStore}; `storeDir` must be the real (symlink-free) path of an existing `.rollgate`. */
   constructor(storeDir: string, options: FileStoreOptions = {}) {
@@ -167,9 +168,12 @@ export class FileStore implements FlagStore {
    * Fires with the new snapshot when flags.yaml changes — a commit of this or another process, a hand edit, a git
    * checkout — within about a second (fs.watch with a short debounce, plus a stat poll as a fallback for file
    * systems where fs.watch is unreliable). Fires only when the version differs from the last one seen; a file that
-   * does not parse fires nothing until it is fixed. Watching starts with the first listener and stops with the last.
+   * does not parse fires nothing until it is fixed. Watching starts with the first listener and stops with the last
+   * (or on dispose); it does not keep the process alive. The baseline is the version this instance last read or
+   * committed: subscribe after a read so a change made in between is not missed.
    */
   readonly onDidChange: Event<StoreSnapshot> = (listener) => {
+    if (this.disposed) return toDisposable(() => {});
     const subscription = this._onDidChange.event(listener);
     this.listeners++;
     this.watching ??= this.startWatching();
@@ -182,6 +186,7 @@ export class FileStore implements FlagStore {
 
   /** Stops watching and drops all listeners. The store can still be read and committed to. */
   dispose(): void {
+    this.disposed = true;
     this.stopWatching();
     this._onDidChange.dispose();
   }

@@ -48,4 +48,4 @@ export function nextEvent<T>(event: Event<T>, predicate: (e: T) => boolean = () 
 /** The flag every concurrent writer increments (metadata.count), see concurrent-writer.ts. */
 export const SHARED_FLAG = 'shared-counter';
 /** How many of its changes a concurrent writer spends creating flags of its own. */
-export const CREATES_PER_WORKER = 10;
+export const CREATES_PER_WORKER = 5;
