@@ -306,12 +306,10 @@ function compileOperation(op: string, args: unknown, scope: Scope): Node {
     case 'some':
       return compileIterator(op, args, scope);
     case 'fractional':
-      return compileFractional(args, scope);
     case 'sem_ver':
-      return compileSemVer(args, scope);
     case 'starts_with':
     case 'ends_with':
-      return compileStringCompare(op, args, scope);
+      return compileFlagdOperation(op, args, scope);
     default:
       return fail(`unknown operator "${op}"`);
   }
@@ -953,6 +951,21 @@ function compileArgumentList(
   return { nodes: undefined, run: (data) => coerceArray(node.fn(data)) };
 }
 
+function compileFlagdOperation(op: string, args: unknown, scope: Scope): Node {
+  if (!scope.atRoot) {
+    // flagd-core's operations read their logger from the evaluation context, which an iterator item lacks: there
+    // they always fail. Failing the same way keeps rules that use them inside map/filter/… portable in neither.
+    const run = compileArgumentList(args, scope).run;
+    return dynamic((data) => {
+      run(data);
+      return fail(`"${op}" cannot run inside map, filter, reduce, all, none or some`);
+    });
+  }
+  if (op === 'fractional') return compileFractional(args, scope);
+  if (op === 'sem_ver') return compileSemVer(args, scope);
+  return compileStringCompare(op === 'starts_with' ? 'starts_with' : 'ends_with', args, scope);
+}
+
 function compileStringCompare(op: 'starts_with' | 'ends_with', args: unknown, scope: Scope): Node {
   const { nodes, run } = compileArgumentList(args, scope);
   if (nodes?.length === 2) {
@@ -986,8 +999,6 @@ function compileSemVer(args: unknown, scope: Scope): Node {
 /** flagd-core's `fractional` over evaluated arguments, in the scope's data. */
 function fractional(args: unknown[], data: unknown, scope: Scope): string | number | boolean | null {
   if (args.length < 1) return null;
-  const flagd = scope.atRoot ? undefined : prop(data, '$flagd');
-  if (!scope.atRoot && !flagd) return null;
   let bucketBy: string;
   let start = 0;
   if (typeof args[0] === 'string') {
@@ -996,8 +1007,7 @@ function fractional(args: unknown[], data: unknown, scope: Scope): string | numb
   } else {
     const targetingKey = prop(data, 'targetingKey');
     if (!targetingKey) return null;
-    const flagKey = scope.atRoot ? scope.options.flagKey : prop(flagd, 'flagKey');
-    bucketBy = `${jsString(flagKey)}${jsString(targetingKey)}`;
+    bucketBy = `${scope.options.flagKey}${jsString(targetingKey)}`;
   }
   const list = toBucketList(args, start);
   return list ? pickBucket(list, murmur3Utf8(bucketBy)) : null;
@@ -1005,7 +1015,7 @@ function fractional(args: unknown[], data: unknown, scope: Scope): string | numb
 
 function compileFractional(args: unknown, scope: Scope): Node {
   const { nodes, run } = compileArgumentList(args, scope);
-  if (!scope.atRoot || nodes === undefined || nodes.length === 0 || !nodes.slice(1).every((node) => node.isConst)) {
+  if (nodes === undefined || nodes.length === 0 || !nodes.slice(1).every((node) => node.isConst)) {
     return dynamic((data) => fractional(run(data), data, scope));
   }
   // Fast path: constant buckets, validated once; the flag-key prefix of the bucketing key is hashed once.

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { FlagdCore } from '@openfeature/flagd-core';
 import type { EvaluationContext as OpenFeatureContext, Logger } from '@openfeature/core';
 import { FlagdEngine, type EvaluationContext, type ValueType } from '../../src/eval/index.ts';
@@ -145,22 +146,30 @@ function compare(name: string, documentText: string, seed: number): Map<string, 
   const value = draw(next);
   const reasons = new Map<string, number>();
   const document = JSON.parse(documentText) as { flags: Record<string, { variants: Record<string, unknown> }> };
+  const mismatches: string[] = [];
   for (const [key, flag] of Object.entries(document.flags)) {
     const type = valueTypeOf(flag);
     for (let i = 0; i < CONTEXTS_PER_FLAG; i++) {
       const context = randomContext(next, value);
       const expected = theirs.resolve(type, key, 'DEFAULT' as never, context as OpenFeatureContext);
       const actual = ours.evaluate(key, type, 'DEFAULT' as never, context);
-      const where = `${name} flag ${key} with context ${JSON.stringify(context)}`;
-      assert.deepEqual(
-        { value: actual.value, variant: actual.variant, reason: actual.reason, errorCode: actual.errorCode },
-        { value: expected.value, variant: expected.variant, reason: expected.reason, errorCode: expected.errorCode },
-        `${where}: ours ${actual.errorMessage ?? ''} / flagd-core ${expected.errorMessage ?? ''}`,
-      );
-      assert.deepEqual(actual.flagMetadata, expected.flagMetadata, where);
+      const same =
+        isDeepStrictEqual(
+          [actual.value, actual.variant, actual.reason, actual.errorCode],
+          [expected.value, expected.variant, expected.reason, expected.errorCode],
+        ) && isDeepStrictEqual(actual.flagMetadata, expected.flagMetadata);
+      if (!same) {
+        // One example per flag is enough to debug; the message lists every flag that disagrees.
+        mismatches.push(
+          `${name} flag ${key} with context ${JSON.stringify(context)}: ` +
+            `ours ${JSON.stringify(actual)} / flagd-core ${JSON.stringify(expected)}`,
+        );
+        break;
+      }
       reasons.set(actual.reason, (reasons.get(actual.reason) ?? 0) + 1);
     }
   }
+  assert.deepEqual(mismatches, []);
   return reasons;
 }
 
