@@ -84,6 +84,10 @@ export function simplifyFromLiterals(fileName: string, text: string, spans: read
 function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue, user: boolean): Step {
   const parent = lit.parent;
   if (tsApi().isParenthesizedExpression(parent)) {
+    // `({ … });` (an evaluation whose result was unused) has no effect either.
+    if (tsApi().isExpressionStatement(parent.parent) && isInStatementList(parent.parent)) {
+      return { edits: [{ ...removalSpan(sf, parent.parent, true), text: '' }] };
+    }
     if (parensNeeded(parent, lit)) return {};
     return replaceNode(sf, parent, lit);
   }
@@ -245,8 +249,9 @@ function inlineStep(sf: ts.SourceFile, decl: ts.VariableDeclaration, lit: ts.Exp
     !tsApi().isIdentifier(decl.name) ||
     !tsApi().isVariableDeclarationList(list) ||
     !tsApi().isVariableStatement(stmt)
-  )
-    {return {};}
+  ) {
+    return {};
+  }
   const name = decl.name.text;
   if (value.kind === 'object') return {};
   if (stmt.modifiers?.some((m) => m.kind === tsApi().SyntaxKind.ExportKeyword)) {
@@ -294,7 +299,11 @@ function replaceWithLiteral(target: ts.Node, literal: string): Step {
   return { edits: [literalEdit(target, literal)] };
 }
 
-function literalEdit(target: ts.Node, literal: string): TextEdit {
+/**
+ * The edit replacing `target` with `literal` (parenthesised where the grammar needs it: `({…})` as an arrow body
+ * or statement start, `(5).x`, `-(-1)`), with the literal tracked for {@link simplifyFromLiterals}.
+ */
+export function literalEdit(target: ts.Node, literal: string): TextEdit {
   const sf = target.getSourceFile();
   const parenthesise = needsParens(target, literal);
   const text = parenthesise ? `(${literal})` : literal;

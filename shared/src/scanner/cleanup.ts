@@ -13,7 +13,7 @@ import { FlagError } from '../errors.ts';
 import { writeFileAtomic } from '../store/fs-util.ts';
 import type { VariantValue } from '../flags/model.ts';
 import type { FlagReference } from './types.ts';
-import { simplifyFromLiterals } from './cleanup-simplify.ts';
+import { literalEdit, simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
 import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
@@ -166,8 +166,7 @@ function cleanupText(file: string, text: string, refs: readonly FlagReference[],
       continue;
     }
     const quote = sf.text[ref.keyStart] === '"' ? '"' : "'";
-    const literal = printTsLiteral(replacement.value, quote);
-    edits.push({ ...replacement.span, text: literal, literals: [{ start: 0, end: literal.length }] });
+    edits.push(literalEdit(replacement.target, printTsLiteral(replacement.value, quote)));
   }
   const replaced = applyEdits(text, edits, []);
   const simplified = simplifyFromLiterals(file, replaced.text, replaced.literals);
@@ -193,14 +192,16 @@ function replacementFor(
   call: ts.CallExpression,
   ref: FlagReference,
   keep: CleanupKeep,
-): { span: Span; value: VariantValue } | { reason: string } {
+): { target: ts.Node; value: VariantValue } | { reason: string } {
   if (ref.returns !== 'value') {
     return { reason: 'returns evaluation details, not the value; rewrite its uses of `.value` by hand.' };
   }
   const actual = Array.isArray(keep.value) ? 'array' : typeof keep.value;
   const expected = ref.valueType ?? (ref.callKind === 'hook' || ref.callKind === 'unknown' ? undefined : ref.callKind);
   if (expected && expected !== actual) {
-    return { reason: `evaluates a ${expected} but variant "${keep.variant}" is a ${actual}; edit by hand.` };
+    return {
+      reason: `evaluates ${article(expected)} but variant "${keep.variant}" is ${article(actual)}; edit by hand.`,
+    };
   }
   let target: ts.Expression = call;
   while (tsApi().isParenthesizedExpression(target.parent)) target = target.parent;
@@ -215,7 +216,11 @@ function replacementFor(
   if (impure) return { reason: `argument \`${impure.getText(sf)}\` may have side effects; edit by hand.` };
   // GrowthBook's `isOff` answers the opposite question.
   const value = ref.method === 'isOff' && typeof keep.value === 'boolean' ? !keep.value : keep.value;
-  return { span: { start: target.getStart(sf), end: target.end }, value };
+  return { target, value };
+}
+
+function article(type: string): string {
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function hasCall(node: ts.Node): boolean {
