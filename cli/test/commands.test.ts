@@ -302,6 +302,14 @@ describe('rollgate commands', () => {
       /maybe/,
     );
     assert.match(fails(dir, ['create', 'new-checkout'], 1), /already exists/);
+    const setRule = ['set-rule', 'new-checkout', '--env', 'staging'];
+    assert.match(fails(dir, [...setRule, '--remove', '1', '--when', 'a == b'], 1), /exactly one thing/);
+    assert.match(fails(dir, [...setRule, '--clear', '--id', 'x'], 1), /--remove and --clear take none/);
+    assert.match(fails(dir, [...setRule, '--when', 'a == b'], 1), /needs --serve <variant> or --split/);
+    assert.match(
+      fails(dir, [...setRule, '--when', 'a == b', '--serve', 'on', '--split', 'on:1'], 1),
+      /cannot be used with/,
+    );
     assert.match(
       fails(dir, ['evaluate', 'new-checkout', '--env', 'staging', '--context', '{"a":'], 1),
       /not valid JSON/,

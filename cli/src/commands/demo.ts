@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
-import { FlagdEngine, type EvaluationContext } from '@rollgate/shared/eval';
+import type { EvaluationContext } from '@rollgate/shared/eval';
 import {
   applyOperation,
   createFlag,
@@ -70,7 +70,7 @@ export function registerDemoCommand(program: Command, deps: CliDeps): void {
               reason,
               now: run.now,
             } satisfies ChangeContext);
-          const measure = createMeasurement(store, users, run.now);
+          const measure = await createMeasurement(store, users, run.now);
           out.line(`Rollgate demo: rolling out a release to ${fmt(users)} simulated users`);
           out.line(`  store: ${store.location}${opts.dir === undefined ? ' (temporary; --dir <dir> keeps it)' : ''}`);
           out.line('');
@@ -166,7 +166,9 @@ export function registerDemoCommand(program: Command, deps: CliDeps): void {
  * Evaluates the flag for every simulated user (`user-0` … `user-<n-1>`) with a FlagdEngine loaded from the
  * production flagd file on disk. Returns who got `true`, and how many got the code default with reason DISABLED.
  */
-function createMeasurement(store: FlagStore, users: number, now: () => Date) {
+async function createMeasurement(store: FlagStore, users: number, now: () => Date) {
+  // Loaded on use, like every heavy module of the CLI, so other commands start faster.
+  const { FlagdEngine } = await import('@rollgate/shared/eval');
   const contexts: EvaluationContext[] = Array.from({ length: users }, (_, i) => ({ targetingKey: `user-${i}` }));
   const engine = new FlagdEngine({ now });
   const file = flagdOutputPath(store.location, ENVIRONMENT);

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { Flag, FlagType, JsonValue } from '@rollgate/shared/flags';
 import { invocation, type CliDeps } from '../deps.ts';
 import { usageError } from '../errors.ts';
-import { explainEvaluation } from '../explain.ts';
 import { getEnvironmentOrThrow, getFlagOrThrow } from '../lookup.ts';
 import { collect, parseEvaluationContext, parseJsonOption } from '../parse.ts';
 
@@ -39,7 +38,9 @@ export function registerEvaluateCommand(program: Command, deps: CliDeps): void {
       const flag = getFlagOrThrow(document, key);
       getEnvironmentOrThrow(document, opts.env);
       const defaultValue = opts.default === undefined ? ZERO_VALUES[flag.type] : parseDefault(opts.default, flag);
-      const explanation = explainEvaluation({
+      // Loaded on use: the engine is only needed here, and the other commands start faster without it.
+      const { explainEvaluation } = await import('../explain.ts');
+      const { result, ...explanation } = explainEvaluation({
         document,
         flag,
         environment: opts.env,
@@ -47,7 +48,6 @@ export function registerEvaluateCommand(program: Command, deps: CliDeps): void {
         defaultValue,
         now: run.now,
       });
-      const { result } = explanation;
       const { flagMetadata: _metadata, ...resolution } = result;
       run.out.result(
         {
@@ -55,7 +55,7 @@ export function registerEvaluateCommand(program: Command, deps: CliDeps): void {
           environment: opts.env,
           context,
           ...resolution,
-          explanation: { ...explanation, result: undefined },
+          explanation,
         },
         [
           `${key} in ${opts.env} for ${JSON.stringify(context)}`,

@@ -78,6 +78,13 @@ export function ruleEditFromOptions(opts: Omit<SetRuleOptions, 'env'>): RuleEdit
   if (modes.filter(Boolean).length !== 1) {
     throw usageError('Say exactly one thing to do with the rules.', USAGE_HINT);
   }
+  const ruleOptions = [opts.id, opts.description, opts.at, opts.replace].some((o) => o !== undefined);
+  if ((opts.clear === true || opts.remove !== undefined) && ruleOptions) {
+    throw usageError(
+      '--id, --description, --at and --replace describe a new rule; --remove and --clear take none.',
+      USAGE_HINT,
+    );
+  }
   if (opts.clear === true) return { kind: 'clear' };
   if (opts.remove !== undefined) return { kind: 'remove', ref: opts.remove };
   const rule = opts.ruleJson === undefined ? ruleFromFlags(opts) : parseRuleJson(opts.ruleJson);
