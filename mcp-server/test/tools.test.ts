@@ -195,6 +195,9 @@ describe('MCP tools (in-memory client, real file store)', () => {
     assert.deepEqual(await keys({ tag: 'checkout' }), ['new-checkout']);
     // old-banner was created 2026-06-01; experiments are expected to live 40 days.
     assert.deepEqual(await keys({ stale: true }), ['old-banner']);
+    const stale = await callOk<{ flags: { staleReasons?: string[] }[] }>(session.client, 'list-flags', { stale: true });
+    assert.match(stale.flags[0]?.staleReasons?.join(' ') ?? '', /experiment/i);
+    assert.deepEqual(await keys({ stale: false }), ['new-checkout']);
   });
 
   it('evaluate-flag answers with the real engine on the compiled environment', async () => {

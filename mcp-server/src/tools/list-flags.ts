@@ -1,11 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { EXPECTED_LIFETIME_DAYS, environmentKeySchema, flagKindSchema, type Flag } from '@rollgate/shared/flags';
+import { environmentKeySchema, flagKindSchema, type Flag, type StoreDocument } from '@rollgate/shared/flags';
+import { loadScanner } from '../code.ts';
 import { requireEnvironment } from '../lookup.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
 
-const DAY_MS = 86_400_000;
+/** Reasons the store alone can give (no code scan): see detect-stale-flags for the code-based ones. */
+const STORE_REASONS = new Set(['SINGLE_VARIANT', 'PAST_CLEANUP_DATE', 'OLDER_THAN_LIFETIME']);
 
 const flagSummarySchema = z.object({
   key: z.string(),
@@ -23,7 +25,10 @@ const flagSummarySchema = z.object({
       rolloutPercentage: z.number().optional(),
     }),
   ),
-  staleReason: z.string().optional().describe('Why the flag looks stale by age; absent when it does not.'),
+  staleReasons: z
+    .array(z.string())
+    .optional()
+    .describe('With the stale filter: why the flag looks stale from the store alone (empty when it does not).'),
 });
 
 /** Registers `list-flags`: a compact, filterable overview of the flags. */
@@ -51,14 +56,14 @@ export function registerListFlagsTool(server: McpServer, deps: ServerDeps): void
     async ({ environment, kind, tag, stale, includeArchived }) => {
       const { document } = await deps.store.read();
       if (environment) requireEnvironment(document, environment);
-      const now = deps.now();
+      const reasons = stale === undefined ? undefined : await staleReasons(deps, document);
       const flags = document.flags
         .filter((f) => includeArchived || !f.archived)
         .filter((f) => !environment || f.environments[environment] !== undefined)
         .filter((f) => !kind || f.kind === kind)
         .filter((f) => !tag || f.tags.includes(tag))
-        .map((f) => summarize(f, now))
-        .filter((f) => stale === undefined || stale === (f.staleReason !== undefined));
+        .filter((f) => stale === undefined || stale === (reasons?.get(f.key) ?? []).length > 0)
+        .map((f) => summarize(f, reasons?.get(f.key)));
       return {
         summary: `${flags.length} of ${document.flags.length} flags.`,
         data: { flags, total: document.flags.length },
@@ -67,8 +72,22 @@ export function registerListFlagsTool(server: McpServer, deps: ServerDeps): void
   );
 }
 
-function summarize(flag: Flag, now: Date): z.infer<typeof flagSummarySchema> {
-  const staleReason = staleByAge(flag, now);
+/** Store-only staleness per flag key, from the scanner's stale rules (its stale module does not load ts-morph). */
+async function staleReasons(deps: ServerDeps, document: StoreDocument): Promise<Map<string, string[]>> {
+  const scanner = await loadScanner();
+  const report = scanner.detectStaleFlags({
+    document,
+    references: [],
+    audit: await deps.store.readAudit(),
+    now: deps.now(),
+    policy: await scanner.loadStalePolicy(deps.workspaceRoot),
+  });
+  return new Map(
+    report.flags.map((f) => [f.key, f.reasons.filter((r) => STORE_REASONS.has(r.code)).map((r) => r.message)]),
+  );
+}
+
+function summarize(flag: Flag, staleReasons: string[] | undefined): z.infer<typeof flagSummarySchema> {
   return {
     key: flag.key,
     name: flag.name,
@@ -87,18 +106,6 @@ function summarize(flag: Flag, now: Date): z.infer<typeof flagSummarySchema> {
         },
       ]),
     ),
-    ...(staleReason ? { staleReason } : {}),
+    ...(staleReasons ? { staleReasons } : {}),
   };
-}
-
-function staleByAge(flag: Flag, now: Date): string | undefined {
-  if (flag.cleanupBy && flag.cleanupBy < now.toISOString().slice(0, 10)) {
-    return `past its cleanupBy date ${flag.cleanupBy}`;
-  }
-  const lifetime = EXPECTED_LIFETIME_DAYS[flag.kind];
-  if (lifetime === undefined) return undefined;
-  const ageDays = Math.floor((now.getTime() - Date.parse(flag.createdAt)) / DAY_MS);
-  return ageDays > lifetime
-    ? `${ageDays} days old; ${flag.kind} flags are expected to live ${lifetime} days`
-    : undefined;
 }
