@@ -8,7 +8,7 @@
  * Record keys follow the OpenTelemetry feature-flag semantic conventions (`feature_flag.key`,
  * `feature_flag.result.variant`, `feature_flag.provider.name`) plus `deployment.environment.name`.
  */
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -291,12 +291,46 @@ function observationOf(totals: ArmTotals, query: MetricQuery): ArmObservation {
   }
 }
 
+interface CachedSegment {
+  /** Bytes of the file parsed so far (always just after a newline). */
+  offset: number;
+  records: MetricRecord[];
+}
+
+/** Parses the complete new lines of a segment since the cached offset; a torn or foreign line is skipped. */
+async function readSegment(file: string, cached: CachedSegment | undefined): Promise<CachedSegment> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    // A file that shrank was replaced: parse it again from the start.
+    const segment = cached && cached.offset <= size ? cached : { offset: 0, records: [] };
+    if (size === segment.offset) return segment;
+    const chunk = Buffer.alloc(size - segment.offset);
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, segment.offset);
+    const complete = chunk.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+    for (const line of chunk.subarray(0, complete).toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        segment.records.push(metricRecordSchema.parse(JSON.parse(line)));
+      } catch {
+        // A line torn by a crashed writer, or not ours: skip it.
+      }
+    }
+    segment.offset += complete;
+    return segment;
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Reads what recorders wrote: sums the records of the query's flag, environment and two variants whose time
- * bucket starts inside [start, end). Rejects with STORE_IO when the directory cannot be read (the controller then
- * holds); a missing directory means no data yet (all zeros, so nothing advances).
+ * bucket starts inside [start, end). Segment files are parsed incrementally (only bytes appended since the last
+ * call), so a long-running controller stays cheap. Rejects with STORE_IO when the directory cannot be read (the
+ * controller then holds); a missing directory means no data yet (all zeros, so nothing advances).
  */
 export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): MetricSource {
+  const cache = new Map<string, CachedSegment>();
   return {
     name: `builtin ${options.directory}`,
     async observe(query: MetricQuery): Promise<GuardrailObservation> {
@@ -309,7 +343,7 @@ export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): 
           throw new FlagError(
             'STORE_IO',
             `Cannot read metrics in ${options.directory}: ${errorMessage(e)}`,
-            { file: options.directory },
+            { file: options.directory, hint: 'Check --metrics-dir and its permissions.' },
             { cause: e },
           );
         }
@@ -323,15 +357,9 @@ export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): 
         const hour = name.slice(0, 10);
         if (hour < firstHour || hour > lastHour) continue;
         const file = join(options.directory, name);
-        const text = await readFile(file, 'utf8');
-        for (const line of text.split('\n')) {
-          if (line.trim() === '') continue;
-          let record: MetricRecord;
-          try {
-            record = metricRecordSchema.parse(JSON.parse(line));
-          } catch {
-            continue; // A line torn by a crashed writer, or not ours: skip it.
-          }
+        const segment = await readSegment(file, cache.get(file));
+        cache.set(file, segment);
+        for (const record of segment.records) {
           if (
             record[OTEL_ATTRIBUTES.flagKey] !== query.flagKey ||
             record[OTEL_ATTRIBUTES.environment] !== query.environment

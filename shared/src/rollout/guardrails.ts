@@ -8,6 +8,12 @@ import { histogramCountAtOrBelow, histogramQuantile, histogramTotal } from './me
 import type { Direction, Proportion, SequentialTestOptions, SequentialTestResult } from './stats.ts';
 import { testProportionAgainstLimit, testProportionRelative } from './stats.ts';
 
+/**
+ * A relative limit holds the step ('inconclusive') while the treatment's excess over it is more than this many
+ * standard errors, without being significant yet. Hard limits hold whenever the point estimate is beyond them.
+ */
+export const RELATIVE_HOLD_Z = 1;
+
 /** Default latency percentile when a latency guardrail names none. */
 export const DEFAULT_LATENCY_PERCENTILE = 95;
 
@@ -221,12 +227,12 @@ function verdictOf(
   }
   const value = treatment.value;
   if (value === undefined) return 'insufficient-data';
-  const direction = guardrailDirection(guardrail);
   const beyond = thresholds.some((t) => {
     if (t.limit === undefined) return true;
     if (t.kind === 'min') return value < t.limit;
     if (t.kind === 'max') return value > t.limit;
-    return direction === 'lower-is-better' ? value > t.limit : value < t.limit;
+    // Relative limits compare two noisy arms: hold only when the data lean clearly toward a breach.
+    return t.test.z > RELATIVE_HOLD_Z;
   });
   return beyond ? 'inconclusive' : 'pass';
 }

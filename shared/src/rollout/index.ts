@@ -33,6 +33,7 @@ export { RolloutController, evaluateRollout } from './controller.ts';
 export type { MetricSources, RolloutControllerOptions, RolloutEvaluation, TickResult } from './controller.ts';
 export {
   DEFAULT_LATENCY_PERCENTILE,
+  RELATIVE_HOLD_Z,
   guardrailDirection,
   countGuardrailTests,
   formatMetricValue,

@@ -124,6 +124,12 @@ describe('built-in metrics (OpenFeature hook + JSONL segments)', () => {
       assert.equal(histogramQuantile(lat.treatment.latency, 0.95), 875);
       const conv = await source.observe(query(conversion, ...window));
       assert.deepEqual(conv.treatment, { samples: 100, events: 10 });
+      // Appended data (after the torn line got its newline from the next batch) is picked up incrementally.
+      t = T0.getTime() + 5 * 60_000;
+      const late = new MetricsRecorder({ directory: dir, environment: 'production', now: clock, writerId: 'c' });
+      for (let i = 0; i < 10; i++) late.recordOutcome('new-checkout', 'on', { error: true });
+      await late.close();
+      assert.deepEqual((await source.observe(query(errors, ...window))).treatment, { samples: 110, events: 13 });
     }));
 
   it('reports no data (not an error) before anything was written, and rejects an unreadable directory', async () => {
