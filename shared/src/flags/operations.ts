@@ -29,7 +29,7 @@ import type {
 import type { AuditEntryInput, FlagStore, StoreSnapshot } from '../store/types.ts';
 import { FlagError } from '../errors.ts';
 import { diffValues, formatPath } from './diff.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, suggestNearest } from './suggest.ts';
 
 /** Who is changing what, and why. */
 export interface ChangeContext {
@@ -123,6 +123,7 @@ export const createFlagInputSchema = flagSchema
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .strict();
+/** What {@link createFlag} accepts (the input side of {@link createFlagInputSchema}). */
 export type CreateFlagInput = z.input<typeof createFlagInputSchema>;
 
 /**
@@ -217,6 +218,7 @@ export const flagUpdateSchema = z
   })
   .partial()
   .strict();
+/** What {@link updateFlag} accepts (the input side of {@link flagUpdateSchema}). */
 export type FlagUpdate = z.input<typeof flagUpdateSchema>;
 
 /**
@@ -404,6 +406,7 @@ export const environmentUpdateSchema = z
   .object({ name: z.string().nullable(), protected: z.boolean() })
   .partial()
   .strict();
+/** What {@link updateEnvironment} accepts. */
 export type EnvironmentUpdate = z.input<typeof environmentUpdateSchema>;
 
 /**
@@ -519,11 +522,16 @@ function requireFlag(document: StoreDocument, flagKey: string): Flag {
   const flag = document.flags.find((f) => f.key === flagKey);
   if (flag) return flag;
   const keys = document.flags.map((f) => f.key);
+  const suggestion = suggestNearest(flagKey, keys);
   throw new FlagError('FLAG_NOT_FOUND', `Flag "${flagKey}" not found.`, {
     flagKey,
+    ...(suggestion === undefined ? {} : { suggestion }),
     hint:
-      didYouMean(flagKey, keys) ??
-      (keys.length === 0 ? 'The store has no flags yet; create one first.' : 'List the flags to see their keys.'),
+      suggestion !== undefined
+        ? `Did you mean "${suggestion}"?`
+        : keys.length === 0
+          ? 'The store has no flags yet; create one first.'
+          : 'List the flags to see their keys.',
   });
 }
 

@@ -290,6 +290,13 @@ describe('operations', () => {
     assert.deepEqual(flagOf(doc, 'color').environments.qa, { enabled: true, defaultVariant: 'control', rules: [] });
   });
 
+  it('names the suggestion of an unknown flag in details, for callers that offer it', () => {
+    assert.throws(
+      () => archiveFlag('colr')(baseDocument(), ctx),
+      (e: unknown) => FlagError.is(e, 'FLAG_NOT_FOUND') && e.details.suggestion === 'color',
+    );
+  });
+
   it('leaves out the reason when the context has none', () => {
     const { audit } = setFlagEnabled('checkout', 'staging', true)(baseDocument(), { actor: 'a', now: () => NOW });
     assert.equal('reason' in (audit[0] ?? {}), false);

@@ -477,6 +477,21 @@ describe('FileStore robustness', () => {
     assert.match(text.split('\n')[2] ?? '', /"revision":2/);
   });
 
+  it('serializes concurrent commits of two instances in one process', async () => {
+    const other = await openFileStore(root);
+    await applyOperation(store, createFlag({ key: 'shared', name: 'Shared', kind: 'release' }), ctx);
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      applyOperation(i % 2 === 0 ? store : other, createFlag({ key: `f${i}`, name: `F${i}`, kind: 'release' }), ctx),
+    );
+    await Promise.all(writes);
+    other.dispose();
+    assert.equal((await store.read()).document.flags.length, 21);
+    assert.deepEqual(
+      (await store.readAudit()).map((e) => e.revision),
+      Array.from({ length: 21 }, (_, i) => i + 1),
+    );
+  });
+
   it('maps a missing flags.yaml to STORE_IO with a hint', async () => {
     await unlink(flagsFile);
     await assert.rejects(
