@@ -17,7 +17,7 @@ import { literalEdit, simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
 import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
-import { applyEdits, findNodeBySpan, parseSource, tsApi, type Span, type TextEdit } from './cleanup-text.ts';
+import { applyEdits, findNodeBySpan, parseSource, tsApi, type TextEdit } from './cleanup-text.ts';
 
 /** The variant to keep and its value (as declared in the store). */
 export interface CleanupKeep {
