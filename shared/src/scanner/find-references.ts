@@ -496,9 +496,10 @@ class FileAnalyzer {
   /** The source file a relative specifier points to, parsed into the Project when not there yet. */
   private resolveModuleFile(specifier: string, from: ts.SourceFile): ts.SourceFile | undefined {
     const base = joinPath(dirnameOf(from.fileName), specifier);
+    // `./keys.js` in TypeScript source means `./keys.ts`; `./keys` means one of the extensions.
     const stem = base.replace(/\.(m|c)?jsx?$/, '');
     const candidates = [
-      ...(stem === base ? [base] : []),
+      ...(/\.[mc]?tsx?$/.test(base) ? [base] : []),
       ...SOURCE_EXTENSIONS.map((ext) => stem + ext),
       ...SOURCE_EXTENSIONS.map((ext) => `${base}/index${ext}`),
     ];

@@ -121,8 +121,12 @@ export class FlagScanner implements Disposable {
       // Second pass: files that mention a wrapper name, with the wrappers of every file.
       const wrapperPattern = namesPattern(this.wrappers.map((w) => w.pattern));
       for (const file of this.files) {
+        const parsed = texts.has(file) ? this.project.getSourceFile(file) : undefined;
         const text = texts.get(file) ?? this.readText(file);
-        if (text !== undefined && wrapperPattern.test(text)) this.analyse(file, text, this.wrapperPatterns());
+        if (text === undefined || !wrapperPattern.test(text)) continue;
+        // Candidates of the first pass are parsed and analysed already: only add their wrapper calls.
+        if (parsed) this.addWrapperCalls(file, parsed);
+        else this.analyse(file, text, this.wrapperPatterns());
       }
     }
     const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs));
@@ -165,7 +169,7 @@ export class FlagScanner implements Disposable {
       } else {
         this.forget(file);
         // Keep it parsed when other files resolve keys through it.
-        if (this.project.getSourceFile(file)) this.project.createSourceFile(file, content, { overwrite: true });
+        if (this.project.getSourceFile(file)) this.parse(file, content);
       }
     }
     const rescanned = [file];
@@ -201,12 +205,45 @@ export class FlagScanner implements Disposable {
   }
 
   private analyse(file: string, text: string, extraPatterns: readonly CallPattern[]): void {
-    this.record(file, this.project.createSourceFile(file, text, { overwrite: true }), extraPatterns);
+    this.record(file, this.parse(file, text), extraPatterns);
+  }
+
+  /** Parses `text` as `file` into the project, exactly once. */
+  private parse(file: string, text: string): SourceFile {
+    // ts-morph's `overwrite` first loads (and parses) the file from disk when the project does not hold it yet,
+    // so a file seen for the first time is added from disk instead, unless its text is an unsaved override.
+    if (this.project.getSourceFile(file) || this.overrides.has(file)) {
+      return this.project.createSourceFile(file, text, { overwrite: true });
+    }
+    return this.project.addSourceFileAtPath(file);
   }
 
   private record(file: string, sourceFile: SourceFile, extraPatterns: readonly CallPattern[]): void {
+    this.store(file, analyzeSourceFile(sourceFile, this.config, extraPatterns));
+  }
+
+  /** Adds the calls of wrappers detected elsewhere to the first-pass analysis of `file`. */
+  private addWrapperCalls(file: string, sourceFile: SourceFile): void {
+    const previous = this.analyses.get(file);
+    const calls = analyzeSourceFile(
+      sourceFile,
+      { ...this.config, patterns: [], detectWrappers: false },
+      this.wrapperPatterns(),
+    );
+    if (!previous) return this.store(file, calls);
+    const seen = new Set(previous.references.map((r) => r.start));
+    this.store(file, {
+      references: [...previous.references, ...calls.references.filter((r) => !seen.has(r.start))].sort(
+        (a, b) => a.start - b.start,
+      ),
+      wrappers: previous.wrappers,
+      dependencies: new Set([...previous.dependencies, ...calls.dependencies]),
+      typeCheckMs: previous.typeCheckMs + calls.typeCheckMs,
+    });
+  }
+
+  private store(file: string, analysis: FileAnalysis): void {
     this.forget(file);
-    const analysis = analyzeSourceFile(sourceFile, this.config, extraPatterns);
     this.analyses.set(file, analysis);
     for (const dependency of analysis.dependencies) {
       let set = this.dependents.get(dependency);

@@ -250,6 +250,14 @@ describe('findReferencesInSourceFile: key resolution', () => {
       key: 'imp-js',
     },
     {
+      name: 'imported const with a .ts specifier',
+      files: {
+        '/src/a.ts': `import { K } from './keys.ts'; c.getBooleanValue(K, false);`,
+        '/src/keys.ts': `export const K = 'imp-ts';`,
+      },
+      key: 'imp-ts',
+    },
+    {
       name: 'imported object map through an index file',
       files: {
         '/src/a.ts': `import { FLAGS } from './flags'; c.getBooleanValue(FLAGS.x, false);`,
