@@ -60,14 +60,16 @@ function invalidRule(site: Site, message: string, hint: string): FlagError {
 }
 
 /**
- * Compiles one environment of `document` to a flagd document: every flag becomes a flagd flag (flags without config
- * in `environment`, disabled flags and archived flags are `DISABLED` with a null `defaultVariant`, so every flagd
- * evaluator serves the app's code default; their targeting is kept, so toggling is a small diff), rules become a JsonLogic `if` chain, splits
- * and percentage rollouts become `fractional` over {@link FLAGD_WEIGHT_SCALE}. Flags come out sorted by key.
+ * Compiles one environment of `document` to a flagd document. Every flag becomes a flagd flag: flags without config
+ * in `environment`, disabled flags and archived flags are `DISABLED` with a null `defaultVariant` (every flagd
+ * evaluator then serves the app's code default; their targeting is kept, so toggling is a small diff). Rules become
+ * a JsonLogic `if` chain; splits and percentage rollouts become `fractional` over {@link FLAGD_WEIGHT_SCALE}. Flags
+ * come out sorted by key, and flag-set metadata is `{ environment }`. The mapping is documented in docs/flagd.md.
  * The document is trusted to be model-valid (see `storeDocumentSchema`); the compiler checks what the model cannot.
  * Errors: INVALID_INPUT when `environment` is not declared; INVALID_RULE (details: flagKey, environment, path,
- * hint) for a condition whose value does not fit its operator, an invalid semver, a split whose weights add up to 0,
- * or a `$flagd.*` attribute flagd does not provide.
+ * hint) for a condition value that does not fit its operator (a list for a single-value operator, a non-list for
+ * `in`, a non-string for `starts_with`, an unparsable version, a value on `exists`, …), a split whose weights add
+ * up to 0, or a `$flagd.*` attribute flagd does not provide.
  */
 export function compileEnvironment(document: StoreDocument, environment: string): FlagdDocument {
   if (!document.environments.some((e) => e.key === environment)) {

@@ -19,7 +19,10 @@ import { FlagdEngine } from '../eval/index.ts';
 import { FlagError, errorMessage } from '../errors.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 
-/** Where the provider's flags come from: a compiled flagd file (e.g. `.rollgate/flagd/production.flagd.json`) or a document. */
+/**
+ * Where the provider's flags come from: a compiled flagd file (e.g. `.rollgate/flagd/production.flagd.json`), watched
+ * unless `watch: false`, or a document in memory.
+ */
 export type RollgateProviderSource = { readonly file: string } | { readonly document: FlagdDocument };
 
 /** Options of {@link RollgateProvider}. */

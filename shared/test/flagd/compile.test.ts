@@ -116,7 +116,7 @@ describe('compileEnvironment: rules and rollouts', () => {
     });
   });
 
-  it('serves the default variant (reason DEFAULT) to users without a targetingKey under a fractional, as flagd does', () => {
+  it('serves users without a targetingKey the default variant (reason DEFAULT) under a fractional, as flagd', () => {
     const doc = prod({ enabled: true, defaultVariant: 'off', rollout: { variant: 'on', percentage: 50 } });
     const d = core(doc).resolveBooleanEvaluation('f', true, { plan: 'pro' });
     assert.deepEqual([d.value, d.variant, d.reason], [false, 'off', 'DEFAULT']);

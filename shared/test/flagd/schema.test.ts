@@ -31,7 +31,7 @@ describe('flagd JSON schema (vendored copy of flagd.dev/schema/v0)', () => {
     }
   });
 
-  it("passes @openfeature/flagd-core's strict validation (the schema build bundled with the reference evaluator)", () => {
+  it("passes @openfeature/flagd-core's strict validation (the schema build bundled with the evaluator)", () => {
     const storage = new MemoryStorage(new DefaultLogger());
     // Only the schema rejects this (flag-set metadata values must be scalars), so the check is really on.
     assert.throws(() => storage.setConfigurations('{"flags": {}, "metadata": {"x": {}}}', true), /invalid flagd/);

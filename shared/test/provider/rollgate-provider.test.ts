@@ -167,7 +167,7 @@ describe('RollgateProvider through the OpenFeature server SDK', () => {
     assert.equal(client.providerStatus, ProviderStatus.READY);
   });
 
-  it('fails initialization for a missing file with STORE_IO and a hint, and becomes ready when it appears', async () => {
+  it('fails initialization for a missing file with STORE_IO and a hint, then turns ready when it appears', async () => {
     const dir = await tempDir();
     const file = join(dir, 'staging.flagd.json');
     const provider = new RollgateProvider({ source: { file } });
