@@ -3,11 +3,13 @@
  * invocation, an output writer honouring --json, the clock, and store helpers that open the right store and
  * apply operations with the protected-environment rule. Commands stay small and never touch process.* directly.
  */
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
 import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
-import { findStoreRoot, openFileStore } from '@rollgate/shared/store';
+import { findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
 
@@ -87,9 +89,26 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
   };
 }
 
-/** Opens the store at `dir`, or the nearest one upwards from `cwd`. */
+/**
+ * Opens the store of `--store <dir>` (a repository root, or its `.rollgate/` directory), or else the nearest one
+ * upwards from `cwd`. Errors: FLAG_NOT_FOUND when there is no store there, and whatever openFileStore throws.
+ */
 async function openStore(dir: string | undefined, cwd: string): Promise<FlagStore> {
-  const root = dir ?? (await findStoreRoot(cwd));
+  if (dir !== undefined) {
+    const given = resolve(cwd, dir);
+    const root = basename(given) === STORE_DIR_NAME ? dirname(given) : given;
+    const isStore = await stat(join(root, STORE_DIR_NAME)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isStore) {
+      throw new FlagError('FLAG_NOT_FOUND', `No Rollgate store (.rollgate/) in ${root}.`, {
+        hint: `Check --store, or create one with \`rollgate init ${dir}\`.`,
+      });
+    }
+    return openFileStore(root);
+  }
+  const root = await findStoreRoot(cwd);
   if (root === undefined) {
     throw new FlagError('FLAG_NOT_FOUND', `No Rollgate store (.rollgate/) in ${cwd} or any folder above it.`, {
       hint: 'Run `rollgate init` in your repository root, or pass --store <dir>.',

@@ -336,6 +336,8 @@ describe('rollgate commands', () => {
     assert.match(fails(empty, ['list'], 2), /hint: Run `rollgate init`/);
     // --store points elsewhere: the same store is found from any directory.
     assert.equal(rollgateJson<{ flags: Flag[] }>(empty, ['--store', dir, 'list']).flags.length, 1);
+    assert.equal(rollgateJson<{ flags: Flag[] }>(empty, ['list', '--store', join(dir, '.rollgate')]).flags.length, 1);
+    assert.match(fails(dir, ['--store', empty, 'list'], 2), /No Rollgate store \(\.rollgate\/\) in /);
   });
 
   it('exits 4 on a malformed store, reports file:line:column and leaves the file unchanged', () => {
