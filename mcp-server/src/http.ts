@@ -53,15 +53,15 @@ export async function startHttpServer(deps: ServerDeps, host: string, port: numb
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server });
       },
-      onsessionclosed: (id) => {
-        sessions.delete(id);
-      },
+
       // Security: a web page must not reach a loopback server through a rebound DNS name.
       enableDnsRebindingProtection: isLoopbackHost(host),
       allowedHosts,
     });
+    // A session ends when the client deletes it or the transport closes: forget it and stop its server.
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
+      server.close().catch((e: unknown) => deps.log(`closing a session failed: ${String(e)}`));
     };
     await server.server.connect(transport);
     await transport.handleRequest(req, res, body);

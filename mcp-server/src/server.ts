@@ -31,7 +31,7 @@ export const SERVER_VERSION = '0.1.0';
 /** A server and the way to stop it. */
 export interface RollgateServer {
   readonly server: McpServer;
-  /** Closes the connection and stops listening to the store. Does not dispose the store (the caller owns it). */
+  /** Closes the connection and stops listening to the store (idempotent). Does not dispose the store. */
   readonly close: () => Promise<void>;
 }
 
@@ -77,11 +77,16 @@ export function createServer(deps: ServerDeps): RollgateServer {
   const subscription = deps.store.onDidChange(() => {
     if (server.isConnected()) server.sendResourceListChanged();
   });
+  let closing: Promise<void> | undefined;
   return {
     server,
-    close: async () => {
-      subscription.dispose();
-      await server.close();
+    close: () => {
+      // Idempotent: a transport closing calls it, and so may the process shutting down.
+      closing ??= (async () => {
+        subscription.dispose();
+        await server.close();
+      })();
+      return closing;
     },
   };
 }
