@@ -22,6 +22,7 @@ export interface ParsedFlag {
   readonly fingerprint: string;
 }
 
+/** A validated document: its flags in document order and its flag-set metadata (frozen). */
 export interface ParsedDocument {
   readonly flags: ReadonlyMap<string, ParsedFlag>;
   readonly metadata: Readonly<FlagdMetadata>;

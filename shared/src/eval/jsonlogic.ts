@@ -157,7 +157,7 @@ export function truthy(value: unknown): boolean {
 }
 
 /** JsonLogic path syntax: `.` separates, `\.` is a literal dot, `\\` a literal backslash. */
-export function splitPath(path: string): string[] {
+function splitPath(path: string): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < path.length; i++) {

@@ -130,6 +130,7 @@ test('setFlags reports added, removed and modified keys, counting $evaluators an
   metadataChanged.metadata = { team: 'core' };
   assert.deepEqual(e.setFlags(metadataChanged), ['banner', 'color', 'new']);
   assert.deepEqual(e.keys(), ['banner', 'color', 'new']);
+  assert.deepEqual(e.getFlagSetMetadata(), { team: 'core' });
 });
 
 test('an invalid document throws PARSE_ERROR with a hint and keeps the previous flag set', () => {
