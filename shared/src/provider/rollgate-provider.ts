@@ -74,7 +74,7 @@ export class RollgateProvider implements Provider {
       this.engine.setFlags(source.document);
       return;
     }
-    if (this.options.watch ?? true) this.startWatching(source.file);
+    if ((this.options.watch ?? true) && !this.watcher) this.startWatching(source.file);
     await this.enqueueReload(source.file, true);
   }
 
