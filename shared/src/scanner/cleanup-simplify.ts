@@ -39,6 +39,7 @@ export interface SimplifyNote {
   readonly message: string;
 }
 
+/** Result of {@link simplifyFromLiterals}: the simplified text and what was left alone. */
 export interface SimplifyResult {
   readonly text: string;
   readonly notes: SimplifyNote[];

@@ -18,8 +18,9 @@ export function staticValue(node: ts.Node): StaticValue | undefined {
     return { kind: 'primitive', value: k === ts.SyntaxKind.TrueKeyword };
   }
   if (k === ts.SyntaxKind.NullKeyword) return { kind: 'primitive', value: null };
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
-    {return { kind: 'primitive', value: node.text };}
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+    return { kind: 'primitive', value: node.text };
+  }
   if (ts.isNumericLiteral(node)) return { kind: 'primitive', value: Number(node.text) };
   if (ts.isObjectLiteralExpression(node) || ts.isArrayLiteralExpression(node)) return { kind: 'object' };
   if (
@@ -38,7 +39,7 @@ export function isTruthy(value: StaticValue): boolean {
 }
 
 /** True when `id` is the name a declaration introduces (variable, parameter, function, class, import …). */
-export function isDeclarationName(id: ts.Identifier): boolean {
+function isDeclarationName(id: ts.Identifier): boolean {
   const p = id.parent;
   return (
     (tsApi().isVariableDeclaration(p) ||
@@ -62,7 +63,7 @@ export function isDeclarationName(id: ts.Identifier): boolean {
  * True when `id` refers to a binding by name: not a property name, member name, label, JSX attribute name or
  * declaration name. Shorthand properties (`{ x }`) and export specifiers (`export { x }`) do refer.
  */
-export function isReferenceIdentifier(id: ts.Identifier): boolean {
+function isReferenceIdentifier(id: ts.Identifier): boolean {
   const p = id.parent;
   if (isDeclarationName(id)) return false;
   if (tsApi().isPropertyAccessExpression(p) && p.name === id) return false;
@@ -102,8 +103,9 @@ export function referencesByName(sf: ts.SourceFile, name: string): ts.Identifier
 export function countReferences(sf: ts.SourceFile): Map<string, number> {
   const counts = new Map<string, number>();
   const visit = (node: ts.Node): void => {
-    if (tsApi().isIdentifier(node) && isReferenceIdentifier(node))
-      {counts.set(node.text, (counts.get(node.text) ?? 0) + 1);}
+    if (tsApi().isIdentifier(node) && isReferenceIdentifier(node)) {
+      counts.set(node.text, (counts.get(node.text) ?? 0) + 1);
+    }
     tsApi().forEachChild(node, visit);
   };
   tsApi().forEachChild(sf, visit);
@@ -198,8 +200,9 @@ export function isConditionContext(node: ts.Node): boolean {
       continue;
     }
     if (tsApi().isPrefixUnaryExpression(p)) return p.operator === tsApi().SyntaxKind.ExclamationToken;
-    if ((tsApi().isIfStatement(p) || tsApi().isWhileStatement(p) || tsApi().isDoStatement(p)) && p.expression === n)
-      {return true;}
+    if ((tsApi().isIfStatement(p) || tsApi().isWhileStatement(p) || tsApi().isDoStatement(p)) && p.expression === n) {
+      return true;
+    }
     if (tsApi().isForStatement(p)) return p.condition === n;
     if (tsApi().isConditionalExpression(p)) return p.condition === n;
     return false;

@@ -16,6 +16,7 @@ export const SnippetLanguage = {
   java: 'java',
   dotnet: 'dotnet',
 } as const;
+/** One of {@link SnippetLanguage}'s values. */
 export type SnippetLanguage = (typeof SnippetLanguage)[keyof typeof SnippetLanguage];
 
 /** Input of {@link generateSnippet}. */
