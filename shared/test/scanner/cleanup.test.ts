@@ -73,7 +73,10 @@ describe('cleanup fixtures', () => {
       const project = new Project({ useInMemoryFileSystem: true });
       const file = `/src/${fx.name}.${fx.inputPath.endsWith('x') ? 'tsx' : 'ts'}`;
       const sf = project.createSourceFile(file, fx.input);
-      const references = findReferencesInSourceFile(sf, { patterns: createPatterns(fx.spec.presets), useTypeChecker: false });
+      const references = findReferencesInSourceFile(sf, {
+        patterns: createPatterns(fx.spec.presets),
+        useTypeChecker: false,
+      });
       const plan = await planCleanup({ project, flagKey: fx.spec.flag, keep: fx.spec.keep, references });
       const after = plan.files.find((f) => f.file === file)?.after ?? fx.input;
       assert.equal(after, fx.expected);
