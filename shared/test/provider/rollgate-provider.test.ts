@@ -183,6 +183,28 @@ describe('RollgateProvider through the OpenFeature server SDK', () => {
     assert.equal(await client.getBooleanValue('banner', false, { targetingKey: 'u1' }), true);
   });
 
+  it('rejects a file in a directory that does not exist with STORE_IO and a hint', async () => {
+    const file = join(await tempDir(), 'missing-dir', 'production.flagd.json');
+    await assert.rejects(
+      OpenFeature.setProviderAndWait('no-dir', new RollgateProvider({ source: { file } })),
+      (e) => FlagError.is(e, 'STORE_IO') && e.details.file === file && typeof e.details.hint === 'string',
+    );
+  });
+
+  it('keeps the current flags when setDocument gets an invalid document', async () => {
+    const provider = new RollgateProvider({ source: { document: compiled(100) } });
+    await OpenFeature.setProviderAndWait('memory-invalid', provider);
+    const invalid = { flags: { banner: { state: 'ON', variants: {} } } } as unknown as FlagdDocument;
+    assert.throws(
+      () => provider.setDocument(invalid),
+      (e) => FlagError.is(e, 'PARSE_ERROR'),
+    );
+    assert.equal(
+      await OpenFeature.getClient('memory-invalid').getBooleanValue('banner', false, { targetingKey: 'u' }),
+      true,
+    );
+  });
+
   it('rejects an invalid file at initialization with PARSE_ERROR naming the file', async () => {
     const dir = await tempDir();
     const file = join(dir, 'dev.flagd.json');
