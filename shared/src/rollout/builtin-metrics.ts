@@ -330,7 +330,14 @@ async function readSegment(file: string, cached: CachedSegment | undefined): Pro
  * controller then holds); a missing directory means no data yet (all zeros, so nothing advances).
  */
 export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): MetricSource {
-  const cache = new Map<string, CachedSegment>();
+  // One read chain per file: concurrent observe() calls (one per guardrail) must not parse the same bytes twice.
+  const segments = new Map<string, Promise<CachedSegment>>();
+  const segmentOf = (file: string): Promise<CachedSegment> => {
+    const previous = segments.get(file)?.catch(() => undefined) ?? Promise.resolve(undefined);
+    const next = previous.then((cached) => readSegment(file, cached));
+    segments.set(file, next);
+    return next;
+  };
   return {
     name: `builtin ${options.directory}`,
     async observe(query: MetricQuery): Promise<GuardrailObservation> {
@@ -357,8 +364,7 @@ export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): 
         const hour = name.slice(0, 10);
         if (hour < firstHour || hour > lastHour) continue;
         const file = join(options.directory, name);
-        const segment = await readSegment(file, cache.get(file));
-        cache.set(file, segment);
+        const segment = await segmentOf(file);
         for (const record of segment.records) {
           if (
             record[OTEL_ATTRIBUTES.flagKey] !== query.flagKey ||

@@ -130,6 +130,21 @@ describe('built-in metrics (OpenFeature hook + JSONL segments)', () => {
       for (let i = 0; i < 10; i++) late.recordOutcome('new-checkout', 'on', { error: true });
       await late.close();
       assert.deepEqual((await source.observe(query(errors, ...window))).treatment, { samples: 110, events: 13 });
+      // Concurrent reads (one per guardrail) of newly appended bytes count them once.
+      const more = new MetricsRecorder({ directory: dir, environment: 'production', now: clock, writerId: 'c' });
+      more.recordOutcome('new-checkout', 'on', { error: false });
+      await more.close();
+      const [x, y] = await Promise.all([
+        source.observe(query(errors, ...window)),
+        source.observe(query(errors, ...window)),
+      ]);
+      assert.deepEqual(
+        [x.treatment, y.treatment],
+        [
+          { samples: 111, events: 13 },
+          { samples: 111, events: 13 },
+        ],
+      );
     }));
 
   it('reports no data (not an error) before anything was written, and rejects an unreadable directory', async () => {
