@@ -9,12 +9,12 @@ import { z } from 'zod';
 import { FlagError } from '@rollgate/shared/errors';
 import {
   applyOperation,
-  flagSchema,
   impactOf,
   jsonValueSchema,
   submitChangeRequest,
   type ChangeContext,
   type ChangeImpact,
+  type Flag,
   type Operation,
   type ProposedChange,
   type StoreDocument,
@@ -71,7 +71,11 @@ export const writeResultShape = {
   changeRequest: z
     .object({ id: z.string(), environments: z.array(z.string()), approveWith: z.string(), rejectWith: z.string() })
     .optional(),
-  flag: flagSchema.optional().describe('The flag after the write (status applied or unchanged).'),
+  // Typed loosely on purpose: the full flag schema (as get-flag declares it) would repeat ~8 KB in every write tool.
+  flag: z
+    .looseObject({ key: z.string() })
+    .optional()
+    .describe('The flag after the write (status applied or unchanged), shaped as get-flag returns it.'),
   revision: z.number().int().describe('Store revision after the call.'),
 };
 export type WriteResult = z.infer<z.ZodObject<typeof writeResultShape>>;
@@ -250,6 +254,6 @@ async function confirmWithUser(
   return result.action === 'accept' && result.content?.confirm === true;
 }
 
-function flagOf(document: StoreDocument, flagKey: string): z.infer<typeof flagSchema> | undefined {
+function flagOf(document: StoreDocument, flagKey: string): Flag | undefined {
   return document.flags.find((f) => f.key === flagKey);
 }
