@@ -13,7 +13,7 @@ import {
   type Operation,
 } from '@rollgate/shared/flags';
 import { initStore, type FlagStore } from '@rollgate/shared/store';
-import { invocation, type CliDeps } from '../deps.ts';
+import { invocation, type CliDeps, type Invocation } from '../deps.ts';
 import { usageError } from '../errors.ts';
 import { formatTable } from '../output.ts';
 import { flagdOutputPath } from './compile.ts';
@@ -60,99 +60,10 @@ export function registerDemoCommand(program: Command, deps: CliDeps): void {
       }
       const root =
         opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'rollgate-demo-')) : resolve(run.cwd, opts.dir);
-      const { out } = run;
       try {
         const store = await initStore(root);
         try {
-          const change = (operation: Operation, reason: string): Promise<unknown> =>
-            applyOperation(store, operation, {
-              actor: run.options.actor,
-              reason,
-              now: run.now,
-            } satisfies ChangeContext);
-          const measure = await createMeasurement(store, users, run.now);
-          out.line(`Rollgate demo: rolling out a release to ${fmt(users)} simulated users`);
-          out.line(`  store: ${store.location}${opts.dir === undefined ? ' (temporary; --dir <dir> keeps it)' : ''}`);
-          out.line('');
-
-          await change(
-            createFlag({ key: FLAG_KEY, name: 'New checkout', kind: 'release', owner: 'payments' }),
-            'demo: new checkout flow',
-          );
-          await change(setFlagEnabled(FLAG_KEY, ENVIRONMENT, true), 'demo: start the release, 0% so far');
-          out.line(
-            `Created the release flag "${FLAG_KEY}" and turned it on in ${ENVIRONMENT}, serving "off" to everyone.`,
-          );
-          out.line('');
-
-          const steps: StepResult[] = [];
-          let previous: Uint8Array = new Uint8Array(users);
-          for (const percentage of STEPS) {
-            await change(setRollout(FLAG_KEY, ENVIRONMENT, percentage, 'on'), `demo: roll out to ${percentage}%`);
-            const { included } = await measure();
-            const previousOn = count(previous);
-            const keptFromPrevious = previous.reduce((kept, wasOn, i) => kept + (wasOn & (included[i] ?? 0)), 0);
-            steps.push({ percentage, on: count(included), previousOn, keptFromPrevious });
-            previous = included;
-          }
-          out.line(
-            formatTable(
-              ['ROLLOUT', 'USERS ON', 'STILL ON FROM THE STEP BEFORE'],
-              steps.map((s, i) => [
-                `${s.percentage}%`.padStart(4),
-                fmt(s.on).padStart(fmt(users).length),
-                i === 0
-                  ? '—'
-                  : `${fmt(s.keptFromPrevious)} of ${fmt(s.previousOn)} ${s.keptFromPrevious === s.previousOn ? '✔' : '✘'}`,
-              ]),
-            ),
-          );
-          out.line('');
-
-          await change(setFlagEnabled(FLAG_KEY, ENVIRONMENT, false), 'demo: kill switch, checkout errors');
-          const killed = await measure();
-          out.line(`Kill switch: ${FLAG_KEY} turned off in ${ENVIRONMENT}.`);
-          out.line(
-            `  ${fmt(count(killed.included))} users on; ${fmt(killed.codeDefault)} of ${fmt(users)} get the code default ` +
-              `(${String(CODE_DEFAULT)}) with reason DISABLED.`,
-          );
-          out.line('');
-
-          const audit = await store.readAudit({ flagKey: FLAG_KEY });
-          out.line('Audit log (rollgate audit --flag new-checkout):');
-          out.line(
-            formatTable(
-              ['REV', 'ACTOR', 'ACTION', 'ENV', 'REASON'],
-              audit.map((e) => [String(e.revision), e.actor, e.action, e.environment ?? '', e.reason ?? '']),
-            ),
-          );
-          out.line('');
-          out.line(
-            `Every count above is the flagd engine evaluating ${flagdOutputPath('.rollgate', ENVIRONMENT)} as read`,
-          );
-          out.line('from disk: the same file any OpenFeature flagd provider loads.');
-
-          const sticky = steps.every((s) => s.keptFromPrevious === s.previousOn);
-          const result = {
-            store: store.location,
-            users,
-            flagKey: FLAG_KEY,
-            environment: ENVIRONMENT,
-            steps,
-            kill: { on: count(killed.included), codeDefault: killed.codeDefault },
-            sticky,
-            audit,
-          };
-          if (out.json) out.result(result, '');
-          if (!sticky) {
-            throw new FlagError(
-              'GENERAL',
-              'Some users dropped out of the rollout when it grew: buckets were not sticky.',
-              {
-                hint: 'This is a bug in the flagd compiler or engine; run `rollgate demo --json` and report the steps.',
-              },
-            );
-          }
+          await runDemo(store, run, users, opts.dir === undefined);
         } finally {
           store.dispose();
         }
@@ -160,6 +71,83 @@ export function registerDemoCommand(program: Command, deps: CliDeps): void {
         if (opts.dir === undefined) await rm(root, { recursive: true, force: true });
       }
     });
+}
+
+/** The demo's story on a fresh store: create, roll out step by step, kill, show the audit log. */
+async function runDemo(store: FlagStore, run: Invocation, users: number, temporary: boolean): Promise<void> {
+  const { out } = run;
+  const change = (operation: Operation, reason: string): Promise<unknown> =>
+    applyOperation(store, operation, { actor: run.options.actor, reason, now: run.now } satisfies ChangeContext);
+  const measure = await createMeasurement(store, users, run.now);
+  out.line(`Rollgate demo: rolling out a release to ${fmt(users)} simulated users`);
+  out.line(`  store: ${store.location}${temporary ? ' (temporary; --dir <dir> keeps it)' : ''}`);
+  out.line('');
+
+  await change(
+    createFlag({ key: FLAG_KEY, name: 'New checkout', kind: 'release', owner: 'payments' }),
+    'demo: new checkout flow',
+  );
+  await change(setFlagEnabled(FLAG_KEY, ENVIRONMENT, true), 'demo: start the release, 0% so far');
+  out.line(`Created the release flag "${FLAG_KEY}" and turned it on in ${ENVIRONMENT}, serving "off" to everyone.`);
+  out.line('');
+
+  const steps: StepResult[] = [];
+  let previous: Uint8Array = new Uint8Array(users);
+  for (const percentage of STEPS) {
+    await change(setRollout(FLAG_KEY, ENVIRONMENT, percentage, 'on'), `demo: roll out to ${percentage}%`);
+    const { included } = await measure();
+    const keptFromPrevious = previous.reduce((kept, wasOn, i) => kept + (wasOn & (included[i] ?? 0)), 0);
+    steps.push({ percentage, on: count(included), previousOn: count(previous), keptFromPrevious });
+    previous = included;
+  }
+  out.line(
+    formatTable(
+      ['ROLLOUT', 'USERS ON', 'STILL ON FROM THE STEP BEFORE'],
+      steps.map((s, i) => [
+        `${s.percentage}%`.padStart(4),
+        fmt(s.on).padStart(fmt(users).length),
+        i === 0
+          ? '—'
+          : `${fmt(s.keptFromPrevious)} of ${fmt(s.previousOn)} ${s.keptFromPrevious === s.previousOn ? '✔' : '✘'}`,
+      ]),
+    ),
+  );
+  out.line('');
+
+  await change(setFlagEnabled(FLAG_KEY, ENVIRONMENT, false), 'demo: kill switch, checkout errors');
+  const killed = await measure();
+  out.line(`Kill switch: ${FLAG_KEY} turned off in ${ENVIRONMENT}.`);
+  out.line(
+    `  ${fmt(count(killed.included))} users on; ${fmt(killed.codeDefault)} of ${fmt(users)} get the code default ` +
+      `(${String(CODE_DEFAULT)}) with reason DISABLED.`,
+  );
+  out.line('');
+
+  const audit = await store.readAudit({ flagKey: FLAG_KEY });
+  out.line(`Audit log (rollgate audit --flag ${FLAG_KEY}):`);
+  out.line(
+    formatTable(
+      ['REV', 'ACTOR', 'ACTION', 'ENV', 'REASON'],
+      audit.map((e) => [String(e.revision), e.actor, e.action, e.environment ?? '', e.reason ?? '']),
+    ),
+  );
+  out.line('');
+  out.line(`Every count above is the flagd engine evaluating ${flagdOutputPath('.rollgate', ENVIRONMENT)} as read`);
+  out.line('from disk: the same file any OpenFeature flagd provider loads.');
+
+  const sticky = steps.every((s) => s.keptFromPrevious === s.previousOn);
+  if (out.json) {
+    const kill = { on: count(killed.included), codeDefault: killed.codeDefault };
+    out.result(
+      { store: store.location, users, flagKey: FLAG_KEY, environment: ENVIRONMENT, steps, kill, sticky, audit },
+      '',
+    );
+  }
+  if (!sticky) {
+    throw new FlagError('GENERAL', 'Some users dropped out of the rollout when it grew: buckets were not sticky.', {
+      hint: 'This is a bug in the flagd compiler or engine; run `rollgate demo --json` and report the steps.',
+    });
+  }
 }
 
 /**
