@@ -23,7 +23,8 @@ import type { Disposable, Event } from '../lifecycle.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts';
 import { ioError, pathInside, realPathInside, writeFileAtomic } from './fs-util.ts';
-import { parseStoreDocument, serializeStoreDocument } from './store-yaml.ts';
+import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
+import type { Document } from 'yaml';
 import { formatPath } from '../flags/diff.ts';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
 
@@ -77,8 +78,11 @@ export class FileStore implements FlagStore {
   private readonly auditFile: string;
   private readonly flagdDir: string;
   private readonly options: Required<FileStoreOptions>;
-  /** The last parsed flags.yaml, by version: parsing is the expensive part of a read. */
-  private parsed: { readonly version: string; readonly document: StoreDocument } | undefined;
+  /**
+   * The last parsed (or written) flags.yaml, by version: parsing is the expensive part of a read. `yaml` is its
+   * YAML document, whose comments the next write carries over.
+   */
+  private parsed: { readonly version: string; readonly document: StoreDocument; readonly yaml: Document } | undefined;
   private readonly _onDidChange = new Emitter<StoreSnapshot>();
   private watching: Watching | undefined;
   private listeners = 0;
@@ -100,7 +104,7 @@ export class FileStore implements FlagStore {
   async read(): Promise<StoreSnapshot> {
     const bytes = await this.readSource();
     const version = versionOf(bytes);
-    const document = this.parse(bytes, version);
+    const { document } = this.parse(bytes, version);
     const { revision } = await readAuditTail(this.auditFile);
     return { document, revision, version };
   }
@@ -142,8 +146,9 @@ export class FileStore implements FlagStore {
       const tail = await readAuditTail(this.auditFile);
       const bytes = await this.readSource();
       const version = versionOf(bytes);
-      const current = { document: this.parse(bytes, version), revision: tail.revision, version };
-      const { document, audit, flagd, text } = prepare(current);
+      const parsed = this.parse(bytes, version);
+      const { document, audit, flagd } = prepare({ document: parsed.document, revision: tail.revision, version });
+      const { text, yaml } = renderStoreDocument(document, parsed.yaml);
       const revision = tail.revision + 1;
       await writeFileAtomic(this.flagsFile, text);
       await appendAuditEntries(
@@ -152,9 +157,10 @@ export class FileStore implements FlagStore {
         tail.endsWithNewline,
       );
       await writeFlagdOutputs(this.flagdDir, flagd);
-      return { document: deepFreeze(document), revision, version: versionOf(Buffer.from(text, 'utf8')) };
+      const snapshot = { document: deepFreeze(document), revision, version: versionOf(Buffer.from(text, 'utf8')) };
+      this.parsed = { version: snapshot.version, document: snapshot.document, yaml };
+      return snapshot;
     });
-    this.parsed = { version: snapshot.version, document: snapshot.document };
     this.notify(snapshot);
     return snapshot;
   }
@@ -199,11 +205,11 @@ export class FileStore implements FlagStore {
     }
   }
 
-  private parse(bytes: Buffer, version: string): StoreDocument {
-    if (this.parsed?.version === version) return this.parsed.document;
-    const document = deepFreeze(parseStoreDocument(bytes.toString('utf8'), this.flagsFile));
-    this.parsed = { version, document };
-    return document;
+  private parse(bytes: Buffer, version: string): NonNullable<FileStore['parsed']> {
+    if (this.parsed?.version === version) return this.parsed;
+    const { document, yaml } = parseStoreText(bytes.toString('utf8'), this.flagsFile);
+    this.parsed = { version, document: deepFreeze(document), yaml };
+    return this.parsed;
   }
 
   private notify(snapshot: StoreSnapshot): void {
@@ -346,7 +352,7 @@ export async function initStore(root: string, options?: FileStoreOptions): Promi
     await writeFileAtomic(join(store.location, '.gitignore'), GITIGNORE);
     await appendAuditEntries(join(store.location, AUDIT_FILE), [], true);
     await writeFlagdOutputs(join(store.location, FLAGD_DIR), compileStore(document));
-    await writeFileAtomic(flagsFile, serializeStoreDocument(document));
+    await writeFileAtomic(flagsFile, renderStoreDocument(document).text);
   });
   return store;
 }
@@ -368,18 +374,12 @@ interface PreparedCommit {
   readonly document: StoreDocument;
   readonly audit: Omit<AuditEntry, 'revision'>[];
   readonly flagd: ReadonlyMap<string, FlagdDocument>;
-  readonly text: string;
 }
 
-/** Validates the document and audit entries, compiles the flagd outputs and serializes the YAML. */
+/** Validates the document and audit entries and compiles the flagd outputs. */
 function prepareCommit(request: Omit<CommitRequest, 'base'>): PreparedCommit {
   const document = validateDocument(request.document);
-  return {
-    document,
-    audit: validateAudit(request.audit),
-    flagd: compileStore(document),
-    text: serializeStoreDocument(document),
-  };
+  return { document, audit: validateAudit(request.audit), flagd: compileStore(document) };
 }
 
 function versionOf(bytes: Buffer): string {

@@ -2,7 +2,7 @@
  * The text form of a store document (`.rollgate/flags.yaml`): deterministic YAML out, validated document in,
  * with every read error pointing at a line and column of the file.
  */
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
 import type { z } from 'zod';
 import { storeDocumentSchema } from '../flags/model.ts';
@@ -12,7 +12,7 @@ import { formatPath } from '../flags/diff.ts';
 
 const HEADER =
   ' Rollgate flag store. Edit by hand or with the rollgate CLI / VS Code / MCP tools; it is validated on read.\n' +
-  ' Comments other than this header are not kept when a tool writes the file.';
+  ' Comments on flags and fields are kept when a tool rewrites the file.';
 
 /**
  * The canonical YAML text of `document`, byte-for-byte the same for equal documents: flags sorted by key, fields
@@ -22,6 +22,18 @@ const HEADER =
  * `storeDocumentSchema`); never throws on one.
  */
 export function serializeStoreDocument(document: StoreDocument): string {
+  return renderStoreDocument(document).text;
+}
+
+/**
+ * {@link serializeStoreDocument}, carrying the comments and blank lines of `previous` (the parsed current file)
+ * over to the nodes at the same place in the new text: map entries by key, flags and environments by their `key`,
+ * rules by `id`, other list items by position. Returns the YAML document too, to serve as `previous` next time.
+ */
+export function renderStoreDocument(
+  document: StoreDocument,
+  previous?: Document.Parsed | Document,
+): { text: string; yaml: Document } {
   const envOrder = document.environments.map((e) => e.key);
   const canonical = {
     version: document.version,
@@ -30,8 +42,49 @@ export function serializeStoreDocument(document: StoreDocument): string {
     changeRequests: document.changeRequests,
   };
   const doc = new Document(omitUndefined(canonical), { aliasDuplicateObjects: false });
-  doc.commentBefore = HEADER;
-  return doc.toString({ lineWidth: 0, indent: 2 });
+  if (previous) {
+    doc.commentBefore = previous.commentBefore;
+    doc.comment = previous.comment;
+    carryComments(previous.contents, doc.contents);
+  } else {
+    doc.commentBefore = HEADER;
+  }
+  return { text: doc.toString({ lineWidth: 0, indent: 2 }), yaml: doc };
+}
+
+function carryComments(from: unknown, to: unknown): void {
+  if (!isNode(from) || !isNode(to)) return;
+  copyComments(from, to);
+  if (isMap(from) && isMap(to)) {
+    for (const pair of to.items) {
+      const match = from.items.find((p) => scalarValue(p.key) === scalarValue(pair.key));
+      if (!match) continue;
+      if (isNode(match.key) && isNode(pair.key)) copyComments(match.key, pair.key);
+      carryComments(match.value, pair.value);
+    }
+  } else if (isSeq(from) && isSeq(to)) {
+    to.items.forEach((item, i) => {
+      const id = identityOf(item);
+      carryComments(id === undefined ? from.items[i] : from.items.find((old) => identityOf(old) === id), item);
+    });
+  }
+}
+
+function copyComments(from: Node, to: Node): void {
+  if (from.commentBefore) to.commentBefore = from.commentBefore;
+  if (from.comment) to.comment = from.comment;
+  if (from.spaceBefore) to.spaceBefore = true;
+}
+
+/** How a list item is recognized after a rewrite: flags and environments by `key`, rules by `id`. */
+function identityOf(item: unknown): string | undefined {
+  if (!isMap(item)) return undefined;
+  const id = scalarValue(item.get('key', true)) ?? scalarValue(item.get('id', true));
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+function scalarValue(node: unknown): unknown {
+  return isScalar(node) ? node.value : undefined;
 }
 
 function canonicalFlag(flag: Flag, envOrder: readonly string[]): Record<string, unknown> {
@@ -91,6 +144,11 @@ function omitUndefined<T extends Record<string, unknown>>(value: T): T {
  * (`storeDocumentSchema`, including its cross-field checks).
  */
 export function parseStoreDocument(text: string, file: string): StoreDocument {
+  return parseStoreText(text, file).document;
+}
+
+/** {@link parseStoreDocument}, also returning the parsed YAML document (for {@link renderStoreDocument}). */
+export function parseStoreText(text: string, file: string): { document: StoreDocument; yaml: Document.Parsed } {
   const lineCounter = new LineCounter();
   const yamlDoc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const syntaxError = yamlDoc.errors[0];
@@ -113,7 +171,7 @@ export function parseStoreDocument(text: string, file: string): StoreDocument {
     });
   }
   const result = storeDocumentSchema.safeParse(yamlDoc.toJS({ maxAliasCount: 1000 }));
-  if (result.success) return result.data;
+  if (result.success) return { document: result.data, yaml: yamlDoc };
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const { node, depth } = deepestNode(yamlDoc, path);

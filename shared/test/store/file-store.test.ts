@@ -492,6 +492,37 @@ describe('FileStore robustness', () => {
     );
   });
 
+  it('keeps hand-written comments and blank lines through a commit', async () => {
+    await applyOperation(store, createFlag({ key: 'a-flag', name: 'A', kind: 'release' }), ctx);
+    await applyOperation(store, createFlag({ key: 'b-flag', name: 'B', kind: 'release' }), ctx);
+    const original = await readFile(flagsFile, 'utf8');
+    const commented = original
+      .replace('  - key: b-flag\n', '\n  # Owned by payments; remove after the Q4 launch.\n  - key: b-flag\n')
+      .replace('    name: B\n', '    name: B # shown in the dashboard\n')
+      .replace('  - key: production\n', '  # Needs a reason for every change.\n  - key: production\n');
+    assert.notEqual(commented, original);
+    await writeFile(flagsFile, commented);
+    await applyOperation(store, setRollout('b-flag', 'production', 10), ctx);
+    await applyOperation(store, createFlag({ key: 'c-flag', name: 'C', kind: 'release' }), ctx);
+    const text = await readFile(flagsFile, 'utf8');
+    assert.match(
+      text,
+      /\n\n {2}# Owned by payments; remove after the Q4 launch\.\n {2}- key: b-flag\n {4}name: B # shown in the dashboard\n/,
+    );
+    assert.match(text, /# Needs a reason for every change\.\n {2}- key: production\n/);
+    assert.match(text, /percentage: 10/);
+    assert.equal(text.match(/Owned by payments/g)?.length, 1);
+    // Without the comments, the text is exactly the canonical serialization.
+    const { document } = await store.read();
+    assert.equal(
+      text
+        .replace(/\n\n {2}# Owned[^\n]*/, '')
+        .replace(' # shown in the dashboard', '')
+        .replace(/ {2}# Needs[^\n]*\n/, ''),
+      serializeStoreDocument(document),
+    );
+  });
+
   it('maps a missing flags.yaml to STORE_IO with a hint', async () => {
     await unlink(flagsFile);
     await assert.rejects(
