@@ -168,6 +168,7 @@ export function removalSpanOf(sf: ts.SourceFile, span: Span): Span {
   let end = span.end;
   while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
   if (text.startsWith('//', end)) end = text.indexOf('\n', end) === -1 ? text.length : text.indexOf('\n', end);
+  if (text.startsWith('\r\n', end)) end++;
   const ownLines = (start === 0 || text[start - 1] === '\n') && (end === text.length || text[end] === '\n');
   if (!ownLines) return span;
   end = Math.min(end + 1, text.length);

@@ -88,6 +88,22 @@ describe('cleanup fixtures', () => {
     });
   }
 
+  it('keeps CRLF line endings: every fixture gives the same result with \\r\\n', async () => {
+    const { Project } = await loadTsMorph();
+    const crlf = (text: string): string => text.replace(/\n/g, '\r\n');
+    for (const fx of fixtures) {
+      const project = new Project({ useInMemoryFileSystem: true });
+      const file = `/src/${fx.name}.${fx.inputPath.endsWith('x') ? 'tsx' : 'ts'}`;
+      const sf = project.createSourceFile(file, crlf(fx.input));
+      const references = findReferencesInSourceFile(sf, {
+        patterns: createPatterns(fx.spec.presets),
+        useTypeChecker: false,
+      });
+      const plan = await planCleanup({ project, flagKey: fx.spec.flag, keep: fx.spec.keep, references });
+      assert.equal(plan.files[0]?.after ?? crlf(fx.input), crlf(fx.expected), fx.name);
+    }
+  });
+
   it('inputs and expected outputs type-check', async () => {
     const project = await realProject(fixtures.flatMap((f) => [f.inputPath, f.expectedPath]));
     const errors = project
