@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { FlagError } from '@rollgate/shared/errors';
+import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import {
   applyOperation,
   impactOf,
@@ -102,7 +102,7 @@ export async function performWrite(
   const snapshot = await deps.store.read();
   const impact = impactOf(snapshot.document, change, context);
   checkAllowed(deps.policy, impact);
-  const environments = impact.environments.map((e) => ({ ...e }));
+  const environments = [...impact.environments];
   if (isDeepStrictEqual(impact.result.document, snapshot.document)) {
     return {
       summary: `No change: flag "${change.flagKey}" already is in that state.`,
@@ -233,24 +233,34 @@ async function confirmWithUser(
   extra: ToolExtra,
 ): Promise<boolean> {
   if (!server.server.getClientCapabilities()?.elicitation?.form) return true;
-  const result = await extra.sendRequest(
-    {
-      method: 'elicitation/create',
-      params: {
-        mode: 'form',
-        message:
-          `The assistant asks to change flag "${change.flagKey}" (${change.action}) in protected ` +
-          `${environments.join(', ')}. Reason: ${reason}\nCreate a change request? It is applied only after ` +
-          'someone approves it with `rollgate approve` or in the extension.',
-        requestedSchema: {
-          type: 'object',
-          properties: { confirm: { type: 'boolean', title: 'Create the change request', default: false } },
-          required: ['confirm'],
+  const result = await extra
+    .sendRequest(
+      {
+        method: 'elicitation/create',
+        params: {
+          mode: 'form',
+          message:
+            `The assistant asks to change flag "${change.flagKey}" (${change.action}) in protected ` +
+            `${environments.join(', ')}. Reason: ${reason}\nCreate a change request? It is applied only after ` +
+            'someone approves it with `rollgate approve` or in the extension.',
+          requestedSchema: {
+            type: 'object',
+            properties: { confirm: { type: 'boolean', title: 'Create the change request', default: false } },
+            required: ['confirm'],
+          },
         },
       },
-    },
-    ElicitResultSchema,
-  );
+      ElicitResultSchema,
+    )
+    .catch((e: unknown) => {
+      throw new FlagError(
+        'GENERAL',
+        `Could not ask the user to confirm: ${errorMessage(e)}. No change request was created.`,
+        {
+          hint: 'Retry; or ask a human to make the change with the rollgate CLI.',
+        },
+      );
+    });
   return result.action === 'accept' && result.content?.confirm === true;
 }
 

@@ -124,19 +124,26 @@ describe('protected environments: approval flow', () => {
     assert.match(cli('requests').stdout, /No pending change requests/);
   });
 
-  it('asks the user by elicitation when the client supports it; declining creates nothing', async () => {
+  it('asks the user by elicitation when the client supports it; declining or failing creates nothing', async () => {
     await using fixture = await seededStore();
-    for (const answer of ['decline', 'accept'] as const) {
+    for (const answer of ['decline', 'fail', 'accept'] as const) {
       const asked: string[] = [];
       await using session = await connect(fixture.store, {}, { capabilities: { elicitation: { form: {} } } });
       session.client.setRequestHandler(ElicitRequestSchema, (request) => {
         asked.push(request.params.message);
+        if (answer === 'fail') throw new Error('the dialog crashed');
         return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
       });
-      const result = await callOk<WriteResult>(session.client, 'set-rollout', ramp(20, 'next step'));
+      const result = await call(session.client, 'set-rollout', ramp(20, 'next step'));
       assert.equal(asked.length, 1);
       assert.match(asked[0] ?? '', /new-checkout.*production.*Reason: next step/s);
-      assert.equal(result.status, answer === 'accept' ? 'pending-approval' : 'declined');
+      if (answer === 'fail') {
+        assert.equal(result.isError, true);
+        assert.match(textOf(result), /Could not ask the user to confirm.*No change request was created/s);
+      } else {
+        const status = (result.structuredContent as { status: string } | undefined)?.status;
+        assert.equal(status, answer === 'accept' ? 'pending-approval' : 'declined');
+      }
     }
     const requests = listChangeRequests((await fixture.store.read()).document);
     assert.deepEqual(
