@@ -179,34 +179,39 @@ class FileAnalyzer {
   private choosePattern(callee: ts.Expression, candidates: readonly CallPattern[]): CallPattern | undefined {
     const restricted = candidates.filter((p) => p.module !== undefined);
     if (restricted.length > 0) {
-      const module = this.moduleOfCallee(callee);
-      const match =
-        module === undefined
-          ? undefined
-          : restricted.find((p) => p.module === module || `${p.module}/index` === module);
+      const modules = this.modulesOfCallee(callee);
+      const match = restricted.find((p) => modules.some((m) => p.module === m || `${p.module}/index` === m));
       if (match) return match;
     }
     return candidates.findLast((p) => p.module === undefined);
   }
 
-  /** The module a callee comes from: a package name or an absolute path without extension. */
-  private moduleOfCallee(callee: ts.Expression): string | undefined {
+  /**
+   * The identities of the module a callee comes from: the bare specifier of a package import and/or the
+   * absolute path without extension of the file it resolves to (a relative or `paths`-aliased import, or this
+   * file for a local function). Empty when the callee is not an import or a local function.
+   */
+  private modulesOfCallee(callee: ts.Expression): string[] {
     const ts = this.ts;
     const target = ts.isPropertyAccessExpression(callee) ? skipOuter(ts, callee.expression) : callee;
-    if (!ts.isIdentifier(target)) return undefined;
+    if (!ts.isIdentifier(target)) return [];
     const decl = this.findDeclaration(target.text, target);
-    if (!decl) return undefined;
+    if (!decl) return [];
     if (decl.kind === 'import') {
       // A method call's receiver must be a namespace import (`import * as flags`); a plain call's callee a named one.
-      if (ts.isPropertyAccessExpression(callee) !== (decl.importedName === undefined)) return undefined;
-      if (!isRelative(decl.specifier)) return decl.specifier;
+      if (ts.isPropertyAccessExpression(callee) !== (decl.importedName === undefined)) return [];
       const file = this.resolveModuleFile(decl.specifier, this.sf);
-      return file ? modulePathOf(file.fileName) : modulePathOf(joinPath(dirnameOf(this.sf.fileName), decl.specifier));
+      const resolved = file
+        ? modulePathOf(file.fileName)
+        : isRelative(decl.specifier)
+          ? modulePathOf(joinPath(dirnameOf(this.sf.fileName), decl.specifier))
+          : undefined;
+      return [...(isRelative(decl.specifier) ? [] : [decl.specifier]), ...(resolved === undefined ? [] : [resolved])];
     }
     if (ts.isIdentifier(callee) && (decl.kind === 'function' || decl.kind === 'variable')) {
-      return modulePathOf(this.filePath);
+      return [modulePathOf(this.filePath)];
     }
-    return undefined;
+    return [];
   }
 
   private wrapperFor(
@@ -337,7 +342,6 @@ class FileAnalyzer {
     from: ts.SourceFile,
     depth: number,
   ): Resolved {
-    if (!isRelative(specifier)) return unresolved(`the key is imported from "${specifier}"`, true);
     const file = this.resolveModuleFile(specifier, from);
     if (!file) return unresolved(`the module "${specifier}" was not found`, true);
     if (importedName === undefined) return { kind: 'module', file };
@@ -361,6 +365,8 @@ class FileAnalyzer {
         }
       } else if (ts.isEnumDeclaration(statement) && hasExportModifier(ts, statement) && statement.name.text === name) {
         return { kind: 'enum', node: statement };
+      } else if (ts.isExportAssignment(statement) && !statement.isExportEquals && name === 'default') {
+        return this.resolve(statement.expression, depth + 1);
       } else if (ts.isExportDeclaration(statement) && !statement.isTypeOnly) {
         const clause = statement.exportClause;
         if (!clause) {
@@ -377,7 +383,7 @@ class FileAnalyzer {
     }
     for (const star of starExports) {
       const spec = star.moduleSpecifier;
-      if (!spec || !ts.isStringLiteral(spec) || !isRelative(spec.text)) continue;
+      if (!spec || !ts.isStringLiteral(spec)) continue;
       const target = this.resolveModuleFile(spec.text, file);
       if (!target) continue;
       const found = this.exported(target, name, depth + 1);
@@ -493,19 +499,37 @@ class FileAnalyzer {
     return undefined;
   }
 
-  /** The source file a relative specifier points to, parsed into the Project when not there yet. */
+  /**
+   * The source file a module specifier points to, parsed into the Project when not there yet. Relative
+   * specifiers are resolved by trying the source extensions (cheap); others (`paths` aliases, packages) by
+   * TypeScript's module resolution with the project's compiler options. Undefined when nothing is found.
+   */
   private resolveModuleFile(specifier: string, from: ts.SourceFile): ts.SourceFile | undefined {
+    if (!isRelative(specifier)) {
+      // Files of the Project may exist only in memory (unsaved, or an in-memory file system): ask it first.
+      const fs = this.project.getFileSystem();
+      const inProject = (path: string) => this.project.getSourceFile(path);
+      const resolved = this.ts.resolveModuleName(specifier, from.fileName, this.project.getCompilerOptions(), {
+        fileExists: (path) => inProject(path) !== undefined || fs.fileExistsSync(path),
+        readFile: (path) =>
+          inProject(path)?.getFullText() ?? (fs.fileExistsSync(path) ? fs.readFileSync(path) : undefined),
+      }).resolvedModule?.resolvedFileName;
+      return resolved === undefined ? undefined : this.sourceFileAt([resolved]);
+    }
     const base = joinPath(dirnameOf(from.fileName), specifier);
     // `./keys.js` in TypeScript source means `./keys.ts`; `./keys` means one of the extensions.
     const stem = base.replace(/\.(m|c)?jsx?$/, '');
-    const candidates = [
+    return this.sourceFileAt([
       ...(/\.[mc]?tsx?$/.test(base) ? [base] : []),
       ...SOURCE_EXTENSIONS.map((ext) => stem + ext),
       ...SOURCE_EXTENSIONS.map((ext) => `${base}/index${ext}`),
-    ];
+    ]);
+  }
+
+  /** The first of `candidates` that exists, from the Project or parsed from disk; recorded as a dependency. */
+  private sourceFileAt(candidates: readonly string[]): ts.SourceFile | undefined {
     for (const candidate of candidates) {
-      const existing = this.project.getSourceFile(candidate);
-      const file = existing ?? this.project.addSourceFileAtPathIfExists(candidate);
+      const file = this.project.getSourceFile(candidate) ?? this.project.addSourceFileAtPathIfExists(candidate);
       if (file) {
         const path = file.getFilePath();
         if (path !== this.filePath) this.dependencies.add(path);

@@ -323,18 +323,46 @@ describe('findReferencesInSourceFile: key resolution', () => {
     });
   }
 
-  it('uses the type checker for a constant imported through a paths alias', async () => {
+  it('follows a tsconfig paths alias and a package with TypeScript module resolution, without the checker', async () => {
     const { Project } = await loadTsMorph();
     const project = new Project({
       useInMemoryFileSystem: true,
       compilerOptions: { baseUrl: '/', paths: { '@flags/*': ['src/flags/*'] } },
     });
     project.createSourceFile('/src/flags/keys.ts', `export const K = 'via-alias';`);
-    const file = project.createSourceFile('/src/a.ts', `import { K } from '@flags/keys'; c.getBooleanValue(K, false);`);
-    assert.equal(findReferencesInSourceFile(file, openFeatureOnly)[0]?.key, 'via-alias');
+    project.createSourceFile('/node_modules/@acme/keys/index.d.ts', `export declare const P = 'from-package';`);
+    project.createSourceFile(
+      '/node_modules/@acme/keys/package.json',
+      `{ "name": "@acme/keys", "types": "index.d.ts" }`,
+    );
+    const file = project.createSourceFile(
+      '/src/a.ts',
+      `import { K } from '@flags/keys';\nimport { P } from '@acme/keys';\nc.getBooleanValue(K, false);\nc.getBooleanValue(P, false);`,
+    );
+    const refs = findReferencesInSourceFile(file, { ...openFeatureOnly, useTypeChecker: false });
+    assert.deepEqual(
+      refs.map((r) => r.key),
+      ['via-alias', 'from-package'],
+    );
+  });
+
+  it('asks the type checker only when syntax cannot resolve the key (a global declared elsewhere)', async () => {
+    const { Project } = await loadTsMorph();
+    const project = new Project({ useInMemoryFileSystem: true });
+    project.createSourceFile('/src/globals.d.ts', `declare const GLOBAL_KEY: 'from-global';`);
+    const file = project.createSourceFile('/src/a.ts', `c.getBooleanValue(GLOBAL_KEY, false);`);
+    assert.equal(findReferencesInSourceFile(file, openFeatureOnly)[0]?.key, 'from-global');
     const withoutChecker = findReferencesInSourceFile(file, { ...openFeatureOnly, useTypeChecker: false });
     assert.equal(withoutChecker[0]?.key, undefined);
-    assert.match(withoutChecker[0]?.unresolvedReason ?? '', /imported from "@flags\/keys"/);
+    assert.match(withoutChecker[0]?.unresolvedReason ?? '', /"GLOBAL_KEY" is not declared in this file/);
+  });
+
+  it('resolves a default-exported constant', () => {
+    const refs = scan({
+      '/src/a.ts': `import K from './key';\nc.getBooleanValue(K, false);`,
+      '/src/key.ts': `export default 'default-key';`,
+    });
+    assert.equal(refs[0]?.key, 'default-key');
   });
 });
 

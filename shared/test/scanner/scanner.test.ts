@@ -92,6 +92,18 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('matches calls of a detected wrapper imported through a tsconfig paths alias', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@/*': ['src/*'] } } }),
+      'src/lib/flags.ts': `export const isOn = (key: string) => client.getBooleanValue(key, false);`,
+      'src/app.ts': `import { isOn } from '@/lib/flags';\nisOn('aliased-wrapper');`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/app.ts': ['aliased-wrapper'] });
+    scanner.dispose();
+  });
+
   it('rescans one file incrementally: edits, dependency edits, unsaved text, new and deleted files', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
