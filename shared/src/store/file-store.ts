@@ -321,24 +321,33 @@ export async function openFileStore(root: string, options?: FileStoreOptions): P
     }
     throw e;
   });
-  const flagsFile = join(storeDir, FLAGS_FILE);
-  if (await exists(flagsFile)) await realPathInside(storeDir, flagsFile);
+  // Security: every entry the store reads or writes through must stay inside .rollgate (no symlink escapes).
+  for (const name of [FLAGS_FILE, AUDIT_FILE, FLAGD_DIR]) {
+    const entry = join(storeDir, name);
+    if (await exists(entry)) await realPathInside(storeDir, entry);
+  }
   return new FileStore(storeDir, options);
 }
 
 /**
  * Creates `root/.rollgate` with an empty document (the default environments, no flags), an empty audit log,
- * .gitattributes / .gitignore and the flagd outputs, and opens it. Errors: INVALID_INPUT when a store already
- * exists there (it is left untouched), STORE_IO.
+ * .gitattributes / .gitignore and the flagd outputs, and opens it. `root` must exist. Errors: INVALID_INPUT when a
+ * store already exists there (it is left untouched), STORE_IO (e.g. `root` missing).
  */
 export async function initStore(root: string, options?: FileStoreOptions): Promise<FileStore> {
-  const storeDir = join(resolve(root), STORE_DIR_NAME);
+  let realRoot: string;
   try {
-    await mkdir(storeDir, { recursive: true });
+    realRoot = await realpath(root);
   } catch (e) {
-    throw ioError(e, 'create', storeDir);
+    throw ioError(e, 'open the repository at', root);
   }
-  const store = await openFileStore(root, options);
+  const storeDir = join(realRoot, STORE_DIR_NAME);
+  try {
+    await mkdir(storeDir);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'EEXIST') throw ioError(e, 'create', storeDir);
+  }
+  const store = await openFileStore(realRoot, options);
   await withStoreLock(store.location, async () => {
     const flagsFile = join(store.location, FLAGS_FILE);
     if (await exists(flagsFile)) {

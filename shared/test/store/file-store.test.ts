@@ -1,6 +1,6 @@
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, readFile, readdir, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlagError } from '../../src/errors.ts';
 import { createEmptyDocument, storeDocumentSchema } from '../../src/flags/model.ts';
@@ -86,6 +86,30 @@ describe('initStore / openFileStore / findStoreRoot', () => {
     } finally {
       await removeTempDir(outside);
     }
+  });
+
+  it('refuses a flagd directory symlinked outside the store', async () => {
+    const repo = await makeTempDir();
+    const elsewhere = await makeTempDir();
+    try {
+      await initStore(repo);
+      await rm(join(repo, '.rollgate', 'flagd'), { recursive: true });
+      await symlink(elsewhere, join(repo, '.rollgate', 'flagd'));
+      await assert.rejects(
+        openFileStore(repo),
+        assertFlagError('STORE_IO', (e) => assert.match(e.message, /outside/)),
+      );
+    } finally {
+      await removeTempDir(repo);
+      await removeTempDir(elsewhere);
+    }
+  });
+
+  it('does not create a missing repository directory', async () => {
+    await assert.rejects(
+      initStore(join(root, 'no-such-dir')),
+      assertFlagError('STORE_IO', (e) => assert.equal(e.details.errno, 'ENOENT')),
+    );
   });
 
   it('refuses a .rollgate symlink that leads outside the repository', async () => {
