@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { environmentKeySchema } from '@rollgate/shared/flags';
 
+/** `rollgate-mcp --help`, also printed (to stderr) on a usage error. */
 export const USAGE = `Usage: rollgate-mcp [options]
 
 Serves the Rollgate flag store to AI assistants over MCP (stdio unless --http).
@@ -23,6 +24,7 @@ Options:
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
 
+/** The parsed configuration; built from argv and environment by {@link parseServerConfig}. */
 export const serverConfigSchema = z.object({
   /** Store directory, or undefined to search upwards from the working directory. */
   store: z.string().min(1).optional(),
@@ -41,6 +43,7 @@ export const serverConfigSchema = z.object({
     }),
   ]),
 });
+/** See {@link serverConfigSchema}. */
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
 /** What {@link parseServerConfig} found: a config, a request for help, or a usage error to print. */

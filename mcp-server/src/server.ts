@@ -25,6 +25,7 @@ import { registerToggleFlagTool } from './tools/toggle-flag.ts';
 import { registerUpdateFlagTool } from './tools/update-flag.ts';
 import type { ServerDeps } from './writes.ts';
 
+/** `serverInfo` of the initialize result. */
 export const SERVER_NAME = 'rollgate';
 export const SERVER_VERSION = '0.1.0';
 

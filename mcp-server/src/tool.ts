@@ -22,6 +22,7 @@ export interface ToolSuccess<T> {
   readonly data: T;
 }
 
+/** What {@link defineTool} registers: the tool's metadata and zod shapes. */
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   readonly title: string;
   /** Tells the model when to use the tool (and when another one fits better). */

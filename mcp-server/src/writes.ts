@@ -78,6 +78,7 @@ export const writeResultShape = {
     .describe('The flag after the write (status applied or unchanged), shaped as get-flag returns it.'),
   revision: z.number().int().describe('Store revision after the call.'),
 };
+/** The structured result of every write tool. */
 export type WriteResult = z.infer<z.ZodObject<typeof writeResultShape>>;
 
 /** The audit actor of this session: `--actor`, else `mcp:<client name from initialize>`. */

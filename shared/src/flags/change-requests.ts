@@ -108,6 +108,7 @@ export const proposedChangeSchema = z.discriminatedUnion('action', [
     })
     .strict(),
 ]);
+/** See {@link proposedChangeSchema}. */
 export type ProposedChange = z.infer<typeof proposedChangeSchema>;
 
 const ROLLOUT_COMMANDS = {
