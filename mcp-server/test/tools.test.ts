@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Flag } from '@rollgate/shared/flags';
 import { call, callOk, connect, seededStore, textOf } from './helpers.ts';
 
@@ -130,6 +132,23 @@ describe('MCP tools (in-memory client, real file store)', () => {
       assert.match(textOf(result), message, `${tool}: ${textOf(result)}`);
     }
     assert.equal((await fixture.store.read()).version, before.version);
+  });
+
+  it('a store file broken by hand is a tool error naming the place, not a crash', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const file = join(fixture.root, '.rollgate', 'flags.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('kind: release', 'kind: [release'));
+    const result = await call(session.client, 'get-flag', { key: 'new-checkout' });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /flags\.yaml/);
+    const write = await call(session.client, 'toggle-flag', {
+      key: 'new-checkout',
+      environment: 'development',
+      enabled: false,
+    });
+    assert.equal(write.isError, true);
+    assert.match(readFileSync(file, 'utf8'), /kind: \[release/, 'the broken file is left for the human to fix');
   });
 
   it('update-flag changes only the fields named', async () => {
