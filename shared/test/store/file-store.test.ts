@@ -194,6 +194,20 @@ describe('FileStore read / commit', () => {
     assert.deepEqual(await store.readAudit(), auditBefore);
   });
 
+  it('applyOperation with expectedVersion: applies on the current version, STORE_CONFLICT on an old one', async () => {
+    const shown = await store.read();
+    const applied = await applyOperation(store, setFlagEnabled('new-checkout', 'staging', true), ctx, {
+      expectedVersion: shown.version,
+    });
+    const bytes = await readFile(flagsFile);
+    await assert.rejects(
+      applyOperation(store, setFlagEnabled('new-checkout', 'staging', false), ctx, { expectedVersion: shown.version }),
+      assertFlagError('STORE_CONFLICT'),
+    );
+    assert.deepEqual(await readFile(flagsFile), bytes);
+    assert.equal((await store.read()).revision, applied.revision);
+  });
+
   it('treats a hand edit as a change: new version, and a commit on the old base conflicts', async () => {
     const before = await store.read();
     await appendFile(flagsFile, '# a hand-written comment\n');
@@ -240,7 +254,7 @@ describe('FileStore read / commit', () => {
     const all = await store.readAudit();
     assert.deepEqual(
       (await store.readAudit({ flagKey: 'new-checkout' })).map((e) => e.action),
-      ['flag.create', 'flag.set-rollout', 'flag.toggle'],
+      ['flag.create', 'flag.set-rollout', 'flag.toggle', 'flag.toggle'],
     );
     assert.deepEqual(
       (await store.readAudit({ environment: 'production' })).map((e) => e.action),
