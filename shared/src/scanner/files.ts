@@ -15,7 +15,11 @@ export const SCANNED_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx',
 
 /** True when `path` has a scanned extension and is not a declaration file. */
 export function isScannedFile(path: string): boolean {
-  return SCANNED_EXTENSIONS.some((ext) => path.endsWith(ext)) && !/\.d\.[mc]?ts$/.test(path);
+  return SCANNED_EXTENSIONS.some((ext) => path.endsWith(ext)) && !isDeclarationFile(path);
+}
+
+function isDeclarationFile(path: string): boolean {
+  return /\.d\.[mc]?ts$/.test(path);
 }
 
 /** Answers "is this path ignored?" for a root, from every `.gitignore` between the root and the path. */
@@ -83,6 +87,8 @@ export class IgnoreRules {
 export interface WorkspaceFiles {
   /** Absolute, `/`-separated, sorted. */
   readonly files: string[];
+  /** The workspace's own `.d.ts` files (global declarations the type checker may need), not ignored. */
+  readonly declarationFiles: string[];
   readonly compilerOptions: ts.CompilerOptions;
   /** The tsconfig used, if any. */
   readonly tsconfig?: string;
@@ -102,24 +108,28 @@ export function listWorkspaceFiles(
   const configPath = tsconfig ?? (existsSync(join(root, 'tsconfig.json')) ? join(root, 'tsconfig.json') : undefined);
   if (configPath !== undefined) {
     const parsed = parseTsconfig(tsModule, configPath);
-    const files = parsed.fileNames
-      .map((f) => f.replaceAll('\\', '/'))
-      .filter((f) => isScannedFile(f) && !rules.isIgnored(f));
-    if (files.length > 0) return { files: files.sort(), compilerOptions: parsed.options, tsconfig: configPath };
+    const listed = parsed.fileNames.map((f) => f.replaceAll('\\', '/')).filter((f) => !rules.isIgnored(f));
+    const files = listed.filter(isScannedFile);
+    if (files.length > 0) {
+      const declarationFiles = listed.filter(isDeclarationFile);
+      return { files: files.sort(), declarationFiles, compilerOptions: parsed.options, tsconfig: configPath };
+    }
   }
   const files: string[] = [];
+  const declarationFiles: string[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) {
         if (!rules.isDirectoryIgnored(path)) walk(path);
-      } else if (entry.isFile() && isScannedFile(path) && !rules.isIgnored(path)) {
-        files.push(path);
+      } else if (entry.isFile() && !rules.isIgnored(path)) {
+        if (isScannedFile(path)) files.push(path);
+        else if (isDeclarationFile(path)) declarationFiles.push(path);
       }
     }
   };
   walk(root.replaceAll('\\', '/'));
-  return { files: files.sort(), compilerOptions: { allowJs: true } };
+  return { files: files.sort(), declarationFiles, compilerOptions: { allowJs: true } };
 }
 
 function parseTsconfig(tsModule: typeof ts, configPath: string): ts.ParsedCommandLine {

@@ -38,8 +38,9 @@ export function analyzeSourceFile(
   sourceFile: SourceFile,
   options: ScanOptions,
   extraPatterns: readonly CallPattern[] = [],
+  beforeTypeCheck?: () => void,
 ): FileAnalysis {
-  const analyzer = new FileAnalyzer(sourceFile, options);
+  const analyzer = new FileAnalyzer(sourceFile, options, beforeTypeCheck);
   const first = analyzer.run([...options.patterns, ...extraPatterns]);
   if (first.wrappers.length === 0) return analyzer.result(first);
   // Calls of a wrapper declared in this file are references too: one more pass with the wrappers added.
@@ -93,9 +94,12 @@ class FileAnalyzer {
   private typeCheckMs = 0;
 
   private readonly options: ScanOptions;
+  /** Called before the type checker is first used (the scanner adds global declaration files then). */
+  private readonly beforeTypeCheck: (() => void) | undefined;
 
-  constructor(sourceFile: SourceFile, options: ScanOptions) {
+  constructor(sourceFile: SourceFile, options: ScanOptions, beforeTypeCheck?: () => void) {
     this.options = options;
+    this.beforeTypeCheck = beforeTypeCheck;
     this.ts = getTsMorphOrThrow().ts;
     this.project = sourceFile.getProject();
     this.sf = sourceFile.compilerNode;
@@ -261,6 +265,7 @@ class FileAnalyzer {
   private resolveWithChecker(keyArg: ts.Expression): Resolved | undefined {
     const started = performance.now();
     try {
+      this.beforeTypeCheck?.();
       const checker = this.project.getTypeChecker().compilerObject;
       const type = checker.getTypeAtLocation(keyArg);
       return type.isStringLiteral() ? { kind: 'string', value: type.value } : undefined;
@@ -316,7 +321,7 @@ class FileAnalyzer {
     switch (decl.kind) {
       case 'variable':
         if (!decl.isConst) return unresolved(`"${name}" is a let/var variable; declare it with const`);
-        if (!decl.node.initializer) return unresolved(`"${name}" has no initializer`);
+        if (!decl.node.initializer) return unresolved(`"${name}" has no initializer`, true);
         return this.resolve(decl.node.initializer, depth + 1);
       case 'parameter':
         return {
@@ -360,7 +365,9 @@ class FileAnalyzer {
             if (!(statement.declarationList.flags & ts.NodeFlags.Const)) {
               return unresolved(`"${name}" is an exported let/var; declare it with const`);
             }
-            return d.initializer ? this.resolve(d.initializer, depth + 1) : unresolved(`"${name}" has no initializer`);
+            return d.initializer
+              ? this.resolve(d.initializer, depth + 1)
+              : unresolved(`"${name}" has no initializer`, true);
           }
         }
       } else if (ts.isEnumDeclaration(statement) && hasExportModifier(ts, statement) && statement.name.text === name) {

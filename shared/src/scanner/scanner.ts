@@ -12,7 +12,7 @@ import { FlagError } from '../errors.ts';
 import type { Disposable } from '../lifecycle.ts';
 import { loadScannerConfig, type ScannerConfig } from './config.ts';
 import { analyzeSourceFile, type FileAnalysis } from './find-references.ts';
-import { IgnoreRules, isScannedFile, listWorkspaceFiles } from './files.ts';
+import { IgnoreRules, isScannedFile, listWorkspaceFiles, type WorkspaceFiles } from './files.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
 import type { CallPattern, DetectedWrapper, ScanResult } from './types.ts';
 
@@ -37,6 +37,14 @@ export class FlagScanner implements Disposable {
   private readonly project: Project;
   private readonly rules: IgnoreRules;
   private readonly files: Set<string>;
+  private readonly declarationFiles: readonly string[];
+  private declarationsLoaded = false;
+  /** Adds the workspace's .d.ts files once, before the type checker is first needed (globals live there). */
+  private readonly loadDeclarations = (): void => {
+    if (this.declarationsLoaded) return;
+    this.declarationsLoaded = true;
+    for (const file of this.declarationFiles) this.project.addSourceFileAtPathIfExists(file);
+  };
   private readonly setupMs: number;
   private readonly analyses = new Map<string, FileAnalysis>();
   /** dependency file → files whose keys were resolved through it. */
@@ -52,14 +60,15 @@ export class FlagScanner implements Disposable {
     config: ScannerConfig,
     project: Project,
     rules: IgnoreRules,
-    files: string[],
+    listed: WorkspaceFiles,
     setupMs: number,
   ) {
     this.root = root;
     this.config = config;
     this.project = project;
     this.rules = rules;
-    this.files = new Set(files);
+    this.files = new Set(listed.files);
+    this.declarationFiles = listed.declarationFiles;
     this.setupMs = setupMs;
   }
 
@@ -86,12 +95,14 @@ export class FlagScanner implements Disposable {
       );
     }
     const project = new tsMorph.Project({
-      compilerOptions: { ...listed.compilerOptions, allowJs: true, noEmit: true },
+      // noResolve: a type-checker program holds the parsed files (and the .d.ts files added on first use), not
+      // everything they import transitively, which would parse most of the workspace.
+      compilerOptions: { ...listed.compilerOptions, allowJs: true, noEmit: true, noResolve: true },
       skipAddingFilesFromTsConfig: true,
       skipFileDependencyResolution: true,
       skipLoadingLibFiles: true,
     });
-    return new FlagScanner(absoluteRoot, scannerConfig, project, rules, listed.files, performance.now() - started);
+    return new FlagScanner(absoluteRoot, scannerConfig, project, rules, listed, performance.now() - started);
   }
 
   /** The result of the last scan or rescan, if any. */
@@ -219,7 +230,7 @@ export class FlagScanner implements Disposable {
   }
 
   private record(file: string, sourceFile: SourceFile, extraPatterns: readonly CallPattern[]): void {
-    this.store(file, analyzeSourceFile(sourceFile, this.config, extraPatterns));
+    this.store(file, analyzeSourceFile(sourceFile, this.config, extraPatterns, this.loadDeclarations));
   }
 
   /** Adds the calls of wrappers detected elsewhere to the first-pass analysis of `file`. */
@@ -229,6 +240,7 @@ export class FlagScanner implements Disposable {
       sourceFile,
       { ...this.config, patterns: [], detectWrappers: false },
       this.wrapperPatterns(),
+      this.loadDeclarations,
     );
     if (!previous) return this.store(file, calls);
     const seen = new Set(previous.references.map((r) => r.start));

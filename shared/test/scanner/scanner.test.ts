@@ -152,17 +152,26 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
-  it('resolves a key through a tsconfig paths alias with the type checker', async () => {
+  it('uses the type checker for keys only types know: a global in a .d.ts, a constant declared without a value', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
       'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@flags/*': ['src/flags/*'] } } }),
-      'src/flags/keys.ts': `export const K = 'aliased';`,
-      'src/a.ts': `import { K } from '@flags/keys';\nclient.getBooleanValue(K, false);`,
+      'src/globals.d.ts': `declare const GLOBAL_FLAG: 'from-global';`,
+      'src/flags/keys.ts': `export declare const TYPED: 'typed-only';\nexport const ALIASED = 'aliased';`,
+      'src/a.ts': [
+        `import { TYPED, ALIASED } from '@flags/keys';`,
+        `client.getBooleanValue(GLOBAL_FLAG, false);`,
+        `client.getBooleanValue(TYPED, false);`,
+        `client.getBooleanValue(ALIASED, false);`,
+      ].join('\n'),
     });
     const scanner = await FlagScanner.create(root, defaultConfig());
     const result = scanner.scan();
-    assert.deepEqual(keysByFile(result.references), { 'src/a.ts': ['aliased'] });
+    assert.deepEqual(keysByFile(result.references), { 'src/a.ts': ['from-global', 'typed-only', 'aliased'] });
     scanner.dispose();
+    const syntaxOnly = await FlagScanner.create(root, { ...defaultConfig(), useTypeChecker: false });
+    assert.deepEqual(keysByFile(syntaxOnly.scan().references), { 'src/a.ts': [undefined, undefined, 'aliased'] });
+    syntaxOnly.dispose();
   });
 
   it('refuses a broken tsconfig with file:line and a hint', async () => {
