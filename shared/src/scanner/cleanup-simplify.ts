@@ -100,6 +100,7 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
     return replaceNode(sf, parent, isTruthy(value) ? parent.whenTrue : parent.whenFalse);
   }
   if (tsApi().isIfStatement(parent) && parent.expression === lit) return ifStep(sf, parent, isTruthy(value));
+  if (tsApi().isSwitchStatement(parent) && parent.expression === lit) return switchStep(sf, parent, value);
   if (tsApi().isExpressionStatement(parent) && isInStatementList(parent)) {
     return { edits: [{ ...removalSpan(sf, parent, true), text: '' }] };
   }
@@ -184,7 +185,7 @@ function ifStep(sf: ts.SourceFile, stmt: ts.IfStatement, truthy: boolean): Step 
   if (!branch || statements.length === 0) {
     return { edits: [{ ...removalSpan(sf, stmt, true), text: '' }] };
   }
-  const unwrap = !tsApi().isBlock(branch) || !clashes(sf, branch);
+  const unwrap = !tsApi().isBlock(branch) || !clashes(sf, branch, branch.statements);
   const kept = unwrap && tsApi().isBlock(branch) ? blockContent(sf, branch) : nodeSpan(sf, branch);
   const edits = keepOnly(sf, span, kept, indent);
   if (unwrap && exits(statements.at(-1)!)) edits.push(...deadCodeAfter(sf, stmt));
@@ -213,6 +214,7 @@ function deadCodeAfter(sf: ts.SourceFile, stmt: ts.Statement): TextEdit[] {
 }
 
 function exits(stmt: ts.Statement): boolean {
+  if (tsApi().isBlock(stmt)) return stmt.statements.length > 0 && exits(stmt.statements.at(-1)!);
   return (
     tsApi().isReturnStatement(stmt) ||
     tsApi().isThrowStatement(stmt) ||
@@ -221,11 +223,60 @@ function exits(stmt: ts.Statement): boolean {
   );
 }
 
-/** True when unwrapping `block` would put one of its block-scoped names next to a same-named declaration. */
-function clashes(sf: ts.SourceFile, block: ts.Block): boolean {
-  return block.statements
+/** True when unwrapping `scope` would put one of its block-scoped names next to a same-named declaration. */
+function clashes(sf: ts.SourceFile, scope: ts.Block | ts.CaseBlock, statements: readonly ts.Statement[]): boolean {
+  return statements
     .flatMap(blockScopedNames)
-    .some((name) => declarationsByName(sf, name).some((d) => d.pos < block.pos || d.end > block.end));
+    .some((name) => declarationsByName(sf, name).some((d) => d.pos < scope.pos || d.end > scope.end));
+}
+
+/**
+ * `switch (<literal>)` whose cases are all literals: keep the statements of the matching clause (or `default`),
+ * without its final `break`. Left alone (with a note) when a case is not a literal, the clause falls through, or
+ * it breaks out of the switch from inside.
+ */
+function switchStep(sf: ts.SourceFile, stmt: ts.SwitchStatement, value: StaticValue): Step {
+  const ts = tsApi();
+  const clauses = stmt.caseBlock.clauses;
+  if (value.kind !== 'primitive' || !isInStatementList(stmt)) return {};
+  const nonLiteral = clauses.find((c) => ts.isCaseClause(c) && staticValue(c.expression)?.kind !== 'primitive');
+  if (nonLiteral && ts.isCaseClause(nonLiteral)) {
+    return { note: `\`switch\` left as is: case \`${nonLiteral.expression.getText(sf)}\` is not a literal.` };
+  }
+  const matches = (c: ts.CaseOrDefaultClause): boolean => {
+    const v = ts.isCaseClause(c) ? staticValue(c.expression) : undefined;
+    return v?.kind === 'primitive' && v.value === value.value;
+  };
+  const chosen = clauses.find(matches) ?? clauses.find((c) => ts.isDefaultClause(c));
+  if (!chosen) return { edits: [{ ...removalSpan(sf, stmt, true), text: '' }] };
+  // `case 'a': case 'b': …` — empty clauses fall through to the first one with statements.
+  const body = clauses.slice(clauses.indexOf(chosen)).find((c) => c.statements.length > 0);
+  const statements = body ? [...body.statements] : [];
+  const last = statements.at(-1);
+  const endsWithBreak = last !== undefined && ts.isBreakStatement(last) && !last.label;
+  if (last && !endsWithBreak && !exits(last) && body !== clauses.at(-1)) {
+    return { note: '`switch` left as is: the matching case falls through to the next one.' };
+  }
+  const kept = endsWithBreak ? statements.slice(0, -1) : statements;
+  if (kept.some(breaksOut)) {
+    return { note: '`switch` left as is: the matching case leaves the switch with `break` from inside.' };
+  }
+  if (kept.length === 0) return { edits: [{ ...removalSpan(sf, stmt, true), text: '' }] };
+  if (clashes(sf, stmt.caseBlock, kept)) {
+    return { note: '`switch` left as is: the matching case declares a name that exists outside it.' };
+  }
+  const span = { start: kept[0]!.getStart(sf), end: kept.at(-1)!.end };
+  const edits = keepOnly(sf, nodeSpan(sf, stmt), span, lineIndent(sf.text, stmt.getStart(sf)));
+  if (exits(kept.at(-1)!)) edits.push(...deadCodeAfter(sf, stmt));
+  return { edits };
+}
+
+/** True when `node` contains an unlabelled `break` that leaves the enclosing switch (not one of a nested loop). */
+function breaksOut(node: ts.Node): boolean {
+  const ts = tsApi();
+  if (ts.isBreakStatement(node)) return !node.label;
+  if (ts.isIterationStatement(node, false) || ts.isSwitchStatement(node) || ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, breaksOut) ?? false;
 }
 
 /** The span of a block's content: from its first non-blank character after `{` to its last before `}`. */
