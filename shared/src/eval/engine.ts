@@ -49,11 +49,19 @@ export interface FlagdEngineOptions {
   readonly now?: () => Date;
 }
 
+interface VariantResults {
+  readonly type: string;
+  readonly STATIC: EvaluationResult<unknown>;
+  readonly DEFAULT: EvaluationResult<unknown>;
+  readonly TARGETING_MATCH: EvaluationResult<unknown>;
+}
+
 interface CompiledFlag {
   readonly parsed: ParsedFlag;
   readonly enabled: boolean;
   readonly defaultVariant: string | undefined;
-  readonly variants: ReadonlyMap<string, unknown>;
+  /** Per variant name: its JS type and its (frozen, shared) success results — evaluations allocate nothing. */
+  readonly variants: ReadonlyMap<string, VariantResults>;
   readonly rule: Rule | undefined;
   readonly ruleError: string | undefined;
 }
@@ -67,6 +75,7 @@ function messageOf(e: unknown): string {
 
 /**
  * Evaluates flagd flag-definition documents with flagd semantics (targeting as in @openfeature/flagd-core).
+ * Results that serve a variant are precomputed, frozen and shared between evaluations: read them, copy to change.
  * Not thread-safe in the worker sense; synchronous use from one event loop is what it is made for.
  */
 export class FlagdEngine {
@@ -134,7 +143,21 @@ export class FlagdEngine {
       enabled: flag.definition.state === 'ENABLED',
       // flagd treats "" like null: no default variant.
       defaultVariant: defaultVariant ? defaultVariant : undefined,
-      variants: new Map(Object.entries(flag.definition.variants)),
+      variants: new Map(
+        Object.entries(flag.definition.variants).map(([variant, value]) => {
+          const result = (reason: ResolutionReason): EvaluationResult<unknown> =>
+            Object.freeze({ value, variant, reason, flagMetadata: flag.metadata });
+          return [
+            variant,
+            {
+              type: typeof value,
+              STATIC: result('STATIC'),
+              DEFAULT: result('DEFAULT'),
+              TARGETING_MATCH: result('TARGETING_MATCH'),
+            },
+          ];
+        }),
+      ),
       rule,
       ruleError,
     };
@@ -144,6 +167,7 @@ export class FlagdEngine {
    * Resolves `flagKey` for `context`. Never throws: failures come back as reason ERROR with `defaultValue` and an
    * errorCode — FLAG_NOT_FOUND, PARSE_ERROR (targeting cannot run), TYPE_MISMATCH (variant is not of `type`),
    * INVALID_CONTEXT (context is not an object), GENERAL (targeting failed at run time, or chose an unknown variant).
+   * A result that serves a variant is a frozen object shared by all evaluations with the same outcome (no allocation).
    */
   evaluate<T>(flagKey: string, type: ValueType, defaultValue: T, context?: EvaluationContext): EvaluationResult<T> {
     const flag = this.flags.get(flagKey);
@@ -190,8 +214,8 @@ export class FlagdEngine {
       }
     }
     if (variant === undefined) return { value: defaultValue, reason: 'DEFAULT', flagMetadata: metadata };
-    const value = flag.variants.get(variant);
-    if (value === undefined) {
+    const results = flag.variants.get(variant);
+    if (results === undefined) {
       return this.error(
         defaultValue,
         'GENERAL',
@@ -199,15 +223,15 @@ export class FlagdEngine {
         metadata,
       );
     }
-    if (typeof value !== type) {
+    if (results.type !== type) {
       return this.error(
         defaultValue,
         'TYPE_MISMATCH',
-        `Evaluated type of the flag ${flagKey} does not match. Expected ${type}, got ${typeof value}`,
+        `Evaluated type of the flag ${flagKey} does not match. Expected ${type}, got ${results.type}`,
         metadata,
       );
     }
-    return { value: value as T, variant, reason, flagMetadata: metadata };
+    return results[reason] as EvaluationResult<T>;
   }
 
   private error<T>(

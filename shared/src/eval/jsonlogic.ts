@@ -379,6 +379,15 @@ function compileStaticVar(path: string[], fallback: Node, scope: Scope): Node {
     });
   }
   if (path.length === 1) {
+    if (fallbackConst) {
+      // The hot shape (`{"var": "email"}`), spelled out.
+      return dynamic((data) => {
+        let value = data === null || data === undefined ? undefined : prop(data, first);
+        if (value === null || value === undefined) value = fallbackValue;
+        prev = value;
+        return typeof value === 'function' ? null : value;
+      });
+    }
     return dynamic((data) => finish(data === null || data === undefined ? undefined : prop(data, first), data));
   }
   if (path.length === 2) {
@@ -1034,7 +1043,15 @@ function compileFractional(args: unknown, scope: Scope): Node {
       return dynamic(() => result);
     }
     const shorthand = toBucketList([first.value, ...rest], 0);
-    return dynamic((data) => byTargetingKey(data, shorthand));
+    if (!shorthand) return dynamic(() => null);
+    return dynamic((data) => {
+      const targetingKey = prop(data, 'targetingKey');
+      if (!targetingKey) return null;
+      return pickBucket(
+        shorthand,
+        hashTargetingKey(typeof targetingKey === 'string' ? targetingKey : jsString(targetingKey)),
+      );
+    });
   }
   const firstFn = first.fn;
   return dynamic((data) => {

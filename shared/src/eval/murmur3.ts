@@ -13,27 +13,28 @@ const C2 = 0x1b873593;
  */
 function run(text: string, h: number, k: number, shift: number, length: number, out?: number[]): number {
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    // Fast path: four ASCII characters make one 32-bit word, merged into the pending block whatever its fill.
-    if (i + 3 < n) {
-      const c0 = text.charCodeAt(i);
-      const c1 = text.charCodeAt(i + 1);
-      const c2 = text.charCodeAt(i + 2);
-      const c3 = text.charCodeAt(i + 3);
-      if ((c0 | c1 | c2 | c3) < 0x80) {
-        const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
-        let block = k | (word << shift);
-        k = shift === 0 ? 0 : word >>> (32 - shift);
-        block = Math.imul(block, C1);
-        block = (block << 15) | (block >>> 17);
-        h ^= Math.imul(block, C2);
-        h = (h << 13) | (h >>> 19);
-        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-        length += 4;
-        i += 3;
-        continue;
-      }
-    }
+  let i = 0;
+  // Fast path: runs of four ASCII characters are one 32-bit word each, merged into the pending block at its fill
+  // (`shift` bits). A tight loop of its own, left at the first non-ASCII character.
+  const carry = 32 - shift;
+  while (i + 4 <= n) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    let block = shift === 0 ? word : k | (word << shift);
+    k = shift === 0 ? 0 : word >>> carry;
+    block = Math.imul(block, C1);
+    block = (block << 15) | (block >>> 17);
+    h ^= Math.imul(block, C2);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    i += 4;
+  }
+  length += i;
+  for (; i < n; i++) {
     const c = text.charCodeAt(i);
     let bytes: number;
     let count: number;
