@@ -15,6 +15,8 @@ interface CaseFile {
   readonly description?: string;
   readonly manual?: number;
   readonly notes?: number;
+  /** 1-based lines of the notes in the expected output, when given. */
+  readonly noteLines?: number[];
   readonly unresolved?: number;
   /** SDK presets to scan for besides OpenFeature. */
   readonly presets?: SdkPreset[];
@@ -82,6 +84,11 @@ describe('cleanup fixtures', () => {
       assert.equal(after, fx.expected);
       assert.equal(plan.manual.length, fx.spec.manual ?? 0, JSON.stringify(plan.manual));
       assert.equal(plan.notes.length, fx.spec.notes ?? 0, JSON.stringify(plan.notes));
+      if (fx.spec.noteLines)
+        assert.deepEqual(
+          plan.notes.map((n) => n.line),
+          fx.spec.noteLines,
+        );
       assert.equal(plan.unresolved.length, fx.spec.unresolved ?? 0, JSON.stringify(plan.unresolved));
       // The project is untouched by planning.
       assert.equal(sf.getFullText(), fx.input);
