@@ -139,27 +139,36 @@ describe('rollgate rollout / controller', () => {
     }
   });
 
-  it('runs long-lived and stops cleanly on SIGINT', async () => {
+  it('runs long-lived, locks on the kill switch without waiting for the interval, and stops cleanly on SIGINT', async () => {
     using temp = tempDir();
     storeWithRunningRollout(temp.path);
-    const child = spawn(process.execPath, [BIN, 'controller', '--interval', '1'], {
+    const child = spawn(process.execPath, [BIN, 'controller', '--interval', '3600'], {
       cwd: temp.path,
       env: { ...process.env, ROLLGATE_NOW: at(10) },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // Wait (bounded) until the first tick has reported its hold on missing data, then interrupt.
-    const reported = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 30_000);
-      child.stdout.on('data', () => {
-        if (output.includes('hold at 10%')) {
-          clearTimeout(timer);
-          resolve(true);
-        }
+    /** Resolves when `text` appears in the output (false after 30 s). */
+    const seen = (text: string): Promise<boolean> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), 30_000);
+        const check = (): void => {
+          if (output.includes(text)) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        };
+        child.stdout.on('data', check);
+        check();
       });
-    });
-    if (!reported) child.kill('SIGKILL');
-    assert.ok(reported, `no tick reported within 30 s: ${output}`);
+    try {
+      assert.ok(await seen('hold at 10%'), `no first tick within 30 s: ${output}`);
+      assert.equal(rollgate(temp.path, ['toggle', 'new-checkout', 'off', '--env', 'staging']).status, 0);
+      assert.ok(await seen('lock at 10%'), `kill switch not locked within 30 s: ${output}`);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     assert.equal(await exited, 0);

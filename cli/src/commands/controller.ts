@@ -39,26 +39,30 @@ function describeResult(result: TickResult): string {
   return [`${head}${status}`, ...decision.reasons.map((r) => `    - ${r}`)].join('\n');
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolveSleep) => {
+/** Waits `ms`, or less when `signal` aborts or the store changes (so a kill switch is locked within a second). */
+function waitForNextTick(ms: number, signal: AbortSignal, store: FlagStore): Promise<void> {
+  return new Promise((resolveWait) => {
     if (signal.aborted) {
-      resolveSleep();
+      resolveWait();
       return;
     }
     const timer = setTimeout(done, ms);
+    const subscription = store.onDidChange(done);
     function done(): void {
       clearTimeout(timer);
+      subscription.dispose();
       signal.removeEventListener('abort', done);
-      resolveSleep();
+      resolveWait();
     }
     signal.addEventListener('abort', done, { once: true });
   });
 }
 
 /**
- * Runs the rollout controller on `store` every `intervalMs` until `signal` aborts (or once). Prints every
- * committed decision and every refused one; unchanged holds print nothing after their first report. A tick
- * that fails (store unreadable) is reported and retried on the next interval.
+ * Runs the rollout controller on `store` every `intervalMs` (and right after any store change, e.g. a kill switch)
+ * until `signal` aborts, or once. Reports every committed or refused decision through `out` (text, or one JSON
+ * document each with --json; with `once` and --json the caller prints them all as one array); unchanged holds are
+ * not repeated. A tick that fails (store unreadable) is reported and retried on the next interval.
  */
 export async function runController(store: FlagStore, options: RunControllerOptions): Promise<TickResult[]> {
   const controller = new RolloutController({ store, sources: options.sources, now: options.now });
@@ -70,19 +74,14 @@ export async function runController(store: FlagStore, options: RunControllerOpti
         all.push(...results);
         for (const result of results) {
           if (!options.once && !result.committed && !result.error) continue;
-          if (options.out.json && !options.once) {
-            // Long-running --json output: one JSON line per decision.
-            options.out.line(JSON.stringify(result));
-          } else if (!options.out.json) {
-            options.out.line(describeResult(result));
-          }
+          if (!(options.once && options.out.json)) options.out.result(result, describeResult(result));
         }
       } catch (e) {
         if (options.once) throw e;
         options.out.line(`${options.now().toISOString()}  tick failed, retrying: ${String(e)}`);
       }
       if (options.once || options.signal.aborted) break;
-      await sleep(options.intervalMs, options.signal);
+      await waitForNextTick(options.intervalMs, options.signal, store);
       if (options.signal.aborted) break;
     }
   } finally {
