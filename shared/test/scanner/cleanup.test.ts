@@ -84,11 +84,12 @@ describe('cleanup fixtures', () => {
       assert.equal(after, fx.expected);
       assert.equal(plan.manual.length, fx.spec.manual ?? 0, JSON.stringify(plan.manual));
       assert.equal(plan.notes.length, fx.spec.notes ?? 0, JSON.stringify(plan.notes));
-      if (fx.spec.noteLines)
+      if (fx.spec.noteLines) {
         assert.deepEqual(
           plan.notes.map((n) => n.line),
           fx.spec.noteLines,
         );
+      }
       assert.equal(plan.unresolved.length, fx.spec.unresolved ?? 0, JSON.stringify(plan.unresolved));
       // The project is untouched by planning.
       assert.equal(sf.getFullText(), fx.input);
