@@ -50,7 +50,7 @@ const GITIGNORE = `# Written by Rollgate: the commit lock and interrupted atomic
 
 /** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */
 const LOCK_STALE_MS = 10_000;
-/** Waiting for the lock: short polls (1–15 ms) so a waiter gets in soon after a release; ~15 s in all. */
+/** Waiting for the lock: short randomized polls (1–15 ms) so a waiter gets in soon after a release; ~15 s in all. */
 const LOCK_RETRIES = { retries: 1000, factor: 1.1, minTimeout: 1, maxTimeout: 15, randomize: true };
 
 /** Tuning of {@link FileStore.onDidChange}. */
