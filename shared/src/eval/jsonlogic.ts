@@ -128,6 +128,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `value[key]` for any value (strings and numbers have properties too). Hot closures index directly instead, so
+ * that each keeps its own monomorphic property-load feedback.
+ */
 function prop(value: unknown, key: string): unknown {
   return (value as Record<string, unknown>)[key];
 }
@@ -382,20 +386,25 @@ function compileStaticVar(path: string[], fallback: Node, scope: Scope): Node {
     if (fallbackConst) {
       // The hot shape (`{"var": "email"}`), spelled out.
       return dynamic((data) => {
-        let value = data === null || data === undefined ? undefined : prop(data, first);
+        let value = data === null || data === undefined ? undefined : (data as Record<string, unknown>)[first];
         if (value === null || value === undefined) value = fallbackValue;
         prev = value;
         return typeof value === 'function' ? null : value;
       });
     }
-    return dynamic((data) => finish(data === null || data === undefined ? undefined : prop(data, first), data));
+    return dynamic((data) =>
+      finish(data === null || data === undefined ? undefined : (data as Record<string, unknown>)[first], data),
+    );
   }
   if (path.length === 2) {
     const second = path[1] as string;
     return dynamic((data) => {
       if (data === null || data === undefined) return finish(undefined, data);
-      const outer = prop(data, first);
-      return finish(outer === null || outer === undefined ? undefined : prop(outer, second), data);
+      const outer = (data as Record<string, unknown>)[first];
+      return finish(
+        outer === null || outer === undefined ? undefined : (outer as Record<string, unknown>)[second],
+        data,
+      );
     });
   }
   return dynamic((data) => {
@@ -1033,7 +1042,7 @@ function compileFractional(args: unknown, scope: Scope): Node {
   const withExplicitKey = toBucketList(rest, 0);
   const hashTargetingKey = createPrefixHasher(scope.options.flagKey);
   const byTargetingKey = (data: unknown, list: BucketList | null): string | number | boolean | null => {
-    const targetingKey = prop(data, 'targetingKey');
+    const targetingKey = (data as Record<string, unknown>)['targetingKey'];
     if (!targetingKey || !list) return null;
     return pickBucket(list, hashTargetingKey(typeof targetingKey === 'string' ? targetingKey : jsString(targetingKey)));
   };
@@ -1045,7 +1054,7 @@ function compileFractional(args: unknown, scope: Scope): Node {
     const shorthand = toBucketList([first.value, ...rest], 0);
     if (!shorthand) return dynamic(() => null);
     return dynamic((data) => {
-      const targetingKey = prop(data, 'targetingKey');
+      const targetingKey = (data as Record<string, unknown>)['targetingKey'];
       if (!targetingKey) return null;
       return pickBucket(
         shorthand,

@@ -51,6 +51,15 @@ test('resolves STATIC, TARGETING_MATCH and DEFAULT with variant and merged metad
   assert.equal(fallthrough.reason, 'DEFAULT');
 });
 
+test('results that serve a variant are frozen and shared: evaluating allocates nothing', () => {
+  const e = engine();
+  const first = e.evaluate('banner', 'boolean', false, { plan: 'pro' });
+  const second = e.evaluate('banner', 'boolean', true, { plan: 'pro', other: 1 });
+  assert.equal(first, second);
+  assert.ok(Object.isFrozen(first));
+  assert.notEqual(e.evaluate('banner', 'boolean', false, { plan: 'free' }), first);
+});
+
 test('errors come back as results with the caller default, never as exceptions', () => {
   const e = engine();
   const missing = e.evaluate('nope', 'string', 'dflt');
