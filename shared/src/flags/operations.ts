@@ -273,10 +273,18 @@ export function updateFlag(flagKey: string, patch: FlagUpdate): Operation {
 
 /**
  * Turns a flag on or off in one environment; `false` is the kill switch (flagd state DISABLED: apps fall back to
- * their code default). Audit: `flag.toggle`. Errors: FLAG_NOT_FOUND, INVALID_INPUT (unknown environment).
+ * their code default). Audit: `flag.toggle`. Errors: FLAG_NOT_FOUND, INVALID_INPUT (unknown environment; turning
+ * on an archived flag, which would still serve as disabled).
  */
 export function setFlagEnabled(flagKey: string, environment: string, enabled: boolean): Operation {
-  return envOperation(flagKey, environment, 'flag.toggle', (config) => {
+  return envOperation(flagKey, environment, 'flag.toggle', (config, flag) => {
+    if (enabled && flag.archived) {
+      throw new FlagError('INVALID_INPUT', `Flag "${flagKey}" is archived; turning it on would change nothing.`, {
+        flagKey,
+        environment,
+        hint: 'Restore (unarchive) the flag first, then turn it on.',
+      });
+    }
     config.enabled = enabled;
   });
 }

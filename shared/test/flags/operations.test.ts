@@ -297,6 +297,16 @@ describe('operations', () => {
     );
   });
 
+  it('refuses to turn on an archived flag, but lets the kill switch through', () => {
+    const archived = archiveFlag('checkout')(baseDocument(), ctx).document;
+    assert.throws(
+      () => setFlagEnabled('checkout', 'production', true)(archived, ctx),
+      (e: unknown) => FlagError.is(e, 'INVALID_INPUT') && /archived/.test(e.message),
+    );
+    const off = setFlagEnabled('checkout', 'production', false)(archived, ctx);
+    assert.equal(flagOf(off.document, 'checkout').environments.production?.enabled, false);
+  });
+
   it('leaves out the reason when the context has none', () => {
     const { audit } = setFlagEnabled('checkout', 'staging', true)(baseDocument(), { actor: 'a', now: () => NOW });
     assert.equal('reason' in (audit[0] ?? {}), false);
