@@ -37,7 +37,8 @@ function write(root: string, path: string, text: string): void {
 
 /**
  * A realistic repository: modules of ~60 lines importing each other; every 10th file evaluates flags through
- * literals, an `as const` map, an enum, a wrapper, or React hooks (.tsx).
+ * literals, an `as const` map, an enum, a wrapper, or React hooks (.tsx); five use a global declared in a .d.ts
+ * (resolved by the type checker).
  */
 function generateRepo(root: string, count: number): { flagFile: string; keysFile: string } {
   const flags = Array.from({ length: 60 }, (_, i) => `flag-${i}`);
@@ -60,6 +61,8 @@ function generateRepo(root: string, count: number): { flagFile: string; keysFile
     `import { OpenFeature } from '@openfeature/server-sdk';\nconst client = OpenFeature.getClient();\n` +
       `export function isOn(key: string, fallback = false): Promise<boolean> {\n  return client.getBooleanValue(key, fallback);\n}\n`,
   );
+  // A global declared in a .d.ts: the only keys that need the type checker.
+  write(root, 'src/globals.d.ts', `declare const GLOBAL_FLAG: 'flag-global';\n`);
   let flagFile = '';
   for (let i = 0; i < count; i++) {
     const dir = `src/m${Math.floor(i / 100)}`;
@@ -94,6 +97,10 @@ function generateRepo(root: string, count: number): { flagFile: string; keysFile
           `export const compute${i}_${j} = (n: number): number => Math.max(0, Math.round(n * ${j + 1} + Math.sqrt(n)));`,
       ),
     ];
+    if (i % 1000 === 5) {
+      imports.push(`import { OpenFeature } from '@openfeature/server-sdk';`);
+      body.push(`export const global${i} = OpenFeature.getClient().getBooleanValue(GLOBAL_FLAG, false);`);
+    }
     if (i % 10 === 0) {
       const f = (i / 10) % flags.length;
       if (!flagFile && !tsx) flagFile = path;

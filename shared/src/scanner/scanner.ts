@@ -126,7 +126,10 @@ export class FlagScanner implements Disposable {
       if (text !== undefined && basePattern.test(text)) texts.set(file, text);
     }
     const prefilterMs = performance.now() - started;
-    for (const [file, text] of texts) this.analyse(file, text, []);
+    // Parse every candidate before analysing any: adding a file to the project discards its type-checker
+    // program, so interleaving would rebuild the program for each key that needs the checker.
+    const parsed = [...texts.keys()].map((file): [string, SourceFile] => [file, this.parse(file, texts.get(file)!)]);
+    for (const [file, sourceFile] of parsed) this.record(file, sourceFile, []);
     this.wrappers = this.collectWrappers();
     if (this.wrappers.length > 0) {
       // Second pass: files that mention a wrapper name, with the wrappers of every file.
