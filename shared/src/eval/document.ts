@@ -3,7 +3,9 @@
  * flag metadata merged over flag-set metadata. Structural errors reject the whole document (FlagError PARSE_ERROR);
  * a targeting rule that cannot run only marks its flag (flagd answers PARSE_ERROR when that flag is evaluated).
  */
-import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+// The ESM build: esbuild (platform node) would pick the UMD `main`, whose internal requires it cannot bundle
+// (microsoft/node-jsonc-parser#57).
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { FlagError } from '../errors.ts';
 import type { FlagdDocument, FlagdFlag, FlagdMetadata } from '../flagd/types.ts';
 
