@@ -1,5 +1,6 @@
 // The only emitter: bundles the CLI, the MCP server and the extension. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
+import { rm } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -81,12 +82,21 @@ const problemMatcher = {
 // `node esbuild.mjs [name…]` builds only the named bundles (cli, mcp, extension); a failure of one does not stop the others.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const selected = builds.filter((b) => only.length === 0 || only.includes(b.name));
+// Split builds write hashed chunks: start from an empty folder so old chunks do not pile up in the .vsix.
+await Promise.all(
+  selected
+    .filter((b) => b.splitting && b.outdir)
+    .map((b) => rm(/** @type {string} */ (b.outdir), { recursive: true, force: true })),
+);
 const contexts = await Promise.all(
   selected.map(({ name: _name, ...b }) =>
     esbuild.context({
       bundle: true,
       platform: 'node',
       target: 'node20',
+      // Prefer ESM builds of packages without an `exports` map: jsonc-parser's default `main` is a UMD build that
+      // breaks when bundled ("Cannot find module './impl/format'").
+      mainFields: ['module', 'main'],
       sourcemap: !production,
       minify: production,
       logLevel: 'warning',
