@@ -112,13 +112,14 @@ function detection(rule: Rule, relativeIncrease: number, runs: number, seed: num
   return { detected: delays.length / runs, medianSamples: median(delays) };
 }
 
-function healthyReleases(rule: Rule, runs: number, seed: number) {
+/** Releases walked through every observed step with the treatment at `treatmentRate`: share stopped / stalled. */
+function healthyReleases(rule: Rule, runs: number, seed: number, treatmentRate = baseErrorRate) {
   const random = createRandom(seed);
   let falseRollbacks = 0;
   let stalled = 0;
   for (let run = 0; run < runs; run++) {
     for (const percentage of steps.filter((s) => s < 100)) {
-      const { rolledBack, passed } = runStep(rule, random, percentage, baseErrorRate, maxChecksPerStep, checksPerStep);
+      const { rolledBack, passed } = runStep(rule, random, percentage, treatmentRate, maxChecksPerStep, checksPerStep);
       if (rolledBack !== undefined) {
         falseRollbacks++;
         break;
@@ -151,13 +152,25 @@ for (const [i, increase] of [0.5, 1, 2, 4].entries()) {
   console.log(col(`+${increase * 100}%`, 12) + cells.join(''));
 }
 const healthyRuns = 600;
-console.log(
-  `\nHealthy releases walked 1% → 50% (${healthyRuns} runs each; false rollback = any breach; stalled = a step not passed within ${maxChecksPerStep} ticks)`,
-);
-const healthy = rules.map(([name, rule]) => [name, healthyReleases(rule, healthyRuns, 7)] as const);
-const oursRate = healthy[0]?.[1].falseRollbackRate ?? 0;
-for (const [name, h] of healthy) {
-  const ratio = oursRate > 0 ? `(×${fmt(h.falseRollbackRate / oursRate, 1)} vs mSPRT)` : `(mSPRT: 0 of ${healthyRuns})`;
-  console.log(`${col(name)} false-rollback rate ${fmt(h.falseRollbackRate)} ${ratio}   stalled ${fmt(h.stalledRate)}`);
+const atLimit = baseErrorRate * (1 + (guardrail.maxRelativeDegradation ?? 0));
+for (const [title, rate] of [
+  ['Healthy releases (no regression)', baseErrorRate],
+  [
+    `Releases exactly at the allowed limit (+${(guardrail.maxRelativeDegradation ?? 0) * 100}%, the null boundary)`,
+    atLimit,
+  ],
+] as const) {
+  console.log(
+    `\n${title}, walked 1% → 50% (${healthyRuns} runs each; false rollback = any breach; stalled = a step not passed within ${maxChecksPerStep} ticks)`,
+  );
+  const results = rules.map(([name, rule]) => [name, healthyReleases(rule, healthyRuns, 7, rate)] as const);
+  const oursRate = results[0]?.[1].falseRollbackRate ?? 0;
+  for (const [name, h] of results) {
+    const ratio =
+      oursRate > 0 ? `(×${fmt(h.falseRollbackRate / oursRate, 1)} vs mSPRT)` : `(mSPRT: 0 of ${healthyRuns})`;
+    console.log(
+      `${col(name)} false-rollback rate ${fmt(h.falseRollbackRate)} ${ratio}   stalled ${fmt(h.stalledRate)}`,
+    );
+  }
 }
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);

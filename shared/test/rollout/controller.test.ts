@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { StoreDocument } from '../../src/flags/model.ts';
 import { RolloutController } from '../../src/rollout/controller.ts';
 import type { MetricSource } from '../../src/rollout/metrics.ts';
-import { getRolloutStatus, resumeRollout, startRollout } from '../../src/rollout/plan.ts';
+import { getRolloutStatus, pauseRollout, resumeRollout, startRollout } from '../../src/rollout/plan.ts';
 import type { RolloutPlanInput } from '../../src/rollout/plan.ts';
 import { renderRolloutPage } from '../../src/rollout/page.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -175,6 +175,26 @@ describe('RolloutController', () => {
     const resumed = await resumeRollout(store, target, context);
     assert.equal(resumed.status, 'running');
     assert.equal(resumed.percentage, 10);
+  });
+
+  it('locks a paused plan too when the flag is disabled', async () => {
+    const { store, clock, controller } = await setup({ treatment: 0.01, control: 0.01 });
+    await pauseRollout(store, target, { actor: 'cli:alice', now: clock.now });
+    clock.advanceMinutes(1);
+    assert.deepEqual(await controller.tick(), [], 'a paused plan with the flag on is left alone');
+    await edit(
+      store,
+      'flag.toggle',
+      (doc) => {
+        const env = doc.flags[0]?.environments.production;
+        if (env) env.enabled = false;
+      },
+      clock.now(),
+    );
+    const [result] = await controller.tick();
+    assert.equal(result?.evaluation.decision.decision, 'lock');
+    assert.equal((await getRolloutStatus(store, target)).status, 'locked');
+    assert.equal(await servedPercentage(store), 0);
   });
 
   it('holds (fail closed) when a source fails, and audits the hold once per distinct reason', async () => {
