@@ -135,6 +135,23 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('leaves ignored and non-source files out of a rescan', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({ '.gitignore': 'dist/\n', 'src/a.ts': `client.getBooleanValue('a', false);` });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    scanner.scan();
+    await write({
+      'dist/a.js': `client.getBooleanValue('built', false);`,
+      'notes.md': `client.getBooleanValue('doc', false);`,
+    });
+    assert.deepEqual(keysByFile(scanner.rescanFile('dist/a.js').result.references), { 'src/a.ts': ['a'] });
+    const rescan = scanner.rescanFile('notes.md');
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/a.ts': ['a'] });
+    assert.equal(rescan.result.filesScanned, 1);
+    scanner.dispose();
+    assert.throws(() => scanner.scan(), { code: 'GENERAL' });
+  });
+
   it('re-analyses everything when a rescan adds a wrapper', async () => {
     await rm(root, { recursive: true, force: true });
     await write({

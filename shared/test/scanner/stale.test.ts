@@ -11,6 +11,7 @@ import {
   DEFAULT_STALE_POLICY,
   detectStaleFlags,
   getSingleServing,
+  groupReferencesByKey,
   type FlagReference,
   type StalePolicy,
   type StaleReason,
@@ -320,5 +321,23 @@ describe('detectStaleFlags', () => {
     assert.deepEqual(reasons(doc(f), []), {
       everything: ['SINGLE_VARIANT', 'PAST_CLEANUP_DATE', 'OLDER_THAN_LIFETIME', 'NOT_IN_CODE'],
     });
+  });
+});
+
+describe('groupReferencesByKey', () => {
+  it('groups resolved references by key (sorted), keeps input order inside a group, and sets unresolved apart', () => {
+    const refs = [ref('b', 1), ref(undefined, 2), ref('a', 3), ref('b', 4)];
+    const { byKey, unresolved } = groupReferencesByKey(refs);
+    assert.deepEqual(
+      byKey.map((g) => [g.key, g.references.map((r) => r.range.start.line)]),
+      [
+        ['a', [3]],
+        ['b', [1, 4]],
+      ],
+    );
+    assert.deepEqual(
+      unresolved.map((r) => r.range.start.line),
+      [2],
+    );
   });
 });
