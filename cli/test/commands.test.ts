@@ -31,6 +31,9 @@ describe('rollgate commands', () => {
   it('round-trips init → create → toggle → set-rollout → set-rule → list/get → audit', () => {
     using temp = tempDir();
     const dir = temp.path;
+    // init creates a missing folder, like `git init <dir>`.
+    const nested = rollgateJson<{ store: string }>(dir, ['init', 'nested/repo']);
+    assert.equal(nested.store, join(dir, 'nested', 'repo', '.rollgate'));
     const init = rollgateJson<{ store: string; environments: { key: string; protected: boolean }[] }>(dir, ['init']);
     assert.equal(init.store, join(dir, '.rollgate'));
     assert.deepEqual(

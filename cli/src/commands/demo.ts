@@ -12,11 +12,12 @@ import {
   type ChangeContext,
   type Operation,
 } from '@rollgate/shared/flags';
-import { initStore, type FlagStore } from '@rollgate/shared/store';
+import type { FlagStore } from '@rollgate/shared/store';
 import { invocation, type CliDeps, type Invocation } from '../deps.ts';
 import { usageError } from '../errors.ts';
 import { formatTable } from '../output.ts';
 import { flagdOutputPath } from './compile.ts';
+import { createStore } from './init.ts';
 
 interface DemoOptions {
   dir?: string;
@@ -61,7 +62,7 @@ export function registerDemoCommand(program: Command, deps: CliDeps): void {
       const root =
         opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'rollgate-demo-')) : resolve(run.cwd, opts.dir);
       try {
-        const store = await initStore(root);
+        const store = await createStore(root);
         try {
           await runDemo(store, run, users, opts.dir === undefined);
         } finally {

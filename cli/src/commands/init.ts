@@ -1,6 +1,8 @@
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { initStore } from '@rollgate/shared/store';
+import { FlagError, errorMessage } from '@rollgate/shared/errors';
+import { initStore, type FileStore } from '@rollgate/shared/store';
 import { invocation, type CliDeps } from '../deps.ts';
 
 /** `rollgate init [dir]`: creates `.rollgate/` (flags.yaml, audit log, flagd outputs) in dir, --store, or cwd. */
@@ -11,7 +13,7 @@ export function registerInitCommand(program: Command, deps: CliDeps): void {
     .argument('[dir]', 'the repository root to create .rollgate/ in (default: --store, or the current directory)')
     .action(async (dir: string | undefined, _opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      const store = await initStore(resolve(run.cwd, dir ?? run.options.store ?? '.'));
+      const store = await createStore(resolve(run.cwd, dir ?? run.options.store ?? '.'));
       try {
         const { document } = await store.read();
         const environments = document.environments;
@@ -27,4 +29,25 @@ export function registerInitCommand(program: Command, deps: CliDeps): void {
         store.dispose();
       }
     });
+}
+
+/**
+ * Creates `root` when it does not exist yet (like `git init <dir>`), then a store in it.
+ * Errors: STORE_IO when the folder cannot be created, and those of initStore (INVALID_INPUT: a store exists).
+ */
+export async function createStore(root: string): Promise<FileStore> {
+  try {
+    await mkdir(root, { recursive: true });
+  } catch (e) {
+    throw new FlagError(
+      'STORE_IO',
+      `Cannot create ${root}: ${errorMessage(e)}`,
+      {
+        file: root,
+        hint: 'Pick a folder you can write to.',
+      },
+      { cause: e },
+    );
+  }
+  return initStore(root);
 }
