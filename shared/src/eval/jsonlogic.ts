@@ -104,6 +104,11 @@ interface Scope {
   readonly mode: 'compiled' | 'interpreted';
   /** Compiling a constant sub-expression to evaluate it now; nested constants need no folding of their own. */
   readonly folding: boolean;
+  /**
+   * Under json-logic-engine's interpreter (short `if`), a malformed operation fails only when it runs; unknown
+   * operators are still found at build time.
+   */
+  readonly deferErrors?: boolean;
 }
 
 // json-logic-engine's compiled code keeps the last value read by `var`, comparisons, `and`/`or` in a variable `prev`
@@ -249,14 +254,22 @@ function compileNode(logic: unknown, scope: Scope): Node {
   const args = logic[op];
   if (!scope.folding && scope.mode === 'compiled' && isDeterministic(logic, false)) {
     // json-logic-engine evaluates constant sub-expressions once, at build time, with its interpreter.
-    const folded = compileOperation(op, args, { ...scope, mode: 'interpreted', folding: true });
+    const folded = compileOperation(op, args, { ...scope, mode: 'interpreted', folding: true, deferErrors: true });
     try {
       return constant(folded.fn(EMPTY));
     } catch (e) {
       fail(`the constant expression {"${op}": …} always fails: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return compileOperation(op, args, scope);
+  if (!scope.deferErrors) return compileOperation(op, args, scope);
+  try {
+    return compileOperation(op, args, scope);
+  } catch (e) {
+    if (!(e instanceof RuleError) || /^unknown operator|exactly one operator key/.test(e.message)) throw e;
+    return dynamic(() => {
+      throw e;
+    });
+  }
 }
 
 function compileOperation(op: string, args: unknown, scope: Scope): Node {
@@ -301,7 +314,9 @@ function compileOperation(op: string, args: unknown, scope: Scope): Node {
     case '*':
     case '/':
     case '%':
-      return compileArithmetic(op, args, scope);
+      return scope.mode === 'compiled'
+        ? compileArithmetic(op, args, scope)
+        : compileArithmeticInterpreted(op, args, scope);
     case 'map':
     case 'filter':
     case 'reduce':
@@ -523,16 +538,46 @@ function compileMissingSome(args: unknown, scope: Scope): Node {
 // ---------------------------------------------------------------------------------------------------------------------
 // Logic and comparison
 
+/**
+ * json-logic-engine's interpreter evaluates constant operands of comparisons (2–3 operands) and of three-operand
+ * `if` while preparing the rule, before any short-circuit: one that fails makes the whole operation fail.
+ */
+function eagerOperands(args: readonly unknown[], scope: Scope): { fns: Fn[]; failure: Error | undefined } {
+  const nodes = args.map((arg) => compileNode(arg, scope));
+  let failure: Error | undefined;
+  if (scope.mode === 'interpreted') {
+    args.forEach((arg, i) => {
+      if (failure !== undefined || !isDeterministic(arg, false)) return;
+      try {
+        (nodes[i] as Node).fn(EMPTY);
+      } catch (e) {
+        failure = e instanceof Error ? e : new RuleError(jsString(e));
+      }
+    });
+  }
+  return { fns: nodes.map((node) => node.fn), failure };
+}
+
 function compileIf(op: string, args: unknown, scope: Scope): Node {
   if (!Array.isArray(args)) {
     return dynamic(() => fail(`"${op}" takes a list [condition, then, …, else], got ${describe(args)}`));
   }
   // json-logic-engine compiles `if` with 3+ arguments; shorter ones run through its interpreter.
   const branchScope: Scope =
-    args.length >= 3 || scope.mode === 'interpreted' ? scope : { ...scope, mode: 'interpreted', folding: true };
+    args.length >= 3 || scope.mode === 'interpreted'
+      ? scope
+      : { ...scope, mode: 'interpreted', folding: true, deferErrors: true };
   if (args.length === 0) return constant(null);
   if (args.length === 1) return compileNode(args[0], branchScope);
-  const parts = args.map((arg) => compileNode(arg, branchScope).fn);
+  const { fns: parts, failure } =
+    args.length === 3
+      ? eagerOperands(args, branchScope)
+      : { fns: args.map((arg) => compileNode(arg, branchScope).fn), failure: undefined };
+  if (failure !== undefined) {
+    return dynamic(() => {
+      throw failure;
+    });
+  }
   if (parts.length % 2 === 0) parts.push(() => null);
   const otherwise = parts.pop() as Fn;
   if (parts.length === 2) {
@@ -625,7 +670,15 @@ function compileComparison(op: string, args: unknown, scope: Scope): Node {
   }
   const compare = COMPARE[op] as Compare;
   const strict = op.length === 3;
-  const parts = args.map((arg) => compileNode(arg, scope).fn);
+  const { fns: parts, failure } =
+    args.length <= 3
+      ? eagerOperands(args, scope)
+      : { fns: args.map((arg) => compileNode(arg, scope).fn), failure: undefined };
+  if (failure !== undefined) {
+    return dynamic(() => {
+      throw failure;
+    });
+  }
   const [first, second] = parts as [Fn, Fn];
   if (scope.mode === 'compiled') {
     if (parts.length === 2) {
@@ -786,13 +839,22 @@ function checkedResult(value: number): number {
   return value;
 }
 
-/** A literal operand of compiled arithmetic, converted at build time as json-logic-engine does. */
-function constantOperand(op: string, value: unknown, raw: unknown): number {
-  if (Array.isArray(raw) || (typeof value === 'object' && value !== null)) {
+/**
+ * A constant operand of compiled arithmetic, as json-logic-engine converts it at build time: literal arrays and
+ * `{}`, and text that is not a number, cannot compile; an object computed by a constant sub-expression fails only
+ * when the rule runs (undefined is returned for it). A divisor that is the number 0 (or text reading as 0) cannot
+ * compile either; `false` and `null` divisors fail at run time.
+ */
+function constantOperand(op: string, value: unknown, raw: unknown, divisor: boolean): number | undefined {
+  if (Array.isArray(raw) || (isRecord(raw) && Object.keys(raw).length === 0)) {
     fail(`"${op}" cannot compute with ${describe(value)}`);
   }
+  if (typeof value === 'object' && value !== null) return undefined;
   const number = Number(value);
   if (Number.isNaN(number)) fail(`"${op}" cannot compute with ${describe(value)}`);
+  if (divisor && number === 0 && (typeof value === 'number' || typeof value === 'string')) {
+    fail('"/" divides by a constant zero');
+  }
   return number;
 }
 
@@ -812,8 +874,10 @@ function compileArithmetic(op: string, args: unknown, scope: Scope): Node {
       if (op === '/' && index > 0) return (data) => toNumber(toNumber(node.fn(data)) || NaN);
       return (data) => toNumber(node.fn(data));
     }
-    const number = constantOperand(op, node.value, raw);
-    if (op === '/' && index > 0 && number === 0) fail('"/" divides by a constant zero');
+    const divisor = op === '/' && index > 0;
+    const number = constantOperand(op, node.value, raw, divisor);
+    if (number === undefined) return () => fail(`"${op}" cannot compute with ${describe(node.value)}`);
+    if (divisor && number === 0) return () => fail('"/" divides by zero');
     return () => number;
   });
   const [first] = operands as [Fn];
@@ -833,6 +897,92 @@ function compileArithmetic(op: string, args: unknown, scope: Scope): Node {
     for (let i = 1; i < operands.length; i++) result = combine(result, (operands[i] as Fn)(data) as number);
     return checkedResult(result);
   });
+}
+
+function isObjectOperand(value: unknown): boolean {
+  return !!value && typeof value === 'object';
+}
+
+function numericResult(value: number, allowInfinity = true): number {
+  if (Number.isNaN(value) || (!allowInfinity && value === Infinity)) fail('the arithmetic result is not a number');
+  return value;
+}
+
+/** json-logic-engine's interpreted arithmetic methods (its optimizer calls them with the evaluated arguments). */
+const ARITHMETIC_METHODS: Readonly<Record<string, (data: unknown) => number>> = {
+  '+': (data) => {
+    if (!data) return 0;
+    if (typeof data !== 'object') return toNumber(Number(data));
+    if (!Array.isArray(data)) return fail('"+" cannot add an object');
+    let result = 0;
+    for (const item of data as unknown[]) {
+      if (isObjectOperand(item)) fail(`"+" cannot add ${describe(item)}`);
+      result += Number(item);
+    }
+    return numericResult(result);
+  },
+  '-': (data) => {
+    if (!data) return 0;
+    if (typeof data !== 'object') return toNumber(-Number(data));
+    if (!Array.isArray(data)) return fail('"-" cannot subtract an object');
+    const list = data as unknown[];
+    if (isObjectOperand(list[0])) fail(`"-" cannot subtract from ${describe(list[0])}`);
+    if (list.length === 0) fail('"-" needs at least one operand');
+    if (list.length === 1) return -(list[0] as number);
+    let result = list[0] as number;
+    for (let i = 1; i < list.length; i++) {
+      if (isObjectOperand(list[i])) fail(`"-" cannot subtract ${describe(list[i])}`);
+      result -= Number(list[i]);
+    }
+    return numericResult(result);
+  },
+  '*': (data) => {
+    const list = data as unknown[];
+    let result = 1;
+    for (const item of list) {
+      if (isObjectOperand(item)) fail(`"*" cannot multiply ${describe(item)}`);
+      result *= Number(item);
+    }
+    return numericResult(result);
+  },
+  '/': (data) => {
+    const list = data as unknown[];
+    if (isObjectOperand(list[0])) fail(`"/" cannot divide ${describe(list[0])}`);
+    if (list.length === 0) fail('"/" needs at least one operand');
+    if (list.length === 1) {
+      if (!Number(list[0])) fail('"/" divides by zero');
+      return 1 / Number(list[0]);
+    }
+    let result = Number(list[0]);
+    for (let i = 1; i < list.length; i++) {
+      if (isObjectOperand(list[i]) || !list[i]) fail(`"/" cannot divide by ${describe(list[i])}`);
+      result /= Number(list[i]);
+    }
+    return numericResult(result, false);
+  },
+  '%': (data) => {
+    const list = data as unknown[];
+    if (isObjectOperand(list[0])) fail(`"%" cannot divide ${describe(list[0])}`);
+    if (list.length < 2) fail('"%" needs two operands');
+    let result = Number(list[0]);
+    for (let i = 1; i < list.length; i++) {
+      if (isObjectOperand(list[i])) fail(`"%" cannot divide by ${describe(list[i])}`);
+      result %= Number(list[i]);
+    }
+    return numericResult(result);
+  },
+};
+
+/** Arithmetic as json-logic-engine's interpreter runs it: `+`/`-` take a lone argument as their whole input. */
+function compileArithmeticInterpreted(op: string, args: unknown, scope: Scope): Node {
+  const unary = op === '+' || op === '-';
+  let lower = args;
+  if ((!lower || typeof lower !== 'object') && !unary) lower = [lower];
+  if (unary && Array.isArray(lower) && lower.length === 1 && !Array.isArray(lower[0])) lower = lower[0];
+  const operand = compileNode(lower, scope).fn;
+  const method = ARITHMETIC_METHODS[op] as (data: unknown) => number;
+  if (unary || Array.isArray(lower)) return dynamic((data) => method(operand(data)));
+  return dynamic((data) => method(coerceArray(operand(data))));
 }
 
 /** Arithmetic whose operand list is computed (`{"+": {"var": "numbers"}}`), as json-logic-engine compiles it. */
@@ -923,8 +1073,8 @@ function compileIterator(op: string, args: unknown, scope: Scope): Node {
     }
     case 'all':
       return dynamic((data) => {
-        const value = selector(data);
-        if (compiled) prev = value;
+        // Compiled, the empty check sees the selector's value; interpreted, it sees `value || []`.
+        const value = compiled ? (prev = selector(data)) : selector(data) || [];
         if (Array.isArray(value) && value.length === 0) return false;
         const items = (value || []) as ArrayLike<unknown>;
         if (compiled && !Array.isArray(items)) fail(`"all" iterates over an array, got ${describe(value)}`);

@@ -188,3 +188,161 @@ test('flagd-testbed flags: FlagdEngine and flagd-core agree', () => {
     assert.ok((reasons.get(reason) ?? 0) > 20, `too few ${reason} results: ${JSON.stringify([...reasons])}`);
   }
 });
+
+// Random rules: trees of every supported operation over context attributes and literals. json-logic-engine emits
+// `and`/`or`/`all`/`missing`/`missing_some`/`/` unparenthesised into `cat`, into `(selector || [])` of iterators and
+// `in`, and into `var` defaults, where JS precedence then changes the result (docs/eval.md: known differences); the
+// generator keeps those operations out of those positions.
+const FUZZ_OPS = [
+  'if',
+  '==',
+  '===',
+  '!=',
+  '!==',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '!',
+  '!!',
+  'or',
+  'and',
+  'in',
+  'cat',
+  'substr',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'min',
+  'max',
+  'merge',
+  'map',
+  'filter',
+  'all',
+  'none',
+  'some',
+  'missing',
+  'missing_some',
+  'sem_ver',
+  'starts_with',
+  'ends_with',
+  'fractional',
+  'var',
+  'var',
+  'var',
+];
+const HAZARDOUS = new Set(['and', 'or', 'all', 'missing', 'missing_some', '/']);
+const FUZZ_ATTRIBUTES = ['a', 'b', 'n', 's', 'l', 'o.x', 'targetingKey', '$flagd.flagKey'];
+const FUZZ_LITERALS: unknown[] = [0, 1, 2, -1, 2.5, '', 'a', 'b', '1', '1.0.0', 'abc', true, false, null, [], [1, 'a']];
+const FUZZ_VALUES: unknown[] = [
+  null,
+  0,
+  1,
+  5,
+  -2,
+  2.5,
+  '',
+  'a',
+  'b',
+  'abc',
+  '1',
+  '1.0.0',
+  '2.1',
+  true,
+  false,
+  [],
+  [1, 2],
+  ['a'],
+  { x: 1 },
+];
+
+function randomRule(next: () => number, depth: number, hazard = false): unknown {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  if (depth <= 0 || next() < 0.25) {
+    if (next() < 0.5) return pick(FUZZ_LITERALS);
+    return { var: next() < 0.8 ? pick(FUZZ_ATTRIBUTES) : [pick(FUZZ_ATTRIBUTES), pick(FUZZ_LITERALS)] };
+  }
+  let op = pick(FUZZ_OPS);
+  while (hazard && HAZARDOUS.has(op)) op = pick(FUZZ_OPS);
+  const sub = (inHazard = false): unknown => randomRule(next, depth - 1, inHazard);
+  const mapper = { '==': [{ var: '' }, pick(FUZZ_LITERALS)] };
+  switch (op) {
+    case 'var':
+      return { var: pick(FUZZ_ATTRIBUTES) };
+    case 'map':
+    case 'filter':
+    case 'none':
+    case 'some':
+      return { [op]: [sub(true), mapper] };
+    case 'all':
+      return { all: [sub(), mapper] };
+    case 'missing':
+      return { missing: [pick(FUZZ_ATTRIBUTES), pick(FUZZ_ATTRIBUTES)] };
+    case 'missing_some':
+      return { missing_some: [1, [pick(FUZZ_ATTRIBUTES), pick(FUZZ_ATTRIBUTES)]] };
+    case 'fractional':
+      return { fractional: [sub(), ['a', 1], ['b', 1]] };
+    case 'sem_ver':
+      return { sem_ver: [sub(), pick(['=', '>', '^', '~', '<=']), pick(['1.0.0', '2', 'v1.2.3'])] };
+    case 'in':
+      return { in: [sub(), sub(true)] };
+    case 'cat':
+      return { cat: Array.from({ length: 1 + Math.floor(next() * 3) }, () => sub(true)) };
+    default: {
+      const count =
+        op === '!' || op === '!!' ? 1 : op === 'if' ? 2 + Math.floor(next() * 3) : 1 + Math.floor(next() * 3);
+      return { [op]: Array.from({ length: count }, () => sub()) };
+    }
+  }
+}
+
+test('random rules: FlagdEngine and flagd-core agree', () => {
+  const next = random(12345);
+  const flags: Record<string, unknown> = {};
+  for (let i = 0; i < 1500; i++) {
+    flags[`rule-${i}`] = {
+      state: 'ENABLED',
+      variants: { a: 'a', b: 'b', true: 't', false: 'f', '1': 'one', '0': 'zero', '': 'empty', abc: 'abc' },
+      defaultVariant: 'a',
+      targeting: { if: [true, randomRule(next, 3), null] },
+    };
+  }
+  const documentText = JSON.stringify({ flags });
+  const ours = new FlagdEngine();
+  ours.setFlags(documentText);
+  const theirs = new FlagdCore(undefined, silent);
+  theirs.setConfigurations(documentText);
+  const mismatches: string[] = [];
+  const outcomes = new Map<string, number>();
+  for (const key of Object.keys(flags)) {
+    for (let j = 0; j < 12; j++) {
+      const context: EvaluationContext = { targetingKey: next() < 0.8 ? `k${j}` : '' };
+      for (const attribute of ['a', 'b', 'n', 's', 'l']) {
+        if (next() < 0.8) context[attribute] = FUZZ_VALUES[Math.floor(next() * FUZZ_VALUES.length)];
+      }
+      if (next() < 0.5) context['o'] = { x: FUZZ_VALUES[Math.floor(next() * FUZZ_VALUES.length)] };
+      const actual = ours.evaluate(key, 'string', 'D', context);
+      const expected = theirs.resolve('string', key, 'D', context as OpenFeatureContext);
+      const outcome = `${actual.reason}${actual.errorCode ? `/${actual.errorCode}` : ''}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      if (
+        !isDeepStrictEqual(
+          [actual.value, actual.variant, actual.reason, actual.errorCode],
+          [expected.value, expected.variant, expected.reason, expected.errorCode],
+        )
+      ) {
+        mismatches.push(
+          `${JSON.stringify((flags[key] as { targeting: unknown }).targeting)} with ${JSON.stringify(context)}: ` +
+            `ours ${JSON.stringify(actual)} / flagd-core ${JSON.stringify(expected)}`,
+        );
+        break;
+      }
+    }
+  }
+  assert.deepEqual(mismatches, []);
+  for (const outcome of ['TARGETING_MATCH', 'DEFAULT', 'ERROR/GENERAL', 'ERROR/PARSE_ERROR']) {
+    assert.ok((outcomes.get(outcome) ?? 0) > 500, `too few ${outcome}: ${JSON.stringify([...outcomes])}`);
+  }
+});
