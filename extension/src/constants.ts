@@ -1,0 +1,35 @@
+/** Every ID the extension contributes, in one place (must match package.json `contributes`). */
+export const Commands = {
+  createFlag: 'rollgate.createFlag',
+  toggleFlag: 'rollgate.toggleFlag',
+  setRollout: 'rollgate.setRollout',
+  insertSnippet: 'rollgate.insertSnippet',
+  openRolloutPage: 'rollgate.openRolloutPage',
+  scanWorkspace: 'rollgate.scanWorkspace',
+  approveChangeRequests: 'rollgate.approveChangeRequests',
+  wrapSelectionInFlag: 'rollgate.wrapSelectionInFlag',
+  openFlag: 'rollgate.openFlag',
+  writeMcpConfig: 'rollgate.writeMcpConfig',
+  initStore: 'rollgate.initStore',
+  removeFlagCode: 'rollgate.removeFlagCode',
+} as const;
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+export const Views = { flags: 'rollgate.flags' } as const;
+
+export const ContextKeys = { hasStore: 'rollgate:hasStore' } as const;
+
+export const CONFIG_SECTION = 'rollgate';
+
+/** Must match `contributes.mcpServerDefinitionProviders[].id`. */
+export const MCP_PROVIDER_ID = 'rollgate.mcp';
+
+/** Diagnostic source shown in the Problems panel. */
+export const DIAGNOSTIC_SOURCE = 'rollgate';
+
+/** Environment key abbreviations used in code lenses. */
+export const ENVIRONMENT_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  production: 'prod',
+  development: 'dev',
+  staging: 'staging',
+};

@@ -1,0 +1,134 @@
+/**
+ * Composition root: one FlagWorkspace per workspace folder that has a `.rollgate/` store (multi-root aware),
+ * the shared logger, and the change event every view listens to. Disposes in reverse order.
+ */
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '@rollgate/shared/errors';
+import type * as ScannerApi from '@rollgate/shared/scanner';
+import { affectsRollgate, readConfig } from './config.ts';
+import { ContextKeys } from './constants.ts';
+import type { Logger } from './logger.ts';
+import { FlagWorkspace } from './workspace/flag-workspace.ts';
+
+type ScannerModule = typeof ScannerApi;
+
+/** Source files the scanner reads; a save of one of these triggers an incremental rescan. */
+const SOURCE_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
+
+export class Container implements vscode.Disposable {
+  private readonly workspaces = new Map<string, FlagWorkspace>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly _onDidChange = new vscode.EventEmitter<void>();
+  /** Fires when any workspace's store, references or stale findings changed, or workspaces came and went. */
+  readonly onDidChange = this._onDidChange.event;
+  private scannerModule: Promise<ScannerModule> | undefined;
+
+  readonly context: vscode.ExtensionContext;
+  readonly logger: Logger;
+
+  constructor(context: vscode.ExtensionContext, logger: Logger) {
+    this.context = context;
+    this.logger = logger;
+    this.disposables.push(
+      this._onDidChange,
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refreshFolders()),
+      vscode.workspace.onDidSaveTextDocument((doc) => void this.onDidSave(doc)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!affectsRollgate(e)) return;
+        for (const ws of this.workspaces.values()) void ws.updateConfig(readConfig(ws.folder));
+        this._onDidChange.fire();
+      }),
+    );
+  }
+
+  /** ts-morph is heavy: the scanner bundle is required on first use only. */
+  loadScanner = (): Promise<ScannerModule> => (this.scannerModule ??= import('@rollgate/shared/scanner'));
+
+  /** Opens a FlagWorkspace for every folder that has `.rollgate/flags.yaml`, closes those that no longer do. */
+  async refreshFolders(): Promise<void> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const wanted = new Set<string>();
+    for (const folder of folders) {
+      const key = folder.uri.toString();
+      if (!existsSync(join(folder.uri.fsPath, '.rollgate', 'flags.yaml'))) continue;
+      wanted.add(key);
+      if (this.workspaces.has(key)) continue;
+      try {
+        const ws = await FlagWorkspace.open(folder, this.logger, this.loadScanner, readConfig(folder));
+        ws.onDidChange(() => this._onDidChange.fire(), undefined, this.disposables);
+        this.workspaces.set(key, ws);
+        this.scanInBackground(ws);
+      } catch (e) {
+        this.logger.error(e, 'openStore');
+        void vscode.window.showErrorMessage(
+          `Rollgate: cannot open the flag store of ${folder.name}: ${errorMessage(e)}`,
+        );
+      }
+    }
+    for (const [key, ws] of this.workspaces) {
+      if (!wanted.has(key)) {
+        ws.dispose();
+        this.workspaces.delete(key);
+      }
+    }
+    await vscode.commands.executeCommand('setContext', ContextKeys.hasStore, this.workspaces.size > 0);
+    this._onDidChange.fire();
+  }
+
+  /** Scans a workspace with a progress notification in the status bar. */
+  scanInBackground(ws: FlagWorkspace): void {
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Rollgate: scanning ${ws.folder.name} for flags` },
+      async () => {
+        try {
+          await ws.scan();
+        } catch (e) {
+          this.logger.error(e, 'scan');
+          void vscode.window.showErrorMessage(`Rollgate: scanning ${ws.folder.name} failed: ${errorMessage(e)}`);
+        }
+      },
+    );
+  }
+
+  all(): FlagWorkspace[] {
+    return [...this.workspaces.values()];
+  }
+
+  /** The workspace owning `uri`, if its folder has a store. */
+  workspaceFor(uri: vscode.Uri): FlagWorkspace | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    return folder ? this.workspaces.get(folder.uri.toString()) : undefined;
+  }
+
+  /** The workspace of the active editor, the only one, or the one the user picks. */
+  async pickWorkspace(): Promise<FlagWorkspace | undefined> {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const fromEditor = active ? this.workspaceFor(active) : undefined;
+    if (fromEditor) return fromEditor;
+    const all = this.all();
+    if (all.length <= 1) return all[0];
+    const pick = await vscode.window.showQuickPick(
+      all.map((ws) => ({ label: ws.folder.name, ws })),
+      { placeHolder: 'Which workspace folder’s flags?' },
+    );
+    return pick?.ws;
+  }
+
+  private async onDidSave(doc: vscode.TextDocument): Promise<void> {
+    const ws = this.workspaceFor(doc.uri);
+    if (!ws || !SOURCE_FILE.test(doc.uri.fsPath)) return;
+    try {
+      await ws.rescanFile(doc.uri);
+    } catch (e) {
+      this.logger.error(e, 'rescan');
+    }
+  }
+
+  dispose(): void {
+    for (const ws of this.workspaces.values()) ws.dispose();
+    this.workspaces.clear();
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+}

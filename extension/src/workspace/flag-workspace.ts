@@ -1,0 +1,216 @@
+/**
+ * One workspace folder with a `.rollgate/` store: its live store snapshot, the flag references in its code
+ * (scanned in the background, incrementally on save) and the stale findings that combine both.
+ * The scanner (ts-morph, a whole TypeScript compiler) is loaded only when the first scan runs.
+ */
+import * as vscode from 'vscode';
+import { FlagError } from '@rollgate/shared/errors';
+import type { AuditEntry, Flag } from '@rollgate/shared/flags';
+import { openFileStore } from '@rollgate/shared/store';
+import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
+import type * as ScannerApi from '@rollgate/shared/scanner';
+import type { CallPattern, FlagReference, FlagScanner, StaleReport } from '@rollgate/shared/scanner';
+import type { Logger } from '../logger.ts';
+import type { RollgateConfig } from '../config.ts';
+
+type ScannerModule = typeof ScannerApi;
+
+export class FlagWorkspace implements vscode.Disposable {
+  private readonly _onDidChange = new vscode.EventEmitter<void>();
+  /** Fires when the store, the references or the stale findings changed. */
+  readonly onDidChange = this._onDidChange.event;
+
+  private snapshotValue: StoreSnapshot | undefined;
+  private storeErrorValue: FlagError | undefined;
+  private readonly referencesByFile = new Map<string, FlagReference[]>();
+  private staleValue: StaleReport | undefined;
+  private auditValue: AuditEntry[] = [];
+  private scanner: Promise<FlagScanner> | undefined;
+  private scanned = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  readonly folder: vscode.WorkspaceFolder;
+  readonly store: FlagStore;
+  private readonly logger: Logger;
+  private readonly loadScanner: () => Promise<ScannerModule>;
+  private config: RollgateConfig;
+
+  private constructor(
+    folder: vscode.WorkspaceFolder,
+    store: FlagStore,
+    logger: Logger,
+    loadScanner: () => Promise<ScannerModule>,
+    config: RollgateConfig,
+  ) {
+    this.folder = folder;
+    this.store = store;
+    this.logger = logger;
+    this.loadScanner = loadScanner;
+    this.config = config;
+    this.disposables.push(this._onDidChange, store);
+    const subscription = store.onDidChange(() => void this.reload());
+    this.disposables.push({ dispose: () => subscription.dispose() });
+  }
+
+  /** Opens the store of `folder`; the first read happens before this resolves. */
+  static async open(
+    folder: vscode.WorkspaceFolder,
+    logger: Logger,
+    loadScanner: () => Promise<ScannerModule>,
+    config: RollgateConfig,
+  ): Promise<FlagWorkspace> {
+    const store = await openFileStore(folder.uri.fsPath);
+    const workspace = new FlagWorkspace(folder, store, logger, loadScanner, config);
+    await workspace.reload();
+    return workspace;
+  }
+
+  /** The scanner module (ts-morph), loaded on first use. */
+  loadScannerModule(): Promise<ScannerModule> {
+    return this.loadScanner();
+  }
+
+  get root(): string {
+    return this.folder.uri.fsPath;
+  }
+
+  /** The last good snapshot (kept while the store file is broken, so lenses stay useful). */
+  get snapshot(): StoreSnapshot | undefined {
+    return this.snapshotValue;
+  }
+
+  /** Why the store cannot be read right now (e.g. a PARSE_ERROR with file and line), if it cannot. */
+  get storeError(): FlagError | undefined {
+    return this.storeErrorValue;
+  }
+
+  get stale(): StaleReport | undefined {
+    return this.staleValue;
+  }
+
+  /** Whether a full scan has completed. */
+  get hasScanned(): boolean {
+    return this.scanned;
+  }
+
+  getFlag(key: string): Flag | undefined {
+    return this.snapshotValue?.document.flags.find((f) => f.key === key);
+  }
+
+  /** The newest audit entry of a flag, if any. */
+  getLastChange(key: string): AuditEntry | undefined {
+    return this.auditValue.findLast((e) => e.flagKey === key);
+  }
+
+  referencesIn(uri: vscode.Uri): readonly FlagReference[] {
+    return this.referencesByFile.get(normalize(uri.fsPath)) ?? [];
+  }
+
+  allReferences(): FlagReference[] {
+    return [...this.referencesByFile.values()].flat();
+  }
+
+  /** Re-reads the store (and audit log); a store that does not parse keeps the last snapshot and records the error. */
+  async reload(): Promise<void> {
+    try {
+      this.snapshotValue = await this.store.read();
+      this.auditValue = await this.store.readAudit();
+      this.storeErrorValue = undefined;
+    } catch (e) {
+      if (!FlagError.is(e)) throw e;
+      this.storeErrorValue = e;
+      this.logger.warn(`Flag store of ${this.folder.name}: ${e.message}`);
+    }
+    await this.recomputeStale();
+    this._onDidChange.fire();
+  }
+
+  /** Applies new settings (scanner patterns, stale policy) and rescans when the scanner is in use. */
+  async updateConfig(config: RollgateConfig): Promise<void> {
+    this.config = config;
+    if (this.scanner) {
+      const previous = this.scanner;
+      this.scanner = undefined;
+      (await previous).dispose();
+      await this.scan();
+    }
+  }
+
+  /** Scans the whole folder for flag references. */
+  async scan(): Promise<void> {
+    const scanner = await this.getScanner();
+    const result = scanner.scan();
+    this.setReferences(result.references);
+    this.scanned = true;
+    this.logger.info(
+      `Scanned ${this.folder.name}: ${result.references.length} references in ${result.filesParsed}/${result.filesScanned} files, ${Math.round(result.timings.totalMs)} ms`,
+    );
+    await this.recomputeStale();
+    this._onDidChange.fire();
+  }
+
+  /** Re-scans one saved file without rebuilding the project. */
+  async rescanFile(uri: vscode.Uri): Promise<void> {
+    if (!this.scanned) return;
+    const scanner = await this.getScanner();
+    // The rescan re-analyses the saved file and the files whose keys depend on it.
+    this.setReferences(scanner.rescanFile(uri.fsPath).result.references);
+    await this.recomputeStale();
+    this._onDidChange.fire();
+  }
+
+  private setReferences(references: readonly FlagReference[]): void {
+    this.referencesByFile.clear();
+    for (const ref of references) {
+      const list = this.referencesByFile.get(ref.file) ?? [];
+      list.push(ref);
+      this.referencesByFile.set(ref.file, list);
+    }
+  }
+
+  /** The scanner with the repo's `.rollgate/scanner.yaml` plus the user's presets and wrappers from settings. */
+  private getScanner(): Promise<FlagScanner> {
+    this.scanner ??= (async () => {
+      const scannerModule = await this.loadScanner();
+      const base = await scannerModule.loadScannerConfig(this.root);
+      const wrappers = this.config.scannerWrappers.map((w): CallPattern => ({
+        sdk: 'custom',
+        function: w.function,
+        ...(w.module ? { module: w.module } : {}),
+        keyArgument: w.keyArgument,
+        ...(w.defaultArgument !== undefined ? { defaultArgument: w.defaultArgument } : {}),
+        callKind: w.callKind,
+        returns: 'value',
+      }));
+      const patterns = [...base.patterns, ...scannerModule.createPatterns(this.config.scannerPresets, wrappers)];
+      const unique = new Map(patterns.map((p) => [`${p.sdk}:${p.module ?? ''}:${p.function}`, p]));
+      return scannerModule.FlagScanner.create(this.root, { ...base, patterns: [...unique.values()] });
+    })();
+    return this.scanner;
+  }
+
+  private async recomputeStale(): Promise<void> {
+    if (!this.scanned || !this.snapshotValue) return;
+    const scannerModule = await this.loadScanner();
+    const policy = await scannerModule.loadStalePolicy(this.root);
+    this.staleValue = scannerModule.detectStaleFlags({
+      document: this.snapshotValue.document,
+      references: this.allReferences(),
+      audit: this.auditValue,
+      now: new Date(),
+      policy:
+        this.config.staleSingleVariantDays === null
+          ? policy
+          : { ...policy, singleVariantDays: this.config.staleSingleVariantDays },
+    });
+  }
+
+  dispose(): void {
+    void this.scanner?.then((s) => s.dispose());
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+}
+
+function normalize(path: string): string {
+  return path.replaceAll('\\', '/');
+}
