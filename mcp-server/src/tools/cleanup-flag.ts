@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { FlagError } from '@rollgate/shared/errors';
 import { flagKeySchema, variantNameSchema } from '@rollgate/shared/flags';
 import { scanWorkspace } from '../code.ts';
-import { requireFlag } from '../lookup.ts';
 import { defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
 
@@ -45,28 +42,14 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
     },
     deps.log,
     async ({ key, keep, apply }) => {
-      const flag = requireFlag((await deps.store.read()).document, key);
-      if (!(keep in flag.variants)) {
-        throw new FlagError('INVALID_INPUT', `Flag "${key}" has no variant "${keep}".`, {
-          hint: `Keep one of: ${Object.keys(flag.variants).join(', ')}.`,
-        });
-      }
       const root = deps.workspaceRoot;
       const { scanner, result } = await scanWorkspace(root);
-      const { Project } = await scanner.loadTsMorph();
-      const tsconfig = join(root, 'tsconfig.json');
-      const project = existsSync(tsconfig)
-        ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true })
-        : new Project({ compilerOptions: { allowJs: true, noEmit: true } });
-      for (const file of new Set(result.references.filter((r) => r.key === key).map((r) => r.file))) {
-        project.addSourceFileAtPath(file);
-      }
-      const plan = await scanner.planCleanup({
-        project,
-        flagKey: key,
-        keep: { variant: keep, value: flag.variants[keep] ?? false },
-        references: result.references,
+      const plan = await scanner.planWorkspaceCleanup({
         root,
+        document: (await deps.store.read()).document,
+        flagKey: key,
+        keepVariant: keep,
+        references: result.references,
       });
       const outcome = apply ? await scanner.applyCleanup(plan) : undefined;
       const relativeTo = (file: string): string => relative(root, file).split('\\').join('/');

@@ -49,10 +49,10 @@ export async function planWorkspaceCleanup(options: WorkspaceCleanupOptions): Pr
   }
   const { Project } = await loadTsMorph();
   const tsconfig = join(root, 'tsconfig.json');
-  const project = new Project({
-    ...(existsSync(tsconfig) ? { tsConfigFilePath: tsconfig } : {}),
-    skipAddingFilesFromTsConfig: true,
-  });
+  // Without a tsconfig, JavaScript files still take part in the type check after applying.
+  const project = existsSync(tsconfig)
+    ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true })
+    : new Project({ compilerOptions: { allowJs: true, noEmit: true } });
   const files = new Set(options.references.filter((r) => r.key === flagKey).map((r) => r.file));
   for (const file of files) project.addSourceFileAtPath(file);
   return planCleanup({ project, flagKey, keep: { variant: keepVariant, value }, references: options.references, root });

@@ -11,7 +11,9 @@ import type { StoreDocument } from '../../src/flags/model.ts';
 // targeting.json); its strict mode rejects any document the schema rejects, so it is the schema check.
 describe('flagd JSON schema (the validator bundled in @openfeature/flagd-core, strict mode)', () => {
   const storage = new MemoryStorage(new DefaultLogger());
-  const strict = (doc: unknown): void => storage.setConfigurations(JSON.stringify(doc), true);
+  const strict = (doc: unknown): void => {
+    storage.setConfigurations(JSON.stringify(doc), true);
+  };
 
   it('rejects documents that break the schema, so passing means something', () => {
     assert.throws(() => strict({ flags: { f: { state: 'ON', variants: { a: true } } } }), /invalid flagd/);
