@@ -46,6 +46,8 @@ flagd/*.flagd.json linguist-generated=true
 const GITIGNORE = `# Written by Rollgate: the commit lock and interrupted atomic writes.
 .lock
 *.tmp
+# Runtime evaluation metrics of the built-in OpenFeature hook (read by the rollout controller).
+metrics/
 `;
 
 /** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */

@@ -58,6 +58,7 @@ describe('initStore / openFileStore / findStoreRoot', () => {
     const files = (await readdir(join(root, '.rollgate'))).sort();
     assert.deepEqual(files, ['.gitattributes', '.gitignore', 'audit.jsonl', 'flagd', 'flags.yaml']);
     assert.match(await readFile(join(root, '.rollgate', '.gitattributes'), 'utf8'), /^audit\.jsonl merge=union$/m);
+    assert.match(await readFile(join(root, '.rollgate', '.gitignore'), 'utf8'), /^metrics\/$/m);
     assert.deepEqual((await readdir(join(root, '.rollgate', 'flagd'))).sort(), [
       'development.flagd.json',
       'production.flagd.json',
