@@ -199,17 +199,7 @@ export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }
 
-/** A seeded pseudo-random generator (mulberry32) returning floats in [0, 1); for simulations, tests and benches. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRandom } from '../random.ts';
 
 /**
  * A binomial(n, p) draw from `random`: normal approximation when n·p·(1−p) > 50, Poisson(n·p) for large n with

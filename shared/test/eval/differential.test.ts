@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { FlagdCore } from '@openfeature/flagd-core';
 import type { EvaluationContext as OpenFeatureContext, Logger } from '@openfeature/core';
 import { FlagdEngine, type EvaluationContext, type ValueType } from '../../src/eval/index.ts';
+import { createRandom } from '../../src/random.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 const testkitPath = resolve(
@@ -24,18 +25,6 @@ const operatorFlagsPath = resolve(import.meta.dirname, 'fixtures', 'operator-fla
 const CONTEXTS_PER_FLAG = 400;
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** mulberry32: a small seeded PRNG, so every run draws the same contexts. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STRINGS = [
   '',
@@ -142,7 +131,7 @@ function compare(name: string, documentText: string, seed: number): Map<string, 
   ours.setFlags(documentText);
   const theirs = new FlagdCore(undefined, silent);
   theirs.setConfigurations(documentText);
-  const next = random(seed);
+  const next = createRandom(seed);
   const value = draw(next);
   const reasons = new Map<string, number>();
   const document = JSON.parse(documentText) as { flags: Record<string, { variants: Record<string, unknown> }> };
@@ -299,7 +288,7 @@ function randomRule(next: () => number, depth: number, hazard = false): unknown 
 }
 
 test('random rules: FlagdEngine and flagd-core agree', () => {
-  const next = random(12345);
+  const next = createRandom(12345);
   const flags: Record<string, unknown> = {};
   for (let i = 0; i < 1500; i++) {
     flags[`rule-${i}`] = {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrefixHasher, murmur3Utf8 } from '../../src/eval/murmur3.ts';
 import { bucketOf } from '../../src/eval/flagd-operators.ts';
+import { createRandom } from '../../src/random.ts';
 
 /** A plain byte-wise MurmurHash3 x86_32 over Buffer's UTF-8 encoding: the oracle for the streaming version. */
 function reference(text: string, seed = 0): number {
@@ -25,17 +26,6 @@ function reference(text: string, seed = 0): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ALPHABET = ['a', 'Z', '0', '-', '@', '.', 'é', 'ß', 'π', '€', '中', '😀', '\u{10ffff}', '\0', '\ud800', '\udc00'];
@@ -72,7 +62,7 @@ test('murmur3Utf8 matches the SMHasher-derived vectors (seeded and unseeded, tai
 });
 
 test('murmur3Utf8 hashes the UTF-8 bytes (random strings against a byte-wise reference)', () => {
-  const next = random(42);
+  const next = createRandom(42);
   for (let i = 0; i < 2000; i++) {
     const text = randomString(next);
     assert.equal(murmur3Utf8(text), reference(text), JSON.stringify(text));
@@ -86,7 +76,7 @@ test('lone surrogates hash as U+FFFD, like TextEncoder', () => {
 });
 
 test('createPrefixHasher(prefix)(suffix) equals murmur3Utf8(prefix + suffix) at every prefix alignment', () => {
-  const next = random(7);
+  const next = createRandom(7);
   for (let i = 0; i < 500; i++) {
     const prefix = randomString(next);
     const hash = createPrefixHasher(prefix);
@@ -98,7 +88,7 @@ test('createPrefixHasher(prefix)(suffix) equals murmur3Utf8(prefix + suffix) at 
 });
 
 test('bucketOf computes floor(hash × weight / 2^32) exactly, also beyond 2^53', () => {
-  const next = random(99);
+  const next = createRandom(99);
   const weights = [1, 100, 0x200000, 0x200001, 1e9, 2147483647];
   for (let i = 0; i < 3000; i++) {
     const hash = i < 4 ? [0, 1, 0xffffffff, 0x80000000][i]! : Math.floor(next() * 4294967296);
