@@ -4,63 +4,19 @@
  * directory keeps two test files (run in parallel) from building over each other.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBuilt as ensureBundle } from '../../scripts/ensure-built.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
 /** The fixed clock every CLI run in the tests uses (ROLLGATE_NOW). */
 export const NOW = '2026-11-25T12:00:00.000Z';
 
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(
-    stat.mtimeMs,
-    ...readdirSync(path)
-      .filter((name) => name !== 'node_modules')
-      .map((name) => newestMtime(join(path, name))),
-  );
-}
-
-function isStale(): boolean {
-  let built: number;
-  try {
-    built = statSync(BIN).mtimeMs;
-  } catch {
-    return true;
-  }
-  const sources = ['cli/src', 'cli/package.json', 'shared/src', 'esbuild.mjs'].map((p) => newestMtime(join(ROOT, p)));
-  return Math.max(...sources) > built;
-}
-
 /** Builds the CLI bundle unless it is fresh. Throws with esbuild's output when the build fails. */
 export function ensureBuilt(): void {
-  if (!isStale()) return;
-  const lock = join(ROOT, 'cli', 'dist', '.build-lock');
-  mkdirSync(join(ROOT, 'cli', 'dist'), { recursive: true });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (Date.now() > deadline) {
-        throw new Error(`Waited 2 minutes for ${lock}; remove it if no build is running.`, { cause: e });
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-  }
-  try {
-    // Another test file may have built while this one waited for the lock.
-    if (!isStale()) return;
-    const result = spawnSync(process.execPath, ['esbuild.mjs', 'cli'], { cwd: ROOT, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`node esbuild.mjs cli failed:\n${result.stderr}${result.stdout}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  ensureBundle('cli');
 }
 
 export interface CliResult {

@@ -2,8 +2,7 @@
  * Test fixtures: a real file store in a temp directory seeded with known flags, and a real MCP Client connected to
  * the server in-memory (InMemoryTransport) or to the built bundle over stdio.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
@@ -127,51 +126,4 @@ export function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
 
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(
-    stat.mtimeMs,
-    ...readdirSync(path)
-      .filter((name) => name !== 'node_modules' && name !== 'dist')
-      .map((name) => newestMtime(join(path, name))),
-  );
-}
-
-/**
- * Builds `bundle` (esbuild.mjs name: mcp, cli) with the project's own build when it is missing or older than its
- * sources. A lock directory keeps parallel test files from building over each other.
- */
-export function ensureBuilt(bundle: 'mcp' | 'cli'): void {
-  const out = bundle === 'mcp' ? SERVER_BIN : CLI_BIN;
-  const sources = [bundle === 'mcp' ? 'mcp-server/src' : 'cli/src', 'shared/src', 'esbuild.mjs'];
-  const stale = (): boolean => {
-    try {
-      return Math.max(...sources.map((p) => newestMtime(join(ROOT, p)))) > statSync(out).mtimeMs;
-    } catch {
-      return true;
-    }
-  };
-  if (!stale()) return;
-  const lock = join(ROOT, bundle === 'mcp' ? 'mcp-server' : 'cli', 'dist', '.build-lock');
-  mkdirSync(join(lock, '..'), { recursive: true });
-  for (let waited = 0; ; waited += 100) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (waited > 120_000) {
-        throw new Error(`Waited 2 minutes for ${lock}; remove it if no build is running.`, { cause: e });
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-  }
-  try {
-    if (!stale()) return;
-    const result = spawnSync(process.execPath, ['esbuild.mjs', bundle], { cwd: ROOT, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`node esbuild.mjs ${bundle} failed:\n${result.stderr}${result.stdout}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
+export { ensureBuilt } from '../../scripts/ensure-built.ts';
