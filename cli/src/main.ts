@@ -24,6 +24,7 @@ import { registerSetRolloutCommand } from './commands/set-rollout.ts';
 import { registerSetRuleCommand } from './commands/set-rule.ts';
 import { registerStaleCommand } from './commands/stale.ts';
 import { registerToggleCommand } from './commands/toggle.ts';
+import { userInfo } from 'node:os';
 
 /**
  * Every command, in the order `rollgate --help` lists them.
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
       stdout: { write: (text) => void (readerGone || process.stdout.write(text)) },
       now: clockFromEnv(process.env.ROLLGATE_NOW),
       cwd: process.cwd(),
-      defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`,
+      defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? osUserName()}`,
     });
     await program.parseAsync(process.argv);
   } catch (e) {
@@ -111,3 +112,12 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** The OS account name, for the default actor when $USER is not set (containers, CI). */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
