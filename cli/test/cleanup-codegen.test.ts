@@ -92,7 +92,7 @@ describe('rollgate cleanup / codegen', () => {
     const result = rollgate(dir.path, ['cleanup', 'new-checkout', '--keep', 'maybe']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /no variant "maybe"/);
-    assert.match(result.stderr, /hint: Pass --keep with one of: on, off\./);
+    assert.match(result.stderr, /hint: Keep one of: on, off\./);
   });
 
   it('codegen writes the typed accessor module', () => {

@@ -1,17 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import {
   applyCleanup,
-  loadTsMorph,
-  planCleanup,
+  planWorkspaceCleanup,
   type ApplyCleanupResult,
   type CleanupFinding,
   type CleanupPlan,
 } from '@rollgate/shared/scanner';
 import { invocation, type CliDeps } from '../deps.ts';
-import { getFlagOrThrow } from '../lookup.ts';
 import { scanRoot, scanWorkspace } from './scan.ts';
 
 interface CleanupOptions {
@@ -34,23 +31,10 @@ export function registerCleanupCommand(program: Command, deps: CliDeps): void {
     .option('--apply', 'write the changes (default: dry run, print the diff)')
     .action(async (key: string, dir: string | undefined, opts: CleanupOptions, command: Command) => {
       const run = invocation(command, deps);
-      const flag = await run.withStore(async (store) => getFlagOrThrow((await store.read()).document, key));
-      const value = flag.variants[opts.keep];
-      if (value === undefined) {
-        throw new FlagError('INVALID_INPUT', `Flag "${key}" has no variant "${opts.keep}".`, {
-          flagKey: key,
-          hint: `Pass --keep with one of: ${Object.keys(flag.variants).join(', ')}.`,
-        });
-      }
+      const document = await run.withStore(async (store) => (await store.read()).document);
       const root = await scanRoot(run, dir);
       const { references } = await scanWorkspace(root);
-      const { Project } = await loadTsMorph();
-      const tsConfigFilePath = join(root, 'tsconfig.json');
-      // Only the edited files are added; their imports are resolved on demand for the type check.
-      const project = existsSync(tsConfigFilePath)
-        ? new Project({ tsConfigFilePath, skipAddingFilesFromTsConfig: true })
-        : new Project();
-      const plan = await planCleanup({ project, flagKey: key, keep: { variant: opts.keep, value }, references, root });
+      const plan = await planWorkspaceCleanup({ root, document, flagKey: key, keepVariant: opts.keep, references });
       const applied = opts.apply === true && plan.files.length > 0 ? await applyCleanup(plan) : undefined;
       run.out.result(toJson(root, plan, applied), formatCleanup(root, plan, opts.apply === true, applied));
       if (applied && !applied.ok) {
