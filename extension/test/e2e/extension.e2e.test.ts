@@ -21,6 +21,7 @@ import {
   type ChangeContext,
 } from '@rollgate/shared/flags';
 import { initStore, openFileStore } from '@rollgate/shared/store';
+import { ensureBuilt } from '../../../scripts/ensure-built.ts';
 import {
   goToLine,
   installCodeServer,
@@ -155,13 +156,33 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
     await screenshot(page, '2-toggle-command');
   });
 
+  it('shows a change made by the CLI in the code lens (store watch)', async () => {
+    const page = workbench!.page;
+    await openFile(page, 'src/checkout.ts');
+    const cli = ensureBuilt('cli');
+    await execFileAsync(process.execPath, [
+      cli,
+      'set-rollout',
+      'new-checkout',
+      '40',
+      '--env',
+      'production',
+      '--reason',
+      'e2e: the lens follows the store',
+      '--store',
+      root,
+    ]);
+    await page.locator('.codelens-decoration', { hasText: 'prod 40%' }).first().waitFor({ timeout: 10_000 });
+    await screenshot(page, '3-lens-after-cli-change');
+  });
+
   it('shows a stale-flag diagnostic', async () => {
     const page = workbench!.page;
     await openFile(page, 'src/banner.ts');
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'Flag "old-banner" is stale' });
     await problem.first().waitFor({ timeout: 60_000 });
-    await screenshot(page, '3-stale-diagnostic');
+    await screenshot(page, '4-stale-diagnostic');
   });
 
   it('removes the stale flag with the quick fix', async () => {
@@ -189,7 +210,7 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
       undefined,
       { timeout: 20_000 },
     );
-    await screenshot(page, '4-quick-fix-preview');
+    await screenshot(page, '5-quick-fix-preview');
     await page.getByRole('button', { name: 'Apply' }).dispatchEvent('click');
     await page.keyboard.press('Control+S');
     const text = await waitFor('banner.ts to be rewritten', async () => {
@@ -198,6 +219,6 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
     });
     assert.match(text, /return 'Welcome back!';/);
     assert.doesNotMatch(text, /OpenFeature/, 'the now-unused SDK import is removed');
-    await screenshot(page, '5-quick-fix-applied');
+    await screenshot(page, '6-quick-fix-applied');
   });
 });
