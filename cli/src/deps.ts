@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
-import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
+import type { FileStore, FlagStore, StoreSnapshot } from '@rollgate/shared/store';
 import { findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
@@ -38,7 +38,7 @@ export interface Invocation {
   readonly now: () => Date;
   readonly cwd: string;
   /** Opens the store of --store (or the nearest `.rollgate/` upwards from cwd), runs `fn`, disposes the store. */
-  withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
+  withStore<T>(fn: (store: FileStore) => Promise<T>): Promise<T>;
   /**
    * Applies `operation` to `store` as the --actor with the --reason. A change to a `protected` environment
    * without --reason is refused (INVALID_INPUT) before anything is written.
@@ -93,7 +93,7 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
  * Opens the store of `--store <dir>` (a repository root, or its `.rollgate/` directory), or else the nearest one
  * upwards from `cwd`. Errors: FLAG_NOT_FOUND when there is no store there, and whatever openFileStore throws.
  */
-async function openStore(dir: string | undefined, cwd: string): Promise<FlagStore> {
+async function openStore(dir: string | undefined, cwd: string): Promise<FileStore> {
   if (dir !== undefined) {
     const given = resolve(cwd, dir);
     const root = basename(given) === STORE_DIR_NAME ? dirname(given) : given;

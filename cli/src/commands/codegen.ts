@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile, unlink } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { FlagError } from '@rollgate/shared/errors';
+import { writeFileAtomic } from '@rollgate/shared/store';
 import { generateTypedAccessors } from '@rollgate/shared/snippets';
 import { invocation, type CliDeps } from '../deps.ts';
 
@@ -29,25 +28,9 @@ export function registerCodegenCommand(program: Command, deps: CliDeps): void {
         return;
       }
       const out = resolve(run.cwd, opts.out);
-      await writeAtomically(out, code);
+      // Security: an atomic write (temp file + rename in the target folder): readers never see half a module.
+      await mkdir(dirname(out), { recursive: true });
+      await writeFileAtomic(out, code);
       run.out.result({ out, flags: count }, `Wrote ${count} typed flag accessor(s) to ${relative(run.cwd, out)}.`);
     });
-}
-
-// Security: temp file + rename in the target folder, so readers never see a half-written module.
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(temp, text);
-    await rename(temp, file);
-  } catch (cause) {
-    await unlink(temp).catch(() => undefined);
-    throw new FlagError(
-      'STORE_IO',
-      `Cannot write ${file}.`,
-      { file, hint: 'Check the folder is writable, or pick another path with --out.' },
-      { cause },
-    );
-  }
 }

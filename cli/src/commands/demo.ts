@@ -12,11 +12,10 @@ import {
   type ChangeContext,
   type Operation,
 } from '@rollgate/shared/flags';
-import type { FlagStore } from '@rollgate/shared/store';
+import { flagdOutputPath, type FlagStore } from '@rollgate/shared/store';
 import { invocation, type CliDeps, type Invocation } from '../deps.ts';
 import { usageError } from '../errors.ts';
 import { formatTable } from '../output.ts';
-import { flagdOutputPath } from './compile.ts';
 import { createStore } from './init.ts';
 
 interface DemoOptions {

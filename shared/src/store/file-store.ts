@@ -158,7 +158,7 @@ export class FileStore implements FlagStore {
         audit.map((entry) => ({ ...entry, revision })),
         tail.endsWithNewline,
       );
-      await writeFlagdOutputs(this.flagdDir, flagd);
+      await syncFlagdOutputs(this.flagdDir, flagd, { write: true });
       const snapshot = { document: deepFreeze(document), revision, version: versionOf(Buffer.from(text, 'utf8')) };
       this.parsed = { version: snapshot.version, document: snapshot.document, yaml };
       return snapshot;
@@ -170,6 +170,28 @@ export class FileStore implements FlagStore {
   /** Reads audit entries matching `query`, newest last. Errors: INVALID_INPUT (bad query), PARSE_ERROR, STORE_IO. */
   readAudit(query?: AuditQuery): Promise<AuditEntry[]> {
     return readAuditLog(this.auditFile, query);
+  }
+
+  /**
+   * Compares the flagd outputs (`flagd/<env>.flagd.json`) with what flags.yaml compiles to; writes nothing.
+   * Errors: PARSE_ERROR (flags.yaml), INVALID_RULE (a rule that does not compile), STORE_IO.
+   */
+  async checkCompiledOutputs(): Promise<CompiledOutputState[]> {
+    const { document } = await this.read();
+    return syncFlagdOutputs(this.flagdDir, compileStore(document), { write: false });
+  }
+
+  /**
+   * Rewrites the flagd outputs from flags.yaml (repairs hand edits and merges of the generated files) under the
+   * store lock, so a concurrent commit cannot interleave. Returns the states found before writing.
+   * Errors: PARSE_ERROR, INVALID_RULE, STORE_IO.
+   */
+  writeCompiledOutputs(): Promise<CompiledOutputState[]> {
+    return withStoreLock(this.location, async () => {
+      const bytes = await this.readSource();
+      const { document } = this.parse(bytes, versionOf(bytes));
+      return syncFlagdOutputs(this.flagdDir, compileStore(document), { write: true });
+    });
   }
 
   /**
@@ -362,7 +384,7 @@ export async function initStore(root: string, options?: FileStoreOptions): Promi
     await writeFileAtomic(join(store.location, '.gitattributes'), GITATTRIBUTES);
     await writeFileAtomic(join(store.location, '.gitignore'), GITIGNORE);
     await appendAuditEntries(join(store.location, AUDIT_FILE), [], true);
-    await writeFlagdOutputs(join(store.location, FLAGD_DIR), compileStore(document));
+    await syncFlagdOutputs(join(store.location, FLAGD_DIR), compileStore(document), { write: true });
     await writeFileAtomic(flagsFile, renderStoreDocument(document).text);
   });
   return store;
@@ -465,41 +487,64 @@ function withStoreLock<T>(storeDir: string, fn: () => Promise<T>): Promise<T> {
   });
 }
 
+/** Path of the flagd output of `environment` in the store directory `storeDir` (`<storeDir>/flagd/<env>.flagd.json`). */
+export function flagdOutputPath(storeDir: string, environment: string): string {
+  return join(storeDir, FLAGD_DIR, `${environment}${FLAGD_SUFFIX}`);
+}
+
+/** One flagd output file compared with flags.yaml. */
+export interface CompiledOutputState {
+  readonly environment: string;
+  /** Absolute path of `<env>.flagd.json`. */
+  readonly path: string;
+  /** `fresh`: matches flags.yaml; `stale`: differs or is missing; `extra`: of an environment no longer declared. */
+  readonly state: 'fresh' | 'stale' | 'extra';
+}
+
 /**
- * Writes `<env>.flagd.json` for every output (skipping unchanged files) and removes those of other environments.
- * The outputs are derived from flags.yaml, so they are written atomically but without fsync: after a crash the
- * next commit rewrites them, and the durable record (flags.yaml, audit.jsonl) is fsync-ed.
+ * Compares `<env>.flagd.json` files with `outputs` and, with `write`, brings them in line: stale files are written
+ * atomically, files of undeclared environments removed. Returns the states found before writing.
+ * The outputs are derived from flags.yaml, so they are written without fsync: after a crash the next commit rewrites
+ * them, and the durable record (flags.yaml, audit.jsonl) is fsync-ed.
  */
-async function writeFlagdOutputs(flagdDir: string, outputs: ReadonlyMap<string, FlagdDocument>): Promise<void> {
-  try {
-    await mkdir(flagdDir, { recursive: true });
-  } catch (e) {
-    throw ioError(e, 'create', flagdDir);
+async function syncFlagdOutputs(
+  flagdDir: string,
+  outputs: ReadonlyMap<string, FlagdDocument>,
+  { write }: { write: boolean },
+): Promise<CompiledOutputState[]> {
+  if (write) {
+    try {
+      await mkdir(flagdDir, { recursive: true });
+    } catch (e) {
+      throw ioError(e, 'create', flagdDir);
+    }
   }
-  const wanted = new Set<string>();
+  const states: CompiledOutputState[] = [];
   for (const [environment, flagdDocument] of outputs) {
-    const name = `${environment}${FLAGD_SUFFIX}`;
-    wanted.add(name);
-    await writeIfChanged(pathInside(flagdDir, name), serializeFlagdDocument(flagdDocument));
+    const path = pathInside(flagdDir, `${environment}${FLAGD_SUFFIX}`);
+    const text = serializeFlagdDocument(flagdDocument);
+    const current = await readFile(path, 'utf8').catch(() => undefined);
+    states.push({ environment, path, state: current === text ? 'fresh' : 'stale' });
+    if (write && current !== text) await writeFileAtomic(path, text, { durable: false });
   }
   let existing: string[];
   try {
     existing = await readdir(flagdDir);
   } catch (e) {
+    if (!write && (e as { code?: unknown }).code === 'ENOENT') return states;
     throw ioError(e, 'list', flagdDir);
   }
   for (const name of existing) {
-    if (!name.endsWith(FLAGD_SUFFIX) || wanted.has(name)) continue;
-    const file = pathInside(flagdDir, name);
-    await unlink(file).catch((e: unknown) => {
-      throw ioError(e, 'remove', file);
-    });
+    if (!name.endsWith(FLAGD_SUFFIX) || outputs.has(name.slice(0, -FLAGD_SUFFIX.length))) continue;
+    const path = pathInside(flagdDir, name);
+    states.push({ environment: name.slice(0, -FLAGD_SUFFIX.length), path, state: 'extra' });
+    if (write) {
+      await unlink(path).catch((e: unknown) => {
+        throw ioError(e, 'remove', path);
+      });
+    }
   }
-}
-
-async function writeIfChanged(file: string, text: string): Promise<void> {
-  const current = await readFile(file, 'utf8').catch(() => undefined);
-  if (current !== text) await writeFileAtomic(file, text, { durable: false });
+  return states;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -178,6 +178,28 @@ describe('FileStore read / commit', () => {
     assert.ok(!(await readdir(join(root, '.rollgate', 'flagd'))).includes('qa.flagd.json'));
   });
 
+  it('checks and repairs hand-edited flagd outputs and leftovers of removed environments', async () => {
+    const flagdDir = join(root, '.rollgate', 'flagd');
+    const states = async (): Promise<string[]> =>
+      (await store.checkCompiledOutputs()).map((o) => `${o.environment}:${o.state}`).sort();
+    assert.deepEqual(await states(), ['development:fresh', 'production:fresh', 'staging:fresh']);
+    const compiled = await readFile(join(flagdDir, 'staging.flagd.json'), 'utf8');
+    await writeFile(join(flagdDir, 'staging.flagd.json'), '{"flags": {}}\n');
+    await writeFile(join(flagdDir, 'old.flagd.json'), compiled);
+    assert.deepEqual(await states(), ['development:fresh', 'old:extra', 'production:fresh', 'staging:stale']);
+
+    const written = await store.writeCompiledOutputs();
+    assert.deepEqual(written.map((o) => `${o.environment}:${o.state}`).sort(), [
+      'development:fresh',
+      'old:extra',
+      'production:fresh',
+      'staging:stale',
+    ]);
+    assert.equal(await readFile(join(flagdDir, 'staging.flagd.json'), 'utf8'), compiled);
+    assert.ok(!(await readdir(flagdDir)).includes('old.flagd.json'));
+    assert.deepEqual(await states(), ['development:fresh', 'production:fresh', 'staging:fresh']);
+  });
+
   it('rejects a stale base with STORE_CONFLICT and writes nothing', async () => {
     const stale = await store.read();
     await applyOperation(store, updateEnvironment('staging', { name: 'Staging' }), ctx);
