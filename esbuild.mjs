@@ -94,9 +94,6 @@ const contexts = await Promise.all(
       bundle: true,
       platform: 'node',
       target: 'node20',
-      // Prefer ESM builds of packages without an `exports` map: jsonc-parser's default `main` is a UMD build that
-      // breaks when bundled ("Cannot find module './impl/format'").
-      mainFields: ['module', 'main'],
       sourcemap: !production,
       minify: production,
       logLevel: 'warning',
