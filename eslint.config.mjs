@@ -31,7 +31,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': [
@@ -62,12 +65,23 @@ export default tseslint.config(
       '@rollgate/extension',
       '@rollgate/mcp-server',
       '@rollgate/cli',
+      '@rollgate/server',
     ]),
   },
   {
     files: ['mcp-server/**'],
-    rules: { ...boundaries(['vscode', '@rollgate/extension', '@rollgate/cli']), 'no-console': 'error' },
+    rules: {
+      ...boundaries(['vscode', '@rollgate/extension', '@rollgate/cli', '@rollgate/server']),
+      'no-console': 'error',
+    },
   },
-  { files: ['cli/**'], rules: boundaries(['vscode', '@rollgate/extension', '@rollgate/mcp-server']) },
+  {
+    files: ['cli/**'],
+    rules: boundaries(['vscode', '@rollgate/extension', '@rollgate/mcp-server', '@rollgate/server']),
+  },
+  {
+    files: ['server/**'],
+    rules: boundaries(['vscode', '@rollgate/extension', '@rollgate/mcp-server', '@rollgate/cli']),
+  },
   { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: globals.node } },
 );

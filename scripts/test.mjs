@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['shared/test', 'cli/test', 'mcp-server/test', 'extension/test/unit', 'extension/test/e2e'];
+const roots = ['shared/test', 'cli/test', 'mcp-server/test', 'server/test', 'extension/test/unit', 'extension/test/e2e'];
 const filters = process.argv.slice(2);
 
 /** @param {string} dir @returns {string[]} */
