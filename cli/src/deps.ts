@@ -20,6 +20,8 @@ export interface CliDeps {
   readonly cwd: string;
   /** Actor when --actor is absent, e.g. `cli:alice`. */
   readonly defaultActor: string;
+  /** The process environment, for secrets a command needs (alert receivers); never written anywhere. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The global options, after defaults. */

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       now: clockFromEnv(process.env.ROLLGATE_NOW),
       cwd: process.cwd(),
       defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? osUserName()}`,
+      env: process.env,
     });
     await program.parseAsync(process.argv);
   } catch (e) {

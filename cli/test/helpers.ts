@@ -3,7 +3,7 @@
  * rebuilt with the project's own `node esbuild.mjs cli` when it is missing or older than the sources; a lock
  * directory keeps two test files (run in parallel) from building over each other.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,27 @@ export function rollgate(cwd: string, args: readonly string[], env: Record<strin
     env: { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester', ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** {@link rollgate} without blocking the test's event loop (for runs that talk to servers the test runs). */
+export function rollgateAsync(
+  cwd: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Runs `rollgate --json <args>`, asserts exit 0 and returns the parsed stdout. */

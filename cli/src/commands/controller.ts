@@ -11,9 +11,14 @@ import {
 import { invocation, type CliDeps } from '../deps.ts';
 import type { Output } from '../output.ts';
 import { usageError } from '../errors.ts';
+import { startControllerAlerts } from '../alerts.ts';
+
+/** How long the controller waits on exit for alerts still being delivered (retries of a slow receiver). */
+const ALERT_GRACE_MS = 10_000;
 
 interface ControllerOptions {
   interval: string;
+  alerts?: string;
   once?: boolean;
   metricsDir?: string;
   prometheusUrl?: string;
@@ -29,6 +34,8 @@ export interface RunControllerOptions {
   /** Stops the loop (SIGINT/SIGTERM in the CLI); the current tick finishes first. */
   readonly signal: AbortSignal;
   readonly out: Output;
+  /** Called with every tick's results (alerts on long holds and failing metric sources). */
+  readonly onTick?: (results: readonly TickResult[]) => void;
 }
 
 function describeResult(result: TickResult): string {
@@ -72,6 +79,7 @@ export async function runController(store: FlagStore, options: RunControllerOpti
       try {
         const results = await controller.tick();
         all.push(...results);
+        options.onTick?.(results);
         for (const result of results) {
           if (!options.once && !result.committed && !result.error) continue;
           if (!(options.once && options.out.json)) options.out.result(result, describeResult(result));
@@ -102,6 +110,7 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
     .option('--once', 'check every running rollout once and exit')
     .option('--metrics-dir <dir>', 'where apps write built-in metrics (default: .rollgate/metrics)')
     .option('--prometheus-url <url>', 'Prometheus server for guardrails with source "prometheus"')
+    .option('--alerts <file>', 'alert receivers (default: .rollgate/alerts.yaml when it exists; docs/alerts.md)')
     .action(async (opts: ControllerOptions, command: Command) => {
       const run = invocation(command, deps);
       const seconds = Number(opts.interval);
@@ -123,7 +132,7 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const results = await run.withStore((store) => {
+        const results = await run.withStore(async (store) => {
           const directory =
             opts.metricsDir === undefined ? join(store.location, 'metrics') : resolve(run.cwd, opts.metricsDir);
           const sources: MetricSources = {
@@ -132,17 +141,28 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
               ? {}
               : { prometheus: createPrometheusMetricSource({ baseUrl: opts.prometheusUrl }) }),
           };
+          const alerts = await startControllerAlerts(
+            store,
+            opts.alerts === undefined ? undefined : resolve(run.cwd, opts.alerts),
+            deps.env,
+            run.out,
+          );
           if (!opts.once) {
             run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
           }
-          return runController(store, {
-            sources,
-            now: run.now,
-            intervalMs: seconds * 1000,
-            once: opts.once === true,
-            signal: stop.signal,
-            out: run.out,
-          });
+          try {
+            return await runController(store, {
+              sources,
+              now: run.now,
+              intervalMs: seconds * 1000,
+              once: opts.once === true,
+              signal: stop.signal,
+              out: run.out,
+              ...(alerts ? { onTick: (ticks: readonly TickResult[]) => alerts.monitor.observeTick(ticks) } : {}),
+            });
+          } finally {
+            await alerts?.close(ALERT_GRACE_MS);
+          }
         });
         if (opts.once) {
           run.out.result(

@@ -9,7 +9,7 @@ import { FlagError } from '../errors.ts';
 import { modulePathOf } from './find-references.ts';
 import { createPatterns, SDK_PRESETS } from './patterns.ts';
 import type { CallKind, CallPattern, ScanOptions, SdkPreset } from './types.ts';
-import { parseYamlConfig } from './yaml-config.ts';
+import { parseYamlConfig } from '../yaml-config.ts';
 
 /** Where the scanner config lives, relative to the workspace root. */
 export const SCANNER_CONFIG_PATH = '.rollgate/scanner.yaml';
@@ -59,7 +59,7 @@ export interface ScannerConfig extends ScanOptions {
  * Throws PARSE_ERROR (with file:line) on invalid YAML or values.
  */
 export function parseScannerConfig(text: string, file: string, root: string): ScannerConfig {
-  const parsed = parseYamlConfig(text, file, scannerConfigSchema);
+  const parsed = parseYamlConfig(text, file, scannerConfigSchema, 'docs/scanner.md');
   return toScannerConfig(parsed, root);
 }
 

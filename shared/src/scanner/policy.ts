@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FlagError } from '../errors.ts';
 import { EXPECTED_LIFETIME_DAYS, FlagKind, flagKindSchema, environmentKeySchema } from '../flags/model.ts';
-import { parseYamlConfig } from './yaml-config.ts';
+import { parseYamlConfig } from '../yaml-config.ts';
 
 /** Where the stale policy lives, relative to the workspace root. */
 export const POLICY_PATH = '.rollgate/policy.yaml';
@@ -43,7 +43,7 @@ export const DEFAULT_STALE_POLICY: StalePolicy = toPolicy(stalePolicySchema.pars
 
 /** Parses the text of a policy file. Throws PARSE_ERROR with file:line on invalid YAML or values. */
 export function parseStalePolicy(text: string, file: string): StalePolicy {
-  return toPolicy(parseYamlConfig(text, file, stalePolicySchema));
+  return toPolicy(parseYamlConfig(text, file, stalePolicySchema, 'docs/scanner.md'));
 }
 
 /**

@@ -48,6 +48,8 @@ const GITIGNORE = `# Written by Rollgate: the commit lock and interrupted atomic
 *.tmp
 # Runtime evaluation metrics of the built-in OpenFeature hook (read by the rollout controller).
 metrics/
+# Delivery log of alerts (docs/alerts.md).
+alerts/
 `;
 
 /** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */

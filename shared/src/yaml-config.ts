@@ -4,13 +4,14 @@
  */
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { FlagError } from '../errors.ts';
+import { FlagError } from './errors.ts';
 
 /**
  * Parses `text` (the content of `file`) and validates it with `schema`. An empty file is an empty object.
- * Throws PARSE_ERROR with `details.file`, `line`, `column` (1-based) and a `hint`.
+ * Throws PARSE_ERROR with `details.file`, `line`, `column` (1-based) and a `hint` that points at `docs`, the page
+ * describing the format.
  */
-export function parseYamlConfig<T extends z.ZodType>(text: string, file: string, schema: T): z.output<T> {
+export function parseYamlConfig<T extends z.ZodType>(text: string, file: string, schema: T, docs: string): z.output<T> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const [syntaxError] = doc.errors;
@@ -43,8 +44,8 @@ export function parseYamlConfig<T extends z.ZodType>(text: string, file: string,
   const where = issuePath.length > 0 ? issuePath.join('.') : '(top level)';
   const hint =
     unknownKey === undefined
-      ? `Fix "${where}" in ${file}; see docs/scanner.md for the format.`
-      : `Remove or rename "${unknownKey}" in ${file}; see docs/scanner.md for the accepted keys.`;
+      ? `Fix "${where}" in ${file}; see ${docs} for the format.`
+      : `Remove or rename "${unknownKey}" in ${file}; see ${docs} for the accepted keys.`;
   throw new FlagError('PARSE_ERROR', `${file}:${pos.line}:${pos.col}: ${where}: ${issue?.message ?? 'invalid'}`, {
     file,
     line: pos.line,

@@ -1,0 +1,10 @@
+export { ALERT_KINDS, AlertKind, alertsFromAuditEntry, TickAlertTracker } from './events.ts';
+export type { AlertEvent, AlertIncident, AlertSeverity } from './events.ts';
+export { PAGERDUTY_EVENTS_URL, alertsConfigSchema, parseAlertsConfig, resolveAlertReceivers } from './config.ts';
+export type { AlertReceiver, AlertReceiverConfig, AlertsConfig } from './config.ts';
+export { pagerDutyRequest, signStandardWebhook, slackRequest, standardWebhookRequest } from './formats.ts';
+export type { AlertRequest } from './formats.ts';
+export { AlertDispatcher } from './dispatcher.ts';
+export type { AlertDispatcherOptions, DeliveryRecord, DispatcherStats } from './dispatcher.ts';
+export { AlertMonitor } from './monitor.ts';
+export type { AlertMonitorOptions } from './monitor.ts';
