@@ -1,5 +1,6 @@
 export {
   FLAG_KEY_PATTERN,
+  ENVIRONMENT_KEY_PATTERN,
   flagKeySchema,
   environmentKeySchema,
   variantNameSchema,

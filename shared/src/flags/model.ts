@@ -4,13 +4,22 @@
  */
 import { z } from 'zod';
 
-/** Flag and environment keys: lowercase, digits, `.`, `_`, `-`; 1–100 characters; starts with a letter or digit. */
-export const FLAG_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+/**
+ * Flag keys: what flagd accepts (`flags` of flagd-schemas `json/flags.json` has `patternProperties` `^.{1,}$`): any
+ * string of at least one character without a line break, case preserved (`new-checkout`, `automatedActions`,
+ * `team.Feature`, `UPPER_CASE`, `with space`). The one exception is `__proto__`, which a JavaScript object cannot
+ * hold as an ordinary key (flagd JSON and the evaluator key objects by flag key). See docs/scanner.md.
+ */
+export const FLAG_KEY_PATTERN = /^(?!__proto__$).+$/;
+/** Environment keys: lowercase, digits, `.`, `_`, `-`; 1–100 characters; starts with a letter or digit. */
+export const ENVIRONMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 export const flagKeySchema = z
   .string()
-  .regex(FLAG_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
-export const environmentKeySchema = flagKeySchema;
+  .regex(FLAG_KEY_PATTERN, 'use at least one character, no line break (flagd\'s rule), and not "__proto__"');
+export const environmentKeySchema = z
+  .string()
+  .regex(ENVIRONMENT_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
 export const variantNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1–64 characters of letters, digits, ".", "_" or "-"');
