@@ -93,6 +93,7 @@ export {
   changeOf,
   proposeChange,
   approveChangeRequest,
+  approvalRulesFor,
   rejectChangeRequest,
   submitChangeRequest,
   decideChangeRequest,
