@@ -52,6 +52,8 @@ metrics/
 alerts/
 # Hashed API tokens of rollgate server (docs/teams.md): never commit them.
 secrets/
+# Hashes of the server's SDK keys and their lock (docs/server.md): never committed.
+sdk-keys.json*
 `;
 
 /** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */
