@@ -12,6 +12,7 @@ import { errorMessage } from '../errors.ts';
 import type { GuardrailCheck } from './guardrails.ts';
 import { countGuardrailTests, evaluateGuardrail, formatMetricValue, sourceErrorCheck } from './guardrails.ts';
 import type { MetricSource } from './metrics.ts';
+import { findMetricProblem } from './sanity.ts';
 import type { ControllerDecision, RolloutTarget } from './plan.ts';
 import { controllerDecisionOperation, nextStep } from './plan.ts';
 import type { SampleRatioResult } from './stats.ts';
@@ -67,6 +68,16 @@ function checkData(check: GuardrailCheck): JsonValue {
     metric: check.metric,
     source: check.source,
     verdict: check.verdict,
+    // The raw offending value as text: NaN, Infinity and 1e308 must reach the decision log as they were sent.
+    ...(check.invalidMetrics
+      ? {
+          invalidMetrics: {
+            field: check.invalidMetrics.field,
+            value: String(check.invalidMetrics.value),
+            why: check.invalidMetrics.why,
+          },
+        }
+      : {}),
     treatment: { samples: num(check.treatment.samples), value: num(check.treatment.value) },
     control: { samples: num(check.control.samples), value: num(check.control.value) },
     thresholds: check.thresholds.map((t) => ({
@@ -166,6 +177,8 @@ export async function evaluateRollout(
           start,
           end: now,
         });
+        const problem = findMetricProblem(guardrail, observation);
+        if (problem) return sourceErrorCheck(guardrail, source.name, problem);
         return evaluateGuardrail(guardrail, observation, testOptions);
       } catch (e) {
         return sourceErrorCheck(guardrail, `${source.name}: ${errorMessage(e)}`);
@@ -230,7 +243,7 @@ function decide(
   const reasons: string[] = [];
   for (const check of checks) {
     if (check.verdict === 'pass') continue;
-    codes.push(`${check.verdict}:${check.name}`);
+    codes.push(`${check.invalidMetrics ? 'invalid-metrics' : check.verdict}:${check.name}`);
     reasons.push(check.message);
   }
   if (elapsedMinutes < plan.minStepDurationMinutes) {

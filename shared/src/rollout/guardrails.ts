@@ -7,6 +7,8 @@ import type { ArmObservation, GuardrailObservation } from './metrics.ts';
 import { histogramCountAtOrBelow, histogramQuantile, histogramTotal } from './metrics.ts';
 import type { Direction, Proportion, SequentialTestOptions, SequentialTestResult } from './stats.ts';
 import { testProportionAgainstLimit, testProportionRelative } from './stats.ts';
+import type { MetricProblem } from './sanity.ts';
+import { describeMetricProblem } from './sanity.ts';
 
 /**
  * A relative limit holds the step ('inconclusive') while the treatment's excess over it is more than this many
@@ -52,6 +54,8 @@ export interface GuardrailCheck {
   readonly thresholds: readonly ThresholdCheck[];
   /** One line with the numbers, for the audit log, the status and the rollout page. */
   readonly message: string;
+  /** Set when the source answered with impossible numbers (verdict `source-error`); the offending value. */
+  readonly invalidMetrics?: MetricProblem;
 }
 
 /** How hard the guardrail tests are tuned. */
@@ -88,8 +92,11 @@ function proportionOf(arm: ArmObservation): Proportion {
   return { events: arm.events ?? 0, samples: arm.samples };
 }
 
-/** A failed source: the guardrail holds the rollout with the source's message. */
-export function sourceErrorCheck(guardrail: Guardrail, message: string): GuardrailCheck {
+/**
+ * A failed source: the guardrail holds the rollout with the source's message. With `problem`, the source answered
+ * but with impossible numbers (see sanity.ts): also a source error, never data.
+ */
+export function sourceErrorCheck(guardrail: Guardrail, message: string, problem?: MetricProblem): GuardrailCheck {
   return {
     name: guardrail.name,
     metric: guardrail.metric,
@@ -99,7 +106,10 @@ export function sourceErrorCheck(guardrail: Guardrail, message: string): Guardra
     treatment: { samples: 0, value: undefined },
     control: { samples: 0, value: undefined },
     thresholds: [],
-    message: `${guardrail.name}: metric source failed, holding (fail closed): ${message}`,
+    message: problem
+      ? `${guardrail.name}: impossible metrics, holding (fail closed): ${describeMetricProblem(problem)} (${message})`
+      : `${guardrail.name}: metric source failed, holding (fail closed): ${message}`,
+    ...(problem ? { invalidMetrics: problem } : {}),
   };
 }
 
