@@ -97,3 +97,18 @@ export function findMetricProblem(guardrail: Guardrail, observation: GuardrailOb
 export function describeMetricProblem(problem: MetricProblem): string {
   return `${problem.field} = ${String(problem.value)} ${problem.why}`;
 }
+
+/**
+ * Why a guardrail with `slices` cannot be tested per slice: the source reported no per-slice counts for one of its
+ * attributes (an arm without `slices[attribute]`). Undefined when every attribute is there.
+ */
+export function missingSlices(guardrail: Guardrail, observation: GuardrailObservation): string | undefined {
+  for (const attribute of Object.keys(guardrail.slices ?? {})) {
+    for (const arm of ['treatment', 'control'] as const) {
+      if (observation[arm].slices?.[attribute] === undefined) {
+        return `no per-slice counts for "${attribute}" in ${arm}; record the attribute with each outcome (builtin: recordOutcome(…, { attributes: { ${attribute}: … } })) or keep the label in the PromQL result (sum by (${attribute}) (…))`;
+      }
+    }
+  }
+  return undefined;
+}
