@@ -7,6 +7,7 @@ import type { ArmObservation, GuardrailObservation, MetricSource } from '../../s
 import { getRolloutStatus, startRollout } from '../../src/rollout/plan.ts';
 import { checkRepresentativeness } from '../../src/rollout/representativeness.ts';
 import { createRandom, sampleBinomial } from '../../src/rollout/stats.ts';
+import { renderRolloutPage } from '../../src/rollout/page.ts';
 import { MemoryStore } from './memory-store.ts';
 import { createClock, documentWithFlag } from './fixtures.ts';
 
@@ -149,6 +150,26 @@ describe('per-segment guardrails', () => {
       { alpha: 0.001, minSamples: 500 },
     );
     assert.equal(checkRepresentativeness([fair], 500)[0]?.skewed, false);
+  });
+});
+
+describe('rollout page', () => {
+  it('shows each slice, the detection power of every limit and the canary mix per step', async () => {
+    // Healthy but skewed: the canary is 90 % desktop, the population 60 %.
+    const { store, evaluation } = await tickOnce(
+      { treatment: arm([900, 9], [100, 1]), control: arm([11_400, 114], [7600, 76]) },
+      sliced,
+    );
+    assert.equal(evaluation?.decision.decision, 'complete');
+    const flag = (await store.read()).document.flags[0];
+    assert.ok(flag && evaluation);
+    const page = renderRolloutPage(flag, 'production', await store.readAudit(), evaluation);
+    assert.match(
+      page,
+      /\| errors\[platform=mobile\] \| error-rate \| builtin \| .* \| 1% \(n=100\) \| 1% \(n=7600\) \| insufficient-data \| max: \d+%; \d+ for 80%, relative: \d+%; \d+ for 80% \|/,
+    );
+    assert.match(page, /\| errors \| error-rate \| builtin \| .* \| pass \| max: \d+%; \d+ for 80%/);
+    assert.match(page, /\| 5% \| platform \| desktop 90% vs 60%, mobile 10% vs 40% \| 30% \| \*\*SKEWED\*\* \|/);
   });
 });
 
