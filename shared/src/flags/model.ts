@@ -160,6 +160,13 @@ export const guardrailSchema = z.object({
   maxRelativeDegradation: z.number().min(0).optional(),
   /** Which way is worse; default lower-is-better, except `business` (higher-is-better). */
   direction: z.enum(['lower-is-better', 'higher-is-better']).optional(),
+  /**
+   * Smallest regression that must be caught fast, as a relative change: vs control for a relative limit (must
+   * exceed maxRelativeDegradation), vs the limit for max/min and latency. Tunes the sequential test; default 1.
+   */
+  minDetectableEffect: z.number().gt(0).optional(),
+  /** Per-segment tests: attribute → the values tested on their own, e.g. `{ platform: [desktop, mobile] }`. */
+  slices: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
 });
 export type Guardrail = z.infer<typeof guardrailSchema>;
 

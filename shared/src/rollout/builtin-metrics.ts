@@ -45,6 +45,8 @@ const metricRecordSchema = z.object({
   latencyBoundsMs: z.array(z.number().nullable()),
   latencyCounts: z.array(z.number().min(0)),
   counters: z.record(z.string(), z.number()),
+  /** Attributes of the outcomes in this record (platform, country, plan …), for per-slice guardrails. */
+  attributes: z.record(z.string(), z.string()).optional(),
 });
 /** One JSON line of a metrics segment: the aggregate of one flag variant in one time bucket. */
 export type MetricRecord = z.infer<typeof metricRecordSchema>;
@@ -57,6 +59,11 @@ export interface Outcome {
   readonly latencyMs?: number;
   /** Named business/custom counters to add, e.g. `{ conversion: 1 }`. */
   readonly counters?: Readonly<Record<string, number>>;
+  /**
+   * Attributes of the request for per-slice guardrails, e.g. `{ platform: 'mobile', country: 'DE' }`. Keep them
+   * low-cardinality: one record is kept per combination per time bucket.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link MetricsRecorder}. */
@@ -115,7 +122,7 @@ export class MetricsRecorder implements Disposable {
    * `details.variant`), so guardrails can compare variants: errors, latency, custom counters.
    */
   recordOutcome(flagKey: string, variant: string, outcome: Outcome): void {
-    const aggregate = this.aggregate(flagKey, variant, undefined);
+    const aggregate = this.aggregate(flagKey, variant, undefined, outcome.attributes);
     const { record } = aggregate;
     record.outcomes++;
     if (outcome.error) record.errors++;
@@ -146,11 +153,17 @@ export class MetricsRecorder implements Disposable {
     void this.flush().catch(() => undefined);
   }
 
-  private aggregate(flagKey: string, variant: string | null, providerName: string | undefined): Aggregate {
+  private aggregate(
+    flagKey: string,
+    variant: string | null,
+    providerName: string | undefined,
+    attributes?: Readonly<Record<string, string>>,
+  ): Aggregate {
     const seconds = this.options.bucketSeconds ?? 10;
     const ms = this.options.now().getTime();
     const bucketStart = new Date(Math.floor(ms / (seconds * 1000)) * seconds * 1000).toISOString();
-    const key = `${bucketStart}\u0000${flagKey}\u0000${variant ?? ''}`;
+    const sorted = attributes && Object.keys(attributes).length > 0 ? Object.entries(attributes).sort() : undefined;
+    const key = `${bucketStart}\u0000${flagKey}\u0000${variant ?? ''}\u0000${sorted ? JSON.stringify(sorted) : ''}`;
     let aggregate = this.pending.get(key);
     if (!aggregate) {
       aggregate = {
@@ -170,6 +183,7 @@ export class MetricsRecorder implements Disposable {
           latencyBoundsMs: this.bounds.map((b) => (Number.isFinite(b) ? b : null)),
           latencyCounts: [],
           counters: {},
+          ...(sorted ? { attributes: Object.fromEntries(sorted) } : {}),
         },
       };
       this.pending.set(key, aggregate);
@@ -272,6 +286,39 @@ function addRecord(totals: ArmTotals, record: MetricRecord, file: string): void 
   record.latencyCounts.forEach((c, i) => (totals.perBucket[i] = (totals.perBucket[i] ?? 0) + c));
 }
 
+/** The totals of one arm: the whole arm and, per sliced attribute and listed value, the records that carry it. */
+interface ArmAccumulator {
+  readonly all: ArmTotals;
+  readonly slices: Map<string, Map<string, ArmTotals>>;
+}
+
+function accumulator(query: MetricQuery): ArmAccumulator {
+  const slices = new Map<string, Map<string, ArmTotals>>();
+  for (const [attribute, values] of Object.entries(query.guardrail.slices ?? {})) {
+    slices.set(attribute, new Map(values.map((v) => [v, emptyTotals()])));
+  }
+  return { all: emptyTotals(), slices };
+}
+
+function accumulate(arm: ArmAccumulator, record: MetricRecord, file: string): void {
+  addRecord(arm.all, record, file);
+  for (const [attribute, values] of arm.slices) {
+    const value = record.attributes?.[attribute];
+    const totals = value === undefined ? undefined : values.get(value);
+    if (totals) addRecord(totals, record, file);
+  }
+}
+
+function armObservationOf(arm: ArmAccumulator, query: MetricQuery): ArmObservation {
+  const whole = observationOf(arm.all, query);
+  if (arm.slices.size === 0) return whole;
+  const slices: Record<string, Record<string, ArmObservation>> = {};
+  for (const [attribute, values] of arm.slices) {
+    slices[attribute] = Object.fromEntries([...values].map(([v, totals]) => [v, observationOf(totals, query)]));
+  }
+  return { ...whole, slices };
+}
+
 function observationOf(totals: ArmTotals, query: MetricQuery): ArmObservation {
   const g = query.guardrail;
   switch (g.metric) {
@@ -357,8 +404,8 @@ export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): 
       }
       const hourOf = (d: Date): string => d.toISOString().slice(0, 13).replace(/[-T]/g, '');
       const [firstHour, lastHour] = [hourOf(query.start), hourOf(query.end)];
-      const treatment = emptyTotals();
-      const control = emptyTotals();
+      const treatment = accumulator(query);
+      const control = accumulator(query);
       const [startMs, endMs] = [query.start.getTime(), query.end.getTime()];
       for (const name of files) {
         const hour = name.slice(0, 10);
@@ -375,11 +422,11 @@ export function createBuiltinMetricSource(options: BuiltinMetricSourceOptions): 
           const t = Date.parse(record.t);
           if (!(t >= startMs && t < endMs)) continue;
           const variant = record[OTEL_ATTRIBUTES.variant];
-          if (variant === query.treatment) addRecord(treatment, record, file);
-          else if (variant === query.control) addRecord(control, record, file);
+          if (variant === query.treatment) accumulate(treatment, record, file);
+          else if (variant === query.control) accumulate(control, record, file);
         }
       }
-      return { treatment: observationOf(treatment, query), control: observationOf(control, query) };
+      return { treatment: armObservationOf(treatment, query), control: armObservationOf(control, query) };
     },
   };
 }

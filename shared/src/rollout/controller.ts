@@ -9,9 +9,20 @@ import { applyOperation } from '../flags/operations.ts';
 import type { FlagStore } from '../store/types.ts';
 import type { Disposable } from '../lifecycle.ts';
 import { errorMessage } from '../errors.ts';
-import type { GuardrailCheck } from './guardrails.ts';
-import { countGuardrailTests, evaluateGuardrail, formatMetricValue, sourceErrorCheck } from './guardrails.ts';
+import type { ArmSummary, GuardrailCheck, ThresholdCheck } from './guardrails.ts';
+import {
+  countGuardrailTests,
+  evaluateGuardrail,
+  formatMetricValue,
+  isHardStop,
+  sliceLabel,
+  sourceErrorCheck,
+  thresholdPower,
+} from './guardrails.ts';
 import type { MetricSource } from './metrics.ts';
+import { findMetricProblem, missingSlices } from './sanity.ts';
+import type { AttributeMix } from './representativeness.ts';
+import { checkRepresentativeness } from './representativeness.ts';
 import type { ControllerDecision, RolloutTarget } from './plan.ts';
 import { controllerDecisionOperation, nextStep } from './plan.ts';
 import type { SampleRatioResult } from './stats.ts';
@@ -43,6 +54,8 @@ export interface RolloutEvaluation extends RolloutTarget {
   readonly checks: readonly GuardrailCheck[];
   /** Sample-ratio check; undefined when it does not apply (targeting rules change the split, or no data). */
   readonly sampleRatio: SampleRatioResult | undefined;
+  /** The canary's mix of each sliced attribute vs the population's (empty without slices). */
+  readonly representativeness: readonly AttributeMix[];
   readonly decision: ControllerDecision;
 }
 
@@ -61,22 +74,64 @@ function num(value: number | undefined): JsonValue {
   return Number(value.toPrecision(6));
 }
 
-function checkData(check: GuardrailCheck): JsonValue {
+function thresholdData(t: ThresholdCheck, samples: number, alpha: number): JsonValue {
+  const power = thresholdPower(t, samples, alpha);
+  return {
+    kind: t.kind,
+    limit: num(t.limit),
+    z: num(t.test.z),
+    logLikelihoodRatio: num(t.test.logLikelihoodRatio),
+    logBoundary: num(t.test.logBoundary),
+    rejected: t.test.rejected,
+    effect: num(t.test.effect),
+    ...(power ? { power: num(power.power), samplesForTargetPower: num(power.samplesForTargetPower) } : {}),
+    ...(t.hardStop
+      ? {
+          hardStop: {
+            threshold: num(t.hardStop.threshold),
+            logLikelihoodRatio: num(t.hardStop.logLikelihoodRatio),
+            fired: t.hardStop.fired,
+          },
+        }
+      : {}),
+  };
+}
+
+function armData(arm: ArmSummary): JsonValue {
+  return { samples: num(arm.samples), value: num(arm.value) };
+}
+
+function checkData(check: GuardrailCheck, alpha: number): JsonValue {
   return {
     name: check.name,
     metric: check.metric,
     source: check.source,
     verdict: check.verdict,
-    treatment: { samples: num(check.treatment.samples), value: num(check.treatment.value) },
-    control: { samples: num(check.control.samples), value: num(check.control.value) },
-    thresholds: check.thresholds.map((t) => ({
-      kind: t.kind,
-      limit: num(t.limit),
-      z: num(t.test.z),
-      logLikelihoodRatio: num(t.test.logLikelihoodRatio),
-      logBoundary: num(t.test.logBoundary),
-      rejected: t.test.rejected,
-    })),
+    // The raw offending value as text: NaN, Infinity and 1e308 must reach the decision log as they were sent.
+    ...(check.invalidMetrics
+      ? {
+          invalidMetrics: {
+            field: check.invalidMetrics.field,
+            value: String(check.invalidMetrics.value),
+            why: check.invalidMetrics.why,
+          },
+        }
+      : {}),
+    treatment: armData(check.treatment),
+    control: armData(check.control),
+    thresholds: check.thresholds.map((t) => thresholdData(t, check.treatment.samples, alpha)),
+    ...(check.slices.length > 0
+      ? {
+          slices: check.slices.map((s) => ({
+            attribute: s.attribute,
+            value: s.value,
+            verdict: s.verdict,
+            treatment: armData(s.treatment),
+            control: armData(s.control),
+            thresholds: s.thresholds.map((t) => thresholdData(t, s.treatment.samples, alpha)),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -129,6 +184,7 @@ export async function evaluateRollout(
       ...base,
       checks: [],
       sampleRatio: undefined,
+      representativeness: [],
       decision: { decision: 'lock', codes: ['kill-switch'], reasons, data: data({}) },
     };
   }
@@ -140,16 +196,13 @@ export async function evaluateRollout(
       ...base,
       checks: [],
       sampleRatio: undefined,
+      representativeness: [],
       decision: { decision: 'pause', codes: ['rollout-changed'], reasons, data: data({ expected }) },
     };
   }
 
   const start = new Date(plan.state.stepStartedAt ?? now.toISOString());
-  const testOptions = {
-    alpha: alphaPerTest,
-    referenceSamples: Math.max(plan.minSamplesPerStep, 100),
-    minSamples: plan.minSamplesPerStep,
-  };
+  const testOptions = { alpha: alphaPerTest, minSamples: plan.minSamplesPerStep };
   const checks = await Promise.all(
     plan.guardrails.map(async (guardrail): Promise<GuardrailCheck> => {
       const source = sources[guardrail.source];
@@ -166,6 +219,10 @@ export async function evaluateRollout(
           start,
           end: now,
         });
+        const missing = missingSlices(guardrail, observation);
+        if (missing) return sourceErrorCheck(guardrail, `${source.name}: ${missing}`);
+        const problem = findMetricProblem(guardrail, observation);
+        if (problem) return sourceErrorCheck(guardrail, source.name, problem);
         return evaluateGuardrail(guardrail, observation, testOptions);
       } catch (e) {
         return sourceErrorCheck(guardrail, `${source.name}: ${errorMessage(e)}`);
@@ -178,9 +235,20 @@ export async function evaluateRollout(
     counted && config.rules.length === 0 && percentage > 0 && percentage < 100
       ? testSampleRatio(counted.treatment.samples, counted.control.samples, percentage / 100, alphaPerTest)
       : undefined;
+  const representativeness = checkRepresentativeness(checks, plan.minSamplesPerStep);
   const numbers = data({
     alphaPerTest: num(alphaPerTest),
-    guardrails: checks.map(checkData),
+    guardrails: checks.map((c) => checkData(c, alphaPerTest)),
+    ...(representativeness.length > 0
+      ? {
+          representativeness: representativeness.map((m) => ({
+            attribute: m.attribute,
+            distance: num(m.distance),
+            skewed: m.skewed,
+            shares: m.shares.map((s) => ({ value: s.value, treatment: num(s.treatment), control: num(s.control) })),
+          })),
+        }
+      : {}),
     ...(sampleRatio
       ? {
           sampleRatio: {
@@ -195,7 +263,22 @@ export async function evaluateRollout(
         }
       : {}),
   });
-  return { ...base, checks, sampleRatio, decision: decide(plan, checks, sampleRatio, elapsedMinutes, numbers) };
+  return {
+    ...base,
+    checks,
+    sampleRatio,
+    representativeness,
+    decision: decide(plan, checks, sampleRatio, elapsedMinutes, numbers),
+  };
+}
+
+/** `breach:errors`, `hard-stop:errors`, `breach:errors[platform=mobile]`: what broke, slice by slice. */
+function breachCodes(check: GuardrailCheck): string[] {
+  const units = [
+    ...(check.thresholds.some((t) => t.test.rejected || t.hardStop?.fired) ? [{ label: check.name, unit: check }] : []),
+    ...check.slices.filter((s) => s.verdict === 'breach').map((s) => ({ label: sliceLabel(check.name, s), unit: s })),
+  ];
+  return units.map(({ label, unit }) => `${isHardStop(unit) ? 'hard-stop' : 'breach'}:${label}`);
 }
 
 function decide(
@@ -209,7 +292,7 @@ function decide(
   if (breached.length > 0) {
     return {
       decision: plan.onBreach === 'rollback' ? 'rollback' : 'pause',
-      codes: breached.map((c) => `breach:${c.name}`),
+      codes: breached.flatMap(breachCodes),
       reasons: breached.map((c) => c.message),
       data,
     };
@@ -230,7 +313,7 @@ function decide(
   const reasons: string[] = [];
   for (const check of checks) {
     if (check.verdict === 'pass') continue;
-    codes.push(`${check.verdict}:${check.name}`);
+    codes.push(`${check.invalidMetrics ? 'invalid-metrics' : check.verdict}:${check.name}`);
     reasons.push(check.message);
   }
   if (elapsedMinutes < plan.minStepDurationMinutes) {

@@ -35,20 +35,33 @@ export type { ControllerLeadership, ControllerServiceOptions } from './service.t
 export type { MetricSources, RolloutControllerOptions, RolloutEvaluation, TickResult } from './controller.ts';
 export {
   DEFAULT_LATENCY_PERCENTILE,
+  DEFAULT_MIN_DETECTABLE_EFFECT,
   RELATIVE_HOLD_Z,
+  TARGET_POWER,
   guardrailDirection,
   countGuardrailTests,
+  countSlices,
+  minDetectableEffectOf,
   formatMetricValue,
   evaluateGuardrail,
+  isHardStop,
+  sliceLabel,
   sourceErrorCheck,
+  thresholdPower,
 } from './guardrails.ts';
 export type {
   GuardrailVerdict,
+  DetectionPower,
   ThresholdCheck,
   ArmSummary,
+  SliceCheck,
   GuardrailCheck,
   GuardrailTestOptions,
 } from './guardrails.ts';
+export { MAX_METRIC_COUNT, findMetricProblem, describeMetricProblem, missingSlices } from './sanity.ts';
+export type { MetricProblem } from './sanity.ts';
+export { MAX_MIX_DISTANCE, OTHER_SLICE, checkRepresentativeness } from './representativeness.ts';
+export type { SliceShare, AttributeMix } from './representativeness.ts';
 export {
   DEFAULT_LATENCY_BUCKETS_MS,
   histogramTotal,
@@ -60,6 +73,14 @@ export type { LatencyHistogram, ArmObservation, MetricQuery, GuardrailObservatio
 export {
   msprtLogLikelihoodRatio,
   msprtBoundary,
+  msprtPower,
+  msprtSamplesForPower,
+  fixedHorizonSamples,
+  HARD_STOP_FACTOR,
+  testHardStop,
+  logNormalCdf,
+  normalCdf,
+  normalQuantile,
   testProportionAgainstLimit,
   testProportionRelative,
   testSampleRatio,
@@ -69,7 +90,15 @@ export {
   createRandom,
   sampleBinomial,
 } from './stats.ts';
-export type { Direction, Proportion, SequentialTestResult, SequentialTestOptions, SampleRatioResult } from './stats.ts';
+export type {
+  Direction,
+  Proportion,
+  SequentialTestResult,
+  SequentialTestOptions,
+  RelativeTestOptions,
+  HardStopResult,
+  SampleRatioResult,
+} from './stats.ts';
 export { renderRolloutPage } from './page.ts';
 export { OTEL_ATTRIBUTES, MetricsRecorder, createMetricsHook, createBuiltinMetricSource } from './builtin-metrics.ts';
 export type {

@@ -23,6 +23,11 @@ export interface ArmObservation {
   readonly events?: number;
   /** Latency distribution, for `latency` guardrails. */
   readonly latency?: LatencyHistogram;
+  /**
+   * The same arm restricted to each slice of a guardrail with `slices`: attribute → value → observation
+   * (e.g. `platform` → `mobile`). Sources report every listed value (zeros when it has no data).
+   */
+  readonly slices?: Readonly<Record<string, Readonly<Record<string, ArmObservation>>>>;
 }
 
 /** A question to a metric source. */

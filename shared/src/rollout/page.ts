@@ -4,7 +4,9 @@
  */
 import type { AuditEntry, Flag, Guardrail, JsonValue } from '../flags/model.ts';
 import type { RolloutEvaluation } from './controller.ts';
-import { formatMetricValue } from './guardrails.ts';
+import type { GuardrailCheck, SliceCheck, ThresholdCheck } from './guardrails.ts';
+import { TARGET_POWER, formatMetricValue, sliceLabel, thresholdPower } from './guardrails.ts';
+import { MAX_MIX_DISTANCE } from './representativeness.ts';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -41,6 +43,86 @@ function percentageOf(entry: AuditEntry): string {
   return '';
 }
 
+function describePower(thresholds: readonly ThresholdCheck[], samples: number, alpha: number): string {
+  return thresholds
+    .map((t) => {
+      const power = thresholdPower(t, samples, alpha);
+      if (!power) return `${t.kind}: n/a`;
+      const needed = Number.isFinite(power.samplesForTargetPower)
+        ? `; ${power.samplesForTargetPower} for ${TARGET_POWER * 100}%`
+        : '';
+      return `${t.kind}: ${Math.round(power.power * 100)}%${needed}`;
+    })
+    .join(', ');
+}
+
+interface MixRow {
+  readonly attribute: string;
+  readonly distance: number;
+  readonly skewed: boolean;
+  readonly shares: readonly { value: string; treatment: number; control: number }[];
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The mixes a decision recorded in its audit `data` (see controller.ts). */
+function mixesOf(data: JsonValue | undefined): MixRow[] {
+  if (!isObject(data) || !Array.isArray(data.representativeness)) return [];
+  return data.representativeness.filter(isObject).map((m) => ({
+    attribute: typeof m.attribute === 'string' ? m.attribute : '?',
+    distance: typeof m.distance === 'number' ? m.distance : Number.NaN,
+    skewed: m.skewed === true,
+    shares: (Array.isArray(m.shares) ? m.shares : []).filter(isObject).map((s) => ({
+      value: typeof s.value === 'string' ? s.value : '?',
+      treatment: typeof s.treatment === 'number' ? s.treatment : Number.NaN,
+      control: typeof s.control === 'number' ? s.control : Number.NaN,
+    })),
+  }));
+}
+
+/**
+ * Per step, the canary's mix of each sliced attribute against the population's: the last mix the controller
+ * recorded at that step (audit `data`), and the latest evaluation's for the current step.
+ */
+function representativenessSection(
+  audit: readonly AuditEntry[],
+  flagKey: string,
+  environment: string,
+  steps: readonly number[],
+  latest: RolloutEvaluation | undefined,
+): string[] {
+  const byStep = new Map<number, MixRow[]>();
+  for (const e of [...audit].sort((a, b) => a.revision - b.revision)) {
+    if (e.flagKey !== flagKey || e.environment !== environment || e.data === undefined) continue;
+    const mixes = mixesOf(e.data);
+    const step = e.data.stepIndex;
+    if (mixes.length > 0 && typeof step === 'number') byStep.set(step, mixes);
+  }
+  if (latest && latest.representativeness.length > 0) byStep.set(latest.stepIndex, [...latest.representativeness]);
+  if (byStep.size === 0) return [];
+  const lines = [
+    '## Canary representativeness',
+    '',
+    `The canary's mix of each sliced attribute vs the population's (control); skewed when the total-variation distance exceeds ${MAX_MIX_DISTANCE * 100} points.`,
+    '',
+    '| Step | Attribute | Canary vs population | Distance | Mix |',
+    '|---|---|---|---|---|',
+  ];
+  for (const [step, mixes] of [...byStep].sort(([a], [b]) => a - b)) {
+    for (const m of mixes) {
+      const pct = (x: number) => formatMetricValue('proportion', x);
+      const shares = m.shares.map((s) => `${s.value} ${pct(s.treatment)} vs ${pct(s.control)}`).join(', ');
+      lines.push(
+        `| ${steps[step] ?? '?'}% | ${cell(m.attribute)} | ${cell(shares)} | ${pct(m.distance)} | ${m.skewed ? '**SKEWED**' : 'ok'} |`,
+      );
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
 /**
  * Renders the rollout page of `flag` in `environment` as markdown. `audit` is the flag's audit log (any order;
  * only rollout entries of this environment are shown, oldest first); `latest` is the controller's latest
@@ -73,19 +155,28 @@ export function renderRolloutPage(
   );
   const checks = new Map((latest?.checks ?? []).map((c) => [c.name, c]));
   lines.push(
-    '| Guardrail | Metric | Source | Limits | Treatment | Control | Verdict |',
-    '|---|---|---|---|---|---|---|',
+    '| Guardrail | Metric | Source | Limits | Treatment | Control | Verdict | Detection power |',
+    '|---|---|---|---|---|---|---|---|',
   );
   for (const g of plan.guardrails) {
     const check = checks.get(g.name);
     const metric = g.metric === 'latency' ? `p${g.percentile ?? 95} latency` : g.metric;
-    const arm = (side: 'treatment' | 'control'): string =>
-      check ? `${formatMetricValue(check.unit, check[side].value)} (n=${check[side].samples})` : 'n/a';
-    lines.push(
-      `| ${cell(g.name)} | ${metric} | ${g.source} | ${cell(describeLimits(g))} | ${arm('treatment')} | ${arm('control')} | ${check?.verdict ?? 'not checked yet'} |`,
-    );
+    const row = (name: string, unit: (GuardrailCheck | SliceCheck) | undefined, units: GuardrailCheck['unit']) => {
+      const arm = (side: 'treatment' | 'control'): string =>
+        unit ? `${formatMetricValue(units, unit[side].value)} (n=${unit[side].samples})` : 'n/a';
+      const power = unit && latest ? describePower(unit.thresholds, unit.treatment.samples, latest.alphaPerTest) : '';
+      return `| ${cell(name)} | ${metric} | ${g.source} | ${cell(describeLimits(g))} | ${arm('treatment')} | ${arm('control')} | ${unit?.verdict ?? 'not checked yet'} | ${power} |`;
+    };
+    lines.push(row(g.name, check, check?.unit ?? 'proportion'));
+    for (const slice of check?.slices ?? [])
+      {lines.push(row(sliceLabel(g.name, slice), slice, check?.unit ?? 'proportion'));}
   }
-  lines.push('');
+  lines.push(
+    '',
+    `Detection power: the chance each limit's test has caught a regression of the guardrail's minimum detectable effect by now, and the treatment samples at which it reaches ${TARGET_POWER * 100}%.`,
+    '',
+  );
+  lines.push(...representativenessSection(audit, flag.key, environment, plan.steps, latest));
   if (latest) {
     lines.push(`Latest check: ${latest.at} → **${latest.decision.decision}**`, '');
     for (const reason of latest.decision.reasons) lines.push(`- ${reason}`);

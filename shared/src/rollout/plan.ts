@@ -262,6 +262,22 @@ export function parseRolloutPlan(
         'Set max, min or maxRelativeDegradation (e.g. "max": 0.005 for a 0.5% error rate).',
       );
     }
+    if (
+      g.metric !== 'latency' &&
+      g.minDetectableEffect !== undefined &&
+      g.maxRelativeDegradation !== undefined &&
+      g.minDetectableEffect <= g.maxRelativeDegradation
+    ) {
+      throw fail(
+        `${where}: minDetectableEffect ${g.minDetectableEffect} is not beyond maxRelativeDegradation ${g.maxRelativeDegradation}`,
+        'The regression to catch must be worse than what the relative limit allows, e.g. maxRelativeDegradation 0.25 and minDetectableEffect 0.5.',
+      );
+    }
+    for (const [attribute, values] of Object.entries(g.slices ?? {})) {
+      if (new Set(values).size !== values.length) {
+        throw fail(`${where}: slice "${attribute}" lists a value twice`, 'List each value of a slice attribute once.');
+      }
+    }
     if (g.metric !== 'latency' && [g.max, g.min].some((v) => v !== undefined && (v < 0 || v > 1))) {
       throw fail(`${where}: ${g.metric} limits are proportions`, 'Write limits between 0 and 1, e.g. 0.005 for 0.5%.');
     }

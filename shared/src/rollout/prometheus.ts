@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FlagError, errorMessage } from '../errors.ts';
+import type { Guardrail } from '../flags/model.ts';
 import type { ArmObservation, GuardrailObservation, MetricQuery, MetricSource } from './metrics.ts';
 
 /** Options of {@link createPrometheusMetricSource}. */
@@ -122,8 +123,64 @@ export function createPrometheusMetricSource(options: PrometheusSourceOptions): 
     }
   }
 
-  const sum = (samples: readonly Sample[]): number =>
-    samples.reduce((total, s) => total + (Number.isFinite(s.value) ? s.value : 0), 0);
+  // Every value counts, NaN and ±Inf included: metric sanity (sanity.ts) turns them into a hold, never into zero.
+  const sum = (samples: readonly Sample[]): number => samples.reduce((total, s) => total + s.value, 0);
+
+  /**
+   * Per-slice observations of a sliced guardrail: `build` gets a filter keeping the series whose label named like
+   * the slice attribute has the slice's value. Every series must carry the label (else the sums would be wrong).
+   */
+  function slicesOf(
+    guardrail: Guardrail,
+    results: readonly (readonly Sample[])[],
+    build: (pick: (samples: readonly Sample[]) => Sample[]) => ArmObservation,
+  ): ArmObservation['slices'] {
+    const entries = Object.entries(guardrail.slices ?? {});
+    if (entries.length === 0) return undefined;
+    for (const [attribute] of entries) {
+      if (results.some((samples) => samples.some((s) => s.labels[attribute] === undefined))) {
+        throw new FlagError(
+          'INVALID_INPUT',
+          `Guardrail "${guardrail.name}" is sliced by "${attribute}" but its PromQL result has no "${attribute}" label.`,
+          {
+            source: 'prometheus',
+            hint: `Keep the label in the query, e.g. sum by (${attribute}) (increase(…[{{window}}])) (latency: sum by (le, ${attribute})).`,
+          },
+        );
+      }
+    }
+    return Object.fromEntries(
+      entries.map(([attribute, values]) => [
+        attribute,
+        Object.fromEntries(
+          values.map((v) => [v, build((samples) => samples.filter((s) => s.labels[attribute] === v))]),
+        ),
+      ]),
+    );
+  }
+
+  function histogramOf(guardrail: Guardrail, samples: readonly Sample[]): ArmObservation {
+    const byBound = new Map<number, number>();
+    for (const s of samples) {
+      const le = s.labels.le;
+      if (le === undefined) {
+        throw new FlagError(
+          'INVALID_INPUT',
+          `Latency guardrail "${guardrail.name}" must return histogram buckets with an "le" label.`,
+          {
+            hint: 'Use e.g. sum by (le) (increase(http_request_duration_ms_bucket{variant="{{variant}}"}[{{window}}])).',
+          },
+        );
+      }
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      byBound.set(bound, (byBound.get(bound) ?? 0) + s.value);
+    }
+    const bounds = [...byBound.keys()].sort((a, b) => a - b);
+    // Cumulative counts must not decrease; rounding in increase() can make them wobble by tiny amounts.
+    let running = 0;
+    const counts = bounds.map((b) => (running = Math.max(running, byBound.get(b) ?? 0)));
+    return { samples: counts.at(-1) ?? 0, latency: { bounds, counts } };
+  }
 
   async function observeArm(query: MetricQuery, variant: string): Promise<ArmObservation> {
     const values = {
@@ -140,26 +197,8 @@ export function createPrometheusMetricSource(options: PrometheusSourceOptions): 
     }
     if (guardrail.metric === 'latency') {
       const samples = await instantQuery(renderPromQuery(guardrail.query, values), query.end);
-      const byBound = new Map<number, number>();
-      for (const s of samples) {
-        const le = s.labels.le;
-        if (le === undefined) {
-          throw new FlagError(
-            'INVALID_INPUT',
-            `Latency guardrail "${guardrail.name}" must return histogram buckets with an "le" label.`,
-            {
-              hint: 'Use e.g. sum by (le) (increase(http_request_duration_ms_bucket{variant="{{variant}}"}[{{window}}])).',
-            },
-          );
-        }
-        const bound = le === '+Inf' ? Infinity : Number(le);
-        byBound.set(bound, (byBound.get(bound) ?? 0) + s.value);
-      }
-      const bounds = [...byBound.keys()].sort((a, b) => a - b);
-      // Cumulative counts must not decrease; rounding in increase() can make them wobble by tiny amounts.
-      let running = 0;
-      const counts = bounds.map((b) => (running = Math.max(running, byBound.get(b) ?? 0)));
-      return { samples: counts.at(-1) ?? 0, latency: { bounds, counts } };
+      const slices = slicesOf(guardrail, [samples], (pick) => histogramOf(guardrail, pick(samples)));
+      return { ...histogramOf(guardrail, samples), ...(slices ? { slices } : {}) };
     }
     if (!guardrail.denominatorQuery) {
       throw new FlagError('INVALID_INPUT', `Guardrail "${guardrail.name}" has no denominatorQuery.`, {
@@ -170,7 +209,11 @@ export function createPrometheusMetricSource(options: PrometheusSourceOptions): 
       instantQuery(renderPromQuery(guardrail.query, values), query.end),
       instantQuery(renderPromQuery(guardrail.denominatorQuery, values), query.end),
     ]);
-    return { samples: sum(samples), events: sum(events) };
+    const slices = slicesOf(guardrail, [events, samples], (pick) => ({
+      samples: sum(pick(samples)),
+      events: sum(pick(events)),
+    }));
+    return { samples: sum(samples), events: sum(events), ...(slices ? { slices } : {}) };
   }
 
   return {

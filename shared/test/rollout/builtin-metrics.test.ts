@@ -147,6 +147,42 @@ describe('built-in metrics (OpenFeature hook + JSONL segments)', () => {
       );
     }));
 
+  it('reports per-slice counts for the attributes a sliced guardrail lists', () =>
+    withDir(async (dir) => {
+      const recorder = new MetricsRecorder({ directory: dir, environment: 'production', now: () => T0, writerId: 'a' });
+      for (let i = 0; i < 100; i++) {
+        const platform = i < 90 ? 'desktop' : 'mobile';
+        recorder.recordOutcome('new-checkout', 'on', {
+          error: platform === 'mobile' && i % 2 === 0,
+          latencyMs: platform === 'mobile' ? 900 : 50,
+          attributes: { platform, country: i % 4 === 0 ? 'DE' : 'US' },
+        });
+        recorder.recordOutcome('new-checkout', 'off', { attributes: { platform: 'desktop' } });
+      }
+      recorder.recordOutcome('new-checkout', 'on', {}); // no attributes: counted in the whole arm only
+      await recorder.close();
+      const source = createBuiltinMetricSource({ directory: dir });
+      const sliced = { ...errors, slices: { platform: ['desktop', 'mobile', 'tablet'], country: ['DE'] } };
+      const { treatment, control } = await source.observe(query(sliced));
+      assert.deepEqual(treatment, {
+        samples: 101,
+        events: 5,
+        slices: {
+          platform: {
+            desktop: { samples: 90, events: 0 },
+            mobile: { samples: 10, events: 5 },
+            tablet: { samples: 0, events: 0 },
+          },
+          country: { DE: { samples: 25, events: 2 } }, // errors at i = 92, 96
+        },
+      });
+      assert.deepEqual(control.slices?.platform?.desktop, { samples: 100, events: 0 });
+      const lat = await source.observe(query({ ...latency, slices: { platform: ['mobile'] } }));
+      const mobile = lat.treatment.slices?.platform?.mobile?.latency;
+      assert.ok(mobile);
+      assert.equal(histogramQuantile(mobile, 0.5), 875);
+    }));
+
   it('reports no data (not an error) before anything was written, and rejects an unreadable directory', async () => {
     const missing = createBuiltinMetricSource({ directory: join(tmpdir(), 'rollgate-does-not-exist', 'metrics') });
     assert.deepEqual(await missing.observe(query(errors)), {

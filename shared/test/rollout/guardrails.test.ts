@@ -5,7 +5,7 @@ import { evaluateGuardrail, guardrailDirection } from '../../src/rollout/guardra
 import { cumulativeCounts, histogramCountAtOrBelow, histogramQuantile } from '../../src/rollout/metrics.ts';
 import type { LatencyHistogram } from '../../src/rollout/metrics.ts';
 
-const options = { alpha: 0.01, referenceSamples: 1000, minSamples: 500 };
+const options = { alpha: 0.01, minSamples: 500 };
 const bounds = [50, 100, 200, 500, Infinity];
 /** A histogram from per-bucket counts over `bounds`. */
 const hist = (...perBucket: number[]): LatencyHistogram => ({ bounds, counts: cumulativeCounts(perBucket) });
@@ -55,7 +55,7 @@ describe('evaluateGuardrail', () => {
     [
       'above the hard limit but not significant holds',
       errors,
-      { treatment: { samples: 600, events: 13 }, control: { samples: 60000, events: 300 } },
+      { treatment: { samples: 600, events: 13 }, control: { samples: 60000, events: 1200 } },
       'inconclusive',
     ],
     [

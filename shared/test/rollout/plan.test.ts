@@ -85,6 +85,19 @@ describe('rollout plan operations', () => {
       /between 0 and 1/,
     ],
     ['latency min', { variant: 'on', guardrails: [{ name: 'l', metric: 'latency', min: 5 }] }, /Remove "min"/],
+    [
+      'a minimum detectable effect within the relative limit',
+      {
+        variant: 'on',
+        guardrails: [{ name: 'e', metric: 'error-rate', maxRelativeDegradation: 0.25, minDetectableEffect: 0.2 }],
+      },
+      /worse than what the relative limit allows/,
+    ],
+    [
+      'a slice value listed twice',
+      { variant: 'on', guardrails: [{ name: 'e', metric: 'error-rate', max: 0.1, slices: { os: ['ios', 'ios'] } }] },
+      /each value/,
+    ],
     ['schema violation', { variant: 'on', steps: [0] }, /plan format/],
   ];
   for (const [name, input, hint] of invalid) {

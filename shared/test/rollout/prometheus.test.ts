@@ -130,11 +130,28 @@ describe(
         buckets: [25, 50, 100, 250, 500, 1000],
         registers: [registry],
       });
+      // The same traffic by platform: the one error of each variant is on mobile (1 of 1 "on", 1 of 10 "off").
+      const platformRequests = new Counter({
+        name: 'app_platform_requests_total',
+        help: 'requests by platform',
+        labelNames: ['flag', 'variant', 'platform'],
+        registers: [registry],
+      });
+      const platformErrors = new Counter({
+        name: 'app_platform_errors_total',
+        help: 'errors by platform',
+        labelNames: ['flag', 'variant', 'platform'],
+        registers: [registry],
+      });
       const serve = (variant: string, count: number, slow: number, slowMs: number): void => {
         const labels = { flag: 'new-checkout', variant };
         requests.inc(labels, count);
         errors.inc(labels, 1);
         for (let i = 0; i < count; i++) duration.observe(labels, i < slow ? slowMs : 40);
+        platformRequests.inc({ ...labels, platform: 'desktop' }, count - count / 10);
+        platformRequests.inc({ ...labels, platform: 'mobile' }, count / 10);
+        platformErrors.inc({ ...labels, platform: 'desktop' }, 0);
+        platformErrors.inc({ ...labels, platform: 'mobile' }, 1);
       };
       serve('on', 10, 1, 800);
       serve('off', 100, 2, 300);
@@ -231,6 +248,38 @@ describe(
       // "on": 90% at 40 ms, 10% at 800 ms → p95 interpolates to 750 ms; "off": 98% at 40 ms → 25 + 25·0.95/0.98.
       assert.ok(Math.abs((histogramQuantile(treatment.latency, 0.95) ?? 0) - 750) < 1e-6);
       assert.ok(Math.abs((histogramQuantile(control.latency, 0.95) ?? 0) - (25 + (25 * 0.95) / 0.98)) < 1e-6);
+    });
+
+    it('reads per-slice counts from a label kept by the query, and rejects a query that drops it', async () => {
+      const source = createPrometheusMetricSource({ baseUrl });
+      const sliced: Guardrail = {
+        ...errorRate,
+        query: 'sum by (platform) (increase(app_platform_errors_total{variant="{{variant}}"}[{{window}}]))',
+        denominatorQuery:
+          'sum by (platform) (increase(app_platform_requests_total{variant="{{variant}}"}[{{window}}]))',
+        slices: { platform: ['desktop', 'mobile'] },
+      };
+      const ask = (guardrail: Guardrail) =>
+        source.observe({
+          flagKey: 'new-checkout',
+          environment: 'production',
+          guardrail,
+          treatment: 'on',
+          control: 'off',
+          ...window(4),
+        });
+      const { treatment, control } = await ask(sliced);
+      const rate = (arm: { samples: number; events?: number } | undefined) =>
+        (arm?.events ?? NaN) / (arm?.samples ?? NaN);
+      const message = JSON.stringify({ treatment, control });
+      assert.ok(Math.abs(rate(treatment.slices?.platform?.mobile) - 1) < 1e-9, message);
+      assert.equal(rate(treatment.slices?.platform?.desktop), 0, message);
+      assert.ok(Math.abs(rate(control.slices?.platform?.mobile) - 0.1) < 1e-9, message);
+      assert.ok(Math.abs(rate(treatment) - 0.1) < 1e-9, message);
+      await assert.rejects(
+        ask({ ...sliced, query: 'sum(increase(app_platform_errors_total{variant="{{variant}}"}[{{window}}]))' }),
+        /no "platform" label/,
+      );
     });
 
     it('surfaces a PromQL error from the server', async () => {

@@ -2,11 +2,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createRandom,
+  fixedHorizonSamples,
   logBeta,
   logGamma,
+  logNormalCdf,
   msprtBoundary,
   msprtLogLikelihoodRatio,
+  msprtPower,
+  msprtSamplesForPower,
+  normalCdf,
+  normalQuantile,
   sampleBinomial,
+  testHardStop,
   testProportionAgainstLimit,
   testProportionRelative,
   testSampleRatio,
@@ -32,34 +39,58 @@ describe('special functions', () => {
 });
 
 describe('normal-mixture mSPRT', () => {
-  it('rejects exactly at the closed-form boundary', () => {
+  it('rejects exactly at its boundary', () => {
     for (const [r, alpha] of [
       [1, 0.05],
       [0.1, 0.01],
       [25, 0.001],
     ] as const) {
-      const z = msprtBoundary(r, alpha);
-      close(msprtLogLikelihoodRatio(z, r), Math.log(1 / alpha), 1e-9);
+      close(msprtLogLikelihoodRatio(msprtBoundary(r, alpha), r), Math.log(1 / alpha), 1e-9);
     }
-    // r = 1, α = 0.05: z² = 2·(ln 2 + 2·ln 20)
-    close(msprtBoundary(1, 0.05), Math.sqrt(2 * (Math.LN2 + 2 * Math.log(20))), 1e-12);
   });
 
-  it("matches Johari et al.'s two-sample formula for equal arms", () => {
-    // Λ_n = sqrt(2σ²/(2σ²+nτ²)) · exp(n²τ²(Ȳ−X̄)² / (4σ²(2σ²+nτ²)))
-    const sigma2 = 0.25;
-    const tau2 = 0.0004;
-    const n = 5000;
-    const diff = 0.03;
-    const expected =
-      0.5 * Math.log((2 * sigma2) / (2 * sigma2 + n * tau2)) +
-      (n * n * tau2 * diff * diff) / (4 * sigma2 * (2 * sigma2 + n * tau2));
-    const variance = (2 * sigma2) / n;
-    close(msprtLogLikelihoodRatio(diff / Math.sqrt(variance), tau2 / variance), expected, 1e-9);
+  it('equals the half-normal mixture of likelihood ratios, integrated numerically', () => {
+    // Estimate ~ N(θ, v); LR(θ) = exp((θ·x − θ²/2)/v); mixing density 2/τ·φ(θ/τ) on θ > 0.
+    for (const [z, v, tau] of [
+      [2.5, 1e-4, 0.01],
+      [-1, 4e-6, 0.001],
+      [4, 1e-3, 0.005],
+    ] as const) {
+      const x = z * Math.sqrt(v);
+      const steps = 200_000;
+      const width = (12 * tau) / steps;
+      let integral = 0;
+      for (let i = 0; i < steps; i++) {
+        const theta = (i + 0.5) * width;
+        const density = (2 / (tau * Math.sqrt(2 * Math.PI))) * Math.exp(-(theta * theta) / (2 * tau * tau));
+        integral += density * Math.exp((theta * x - (theta * theta) / 2) / v) * width;
+      }
+      close(msprtLogLikelihoodRatio(z, (tau * tau) / v), Math.log(integral), 1e-5);
+    }
+  });
+
+  it('normal CDF and quantile match known values', () => {
+    close(normalCdf(0), 0.5, 1e-7);
+    close(normalCdf(1.959963985), 0.975, 1e-7);
+    close(normalQuantile(0.95), 1.644853627, 1e-6);
+    close(logNormalCdf(-30), -454.321, 1e-2); // far tail without underflow
+  });
+
+  it("plans the oracle's fixed horizon with the textbook formula", () => {
+    // p0 = 1%, p1 = 2%, α = 0.05, 80 % power: ((1.6449·√0.0099 + 0.8416·√0.0196) / 0.01)² = 792.4
+    assert.equal(fixedHorizonSamples(0.01, 0.02, 0.05, 0.8), 793);
+  });
+
+  it('reports power that grows with the sample and reaches the target where it says', () => {
+    const sd = Math.sqrt(0.01 * 0.99);
+    const n80 = msprtSamplesForPower(0.01, sd, 0.01, 0.8);
+    assert.ok(msprtPower(0.01, sd / Math.sqrt(n80), 0.01) >= 0.8);
+    assert.ok(msprtPower(0.01, sd / Math.sqrt(n80 - 1), 0.01) < 0.8);
+    assert.ok(msprtPower(0.01, sd / Math.sqrt(n80 / 4), 0.01) < 0.3);
   });
 
   it('only rejects in the worse direction', () => {
-    const options = { alpha: 0.05, referenceSamples: 1000 };
+    const options = { alpha: 0.05, effect: 0.005 };
     const better = testProportionAgainstLimit({ events: 0, samples: 100_000 }, 0.01, 'lower-is-better', options);
     assert.equal(better.rejected, false);
     const worse = testProportionAgainstLimit({ events: 2000, samples: 100_000 }, 0.01, 'lower-is-better', options);
@@ -71,20 +102,20 @@ describe('normal-mixture mSPRT', () => {
   it('treats a zero limit as exact: one event breaches it', () => {
     const result = testProportionAgainstLimit({ events: 1, samples: 10 }, 0, 'lower-is-better', {
       alpha: 0.05,
-      referenceSamples: 100,
+      effect: 0.01,
     });
     assert.equal(result.rejected, true);
     assert.equal(
       testProportionAgainstLimit({ events: 0, samples: 10 }, 0, 'lower-is-better', {
         alpha: 0.05,
-        referenceSamples: 100,
+        effect: 0.01,
       }).rejected,
       false,
     );
   });
 
   it('needs no data to be quiet: empty arms never reject', () => {
-    const options = { alpha: 0.05, referenceSamples: 100 };
+    const options = { alpha: 0.05, minDetectableEffect: 0.5 };
     assert.equal(
       testProportionRelative({ events: 0, samples: 0 }, { events: 5, samples: 100 }, 0.2, 'lower-is-better', options)
         .rejected,
@@ -115,7 +146,7 @@ function peekingFalseAlarms(
 
 describe('false alarms under H0 with peeking after every batch (fixed seeds)', () => {
   const alpha = 0.05;
-  const options = { alpha, referenceSamples: 1000 };
+  const options = { alpha, effect: 0.005, minDetectableEffect: 0.5 };
   const runs = 1000;
   const checks = 40;
 
@@ -152,6 +183,23 @@ describe('false alarms under H0 with peeking after every batch (fixed seeds)', (
       return testProportionAgainstLimit({ events: x, samples: n }, 0.01, 'lower-is-better', options).rejected;
     });
     assert.ok(rate <= alpha + 0.015, `false-alarm rate ${rate}`);
+  });
+
+  it('hard stop at the limit (healthy at worst) fires in ≤ α of runs, and never on typical healthy traffic', () => {
+    for (const [seed, rate, bound] of [
+      [5, 0.03, alpha + 0.015],
+      [6, 0.01, 0],
+    ] as const) {
+      let n = 0;
+      let x = 0;
+      const fired = peekingFalseAlarms(seed, runs, checks, (random, check) => {
+        if (check === 1) n = x = 0;
+        n += 200;
+        x += sampleBinomial(200, rate, random);
+        return testHardStop({ events: x, samples: n }, 0.03, alpha)?.fired === true;
+      });
+      assert.ok(fired <= bound, `hard stop fired in ${fired} of runs at a ${rate} error rate`);
+    }
   });
 
   it('whereas a fixed-horizon z-test peeked at the same times does not (why the mSPRT is needed)', () => {
@@ -198,7 +246,7 @@ describe('power', () => {
         if (
           testProportionRelative({ events: xT, samples: nT }, { events: xC, samples: nC }, 0.2, 'lower-is-better', {
             alpha: 0.01,
-            referenceSamples: 1000,
+            minDetectableEffect: 1,
           }).rejected
         ) {
           detected++;
@@ -233,5 +281,21 @@ describe('power', () => {
   it('SRM flags a 4% share when 5% was expected, given enough samples', () => {
     assert.equal(testSampleRatio(4000, 96000, 0.05, 0.01).mismatch, true);
     assert.equal(testSampleRatio(49, 951, 0.05, 0.01).mismatch, false);
+  });
+});
+
+describe('hard stop', () => {
+  it('fires on a gross breach after a few dozen requests', () => {
+    // 14 failures in 60 requests against a 3 % limit: 14·ln 2 + 46·ln(0.94/0.97) = 8.26 ≥ ln(1/0.001) = 6.91.
+    const stop = testHardStop({ events: 14, samples: 60 }, 0.03, 0.001);
+    assert.equal(stop?.fired, true);
+    assert.equal(stop?.threshold, 0.06);
+    assert.equal(testHardStop({ events: 2, samples: 60 }, 0.03, 0.001)?.fired, false);
+    assert.equal(stop?.minEvents, Math.ceil(Math.log(1000) / Math.LN2));
+  });
+
+  it('has nothing to stop on for a limit of 0 or 1', () => {
+    assert.equal(testHardStop({ events: 1, samples: 1 }, 0, 0.01), undefined);
+    assert.equal(testHardStop({ events: 1, samples: 1 }, 1, 0.01), undefined);
   });
 });
