@@ -2,6 +2,7 @@
  * File-system helpers of the file store: errno → FlagError, atomic writes, paths confined to the store.
  */
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { open, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FlagError } from '../errors.ts';
@@ -36,9 +37,15 @@ export function ioError(cause: unknown, action: string, file: string): FlagError
  * Writes `data` to `file` atomically: a temp file in the same directory (so `rename` never crosses a file system)
  * is written, fsync-ed and renamed over `file`, then the directory is fsync-ed so the rename survives a crash.
  * Readers see the old or the new bytes, never a mix. The temp file is removed on failure. `durable: false` skips
- * both fsyncs, for derived files that are regenerated anyway (still atomic for readers). Errors: STORE_IO.
+ * both fsyncs, for derived files that are regenerated anyway (still atomic for readers). `fence` runs right before
+ * the rename and may throw to cancel it (nothing is replaced then); the rename is then synchronous, so no
+ * event-loop turn separates the check from the rename. Errors: STORE_IO, and whatever `fence` throws.
  */
-export async function writeFileAtomic(file: string, data: string, { durable = true } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string,
+  { durable = true, fence }: { durable?: boolean; fence?: () => void } = {},
+): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(tmp, 'wx', 0o644);
@@ -48,7 +55,12 @@ export async function writeFileAtomic(file: string, data: string, { durable = tr
     } finally {
       await handle.close();
     }
-    await rename(tmp, file);
+    if (fence) {
+      fence();
+      renameSync(tmp, file);
+    } else {
+      await rename(tmp, file);
+    }
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw ioError(e, 'write', file);
