@@ -18,7 +18,7 @@ import { findStoreRoot, initStore, openFileStore } from '../../src/store/file-st
 import type { FileStore } from '../../src/store/file-store.ts';
 import { parseStoreDocument, serializeStoreDocument } from '../../src/store/store-yaml.ts';
 import type { StoreSnapshot } from '../../src/store/types.ts';
-import { context, makeTempDir, nextEvent, removeTempDir } from './helpers.ts';
+import { assertFlagError, context, makeTempDir, nextEvent, removeTempDir } from './helpers.ts';
 
 const ctx = context();
 
@@ -35,16 +35,6 @@ async function freshStore(): Promise<void> {
 async function cleanup(): Promise<void> {
   store.dispose();
   await removeTempDir(root);
-}
-
-function assertFlagError(code: string, check?: (e: FlagError) => void): (e: unknown) => boolean {
-  return (e) => {
-    assert.ok(FlagError.is(e), `expected a FlagError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.ok(typeof e.details.hint === 'string' && e.details.hint.length > 0, 'a hint');
-    check?.(e);
-    return true;
-  };
 }
 
 describe('initStore / openFileStore / findStoreRoot', () => {
