@@ -3,7 +3,8 @@
  * revision is derived from it (the highest revision near the end of the file), so flags.yaml carries no counter
  * that two git branches would both bump.
  */
-import { open, readFile } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
+import { open, readFile, truncate } from 'node:fs/promises';
 import { auditEntrySchema } from '../flags/model.ts';
 import type { AuditEntry } from '../flags/model.ts';
 import { FlagError } from '../errors.ts';
@@ -60,6 +61,44 @@ export async function readAuditTail(file: string): Promise<AuditTail> {
   }
 }
 
+/**
+ * Cuts a torn last line (an append interrupted by a crash: no final newline, not a valid entry) off the log, so the
+ * next append does not bury it as a corrupt line in the middle. Call it only holding the store lock.
+ * Returns whether the log was cut. Errors: STORE_IO.
+ */
+export async function cutTornAuditTail(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return false;
+    throw ioError(e, 'open', file);
+  }
+  let cutAt: number | undefined;
+  try {
+    const { size } = await handle.stat();
+    for (let chunk = TAIL_CHUNK_BYTES; size > 0; chunk *= 2) {
+      const start = Math.max(0, size - chunk);
+      const buffer = Buffer.alloc(size - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      const newline = buffer.lastIndexOf(0x0a);
+      if (newline === buffer.length - 1) break; // not torn
+      if (newline === -1 && start > 0) continue;
+      if (revisionOf(buffer.subarray(newline + 1).toString('utf8')) === undefined) cutAt = start + newline + 1;
+      break;
+    }
+  } catch (e) {
+    throw ioError(e, 'read', file);
+  } finally {
+    await handle.close();
+  }
+  if (cutAt === undefined) return false;
+  await truncate(file, cutAt).catch((e: unknown) => {
+    throw ioError(e, 'repair', file);
+  });
+  return true;
+}
+
 function revisionOf(line: string): number | undefined {
   try {
     const revision = (JSON.parse(line) as { revision?: unknown }).revision;
@@ -71,18 +110,26 @@ function revisionOf(line: string): number | undefined {
 
 /**
  * Appends `entries` in one `write` to the log (O_APPEND) and fsyncs it. When the log's last line is incomplete
- * (`endsWithNewline` false) a newline is written first, so the new entries stay readable. Errors: STORE_IO.
+ * (`endsWithNewline` false) a newline is written first, so the new entries stay readable. `fence` runs right before
+ * the write and may throw to cancel it (the write is then synchronous, see writeFileAtomic). Errors: STORE_IO, and
+ * whatever `fence` throws.
  */
 export async function appendAuditEntries(
   file: string,
   entries: readonly AuditEntry[],
   endsWithNewline: boolean,
+  fence?: () => void,
 ): Promise<void> {
   const text = (endsWithNewline ? '' : '\n') + entries.map((e) => `${JSON.stringify(e)}\n`).join('');
   try {
     const handle = await open(file, 'a', 0o644);
     try {
-      await handle.writeFile(text, 'utf8');
+      if (fence) {
+        fence();
+        writeSync(handle.fd, text);
+      } else {
+        await handle.writeFile(text, 'utf8');
+      }
       await handle.sync();
     } finally {
       await handle.close();

@@ -5,24 +5,37 @@
  *   .rollgate/audit.jsonl             append-only audit log; the store's revision is derived from it
  *   .rollgate/flagd/<env>.flagd.json  compiled flagd documents, one per environment (generated)
  *   .rollgate/.gitattributes          audit.jsonl merge=union; flagd outputs marked generated
- *   .rollgate/.gitignore              the lock and temp files
- *   .rollgate/.lock                   inter-process commit lock (a directory, see proper-lockfile)
+ *   .rollgate/.gitignore              the lock, the journal and temp files
+ *   .rollgate/.lock                   inter-process commit lock (lock.ts)
+ *   .rollgate/journal.json            a decided commit being published (journal.ts); present only mid-commit
  */
-import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { lock } from 'proper-lockfile';
 import { auditEntrySchema, createEmptyDocument, storeDocumentSchema } from '../flags/model.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
-import { compileStore, serializeFlagdDocument } from '../flagd/compile.ts';
+import { compileStore } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
 import { Emitter, toDisposable } from '../lifecycle.ts';
 import type { Disposable, Event } from '../lifecycle.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts';
-import { ioError, pathInside, realPathInside, writeFileAtomic } from './fs-util.ts';
+import { FLAGD_DIR, syncFlagdOutputs } from './flagd-outputs.ts';
+import type { CompiledOutputState } from './flagd-outputs.ts';
+import { ioError, realPathInside, writeFileAtomic } from './fs-util.ts';
+import {
+  currentVersionSync,
+  hasJournal,
+  publish,
+  recoverJournal,
+  storeFiles,
+  versionOf,
+  writeJournal,
+} from './journal.ts';
+import type { JournalEntry, StoreFiles, StoreRecovery } from './journal.ts';
+import { DEFAULT_LOCK_LEASE_MS, withLock } from './lock.ts';
+import type { LockOptions, StoreLock } from './lock.ts';
 import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
 import { formatPath } from '../flags/diff.ts';
@@ -33,9 +46,9 @@ export const STORE_DIR_NAME = '.rollgate';
 
 const FLAGS_FILE = 'flags.yaml';
 const AUDIT_FILE = 'audit.jsonl';
-const FLAGD_DIR = 'flagd';
-const FLAGD_SUFFIX = '.flagd.json';
 const LOCK_NAME = '.lock';
+/** How often a commit that lost its lock (or whose base moved under it) before it was decided is run again. */
+const MAX_FENCED_ATTEMPTS = 20;
 
 const GITATTRIBUTES = `# Written by Rollgate.
 # Both sides of a merge keep their audit entries.
@@ -43,8 +56,9 @@ audit.jsonl merge=union
 # Compiled from flags.yaml on every change; regenerate instead of merging by hand.
 flagd/*.flagd.json linguist-generated=true
 `;
-const GITIGNORE = `# Written by Rollgate: the commit lock and interrupted atomic writes.
+const GITIGNORE = `# Written by Rollgate: the commit lock, the commit journal and interrupted atomic writes.
 .lock
+journal.json
 *.tmp
 # Runtime evaluation metrics of the built-in OpenFeature hook (read by the rollout controller).
 metrics/
@@ -56,17 +70,20 @@ secrets/
 sdk-keys.json*
 `;
 
-/** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */
-const LOCK_STALE_MS = 10_000;
-/** Waiting for the lock: short randomized polls (1–15 ms) so a waiter gets in soon after a release; ~15 s in all. */
-const LOCK_RETRIES = { retries: 1000, factor: 1.1, minTimeout: 1, maxTimeout: 15, randomize: true };
-
-/** Tuning of {@link FileStore.onDidChange}. */
+/** Tuning of {@link FileStore.onDidChange} and of the commit lock. */
 export interface FileStoreOptions {
   /** How often the flags file is stat-ed as a fallback for fs.watch, in ms (default 500). */
   readonly pollIntervalMs?: number;
   /** Quiet time after an fs.watch event before the store is re-read, in ms (default 50). */
   readonly debounceMs?: number;
+  /**
+   * A lock holder that has not refreshed the lock for this long is taken over, in ms (default 10 000). It applies
+   * to holders on other hosts and to live but stopped or hung processes here; a holder here whose process is gone
+   * is taken over at once.
+   */
+  readonly lockLeaseMs?: number;
+  /** How long a commit waits for the lock before STORE_IO, in ms (default: the lease + 5 000). */
+  readonly lockTimeoutMs?: number;
 }
 
 /**
@@ -75,17 +92,20 @@ export interface FileStoreOptions {
  * - `revision` is the highest revision near the end of audit.jsonl (0 for a new store); every commit appends its
  *   entries stamped with revision + 1. It is informational: a snapshot read while another process commits may pair
  *   the new file with the previous revision for an instant; `version` is the concurrency token.
- * - commit holds `.rollgate/.lock` (proper-lockfile), re-reads flags.yaml under it, and writes flags.yaml and the
- *   flagd outputs atomically (temp + fsync + rename) and the audit entries with one fsync-ed append.
+ * - commit holds `.rollgate/.lock` (lock.ts), re-reads flags.yaml under it, decides the commit by writing the
+ *   journal (journal.ts), then publishes flags.yaml (temp + fsync + rename), the audit entries (one fsync-ed append)
+ *   and the flagd outputs. Each of those writes is fenced: it happens only while this process still holds the lock,
+ *   and the journal only while flags.yaml is still the base. A crash anywhere is repaired by the next lock holder
+ *   (or the next {@link openFileStore}) from the journal.
  * - snapshot documents are deeply frozen: operations copy, never mutate.
  * Create one with {@link openFileStore} or {@link initStore}.
  */
 export class FileStore implements FlagStore {
   readonly location: string;
-  private readonly flagsFile: string;
-  private readonly auditFile: string;
-  private readonly flagdDir: string;
-  private readonly options: Required<FileStoreOptions>;
+  private readonly files: StoreFiles;
+  private readonly options: Required<Pick<FileStoreOptions, 'pollIntervalMs' | 'debounceMs'>>;
+  private readonly lockOptions: LockOptions;
+  private recovery: StoreRecovery | undefined;
   /**
    * The last parsed (or written) flags.yaml, by version: parsing is the expensive part of a read. `yaml` is its
    * YAML document, whose comments the next write carries over.
@@ -99,10 +119,17 @@ export class FileStore implements FlagStore {
   /** Use {@link openFileStore}; `storeDir` must be the real (symlink-free) path of an existing `.rollgate`. */
   constructor(storeDir: string, options: FileStoreOptions = {}) {
     this.location = storeDir;
-    this.flagsFile = join(storeDir, FLAGS_FILE);
-    this.auditFile = join(storeDir, AUDIT_FILE);
-    this.flagdDir = join(storeDir, FLAGD_DIR);
+    this.files = storeFiles(storeDir);
     this.options = { pollIntervalMs: options.pollIntervalMs ?? 500, debounceMs: options.debounceMs ?? 50 };
+    this.lockOptions = lockOptionsOf(options);
+  }
+
+  private get flagsFile(): string {
+    return this.files.flagsFile;
+  }
+
+  private get auditFile(): string {
+    return this.files.auditFile;
   }
 
   /**
@@ -147,30 +174,98 @@ export class FileStore implements FlagStore {
     return this.write((current) => prepareCommit(change(current)));
   }
 
-  /** The write path of commit and update: under the lock, re-read, let `prepare` decide, write everything. */
+  /**
+   * The write path of commit and update: under the lock, re-read, let `prepare` decide, write everything. A writer
+   * that loses the lock (paused past the lease) or whose base moves before the commit is decided has written
+   * nothing: it runs again from a fresh read. One that loses it after the commit was decided leaves the publishing
+   * to the next lock holder and waits for the lock to make sure it is done.
+   */
   private async write(prepare: (current: StoreSnapshot) => PreparedCommit): Promise<StoreSnapshot> {
-    const snapshot = await withStoreLock(this.location, async () => {
-      // Reading parses: a file that does not parse is never replaced (PARSE_ERROR), whatever the caller's base.
-      const tail = await readAuditTail(this.auditFile);
-      const bytes = await this.readSource();
-      const version = versionOf(bytes);
-      const parsed = this.parse(bytes, version);
-      const { document, audit, flagd } = prepare({ document: parsed.document, revision: tail.revision, version });
-      const { text, yaml } = renderStoreDocument(document, parsed.yaml);
-      const revision = tail.revision + 1;
-      await writeFileAtomic(this.flagsFile, text);
-      await appendAuditEntries(
-        this.auditFile,
-        audit.map((entry) => ({ ...entry, revision })),
-        tail.endsWithNewline,
-      );
-      await syncFlagdOutputs(this.flagdDir, flagd, { write: true });
-      const snapshot = { document: deepFreeze(document), revision, version: versionOf(Buffer.from(text, 'utf8')) };
-      this.parsed = { version: snapshot.version, document: snapshot.document, yaml };
-      return snapshot;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { snapshot, published } = await this.locked((lock) => this.commitLocked(lock, prepare));
+        if (!published) await this.recover();
+        this.notify(snapshot);
+        return snapshot;
+      } catch (e) {
+        if (!isFenced(e) || attempt >= MAX_FENCED_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private async commitLocked(
+    lock: StoreLock,
+    prepare: (current: StoreSnapshot) => PreparedCommit,
+  ): Promise<{ snapshot: StoreSnapshot; published: boolean }> {
+    await this.recoverLocked(lock);
+    // Reading parses: a file that does not parse is never replaced (PARSE_ERROR), whatever the caller's base.
+    const tail = await readAuditTail(this.auditFile);
+    const bytes = await this.readSource();
+    const version = versionOf(bytes);
+    const parsed = this.parse(bytes, version);
+    const { document, audit, flagd } = prepare({ document: parsed.document, revision: tail.revision, version });
+    const { text, yaml } = renderStoreDocument(document, parsed.yaml);
+    const revision = tail.revision + 1;
+    const entry: JournalEntry = {
+      revision,
+      baseVersion: version,
+      version: versionOf(Buffer.from(text, 'utf8')),
+      text,
+      audit: audit.map((e) => ({ ...e, revision })),
+    };
+    await writeJournal(this.files, entry, () => {
+      lock.assertHeldSync();
+      if (currentVersionSync(this.flagsFile) !== version) {
+        throw new FlagError('STORE_CONFLICT', `${this.flagsFile} changed while the commit was being written.`, {
+          file: this.flagsFile,
+          reason: 'base-moved',
+          hint: 'Read the store again and re-apply the change (applyOperation does this for you).',
+        });
+      }
     });
-    this.notify(snapshot);
-    return snapshot;
+    const snapshot = { document: deepFreeze(document), revision, version: entry.version };
+    this.parsed = { version: snapshot.version, document: snapshot.document, yaml };
+    try {
+      await publish(this.files, entry, flagd, () => lock.assertHeldSync());
+      return { snapshot, published: true };
+    } catch (e) {
+      // Decided but this process lost the lock: the journal is the next holder's to publish.
+      if (isFenced(e)) return { snapshot, published: false };
+      throw e;
+    }
+  }
+
+  /**
+   * Completes (or, when flags.yaml was changed by hand since, drops) a commit that a crashed or paused writer left
+   * in the journal, under the lock; {@link openFileStore} calls it when there is one. Returns what was done, or
+   * undefined when there was nothing to do; the same report is kept for {@link takeRecovery}.
+   * Errors: STORE_IO, PARSE_ERROR (an unreadable journal text).
+   */
+  recover(): Promise<StoreRecovery | undefined> {
+    return this.locked((lock) => this.recoverLocked(lock));
+  }
+
+  /**
+   * The last repair this instance made after a crash (see {@link recover}), once: the next call returns
+   * undefined. For the CLI, the MCP server and the extension to tell the user.
+   */
+  takeRecovery(): StoreRecovery | undefined {
+    const recovery = this.recovery;
+    this.recovery = undefined;
+    return recovery;
+  }
+
+  private async recoverLocked(lock: StoreLock): Promise<StoreRecovery | undefined> {
+    const recovery = await recoverJournal(this.files, () => lock.assertHeldSync());
+    if (recovery) {
+      this.recovery = recovery;
+      this.parsed = undefined;
+    }
+    return recovery;
+  }
+
+  private locked<T>(fn: (lock: StoreLock) => Promise<T>): Promise<T> {
+    return withLock(join(this.location, LOCK_NAME), this.lockOptions, fn);
   }
 
   /** Reads audit entries matching `query`, newest last. Errors: INVALID_INPUT (bad query), PARSE_ERROR, STORE_IO. */
@@ -184,7 +279,7 @@ export class FileStore implements FlagStore {
    */
   async checkCompiledOutputs(): Promise<CompiledOutputState[]> {
     const { document } = await this.read();
-    return syncFlagdOutputs(this.flagdDir, compileStore(document), { write: false });
+    return syncFlagdOutputs(this.files.flagdDir, compileStore(document), { write: false });
   }
 
   /**
@@ -193,10 +288,14 @@ export class FileStore implements FlagStore {
    * Errors: PARSE_ERROR, INVALID_RULE, STORE_IO.
    */
   writeCompiledOutputs(): Promise<CompiledOutputState[]> {
-    return withStoreLock(this.location, async () => {
+    return this.locked(async (lock) => {
+      await this.recoverLocked(lock);
       const bytes = await this.readSource();
       const { document } = this.parse(bytes, versionOf(bytes));
-      return syncFlagdOutputs(this.flagdDir, compileStore(document), { write: true });
+      return syncFlagdOutputs(this.files.flagdDir, compileStore(document), {
+        write: true,
+        fence: () => lock.assertHeldSync(),
+      });
     });
   }
 
@@ -356,7 +455,10 @@ export async function openFileStore(root: string, options?: FileStoreOptions): P
     const entry = join(storeDir, name);
     if (await exists(entry)) await realPathInside(storeDir, entry);
   }
-  return new FileStore(storeDir, options);
+  const store = new FileStore(storeDir, options);
+  // A journal means a writer crashed mid-commit: finish (or drop) its commit before anyone reads.
+  if (hasJournal(storeFiles(storeDir))) await store.recover();
+  return store;
 }
 
 /**
@@ -378,7 +480,7 @@ export async function initStore(root: string, options?: FileStoreOptions): Promi
     if ((e as { code?: unknown }).code !== 'EEXIST') throw ioError(e, 'create', storeDir);
   }
   const store = await openFileStore(realRoot, options);
-  await withStoreLock(store.location, async () => {
+  await withLock(join(store.location, LOCK_NAME), lockOptionsOf(options), async () => {
     const flagsFile = join(store.location, FLAGS_FILE);
     if (await exists(flagsFile)) {
       throw new FlagError('INVALID_INPUT', `A Rollgate store already exists in ${store.location}.`, {
@@ -421,10 +523,6 @@ function prepareCommit(request: Omit<CommitRequest, 'base'>): PreparedCommit {
   return { document, audit: validateAudit(request.audit), flagd: compileStore(document) };
 }
 
-function versionOf(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 function validateDocument(document: StoreDocument): StoreDocument {
   const result = storeDocumentSchema.safeParse(document);
   if (result.success) return result.data;
@@ -457,100 +555,14 @@ function validateAudit(entries: CommitRequest['audit']): Omit<AuditEntry, 'revis
   });
 }
 
-/**
- * Runs `fn` holding the lock of the store in `storeDir`: serialized within this process first (no polling), then
- * `.rollgate/.lock` across processes via proper-lockfile (an atomic `mkdir`, kept fresh while held, taken over when
- * its holder died and it went stale). Errors: STORE_IO when the lock cannot be had within ~15 s.
- */
-function withStoreLock<T>(storeDir: string, fn: () => Promise<T>): Promise<T> {
-  const lockPath = join(storeDir, LOCK_NAME);
-  return serialized(lockPath, async () => {
-    let release: () => Promise<void>;
-    try {
-      release = await lock(storeDir, {
-        lockfilePath: lockPath,
-        realpath: false,
-        stale: LOCK_STALE_MS,
-        retries: LOCK_RETRIES,
-        // The holder refreshes the lock while it works; losing it (clock jump, a stuck disk) must not crash the
-        // process from a timer. Commits take milliseconds, far below the stale limit.
-        onCompromised: () => {},
-      });
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 'ELOCKED') {
-        throw new FlagError('STORE_IO', `Timed out waiting for the store lock ${lockPath}.`, {
-          file: lockPath,
-          hint: `Another process is committing; retry. If no rollgate process is running, remove ${lockPath}.`,
-        });
-      }
-      throw ioError(e, 'lock', lockPath);
-    }
-    try {
-      return await fn();
-    } finally {
-      await release().catch(() => {});
-    }
-  });
+function lockOptionsOf(options: FileStoreOptions = {}): LockOptions {
+  const leaseMs = options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
+  return { leaseMs, timeoutMs: options.lockTimeoutMs ?? leaseMs + 5_000 };
 }
 
-/** Path of the flagd output of `environment` in the store directory `storeDir` (`<storeDir>/flagd/<env>.flagd.json`). */
-export function flagdOutputPath(storeDir: string, environment: string): string {
-  return join(storeDir, FLAGD_DIR, `${environment}${FLAGD_SUFFIX}`);
-}
-
-/** One flagd output file compared with flags.yaml. */
-export interface CompiledOutputState {
-  readonly environment: string;
-  /** Absolute path of `<env>.flagd.json`. */
-  readonly path: string;
-  /** `fresh`: matches flags.yaml; `stale`: differs or is missing; `extra`: of an environment no longer declared. */
-  readonly state: 'fresh' | 'stale' | 'extra';
-}
-
-/**
- * Compares `<env>.flagd.json` files with `outputs` and, with `write`, brings them in line: stale files are written
- * atomically, files of undeclared environments removed. Returns the states found before writing.
- * The outputs are derived from flags.yaml, so they are written without fsync: after a crash the next commit rewrites
- * them, and the durable record (flags.yaml, audit.jsonl) is fsync-ed.
- */
-async function syncFlagdOutputs(
-  flagdDir: string,
-  outputs: ReadonlyMap<string, FlagdDocument>,
-  { write }: { write: boolean },
-): Promise<CompiledOutputState[]> {
-  if (write) {
-    try {
-      await mkdir(flagdDir, { recursive: true });
-    } catch (e) {
-      throw ioError(e, 'create', flagdDir);
-    }
-  }
-  const states: CompiledOutputState[] = [];
-  for (const [environment, flagdDocument] of outputs) {
-    const path = pathInside(flagdDir, `${environment}${FLAGD_SUFFIX}`);
-    const text = serializeFlagdDocument(flagdDocument);
-    const current = await readFile(path, 'utf8').catch(() => undefined);
-    states.push({ environment, path, state: current === text ? 'fresh' : 'stale' });
-    if (write && current !== text) await writeFileAtomic(path, text, { durable: false });
-  }
-  let existing: string[];
-  try {
-    existing = await readdir(flagdDir);
-  } catch (e) {
-    if (!write && (e as { code?: unknown }).code === 'ENOENT') return states;
-    throw ioError(e, 'list', flagdDir);
-  }
-  for (const name of existing) {
-    if (!name.endsWith(FLAGD_SUFFIX) || outputs.has(name.slice(0, -FLAGD_SUFFIX.length))) continue;
-    const path = pathInside(flagdDir, name);
-    states.push({ environment: name.slice(0, -FLAGD_SUFFIX.length), path, state: 'extra' });
-    if (write) {
-      await unlink(path).catch((e: unknown) => {
-        throw ioError(e, 'remove', path);
-      });
-    }
-  }
-  return states;
+/** A STORE_CONFLICT of a fence (lock lost, base moved under the commit): nothing was decided, run it again. */
+function isFenced(e: unknown): boolean {
+  return FlagError.is(e, 'STORE_CONFLICT') && (e.details.reason === 'lock-lost' || e.details.reason === 'base-moved');
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -561,24 +573,6 @@ async function exists(file: string): Promise<boolean> {
       throw ioError(e, 'check', file);
     },
   );
-}
-
-/** In-process queue per lock path, so commits of one process wait for each other without polling the lock. */
-const queues = new Map<string, Promise<void>>();
-
-async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  let done = (): void => {};
-  const mine = new Promise<void>((r) => (done = r));
-  const tail = previous.then(() => mine);
-  queues.set(key, tail);
-  await previous;
-  try {
-    return await fn();
-  } finally {
-    done();
-    if (queues.get(key) === tail) queues.delete(key);
-  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -2,6 +2,7 @@
  * File-system helpers of the file store: errno → FlagError, atomic writes, paths confined to the store.
  */
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { open, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FlagError } from '../errors.ts';
@@ -37,12 +38,14 @@ export function ioError(cause: unknown, action: string, file: string): FlagError
  * is written, fsync-ed and renamed over `file`, then the directory is fsync-ed so the rename survives a crash.
  * Readers see the old or the new bytes, never a mix. The temp file is removed on failure. `durable: false` skips
  * both fsyncs, for derived files that are regenerated anyway (still atomic for readers); `mode` is the new file's
- * permission bits (default 0o644; secrets use 0o600). Errors: STORE_IO.
+ * permission bits (default 0o644; secrets use 0o600). `fence` runs right before the rename and may throw to cancel
+ * it (nothing is replaced then); the rename is then synchronous, so no event-loop turn separates the check from the
+ * rename. Errors: STORE_IO, and whatever `fence` throws.
  */
 export async function writeFileAtomic(
   file: string,
   data: string,
-  { durable = true, mode = 0o644 }: { durable?: boolean; mode?: number } = {},
+  { durable = true, mode = 0o644, fence }: { durable?: boolean; mode?: number; fence?: () => void } = {},
 ): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -53,7 +56,12 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    await rename(tmp, file);
+    if (fence) {
+      fence();
+      renameSync(tmp, file);
+    } else {
+      await rename(tmp, file);
+    }
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw ioError(e, 'write', file);

@@ -1,7 +1,9 @@
 // Test helpers for store tests: temp repositories and a fixed clock.
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FlagError } from '../../src/errors.ts';
 import type { ChangeContext } from '../../src/flags/operations.ts';
 import type { Disposable, Event } from '../../src/lifecycle.ts';
 
@@ -49,3 +51,14 @@ export function nextEvent<T>(event: Event<T>, predicate: (e: T) => boolean = () 
 export const SHARED_FLAG = 'shared-counter';
 /** How many of its changes a concurrent writer spends creating flags of its own. */
 export const CREATES_PER_WORKER = 5;
+
+/** An `assert.rejects` validator: a FlagError with `code` and a hint, then whatever `check` asserts. */
+export function assertFlagError(code: string, check?: (e: FlagError) => void): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(FlagError.is(e), `expected a FlagError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.ok(typeof e.details.hint === 'string' && e.details.hint.length > 0, 'a hint');
+    check?.(e);
+    return true;
+  };
+}
