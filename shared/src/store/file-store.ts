@@ -14,7 +14,7 @@ import type { FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { lock } from 'proper-lockfile';
-import { auditEntrySchema, createEmptyDocument, storeDocumentSchema } from '../flags/model.ts';
+import { createEmptyDocument } from '../flags/model.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
 import { compileStore, serializeFlagdDocument } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
@@ -25,8 +25,8 @@ import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts'
 import { ioError, pathInside, realPathInside, writeFileAtomic } from './fs-util.ts';
 import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
-import { formatPath } from '../flags/diff.ts';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
+import { validateAudit, validateDocument } from './validate.ts';
 
 /** Name of the store directory at the root of a repository. */
 export const STORE_DIR_NAME = '.rollgate';
@@ -421,38 +421,6 @@ function prepareCommit(request: Omit<CommitRequest, 'base'>): PreparedCommit {
 
 function versionOf(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function validateDocument(document: StoreDocument): StoreDocument {
-  const result = storeDocumentSchema.safeParse(document);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = formatPath(issue?.path ?? []);
-  throw new FlagError('INVALID_INPUT', `Invalid store document at ${path}: ${issue?.message ?? 'invalid'}`, {
-    path,
-    hint: `Fix ${path} in the change; the store was not modified.`,
-  });
-}
-
-function validateAudit(entries: CommitRequest['audit']): Omit<AuditEntry, 'revision'>[] {
-  if (entries.length === 0) {
-    throw new FlagError('INVALID_INPUT', 'A commit needs at least one audit entry.', {
-      hint: 'Describe the change with an audit entry (actor, action, at); operations produce them for you.',
-    });
-  }
-  return entries.map((entry, i) => {
-    const result = auditEntrySchema.safeParse({ ...entry, revision: 0 });
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const path = formatPath(['audit', i, ...(issue?.path ?? [])]);
-      throw new FlagError('INVALID_INPUT', `Invalid audit entry at ${path}: ${issue?.message ?? 'invalid'}`, {
-        path,
-        hint: `Fix ${path}; the store was not modified.`,
-      });
-    }
-    const { revision: _revision, ...rest } = result.data;
-    return rest;
-  });
 }
 
 /**

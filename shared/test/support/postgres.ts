@@ -85,6 +85,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   const port = await freePort();
   let state: 'running' | 'paused' | 'removed' = 'paused';
   const start = (): void => {
+    if (state === 'running') return;
     const options = [
       `-p ${port}`,
       `-k ${dir}`,
@@ -97,15 +98,17 @@ export async function startPostgres(): Promise<PostgresCluster> {
     run('pg_ctl', ['start', '-w', '-D', data, '-l', join(dir, 'server.log'), '-o', options]);
     state = 'running';
   };
-  const pause = (): void => {
+  // `fast` for an outage (connections are cut, committed data stays: synchronous_commit is off), `immediate` at the end.
+  const halt = (mode: 'fast' | 'immediate'): void => {
     if (state !== 'running') return;
-    run('pg_ctl', ['stop', '-w', '-m', 'immediate', '-D', data]);
+    run('pg_ctl', ['stop', '-w', '-m', mode, '-D', data]);
     state = 'paused';
   };
+  const pause = (): void => halt('fast');
   const stop = (): void => {
     if (state === 'removed') return;
     try {
-      pause();
+      halt('immediate');
     } finally {
       state = 'removed';
       rmSync(dir, { recursive: true, force: true });
