@@ -10,6 +10,7 @@ import type { AuditEntry } from '../flags/model.ts';
 import { FlagError } from '../errors.ts';
 import { ioError } from './fs-util.ts';
 import type { AuditQuery } from './types.ts';
+import { parseAuditQuery } from './validate.ts';
 
 /** How much of the end of the log is read to find the revision; doubled until a complete entry is in it. */
 const TAIL_CHUNK_BYTES = 64 * 1024;
@@ -146,17 +147,7 @@ export async function appendAuditEntries(
  * STORE_IO.
  */
 export async function readAuditLog(file: string, query: AuditQuery = {}): Promise<AuditEntry[]> {
-  const since = query.since === undefined ? undefined : Date.parse(query.since);
-  if (since !== undefined && Number.isNaN(since)) {
-    throw new FlagError('INVALID_INPUT', `"${query.since}" is not a date/time.`, {
-      hint: 'Pass `since` as an ISO 8601 time such as 2026-11-01T00:00:00Z.',
-    });
-  }
-  if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit > 0)) {
-    throw new FlagError('INVALID_INPUT', `limit must be a positive integer, got ${query.limit}.`, {
-      hint: 'Pass a whole number of entries, e.g. 20, or leave limit out for all entries.',
-    });
-  }
+  const { since } = parseAuditQuery(query);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

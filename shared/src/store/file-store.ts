@@ -13,7 +13,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { auditEntrySchema, createEmptyDocument, storeDocumentSchema } from '../flags/model.ts';
+import { createEmptyDocument } from '../flags/model.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
 import { compileStore } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
@@ -38,8 +38,8 @@ import { DEFAULT_LOCK_LEASE_MS, withLock } from './lock.ts';
 import type { LockOptions, StoreLock } from './lock.ts';
 import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
-import { formatPath } from '../flags/diff.ts';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
+import { validateAudit, validateDocument } from './validate.ts';
 
 /** Name of the store directory at the root of a repository. */
 export const STORE_DIR_NAME = '.rollgate';
@@ -521,38 +521,6 @@ interface PreparedCommit {
 function prepareCommit(request: Omit<CommitRequest, 'base'>): PreparedCommit {
   const document = validateDocument(request.document);
   return { document, audit: validateAudit(request.audit), flagd: compileStore(document) };
-}
-
-function validateDocument(document: StoreDocument): StoreDocument {
-  const result = storeDocumentSchema.safeParse(document);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = formatPath(issue?.path ?? []);
-  throw new FlagError('INVALID_INPUT', `Invalid store document at ${path}: ${issue?.message ?? 'invalid'}`, {
-    path,
-    hint: `Fix ${path} in the change; the store was not modified.`,
-  });
-}
-
-function validateAudit(entries: CommitRequest['audit']): Omit<AuditEntry, 'revision'>[] {
-  if (entries.length === 0) {
-    throw new FlagError('INVALID_INPUT', 'A commit needs at least one audit entry.', {
-      hint: 'Describe the change with an audit entry (actor, action, at); operations produce them for you.',
-    });
-  }
-  return entries.map((entry, i) => {
-    const result = auditEntrySchema.safeParse({ ...entry, revision: 0 });
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const path = formatPath(['audit', i, ...(issue?.path ?? [])]);
-      throw new FlagError('INVALID_INPUT', `Invalid audit entry at ${path}: ${issue?.message ?? 'invalid'}`, {
-        path,
-        hint: `Fix ${path}; the store was not modified.`,
-      });
-    }
-    const { revision: _revision, ...rest } = result.data;
-    return rest;
-  });
 }
 
 function lockOptionsOf(options: FileStoreOptions = {}): LockOptions {

@@ -1,5 +1,5 @@
 /**
- * The store contract. The embedded file store (`.rollgate/`) implements it; a PostgreSQL store will too.
+ * The store contract. The embedded file store (`.rollgate/`) and the PostgreSQL store (`store/postgres/`) implement it.
  * Stores are dumb and safe: they persist whole validated documents with optimistic concurrency and an
  * append-only audit log. What a change means lives in `flags/operations.ts`, written once for every store.
  */
@@ -13,7 +13,8 @@ export interface StoreSnapshot {
   readonly revision: number;
   /**
    * Opaque concurrency token of exactly this state (the file store uses a content hash, so hand edits count).
-   * {@link FlagStore.commit} rejects with STORE_CONFLICT unless the base's version is still current.
+   * {@link FlagStore.commit} rejects with STORE_CONFLICT unless the base's version is still current (the file store),
+   * or (the PostgreSQL store, per row) when a flag the commit changes, or the environment list, changed since.
    */
   readonly version: string;
 }

@@ -1,0 +1,692 @@
+/**
+ * {@link FlagStore} on PostgreSQL (node-postgres), for team mode: many writers and many server replicas on one
+ * database. Schema in `migrations/` (one row per flag, environment and change request; the audit log; a meta row with
+ * the revision counters), applied on open by `migrate.ts`. See docs/postgres.md.
+ */
+import pg from 'pg';
+import type { ClientBase, PoolClient } from 'pg';
+import { FlagError } from '../../errors.ts';
+import { compileEnvironment, compileStore } from '../../flagd/compile.ts';
+import {
+  changeRequestSchema,
+  checkDocument,
+  createEmptyDocument,
+  environmentSchema,
+  flagSchema,
+} from '../../flags/model.ts';
+import type { AuditEntry, ChangeRequest, Environment, Flag, StoreDocument } from '../../flags/model.ts';
+import { Emitter, toDisposable } from '../../lifecycle.ts';
+import type { Disposable, Event } from '../../lifecycle.ts';
+import type { AuditEntryInput, AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from '../types.ts';
+import { invalidDocumentError, parseAuditQuery, validateAudit, validateDocument } from '../validate.ts';
+import { databaseError, describeDatabaseUrl, isConnectionError } from './connection.ts';
+import { listen } from './listener.ts';
+import { loadMigrations, runMigrations } from './migrate.ts';
+
+/** The channel every commit NOTIFYs, with the new revision as payload. */
+export const NOTIFY_CHANNEL = 'rollgate_store';
+
+export interface PostgresStoreOptions {
+  /** Connections of this store's pool (default 4); the change listener uses one more. */
+  readonly maxConnections?: number;
+  /** Directory of the migration files (default: the ones shipped with Rollgate). */
+  readonly migrationsDir?: string;
+}
+
+/** The meta row: the store revision and the revisions of the last change of each part. */
+interface Meta {
+  readonly revision: number;
+  readonly environmentsRevision: number;
+  readonly changeRequestsRevision: number;
+  readonly deletedRevision: number;
+  readonly changeRequestsPresent: boolean;
+}
+
+/** What this instance knows of the database, as of `revision`: the rows (deeply frozen) and the snapshot. */
+interface State {
+  readonly revision: number;
+  readonly flags: ReadonlyMap<string, Flag>;
+  readonly environments: readonly Environment[];
+  readonly changeRequests: readonly ChangeRequest[] | undefined;
+  readonly snapshot: StoreSnapshot;
+}
+
+/** What a commit changes relative to its base, validated. */
+interface Delta {
+  /** New or changed flags (validated, defaults filled, frozen). */
+  readonly upserts: readonly Flag[];
+  readonly deletes: readonly string[];
+  /** Keys of `upserts` that were not in the base. */
+  readonly created: ReadonlySet<string>;
+  /** The whole new environment list, when it changed. */
+  readonly environments: readonly Environment[] | undefined;
+  /** The whole new change-request list (`undefined` inside = field absent), when it changed. */
+  readonly changeRequests: { readonly list: readonly ChangeRequest[] | undefined } | undefined;
+}
+
+/**
+ * {@link FlagStore} over PostgreSQL.
+ * - `revision` counts commits (one meta row, locked by each commit, so revisions are consecutive); `version` is the
+ *   revision as a string. Every row carries the revision that last wrote it.
+ * - A commit writes only what changed from its base: flags are compared by reference first (operations keep the
+ *   objects they did not change), then by content, so a change costs the same with 10 or 10,000 flags. The change and
+ *   its audit entries go in one transaction.
+ * - Optimistic concurrency per row: a commit whose base is stale is refused (STORE_CONFLICT) when a flag it changes
+ *   was changed since its base, the environment list changed, or (when it changes them) the change requests changed;
+ *   otherwise it applies on top of the newer state. {@link update} holds the meta row lock, so it never conflicts.
+ * - The instance keeps a snapshot in memory, brought up to date with the rows written since (one query when nothing
+ *   changed), and LISTENs for the NOTIFY of every commit while {@link onDidChange} has listeners.
+ * - Connection loss: operations fail with STORE_IO saying so; the pool and the listener reconnect by themselves and
+ *   the listener reloads what it missed.
+ * Open one with {@link openPostgresStore}.
+ */
+export class PostgresStore implements FlagStore {
+  readonly location: string;
+  private readonly pool: pg.Pool;
+  private readonly connectionString: string;
+  private state: State | undefined;
+  /** The flags of snapshots this instance produced, by key, so a commit on one of them needs no index build. */
+  private readonly flagIndex = new WeakMap<StoreDocument, ReadonlyMap<string, Flag>>();
+  private readonly _onDidChange = new Emitter<StoreSnapshot>();
+  private watching: Watching | undefined;
+  private listeners = 0;
+  private disposed = false;
+
+  /** Use {@link openPostgresStore}. */
+  constructor(pool: pg.Pool, connectionString: string, location: string) {
+    this.pool = pool;
+    this.connectionString = connectionString;
+    this.location = location;
+  }
+
+  /** Reads the current snapshot (one query when this instance is up to date). Errors: STORE_IO, PARSE_ERROR. */
+  async read(): Promise<StoreSnapshot> {
+    return this.withClient('read', async (client) => {
+      const { rows } = await client.query<{ revision: string }>('SELECT revision FROM rollgate_meta');
+      if (this.state !== undefined && Number(rows[0]?.revision) === this.state.revision) return this.state.snapshot;
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const state = await this.refresh(client, await readMeta(client, false));
+      await client.query('COMMIT');
+      return state.snapshot;
+    });
+  }
+
+  /**
+   * Commits `request.document` (see the class comment for what a stale base may still commit). Errors:
+   * INVALID_INPUT (invalid document or audit entry, no audit entry; details.path + hint), INVALID_RULE (a changed flag
+   * flagd cannot compile), STORE_CONFLICT, STORE_IO.
+   */
+  commit(request: CommitRequest): Promise<StoreSnapshot> {
+    return this.write((current) => {
+      if (request.base.revision > current.revision) {
+        throw conflict(this.location, 'The base snapshot is newer than the database (was the database reset?).');
+      }
+      return request;
+    });
+  }
+
+  /**
+   * Reads the current state and commits what `change` makes of it in one transaction holding the store's commit lock
+   * (the meta row), so it cannot conflict. Errors: whatever `change` throws, those of {@link commit} except
+   * STORE_CONFLICT.
+   */
+  update(change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>): Promise<StoreSnapshot> {
+    return this.write((current) => ({ base: current.snapshot, ...change(current.snapshot) }));
+  }
+
+  /** Reads audit entries matching `query`, newest last. Errors: INVALID_INPUT (bad query), STORE_IO. */
+  async readAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const { since } = parseAuditQuery(query);
+    return this.withClient('read the audit log of', async (client) => {
+      const { rows } = await client.query<{ entry: AuditEntry }>(
+        `SELECT entry FROM audit_entries
+          WHERE ($1::text IS NULL OR flag_key = $1) AND ($2::text IS NULL OR environment = $2)
+            AND ($3::timestamptz IS NULL OR at >= $3)
+          ORDER BY id DESC LIMIT $4`,
+        [
+          query.flagKey ?? null,
+          query.environment ?? null,
+          since === undefined ? null : new Date(since).toISOString(),
+          query.limit ?? null,
+        ],
+      );
+      return rows.map((r) => r.entry).reverse();
+    });
+  }
+
+  /**
+   * Fills an empty database with `document` and an existing audit history (e.g. a file store's), then records
+   * `entry` (e.g. `store.import`) at the revision after the history's last. Errors: INVALID_INPUT when the database
+   * already holds commits (nothing is written) or the document / an entry is invalid; STORE_IO.
+   */
+  async importStore(
+    document: StoreDocument,
+    history: readonly AuditEntry[],
+    entry: AuditEntryInput,
+  ): Promise<StoreSnapshot> {
+    const valid = validateDocument(document);
+    compileStore(valid);
+    const [stamped] = validateAudit([entry]);
+    const revision = Math.max(0, ...history.map((e) => e.revision)) + 1;
+    return this.withClient('import into', async (client) => {
+      await client.query('BEGIN');
+      const meta = await readMeta(client, true);
+      if (meta.revision > 0) {
+        throw new FlagError(
+          'INVALID_INPUT',
+          `The database at ${this.location} already holds a Rollgate store (revision ${meta.revision}).`,
+          {
+            hint: 'Import into an empty database (createdb <name>), or `rollgate export` this one to see what it holds.',
+          },
+        );
+      }
+      await writeFlags(client, valid.flags, [], revision);
+      await writeEnvironments(client, valid.environments, revision);
+      await writeChangeRequests(client, valid.changeRequests ?? [], revision);
+      await insertAudit(client, [...history, { ...stamped, revision } as AuditEntry]);
+      await writeMeta(client, {
+        revision,
+        environmentsRevision: revision,
+        changeRequestsRevision: revision,
+        deletedRevision: revision,
+        changeRequestsPresent: valid.changeRequests !== undefined,
+      });
+      await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(revision)]);
+      await client.query('COMMIT');
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const state = await this.refresh(client, await readMeta(client, false));
+      await client.query('COMMIT');
+      this.notify(state.snapshot);
+      return state.snapshot;
+    });
+  }
+
+  /**
+   * Fires with the new snapshot within about a second of a commit by any instance on the database (LISTEN/NOTIFY),
+   * and at once for this instance's own commits; after a lost connection, once it is back, with the state it missed.
+   * Listening starts with the first listener and stops with the last (or on dispose); it does not keep the process
+   * alive. The baseline is the revision this instance last read or committed: subscribe after a read.
+   */
+  readonly onDidChange: Event<StoreSnapshot> = (listener) => {
+    if (this.disposed) return toDisposable(() => {});
+    const subscription = this._onDidChange.event(listener);
+    this.listeners++;
+    this.watching ??= this.startWatching();
+    return toDisposable(() => {
+      subscription.dispose();
+      this.listeners--;
+      if (this.listeners === 0) this.stopWatching();
+    });
+  };
+
+  /** Stops listening, drops all listeners and closes the connections. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopWatching();
+    this._onDidChange.dispose();
+    void this.pool.end().catch(() => {});
+  }
+
+  /** Creates the meta row and the default environments of an empty store, once (concurrent openers wait). */
+  async initialize(migrationsDir?: string): Promise<void> {
+    const migrations = await loadMigrations(migrationsDir);
+    await this.withClient('open', async (client) => {
+      await runMigrations(client, migrations);
+      await client.query('BEGIN');
+      const { rowCount } = await client.query(
+        `INSERT INTO rollgate_meta (revision, environments_revision, change_requests_revision, deleted_revision,
+           change_requests_present) VALUES (0, 0, 0, 0, false) ON CONFLICT (id) DO NOTHING`,
+      );
+      if (rowCount === 1) await writeEnvironments(client, createEmptyDocument().environments, 0);
+      await client.query('COMMIT');
+    });
+  }
+
+  /** Runs `fn` on a pooled connection; a broken connection is discarded, pg errors become STORE_IO. */
+  private async withClient<T>(action: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw databaseError(e, action, this.location);
+    }
+    let broken: Error | undefined;
+    // A connection lost mid-operation emits 'error' on the checked-out client as well as failing the query.
+    const onError = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onError);
+    try {
+      return await fn(client);
+    } catch (e) {
+      if (isConnectionError(e)) broken = e instanceof Error ? e : new Error(String(e));
+      else await client.query('ROLLBACK').catch(() => {});
+      throw FlagError.is(e) ? e : databaseError(e, action, this.location);
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** The write path of commit and update: lock, catch up, let `prepare` decide, write the delta, notify. */
+  private async write(prepare: (current: State) => CommitRequest): Promise<StoreSnapshot> {
+    const next = await this.withClient('commit to', async (client) => {
+      await client.query('BEGIN');
+      const meta = await readMeta(client, true);
+      const current = await this.refresh(client, meta);
+      const request = prepare(current);
+      const audit = validateAudit(request.audit);
+      const delta = this.diff(request.base, request.document);
+      if (request.base.revision < current.revision) await this.checkConflicts(client, request.base, delta, meta);
+      const revision = current.revision + 1;
+      await writeFlags(client, delta.upserts, delta.deletes, revision);
+      if (delta.environments) await writeEnvironments(client, delta.environments, revision);
+      if (delta.changeRequests) await writeChangeRequests(client, delta.changeRequests.list ?? [], revision);
+      await insertAudit(
+        client,
+        audit.map((entry) => ({ ...entry, revision })),
+      );
+      await writeMeta(client, {
+        revision,
+        environmentsRevision: delta.environments ? revision : meta.environmentsRevision,
+        changeRequestsRevision: delta.changeRequests ? revision : meta.changeRequestsRevision,
+        deletedRevision: delta.deletes.length > 0 ? revision : meta.deletedRevision,
+        changeRequestsPresent: delta.changeRequests
+          ? delta.changeRequests.list !== undefined
+          : meta.changeRequestsPresent,
+      });
+      await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(revision)]);
+      await client.query('COMMIT');
+      return this.apply(current, delta, revision);
+    });
+    if (this.state === undefined || next.revision > this.state.revision) this.state = next;
+    this.notify(next.snapshot);
+    return next.snapshot;
+  }
+
+  /**
+   * What `document` changes relative to `base`, with the changed rows validated (the whole document when the
+   * environments changed). Errors: INVALID_INPUT, INVALID_RULE.
+   */
+  private diff(base: StoreSnapshot, document: StoreDocument): Delta {
+    if ((document.version as unknown) !== 1) throw invalidDocumentError(['version'], 'expected 1');
+    const baseFlags = this.indexOf(base.document);
+    const environmentsChanged = canonicalJson(document.environments) !== canonicalJson(base.document.environments);
+    // A changed environment list can invalidate any flag: validate and compile everything then (rare).
+    const checked = environmentsChanged ? validateDocument(document) : document;
+    const keys = new Set<string>();
+    const changed: { index: number; flag: Flag }[] = [];
+    let kept = 0;
+    checked.flags.forEach((flag, index) => {
+      if (keys.has(flag.key)) throw invalidDocumentError(['flags', index, 'key'], `duplicate flag key "${flag.key}"`);
+      keys.add(flag.key);
+      const old = baseFlags.get(flag.key);
+      if (old !== undefined) kept++;
+      if (old !== flag && (old === undefined || canonicalJson(old) !== canonicalJson(flag))) {
+        changed.push({ index, flag });
+      }
+    });
+    const upserts = environmentsChanged ? changed.map((c) => c.flag) : validateFlags(changed, document.environments);
+    const deletes = kept < baseFlags.size ? [...baseFlags.keys()].filter((k) => !keys.has(k)) : [];
+    if (environmentsChanged) compileStore(checked);
+    else {
+      const changedOnly = { ...document, flags: upserts };
+      for (const env of document.environments) compileEnvironment(changedOnly, env.key);
+    }
+    let changeRequests: Delta['changeRequests'];
+    if (canonicalJson(document.changeRequests) !== canonicalJson(base.document.changeRequests)) {
+      const list = document.changeRequests?.map((request, i) => {
+        const result = changeRequestSchema.safeParse(request);
+        if (!result.success) {
+          const issue = result.error.issues[0];
+          throw invalidDocumentError(['changeRequests', i, ...(issue?.path ?? [])], issue?.message);
+        }
+        return deepFreeze(result.data);
+      });
+      changeRequests = { list };
+    }
+    return {
+      upserts: upserts.map(deepFreeze),
+      deletes,
+      created: new Set(upserts.filter((f) => !baseFlags.has(f.key)).map((f) => f.key)),
+      environments: environmentsChanged ? checked.environments.map(deepFreeze) : undefined,
+      changeRequests,
+    };
+  }
+
+  /** Refuses (STORE_CONFLICT) a delta computed on a stale base that overlaps what changed since. */
+  private async checkConflicts(client: ClientBase, base: StoreSnapshot, delta: Delta, meta: Meta): Promise<void> {
+    if (meta.environmentsRevision > base.revision) {
+      throw conflict(this.location, 'The environments changed since the change was computed.');
+    }
+    if (delta.changeRequests && meta.changeRequestsRevision > base.revision) {
+      throw conflict(this.location, 'The change requests changed since the change was computed.');
+    }
+    const keys = [...delta.upserts.map((f) => f.key), ...delta.deletes];
+    if (keys.length === 0) return;
+    const { rows } = await client.query<{ key: string; version: string }>(
+      'SELECT key, version FROM flags WHERE key = ANY($1::text[])',
+      [keys],
+    );
+    const versions = new Map(rows.map((r) => [r.key, Number(r.version)]));
+    for (const key of keys) {
+      const version = versions.get(key);
+      const moved = delta.created.has(key) ? version !== undefined : version === undefined || version > base.revision;
+      if (moved) throw conflict(this.location, `Flag "${key}" changed since the change was computed.`, key);
+    }
+  }
+
+  /** `current` with `delta` applied, as the state of `revision`. */
+  private apply(current: State, delta: Delta, revision: number): State {
+    const flags = new Map(current.flags);
+    for (const flag of delta.upserts) flags.set(flag.key, flag);
+    for (const key of delta.deletes) flags.delete(key);
+    return this.makeState(
+      revision,
+      flags,
+      delta.environments ?? current.environments,
+      delta.changeRequests ? delta.changeRequests.list : current.changeRequests,
+    );
+  }
+
+  /**
+   * Brings the in-memory state up to `meta` (read in the caller's transaction, which must see one consistent state:
+   * REPEATABLE READ, or holding the meta row lock) by loading only the rows written since.
+   */
+  private async refresh(client: ClientBase, meta: Meta): Promise<State> {
+    const prev = this.state;
+    if (prev !== undefined && prev.revision === meta.revision) return prev;
+    const full = prev === undefined || meta.deletedRevision > prev.revision || meta.revision < prev.revision;
+    const since = full ? -1 : prev.revision;
+    const flags = full ? new Map<string, Flag>() : new Map(prev.flags);
+    const flagRows = await client.query<{ key: string; data: unknown }>(
+      'SELECT key, data FROM flags WHERE version > $1',
+      [since],
+    );
+    for (const row of flagRows.rows) flags.set(row.key, parseRow(flagSchema, row.data, 'flags', row.key));
+    const environments =
+      full || meta.environmentsRevision > since
+        ? (
+            await client.query<{ key: string; data: unknown }>('SELECT key, data FROM environments ORDER BY position')
+          ).rows.map((r) => parseRow(environmentSchema, r.data, 'environments', r.key))
+        : prev.environments;
+    const changeRequests =
+      full || meta.changeRequestsRevision > since
+        ? meta.changeRequestsPresent
+          ? (
+              await client.query<{ id: string; data: unknown }>(
+                'SELECT id, data FROM change_requests ORDER BY position',
+              )
+            ).rows.map((r) => parseRow(changeRequestSchema, r.data, 'change_requests', r.id))
+          : undefined
+        : prev.changeRequests;
+    const state = this.makeState(meta.revision, flags, environments, changeRequests);
+    if (this.state === undefined || state.revision > this.state.revision || full) this.state = state;
+    return state;
+  }
+
+  private makeState(
+    revision: number,
+    flags: ReadonlyMap<string, Flag>,
+    environments: readonly Environment[],
+    changeRequests: readonly ChangeRequest[] | undefined,
+  ): State {
+    // Flags in key order (code units), as the file store reads them: every replica builds the same document.
+    const list = [...flags.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const document: StoreDocument = Object.freeze({
+      version: 1 as const,
+      environments: Object.freeze([...environments]) as Environment[],
+      flags: Object.freeze(list) as Flag[],
+      ...(changeRequests === undefined
+        ? {}
+        : { changeRequests: Object.freeze([...changeRequests]) as ChangeRequest[] }),
+    });
+    this.flagIndex.set(document, flags);
+    return {
+      revision,
+      flags,
+      environments,
+      changeRequests,
+      snapshot: { document, revision, version: String(revision) },
+    };
+  }
+
+  private indexOf(document: StoreDocument): ReadonlyMap<string, Flag> {
+    return this.flagIndex.get(document) ?? new Map(document.flags.map((f) => [f.key, f]));
+  }
+
+  private notify(snapshot: StoreSnapshot): void {
+    const w = this.watching;
+    if (!w || w.lastRevision >= snapshot.revision) return;
+    w.lastRevision = snapshot.revision;
+    this._onDidChange.fire(snapshot);
+  }
+
+  private startWatching(): Watching {
+    const w: Watching = { lastRevision: this.state?.revision ?? -1, checking: false, recheck: false };
+    const check = (): void => void this.check(w);
+    w.listener = listen({ connectionString: this.connectionString }, NOTIFY_CHANNEL, {
+      onNotification: (payload) => {
+        if (Number(payload) > w.lastRevision) check();
+      },
+      // Commits made while the listener was not connected sent notifications nobody heard.
+      onConnected: check,
+      onDisconnected: () => {},
+    });
+    return w;
+  }
+
+  private stopWatching(): void {
+    const w = this.watching;
+    if (!w) return;
+    this.watching = undefined;
+    w.stopped = true;
+    w.listener?.dispose();
+  }
+
+  private async check(w: Watching): Promise<void> {
+    if (w.checking) {
+      w.recheck = true;
+      return;
+    }
+    w.checking = true;
+    try {
+      do {
+        w.recheck = false;
+        const snapshot = await this.read().catch(() => undefined);
+        if (w.stopped || !snapshot) continue;
+        if (w.lastRevision < 0) w.lastRevision = snapshot.revision;
+        else this.notify(snapshot);
+      } while (w.recheck && !w.stopped);
+    } finally {
+      w.checking = false;
+    }
+  }
+}
+
+interface Watching {
+  /** Revision of the last snapshot fired (or the baseline); -1 until known. */
+  lastRevision: number;
+  checking: boolean;
+  recheck: boolean;
+  stopped?: boolean;
+  listener?: Disposable;
+}
+
+/**
+ * Opens the store in the database at `url` (postgres://user:password@host:port/db), applying pending migrations
+ * and creating an empty store (the default environments) the first time. Errors: INVALID_INPUT (not a PostgreSQL
+ * URL), STORE_IO (unreachable, authentication, a migration that fails or is newer than this program).
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const location = describeDatabaseUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 4,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle pooled connection that breaks (server restart) is dropped; the next query opens a new one.
+  pool.on('error', () => {});
+  const store = new PostgresStore(pool, url, location);
+  try {
+    await store.initialize(options.migrationsDir);
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw e;
+  }
+  return store;
+}
+
+/** Validates changed flags against the environments (shape, variants, references); paths name `flags[index]`. */
+function validateFlags(changed: readonly { index: number; flag: Flag }[], environments: Environment[]): Flag[] {
+  const parsed = changed.map(({ index, flag }) => {
+    const result = flagSchema.safeParse(flag);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    throw invalidDocumentError(['flags', index, ...(issue?.path ?? [])], issue?.message);
+  });
+  const issue = checkDocument({ environments, flags: parsed })[0];
+  if (issue) {
+    const [, at, ...rest] = issue.path;
+    const index = typeof at === 'number' ? (changed[at]?.index ?? at) : at;
+    throw invalidDocumentError(['flags', index ?? 0, ...rest], issue.message);
+  }
+  return parsed;
+}
+
+function parseRow<T>(
+  schema: {
+    safeParse(data: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+  },
+  data: unknown,
+  table: string,
+  key: string,
+): T {
+  const result = schema.safeParse(data);
+  if (result.success) return deepFreeze(result.data);
+  throw new FlagError(
+    'PARSE_ERROR',
+    `Row "${key}" of table ${table} is not valid: ${result.error.issues[0]?.message ?? 'invalid'}`,
+    {
+      table,
+      key,
+      hint: `Repair the row (it was changed outside Rollgate), or restore it from a backup.`,
+    },
+  );
+}
+
+async function readMeta(client: ClientBase, lock: boolean): Promise<Meta> {
+  const { rows } = await client.query<{
+    revision: string;
+    environments_revision: string;
+    change_requests_revision: string;
+    deleted_revision: string;
+    change_requests_present: boolean;
+  }>(`SELECT * FROM rollgate_meta${lock ? ' FOR UPDATE' : ''}`);
+  const row = rows[0];
+  if (!row) {
+    throw new FlagError('STORE_IO', 'The Rollgate tables are there but hold no store (rollgate_meta is empty).', {
+      hint: 'Open the store once with a Rollgate program to initialize it, or restore the database from a backup.',
+    });
+  }
+  return {
+    revision: Number(row.revision),
+    environmentsRevision: Number(row.environments_revision),
+    changeRequestsRevision: Number(row.change_requests_revision),
+    deletedRevision: Number(row.deleted_revision),
+    changeRequestsPresent: row.change_requests_present,
+  };
+}
+
+async function writeMeta(client: ClientBase, meta: Meta): Promise<void> {
+  await client.query(
+    `UPDATE rollgate_meta SET revision = $1, environments_revision = $2, change_requests_revision = $3,
+       deleted_revision = $4, change_requests_present = $5`,
+    [
+      meta.revision,
+      meta.environmentsRevision,
+      meta.changeRequestsRevision,
+      meta.deletedRevision,
+      meta.changeRequestsPresent,
+    ],
+  );
+}
+
+async function writeFlags(
+  client: ClientBase,
+  upserts: readonly Flag[],
+  deletes: readonly string[],
+  revision: number,
+): Promise<void> {
+  if (upserts.length > 0) {
+    await client.query(
+      `INSERT INTO flags (key, data, version) SELECT e->>'key', e, $2 FROM jsonb_array_elements($1::jsonb) AS e
+         ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version`,
+      [JSON.stringify(upserts), revision],
+    );
+  }
+  if (deletes.length > 0) await client.query('DELETE FROM flags WHERE key = ANY($1::text[])', [deletes]);
+}
+
+async function writeEnvironments(
+  client: ClientBase,
+  environments: readonly Environment[],
+  revision: number,
+): Promise<void> {
+  await client.query('DELETE FROM environments');
+  await client.query(
+    `INSERT INTO environments (key, position, data, version)
+       SELECT e->>'key', ord, e, $2 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, ord)`,
+    [JSON.stringify(environments), revision],
+  );
+}
+
+async function writeChangeRequests(
+  client: ClientBase,
+  requests: readonly ChangeRequest[],
+  revision: number,
+): Promise<void> {
+  await client.query('DELETE FROM change_requests');
+  if (requests.length === 0) return;
+  await client.query(
+    `INSERT INTO change_requests (id, position, data, version)
+       SELECT e->>'id', ord, e, $2 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, ord)`,
+    [JSON.stringify(requests), revision],
+  );
+}
+
+async function insertAudit(client: ClientBase, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await client.query(
+    `INSERT INTO audit_entries (revision, at, actor, action, flag_key, environment, entry)
+       SELECT (e->>'revision')::bigint, (e->>'at')::timestamptz, e->>'actor', e->>'action', e->>'flagKey',
+              e->>'environment', e
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, ord) ORDER BY ord`,
+    [JSON.stringify(entries)],
+  );
+}
+
+function conflict(location: string, message: string, flagKey?: string): FlagError {
+  return new FlagError('STORE_CONFLICT', `${message} (${location})`, {
+    ...(flagKey === undefined ? {} : { flagKey }),
+    hint: 'Read the store again and re-apply the change (applyOperation does this for you).',
+  });
+}
+
+/** JSON with object keys sorted, so equal values compare equal whatever order their keys were built in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
