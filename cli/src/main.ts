@@ -24,6 +24,8 @@ import { registerSetRolloutCommand } from './commands/set-rollout.ts';
 import { registerSetRuleCommand } from './commands/set-rule.ts';
 import { registerStaleCommand } from './commands/stale.ts';
 import { registerToggleCommand } from './commands/toggle.ts';
+import { registerServerCommand } from './commands/server.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -50,6 +52,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerCleanupCommand,
   registerCodegenCommand,
   registerDemoCommand,
+  registerServerCommand,
+  registerKeysCommand,
 ];
 
 /** The commander program with the global options and every command of {@link COMMANDS}. */
