@@ -61,7 +61,9 @@ export function registerServerCommand(program: Command, deps: CliDeps): void {
       try {
         const code = await new Promise<number>((done, fail) => {
           child.once('error', fail);
-          child.once('exit', (exitCode, signal) => done(exitCode ?? 128 + (signal === null ? 0 : constants.signals[signal])));
+          child.once('exit', (exitCode, signal) =>
+            done(exitCode ?? 128 + (signal === null ? 0 : constants.signals[signal])),
+          );
         });
         process.exitCode = code;
       } finally {
