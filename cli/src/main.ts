@@ -25,6 +25,8 @@ import { registerSetRuleCommand } from './commands/set-rule.ts';
 import { registerStaleCommand } from './commands/stale.ts';
 import { registerToggleCommand } from './commands/toggle.ts';
 import { registerTokenCommand } from './commands/token.ts';
+import { registerServerCommand } from './commands/server.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -52,6 +54,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerCodegenCommand,
   registerDemoCommand,
   registerTokenCommand,
+  registerServerCommand,
+  registerKeysCommand,
 ];
 
 /** The commander program with the global options and every command of {@link COMMANDS}. */

@@ -46,20 +46,29 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply): v
 
 /** Reads and parses a JSON body of at most {@link MAX_BODY_BYTES}; an empty body is `{}`. Errors: HttpError 400/413. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new HttpError(
-        413,
-        'GENERAL',
-        `The request body is larger than ${MAX_BODY_BYTES} bytes; send a smaller context.`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Plain 'data' events: measurably cheaper per request than async iteration on a hot endpoint.
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(
+          new HttpError(
+            413,
+            'GENERAL',
+            `The request body is larger than ${MAX_BODY_BYTES} bytes; send a smaller context.`,
+          ),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

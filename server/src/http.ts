@@ -148,7 +148,7 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
   }
 
   async function handle(req: IncomingMessage): Promise<{ endpoint: string; reply: Reply }> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const found = find(path);
     if (found === undefined) {
       return {

@@ -56,7 +56,7 @@ function header(metadata: grpc.Metadata, name: string): string | undefined {
 /**
  * Adds FlagSyncService to `server`. Every stream of an environment is written the same pre-encoded message when the
  * distributor reports a change (one protobuf encode per change, not per client); a new stream gets the full current
- * state first. Dispose to end every open stream (clients reconnect elsewhere).
+ * state first. Dispose to end every open stream with UNAVAILABLE (clients reconnect).
  */
 export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps): Disposable {
   const definition = protoLoader.loadSync(PROTO_PATH, { keepCase: true, defaults: true });
@@ -207,7 +207,9 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
   return {
     dispose() {
       changes.dispose();
-      for (const set of streams.values()) for (const call of set) call.end();
+      // An error status, not a clean end: flagd providers reconnect (to this replica restarted, or another) only on errors.
+      const closing = serviceError(grpc.status.UNAVAILABLE, 'The server is shutting down; reconnect.');
+      for (const set of streams.values()) for (const call of set) call.emit('error', closing);
       streams.clear();
     },
   };

@@ -1,0 +1,179 @@
+/**
+ * Test fixtures: a real file store in a temp directory, the real server on free loopback ports, and real OpenFeature
+ * providers (flagd in-process over the sync service, OFREP server and web providers) connected to it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FlagdProvider } from '@openfeature/flagd-provider';
+import { OFREPProvider } from '@openfeature/ofrep-provider';
+import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
+import { OpenFeature, type Client } from '@openfeature/server-sdk';
+import { OpenFeature as WebOpenFeature, type Client as WebClient } from '@openfeature/web-sdk';
+import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
+import { FileSdkKeyStore, initStore, type FileStore } from '@rollgate/shared/store';
+import { createServer, type RollgateServer, type ServerDeps } from '../src/server.ts';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const NOW = '2026-11-25T12:00:00.000Z';
+
+/** Two flags over three environments: a boolean at 50 % in staging, a string served by a rule in production. */
+export function seedDocument(): StoreDocument {
+  return storeDocumentSchema.parse({
+    version: 1,
+    environments: [{ key: 'development' }, { key: 'staging' }, { key: 'production', protected: true }],
+    flags: [
+      {
+        key: 'new-checkout',
+        name: 'New checkout',
+        kind: 'release',
+        createdAt: '2026-11-01T00:00:00Z',
+        type: 'boolean',
+        variants: { on: true, off: false },
+        environments: {
+          development: { enabled: true, defaultVariant: 'on' },
+          staging: { enabled: true, defaultVariant: 'off', rollout: { variant: 'on', percentage: 50 } },
+          production: { enabled: true, defaultVariant: 'off' },
+        },
+      },
+      {
+        key: 'banner-color',
+        name: 'Banner color',
+        kind: 'experiment',
+        createdAt: '2026-11-01T00:00:00Z',
+        type: 'string',
+        variants: { blue: 'blue', green: 'green' },
+        environments: {
+          production: {
+            enabled: true,
+            defaultVariant: 'green',
+            rules: [
+              { conditions: [{ attribute: 'plan', operator: 'equals', value: 'pro' }], serve: { variant: 'blue' } },
+            ],
+          },
+        },
+      },
+    ],
+  });
+}
+
+export interface Fixture {
+  readonly root: string;
+  readonly store: FileStore;
+  readonly keys: FileSdkKeyStore;
+  server: RollgateServer;
+  /** Stops the server and starts a new one on the same ports (what a restarted replica looks like to clients). */
+  restart(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A temp store holding `document` (default {@link seedDocument}) served on free loopback ports. */
+export async function startFixture(
+  options: { document?: StoreDocument; server?: Partial<ServerDeps> } = {},
+): Promise<Fixture> {
+  const root = mkdtempSync(join(tmpdir(), 'rollgate-server-'));
+  const store = await initStore(root, { pollIntervalMs: 50, debounceMs: 10 });
+  await store.commit({
+    base: await store.read(),
+    document: options.document ?? seedDocument(),
+    audit: [{ at: NOW, actor: 'test:seed', action: 'test.seed', changes: [] }],
+  });
+  const keys = new FileSdkKeyStore(store.location, { recheckMs: 0 });
+  const deps = (ports: { port: number; syncPort: number }): ServerDeps => ({
+    store,
+    keys,
+    host: '127.0.0.1',
+    loopback: true,
+    log: () => {},
+    probeIntervalMs: 100,
+    ...ports,
+    ...options.server,
+  });
+  const fixture: Fixture = {
+    root,
+    store,
+    keys,
+    server: await createServer(deps({ port: 0, syncPort: 0 })),
+    async restart() {
+      const { port, syncPort } = fixture.server;
+      await fixture.server.close();
+      fixture.server = await createServer(deps({ port, syncPort }));
+    },
+    async [Symbol.asyncDispose]() {
+      await fixture.server.close();
+      store.dispose();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
+
+let domains = 0;
+
+/** An OpenFeature client backed by the stock flagd provider in in-process mode, synced from `syncPort`. */
+export async function flagdClient(syncPort: number, selector: string): Promise<Client> {
+  const domain = `flagd-${++domains}`;
+  await OpenFeature.setProviderAndWait(
+    domain,
+    new FlagdProvider({
+      resolverType: 'in-process',
+      host: '127.0.0.1',
+      port: syncPort,
+      selector,
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 200,
+      retryGracePeriod: 1,
+    }),
+  );
+  return OpenFeature.getClient(domain);
+}
+
+/** An OpenFeature client backed by the OFREP server provider at `url`. */
+export async function ofrepClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const domain = `ofrep-${++domains}`;
+  await OpenFeature.setProviderAndWait(domain, new OFREPProvider({ baseUrl: url, headers: Object.entries(headers) }));
+  return OpenFeature.getClient(domain);
+}
+
+/** A web-SDK client backed by the OFREP web provider (bulk evaluation, ETag polling every `pollIntervalMs`). */
+export async function ofrepWebClient(
+  url: string,
+  context: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<WebClient> {
+  const domain = `ofrep-web-${++domains}`;
+  await WebOpenFeature.setContext(domain, context);
+  await WebOpenFeature.setProviderAndWait(
+    domain,
+    new OFREPWebProvider({ baseUrl: url, pollInterval: 100, headers: Object.entries(headers) }),
+  );
+  return WebOpenFeature.getClient(domain);
+}
+
+/** Resolves once `probe()` returns true (checked every 20 ms); rejects with `what` after `timeoutMs`. */
+export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** POSTs `body` (JSON) to `url` and returns status, headers and parsed JSON body (undefined when empty). */
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
+}
