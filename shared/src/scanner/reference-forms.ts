@@ -103,19 +103,21 @@ function flagObjectSource(
   if (ts.isCallExpression(node)) {
     const callee = skipOuter(ts, node.expression);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-    const pattern = options.flagObjects?.find((o) => o.function === name && o.prop === undefined);
-    return pattern && fromPackages(resolver, callee, pattern) ? { sdk: pattern.sdk, method: name } : undefined;
+    const pattern = options.flagObjects?.find(
+      (o) => o.function === name && o.prop === undefined && fromPackages(resolver, callee, o),
+    );
+    return pattern ? { sdk: pattern.sdk, method: name } : undefined;
   }
   if (ts.isPropertyAccessExpression(node) && FLAG_MAP_NAMES.has(node.name.text)) {
     return { sdk: 'custom', method: node.name.text };
   }
   if (ts.isIdentifier(node)) {
-    if (FLAG_MAP_NAMES.has(node.text)) return { sdk: 'custom', method: node.text };
-    if (depth > 4) return undefined;
-    const decl = resolver.findDeclaration(node.text, node);
-    if (decl?.kind === 'variable' && decl.node.initializer) {
-      return flagObjectSource(resolver, decl.node.initializer, options, depth + 1);
-    }
+    const decl = depth > 4 ? undefined : resolver.findDeclaration(node.text, node);
+    const fromInitializer =
+      decl?.kind === 'variable' && decl.node.initializer
+        ? flagObjectSource(resolver, decl.node.initializer, options, depth + 1)
+        : undefined;
+    return fromInitializer ?? (FLAG_MAP_NAMES.has(node.text) ? { sdk: 'custom', method: node.text } : undefined);
   }
   return undefined;
 }
