@@ -259,7 +259,7 @@ function matchingSource(
 ): ConfigSource | undefined {
   return resolver.timed(() => {
     const checker = resolver.checker();
-    const contextual = checker.getContextualType(object);
+    const contextual = checker.getContextualType(object) ?? declaredElementType(resolver, object);
     const property = contextual && checker.getNonNullableType(contextual).getProperty(name);
     const declarations = (property?.declarations ?? []).map((d) => ({ file: d.getSourceFile().fileName, pos: d.pos }));
     return sources.find(
@@ -267,4 +267,34 @@ function matchingSource(
         s.name === name && s.declarations.some((a) => declarations.some((b) => a.file === b.file && a.pos === b.pos)),
     );
   });
+}
+
+/**
+ * The type an array's declaration gives its object elements (`const routes: Route[] = [{ … }]`), read from the type
+ * annotation: the scanner's program has no lib files, so the checker cannot see through `Array<T>` itself.
+ */
+function declaredElementType(resolver: KeyResolver, object: ts.ObjectLiteralExpression): ts.Type | undefined {
+  const ts = resolver.ts;
+  let depth = 0;
+  let node: ts.Node = object;
+  while (ts.isArrayLiteralExpression(node.parent)) {
+    node = node.parent;
+    depth++;
+  }
+  if (depth === 0) return undefined;
+  const parent = node.parent;
+  let type =
+    ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent)
+      ? parent.type
+      : ts.isSatisfiesExpression(parent) || ts.isAsExpression(parent)
+        ? parent.type
+        : undefined;
+  for (; type && depth > 0; depth--) {
+    if (ts.isTypeOperatorNode(type) && type.operator === ts.SyntaxKind.ReadonlyKeyword) type = type.type;
+    if (ts.isArrayTypeNode(type)) type = type.elementType;
+    else if (ts.isTypeReferenceNode(type) && /^(Readonly)?Array$/.test(type.typeName.getText())) {
+      type = type.typeArguments?.[0];
+    } else type = undefined;
+  }
+  return type ? resolver.checker().getTypeFromTypeNode(type) : undefined;
 }
