@@ -112,7 +112,9 @@ function flagObjectSource(
     return { sdk: 'custom', method: node.name.text };
   }
   if (ts.isIdentifier(node)) {
-    const decl = depth > 4 ? undefined : resolver.findDeclaration(node.text, node);
+    // Only a file that calls a flag-object function can hold a variable of its result: skip the scope walk else.
+    const mayHold = depth <= 4 && mentionsFlagObjects(resolver, options);
+    const decl = mayHold ? resolver.findDeclaration(node.text, node) : undefined;
     const fromInitializer =
       decl?.kind === 'variable' && decl.node.initializer
         ? flagObjectSource(resolver, decl.node.initializer, options, depth + 1)
@@ -120,6 +122,18 @@ function flagObjectSource(
     return fromInitializer ?? (FLAG_MAP_NAMES.has(node.text) ? { sdk: 'custom', method: node.text } : undefined);
   }
   return undefined;
+}
+
+const mentions = new WeakMap<ts.SourceFile, boolean>();
+
+function mentionsFlagObjects(resolver: KeyResolver, options: ScanOptions): boolean {
+  let known = mentions.get(resolver.sf);
+  if (known === undefined) {
+    const text = resolver.sf.text;
+    known = (options.flagObjects ?? []).some((o) => text.includes(o.function));
+    mentions.set(resolver.sf, known);
+  }
+  return known;
 }
 
 function fromPackages(resolver: KeyResolver, callee: ts.Expression, pattern: FlagObjectPattern): boolean {
