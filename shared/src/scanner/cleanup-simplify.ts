@@ -104,8 +104,9 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   if (tsApi().isExpressionStatement(parent) && isInStatementList(parent)) {
     return { edits: [{ ...removalSpan(sf, parent, true), text: '' }] };
   }
-  if (tsApi().isJsxExpression(parent) && tsApi().isJsxAttribute(parent.parent))
+  if (tsApi().isJsxExpression(parent) && tsApi().isJsxAttribute(parent.parent)) {
     return jsxAttributeStep(sf, parent.parent, value);
+  }
   if (tsApi().isJsxExpression(parent) && isJsxChild(parent) && rendersNothing(value)) {
     return { edits: [{ ...removalSpanOf(sf, { start: parent.getStart(sf), end: parent.end }), text: '' }] };
   }
