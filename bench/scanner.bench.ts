@@ -2,6 +2,7 @@
 //   1. cold scan of a generated 5,000-file repository (FlagScanner.create + scan) vs. a baseline of plain
 //      ts-morph (`new Project()` + `addSourceFilesAtPaths` + collecting every call expression);
 //   2. incremental one-file rescans (an ordinary file, and a constants file other files depend on);
+//   2b. the text pass: a cold scan with the 60 store keys (every file, every case variant, one regex);
 //   3. the same cold comparison on a real public TypeScript package's sources, fetched with `npm pack`
 //      from the npm registry into a temp dir at bench time (not committed).
 // Prints times, ratios and the machine load; asserts nothing about time.
@@ -40,8 +41,10 @@ function write(root: string, path: string, text: string): void {
  * literals, an `as const` map, an enum, a wrapper, or React hooks (.tsx); five use a global declared in a .d.ts
  * (resolved by the type checker).
  */
+const FLAG_KEYS = Array.from({ length: 60 }, (_, i) => `flag-${i}`);
+
 function generateRepo(root: string, count: number): { flagFile: string; keysFile: string } {
-  const flags = Array.from({ length: 60 }, (_, i) => `flag-${i}`);
+  const flags = FLAG_KEYS;
   write(
     root,
     'tsconfig.json',
@@ -145,10 +148,10 @@ async function baseline(glob: string) {
   return run;
 }
 
-async function coldScan(root: string, config?: ScannerConfig) {
+async function coldScan(root: string, config?: ScannerConfig, keys?: readonly string[]) {
   return measure(async () => {
     const scanner = await FlagScanner.create(root, config);
-    return { scanner, result: scanner.scan() };
+    return { scanner, result: scanner.scan(keys === undefined ? {} : { keys }) };
   });
 }
 
@@ -184,6 +187,13 @@ async function main(): Promise<void> {
     console.log(
       `ratio baseline / scanner:   ${(base.wall / cold.wall).toFixed(1)}x wall, ${(base.cpu / cold.cpu).toFixed(1)}x CPU  (target: cold ≤ 3000 ms)`,
     );
+
+    const withText = await coldScan(root, undefined, FLAG_KEYS);
+    const tt = withText.value.result.timings;
+    console.log(
+      `\ncold scan + text pass (${FLAG_KEYS.length} keys × 4 spellings): ${times(withText)}  [text pass ${ms(tt.textMs ?? 0)}, ${withText.value.result.references.filter((r) => r.kind === 'text').length} text references]`,
+    );
+    withText.value.scanner.dispose();
 
     const rescans: number[] = [];
     for (let i = 0; i < INCREMENTAL_RUNS; i++) {

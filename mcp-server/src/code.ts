@@ -14,12 +14,18 @@ export async function loadScanner(): Promise<ScannerModule> {
   return import('@rollgate/shared/scanner');
 }
 
-/** Scans the workspace at `root` once (tsconfig, .gitignore and `.rollgate/scanner.yaml` apply). */
-export async function scanWorkspace(root: string): Promise<{ scanner: ScannerModule; result: ScanResult }> {
+/**
+ * Scans the workspace at `root` once (tsconfig, .gitignore and `.rollgate/scanner.yaml` apply). `keys` (the
+ * store's) turn on the text pass over every tracked file.
+ */
+export async function scanWorkspace(
+  root: string,
+  keys?: readonly string[],
+): Promise<{ scanner: ScannerModule; result: ScanResult }> {
   const scanner = await loadScanner();
   const flagScanner = await scanner.FlagScanner.create(root);
   try {
-    return { scanner, result: flagScanner.scan() };
+    return { scanner, result: flagScanner.scan(keys === undefined ? {} : { keys }) };
   } finally {
     flagScanner.dispose();
   }

@@ -42,11 +42,14 @@ export async function scanRoot(run: Invocation, dir: string | undefined): Promis
   return (await findStoreRoot(run.cwd)) ?? run.cwd;
 }
 
-/** Scans `root` once with its `.rollgate/scanner.yaml` and returns the result. */
-export async function scanWorkspace(root: string): Promise<ScanResult> {
+/**
+ * Scans `root` once with its `.rollgate/scanner.yaml` and returns the result. `keys` (the store's) turn on the text
+ * pass over every tracked file.
+ */
+export async function scanWorkspace(root: string, keys?: readonly string[]): Promise<ScanResult> {
   const scanner = await FlagScanner.create(root);
   try {
-    return scanner.scan();
+    return scanner.scan(keys === undefined ? {} : { keys });
   } finally {
     scanner.dispose();
   }
@@ -64,7 +67,7 @@ function formatScan(root: string, result: ScanResult): string {
     lines.push(`${key} (${references.length})`);
     for (const ref of references) {
       const facts = [
-        ref.method,
+        ref.kind === 'call' ? ref.method : `${ref.kind} (${ref.method})`,
         ...(ref.defaultValue === undefined ? [] : [`default ${ref.defaultValue}`]),
         ...(ref.enclosingSymbol === undefined ? [] : [`in ${ref.enclosingSymbol}`]),
       ];
@@ -84,6 +87,7 @@ function formatScan(root: string, result: ScanResult): string {
       `Wrappers detected: ${result.wrappers.map((w) => `${w.pattern.function} → ${w.forwardsTo}`).join(', ')}`,
     );
   }
+  for (const warning of result.warnings ?? []) lines.push('', `Warning: ${warning}`);
   lines.push(
     '',
     `${result.references.length} references to ${byKey.length} flags; scanned ${result.filesScanned} files, parsed ${result.filesParsed}, in ${Math.round(result.timings.totalMs)} ms.`,

@@ -21,11 +21,15 @@ export function registerStaleCommand(program: Command, deps: CliDeps): void {
     .action(async (dir: string | undefined, opts: StaleOptions, command: Command) => {
       const run = invocation(command, deps);
       const root = await scanRoot(run, dir);
-      const [{ document, audit }, policy, scan] = await Promise.all([
+      const [{ document, audit }, policy] = await Promise.all([
         run.withStore(async (store) => ({ document: (await store.read()).document, audit: await store.readAudit() })),
         loadStalePolicy(root),
-        scanWorkspace(root),
       ]);
+      // The store's keys drive the text pass: a key still written anywhere (YAML, Go, …) is not unreferenced.
+      const scan = await scanWorkspace(
+        root,
+        document.flags.map((f) => f.key),
+      );
       const report = detectStaleFlags({ document, references: scan.references, audit, now: run.now(), policy });
       run.out.result(
         {

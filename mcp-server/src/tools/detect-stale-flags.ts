@@ -32,11 +32,12 @@ export function registerDetectStaleFlagsTool(server: McpServer, deps: ServerDeps
     },
     deps.log,
     async () => {
-      const [{ scanner, result }, snapshot, audit] = await Promise.all([
-        scanWorkspace(deps.workspaceRoot),
-        deps.store.read(),
-        deps.store.readAudit(),
-      ]);
+      const [snapshot, audit] = await Promise.all([deps.store.read(), deps.store.readAudit()]);
+      // The store's keys drive the text pass: a key still written anywhere (YAML, Go, …) is not unreferenced.
+      const { scanner, result } = await scanWorkspace(
+        deps.workspaceRoot,
+        snapshot.document.flags.map((f) => f.key),
+      );
       const report = scanner.detectStaleFlags({
         document: snapshot.document,
         references: result.references,

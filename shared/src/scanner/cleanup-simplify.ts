@@ -104,12 +104,29 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   if (tsApi().isExpressionStatement(parent) && isInStatementList(parent)) {
     return { edits: [{ ...removalSpan(sf, parent, true), text: '' }] };
   }
+  if (tsApi().isJsxExpression(parent) && tsApi().isJsxAttribute(parent.parent)) {
+    return jsxAttributeStep(sf, parent.parent, value);
+  }
   if (tsApi().isJsxExpression(parent) && isJsxChild(parent) && rendersNothing(value)) {
     return { edits: [{ ...removalSpanOf(sf, { start: parent.getStart(sf), end: parent.end }), text: '' }] };
   }
   if (tsApi().isVariableDeclaration(parent) && parent.initializer === lit && !user) {
     // A literal the author wrote in a kept branch is their constant, not the flag's value: it is not inlined.
     return inlineStep(sf, parent, lit, value);
+  }
+  return {};
+}
+
+/**
+ * `prop={true}` → `prop`, `prop={'text'}` → `prop="text"` (when the text needs no escaping in a JSX attribute
+ * string); other literals stay in braces.
+ */
+function jsxAttributeStep(sf: ts.SourceFile, attribute: ts.JsxAttribute, value: StaticValue): Step {
+  const name = attribute.name.getText(sf);
+  const start = attribute.getStart(sf);
+  if (value.kind === 'primitive' && value.value === true) return { edits: [{ start, end: attribute.end, text: name }] };
+  if (value.kind === 'primitive' && typeof value.value === 'string' && /^[^"\\\n\r{}<>&]*$/.test(value.value)) {
+    return { edits: [{ start, end: attribute.end, text: `${name}="${value.value}"` }] };
   }
   return {};
 }

@@ -103,21 +103,37 @@ function flagObjectSource(
   if (ts.isCallExpression(node)) {
     const callee = skipOuter(ts, node.expression);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-    const pattern = options.flagObjects?.find((o) => o.function === name && o.prop === undefined);
-    return pattern && fromPackages(resolver, callee, pattern) ? { sdk: pattern.sdk, method: name } : undefined;
+    const pattern = options.flagObjects?.find(
+      (o) => o.function === name && o.prop === undefined && fromPackages(resolver, callee, o),
+    );
+    return pattern ? { sdk: pattern.sdk, method: name } : undefined;
   }
   if (ts.isPropertyAccessExpression(node) && FLAG_MAP_NAMES.has(node.name.text)) {
     return { sdk: 'custom', method: node.name.text };
   }
   if (ts.isIdentifier(node)) {
-    if (FLAG_MAP_NAMES.has(node.text)) return { sdk: 'custom', method: node.text };
-    if (depth > 4) return undefined;
-    const decl = resolver.findDeclaration(node.text, node);
-    if (decl?.kind === 'variable' && decl.node.initializer) {
-      return flagObjectSource(resolver, decl.node.initializer, options, depth + 1);
-    }
+    // Only a file that calls a flag-object function can hold a variable of its result: skip the scope walk else.
+    const mayHold = depth <= 4 && mentionsFlagObjects(resolver, options);
+    const decl = mayHold ? resolver.findDeclaration(node.text, node) : undefined;
+    const fromInitializer =
+      decl?.kind === 'variable' && decl.node.initializer
+        ? flagObjectSource(resolver, decl.node.initializer, options, depth + 1)
+        : undefined;
+    return fromInitializer ?? (FLAG_MAP_NAMES.has(node.text) ? { sdk: 'custom', method: node.text } : undefined);
   }
   return undefined;
+}
+
+const mentions = new WeakMap<ts.SourceFile, boolean>();
+
+function mentionsFlagObjects(resolver: KeyResolver, options: ScanOptions): boolean {
+  let known = mentions.get(resolver.sf);
+  if (known === undefined) {
+    const text = resolver.sf.text;
+    known = (options.flagObjects ?? []).some((o) => text.includes(o.function));
+    mentions.set(resolver.sf, known);
+  }
+  return known;
 }
 
 function fromPackages(resolver: KeyResolver, callee: ts.Expression, pattern: FlagObjectPattern): boolean {
@@ -257,7 +273,7 @@ function matchingSource(
 ): ConfigSource | undefined {
   return resolver.timed(() => {
     const checker = resolver.checker();
-    const contextual = checker.getContextualType(object);
+    const contextual = checker.getContextualType(object) ?? declaredElementType(resolver, object);
     const property = contextual && checker.getNonNullableType(contextual).getProperty(name);
     const declarations = (property?.declarations ?? []).map((d) => ({ file: d.getSourceFile().fileName, pos: d.pos }));
     return sources.find(
@@ -265,4 +281,34 @@ function matchingSource(
         s.name === name && s.declarations.some((a) => declarations.some((b) => a.file === b.file && a.pos === b.pos)),
     );
   });
+}
+
+/**
+ * The type an array's declaration gives its object elements (`const routes: Route[] = [{ … }]`), read from the type
+ * annotation: the scanner's program has no lib files, so the checker cannot see through `Array<T>` itself.
+ */
+function declaredElementType(resolver: KeyResolver, object: ts.ObjectLiteralExpression): ts.Type | undefined {
+  const ts = resolver.ts;
+  let depth = 0;
+  let node: ts.Node = object;
+  while (ts.isArrayLiteralExpression(node.parent)) {
+    node = node.parent;
+    depth++;
+  }
+  if (depth === 0) return undefined;
+  const parent = node.parent;
+  let type =
+    ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent)
+      ? parent.type
+      : ts.isSatisfiesExpression(parent) || ts.isAsExpression(parent)
+        ? parent.type
+        : undefined;
+  for (; type && depth > 0; depth--) {
+    if (ts.isTypeOperatorNode(type) && type.operator === ts.SyntaxKind.ReadonlyKeyword) type = type.type;
+    if (ts.isArrayTypeNode(type)) type = type.elementType;
+    else if (ts.isTypeReferenceNode(type) && /^(Readonly)?Array$/.test(type.typeName.getText())) {
+      type = type.typeArguments?.[0];
+    } else type = undefined;
+  }
+  return type ? resolver.checker().getTypeFromTypeNode(type) : undefined;
 }

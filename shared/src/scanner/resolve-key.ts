@@ -231,6 +231,10 @@ export class KeyResolver {
 
   /** A package import is that package, unless a `paths` alias maps it into the repo; a repo file's re-export of a package is the package. */
   private importOrigin(specifier: string, importedName: string | undefined): Origin {
+    // A bare specifier is a package unless a `paths` alias maps it into the repo: without `paths`, resolving it
+    // would only parse the package's .d.ts files for nothing.
+    const options = this.project.getCompilerOptions();
+    if (!isRelative(specifier) && options.paths === undefined) return { kind: 'package', name: specifier };
     const file = this.resolveModuleFile(specifier, this.sf);
     if (!isRelative(specifier) && (!file || file.fileName.includes('/node_modules/'))) {
       return { kind: 'package', name: specifier };
