@@ -1,6 +1,7 @@
 // The only emitter: bundles the CLI, the MCP server and the extension. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -17,6 +18,19 @@ const scannerAsSeparateBundle = {
     build.onResolve({ filter: /^@rollgate\/shared\/scanner$/ }, () => ({ path: './scanner.cjs', external: true }));
   },
 };
+
+/** Copies `file` into the bundle's output folder after each build (a runtime asset the bundle reads beside itself). */
+const copyBesideBundle = (/** @type {string} */ file) => ({
+  name: 'copy-beside-bundle',
+  /** @param {esbuild.PluginBuild} build */
+  setup(build) {
+    build.onEnd(async () => {
+      const outdir = build.initialOptions.outdir ?? '.';
+      await mkdir(outdir, { recursive: true });
+      await copyFile(file, join(outdir, basename(file)));
+    });
+  },
+});
 
 /** @type {(esbuild.BuildOptions & { name: string })[]} */
 const builds = [
@@ -55,6 +69,16 @@ const builds = [
     external: ['ts-morph'],
   },
   {
+    // `rollgate server` spawns this bundle (the CLI never imports the server); sync.proto is copied beside it.
+    name: 'server',
+    entryPoints: { 'rollgate-server': 'server/src/main.ts' },
+    outdir: 'cli/dist',
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    banner: { js: `#!/usr/bin/env node\n${esmRequireBanner}` },
+    plugins: [copyBesideBundle('server/src/delivery/sync.proto')],
+  },
+  {
     name: 'mcp',
     entryPoints: ['mcp-server/src/main.ts'],
     outfile: 'mcp-server/dist/server.mjs',
@@ -79,7 +103,7 @@ const problemMatcher = {
   },
 };
 
-// `node esbuild.mjs [name…]` builds only the named bundles (cli, mcp, extension); a failure of one does not stop the others.
+// `node esbuild.mjs [name…]` builds only the named bundles (cli, server, mcp, extension); a failure of one does not stop the others.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const selected = builds.filter((b) => only.length === 0 || only.includes(b.name));
 // Split builds write hashed chunks: start from an empty folder so old chunks do not pile up in the .vsix.

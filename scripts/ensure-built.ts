@@ -12,6 +12,7 @@ const ROOT = join(import.meta.dirname, '..');
 const BUNDLES = {
   cli: { out: 'cli/dist/rollgate.mjs', sources: ['cli/src', 'cli/package.json'] },
   mcp: { out: 'mcp-server/dist/server.mjs', sources: ['mcp-server/src', 'mcp-server/package.json'] },
+  server: { out: 'cli/dist/rollgate-server.mjs', sources: ['server/src', 'server/package.json'] },
 } as const;
 
 function newestMtime(path: string): number {

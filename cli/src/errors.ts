@@ -16,6 +16,8 @@ export const ExitCode = {
   conflict: 3,
   /** The store could not be read or written (file system error, or a malformed store file). */
   storeIo: 4,
+  /** Remote mode: the token is missing, unknown, expired or revoked, or lacks the role the command needs. */
+  denied: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -35,6 +37,9 @@ export function exitCodeFor(code: FlagErrorCode): ExitCode {
     case 'INVALID_INPUT':
     case 'GENERAL':
       return ExitCode.usage;
+    case 'UNAUTHENTICATED':
+    case 'FORBIDDEN':
+      return ExitCode.denied;
   }
 }
 

@@ -24,6 +24,7 @@ import { registerSetRolloutCommand } from './commands/set-rollout.ts';
 import { registerSetRuleCommand } from './commands/set-rule.ts';
 import { registerStaleCommand } from './commands/stale.ts';
 import { registerToggleCommand } from './commands/toggle.ts';
+import { registerTokenCommand } from './commands/token.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -50,6 +51,7 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerCleanupCommand,
   registerCodegenCommand,
   registerDemoCommand,
+  registerTokenCommand,
 ];
 
 /** The commander program with the global options and every command of {@link COMMANDS}. */

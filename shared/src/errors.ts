@@ -11,6 +11,10 @@ export const FlagErrorCode = {
   STORE_CONFLICT: 'STORE_CONFLICT',
   STORE_IO: 'STORE_IO',
   SCAN_FAILED: 'SCAN_FAILED',
+  /** No credentials, or credentials that are unknown, expired or revoked (HTTP 401). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Known credentials without the role the action needs (HTTP 403). */
+  FORBIDDEN: 'FORBIDDEN',
   GENERAL: 'GENERAL',
 } as const;
 export type FlagErrorCode = (typeof FlagErrorCode)[keyof typeof FlagErrorCode];

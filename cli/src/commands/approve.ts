@@ -57,9 +57,12 @@ export function registerApproveCommand(program: Command, deps: CliDeps): void {
             ...(run.options.reason === undefined ? {} : { reason: run.options.reason }),
           }),
         );
+        const what = `${request.id} (${request.flagKey} in ${request.environments.join(', ')})`;
         run.out.result(
           { request },
-          `${decision === 'approve' ? 'Applied' : 'Rejected'} ${request.id} (${request.flagKey} in ${request.environments.join(', ')}).`,
+          request.status === 'pending'
+            ? `Approved ${what}: ${request.approvals?.length ?? 0} approval(s) so far; it waits for another approver.`
+            : `${decision === 'approve' ? 'Applied' : 'Rejected'} ${what}.`,
         );
       });
   }

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { FlagStore } from '@rollgate/shared/store';
+import { startAlertPipeline } from '@rollgate/shared/alerts';
 import {
-  RolloutController,
+  runControllerService,
   createBuiltinMetricSource,
   createPrometheusMetricSource,
   type MetricSources,
@@ -11,7 +11,6 @@ import {
 import { invocation, type CliDeps } from '../deps.ts';
 import type { Output } from '../output.ts';
 import { usageError } from '../errors.ts';
-import { startControllerAlerts } from '../alerts.ts';
 
 /** How long the controller waits on exit for alerts still being delivered (retries of a slow receiver). */
 const ALERT_GRACE_MS = 10_000;
@@ -24,20 +23,6 @@ interface ControllerOptions {
   prometheusUrl?: string;
 }
 
-/** What {@link runController} needs besides the store. */
-export interface RunControllerOptions {
-  readonly sources: MetricSources;
-  readonly now: () => Date;
-  readonly intervalMs: number;
-  /** Run one tick and return. */
-  readonly once: boolean;
-  /** Stops the loop (SIGINT/SIGTERM in the CLI); the current tick finishes first. */
-  readonly signal: AbortSignal;
-  readonly out: Output;
-  /** Called with every tick's results (alerts on long holds and failing metric sources). */
-  readonly onTick?: (results: readonly TickResult[]) => void;
-}
-
 function describeResult(result: TickResult): string {
   const { evaluation } = result;
   const { decision } = evaluation;
@@ -46,56 +31,15 @@ function describeResult(result: TickResult): string {
   return [`${head}${status}`, ...decision.reasons.map((r) => `    - ${r}`)].join('\n');
 }
 
-/** Waits `ms`, or less when `signal` aborts or the store changes (so a kill switch is locked within a second). */
-function waitForNextTick(ms: number, signal: AbortSignal, store: FlagStore): Promise<void> {
-  return new Promise((resolveWait) => {
-    if (signal.aborted) {
-      resolveWait();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    const subscription = store.onDidChange(done);
-    function done(): void {
-      clearTimeout(timer);
-      subscription.dispose();
-      signal.removeEventListener('abort', done);
-      resolveWait();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
- * Runs the rollout controller on `store` every `intervalMs` (and right after any store change, e.g. a kill switch)
- * until `signal` aborts, or once. Reports every committed or refused decision through `out` (text, or one JSON
- * document each with --json; with `once` and --json the caller prints them all as one array); unchanged holds are
- * not repeated. A tick that fails (store unreadable) is reported and retried on the next interval.
+ * Prints a tick's committed or refused decisions through `out` (text, or one JSON document each with --json; with
+ * `once` and --json the caller prints them all as one array); unchanged holds are not repeated.
  */
-export async function runController(store: FlagStore, options: RunControllerOptions): Promise<TickResult[]> {
-  const controller = new RolloutController({ store, sources: options.sources, now: options.now });
-  const all: TickResult[] = [];
-  try {
-    for (;;) {
-      try {
-        const results = await controller.tick();
-        all.push(...results);
-        options.onTick?.(results);
-        for (const result of results) {
-          if (!options.once && !result.committed && !result.error) continue;
-          if (!(options.once && options.out.json)) options.out.result(result, describeResult(result));
-        }
-      } catch (e) {
-        if (options.once) throw e;
-        options.out.line(`${options.now().toISOString()}  tick failed, retrying: ${String(e)}`);
-      }
-      if (options.once || options.signal.aborted) break;
-      await waitForNextTick(options.intervalMs, options.signal, store);
-      if (options.signal.aborted) break;
-    }
-  } finally {
-    controller.dispose();
+function reportTick(results: readonly TickResult[], once: boolean, out: Output): void {
+  for (const result of results) {
+    if (!once && !result.committed && !result.error) continue;
+    if (!(once && out.json)) out.result(result, describeResult(result));
   }
-  return all;
 }
 
 /**
@@ -141,24 +85,31 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
               ? {}
               : { prometheus: createPrometheusMetricSource({ baseUrl: opts.prometheusUrl }) }),
           };
-          const alerts = await startControllerAlerts(
+          const alerts = await startAlertPipeline({
             store,
-            opts.alerts === undefined ? undefined : resolve(run.cwd, opts.alerts),
-            deps.env,
-            run.out,
-          );
+            ...(opts.alerts === undefined ? {} : { file: resolve(run.cwd, opts.alerts) }),
+            configDir: store.location,
+            logDir: join(store.location, 'alerts'),
+            env: deps.env,
+            log: (line) => run.out.line(line),
+          });
           if (!opts.once) {
             run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
           }
           try {
-            return await runController(store, {
+            const once = opts.once === true;
+            return await runControllerService({
+              store,
               sources,
               now: run.now,
               intervalMs: seconds * 1000,
-              once: opts.once === true,
+              once,
               signal: stop.signal,
-              out: run.out,
-              ...(alerts ? { onTick: (ticks: readonly TickResult[]) => alerts.monitor.observeTick(ticks) } : {}),
+              onTick: (ticks) => {
+                reportTick(ticks, once, run.out);
+                alerts?.monitor.observeTick(ticks);
+              },
+              onTickError: (e) => run.out.line(`${run.now().toISOString()}  tick failed, retrying: ${String(e)}`),
             });
           } finally {
             await alerts?.close(ALERT_GRACE_MS);

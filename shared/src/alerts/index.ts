@@ -8,3 +8,5 @@ export { AlertDispatcher } from './dispatcher.ts';
 export type { AlertDispatcherOptions, DeliveryRecord, DispatcherStats } from './dispatcher.ts';
 export { AlertMonitor } from './monitor.ts';
 export type { AlertMonitorOptions } from './monitor.ts';
+export { startAlertPipeline } from './pipeline.ts';
+export type { AlertPipeline, AlertPipelineOptions } from './pipeline.ts';

@@ -268,16 +268,73 @@ export function proposeChange(change: ProposedChange, onCreated?: (request: Chan
   };
 }
 
+/** What the environments of `request` ask of its approvers: the strictest count, and every list that restricts. */
+export function approvalRulesFor(
+  document: StoreDocument,
+  request: Pick<ChangeRequest, 'environments'>,
+): { required: number; approverLists: { environment: string; approvers: readonly string[] }[] } {
+  let required = 1;
+  const approverLists: { environment: string; approvers: readonly string[] }[] = [];
+  for (const key of request.environments) {
+    const policy = document.environments.find((e) => e.key === key)?.approval;
+    if (!policy) continue;
+    required = Math.max(required, policy.required);
+    if (policy.approvers) approverLists.push({ environment: key, approvers: policy.approvers });
+  }
+  return { required, approverLists };
+}
+
+/** True when `actor` is one of `approvers`, by name or through a `group:<name>` of the document. */
+function isListedApprover(document: StoreDocument, approvers: readonly string[], actor: string): boolean {
+  return approvers.some((entry) =>
+    entry.startsWith('group:')
+      ? (document.groups?.[entry.slice('group:'.length)] ?? []).includes(actor)
+      : entry === actor,
+  );
+}
+
 /**
- * Operation that applies a pending request with the approver (`context.actor`) as actor and marks it applied,
- * in one commit. Refuses (STORE_CONFLICT) when what the affected environments serve, or would serve after the
- * change, is no longer what the request recorded: the request was computed on a stale base.
- * Errors: FLAG_NOT_FOUND (no such request), INVALID_INPUT (already decided), STORE_CONFLICT, PARSE_ERROR, plus
- * whatever the change's operation throws.
+ * Four eyes: refuses (FORBIDDEN) an approval by the requester, by someone the environments' policies do not list,
+ * or a second approval by the same person (INVALID_INPUT).
+ */
+function checkApprover(document: StoreDocument, request: ChangeRequest, actor: string): void {
+  if (actor === request.createdBy) {
+    throw new FlagError('FORBIDDEN', `${actor} requested ${request.id} and cannot approve it.`, {
+      flagKey: request.flagKey,
+      hint: 'Four eyes: another approver must decide it. You may withdraw it (reject) instead.',
+    });
+  }
+  for (const { environment, approvers } of approvalRulesFor(document, request).approverLists) {
+    if (!isListedApprover(document, approvers, actor)) {
+      throw new FlagError('FORBIDDEN', `${actor} may not approve changes to ${environment}.`, {
+        flagKey: request.flagKey,
+        environment,
+        hint: `Approvers of ${environment}: ${approvers.join(', ')}.`,
+      });
+    }
+  }
+  if ((request.approvals ?? []).some((a) => a.by === actor)) {
+    throw new FlagError('INVALID_INPUT', `${actor} already approved ${request.id}.`, {
+      flagKey: request.flagKey,
+      hint: 'It waits for another approver.',
+    });
+  }
+}
+
+/**
+ * Operation that approves a pending request as `context.actor`. When the environments' policies need more approvals
+ * than it now has, the approval is recorded and the request keeps waiting; the last needed approval applies the
+ * change with the approver as actor and marks the request applied, in one commit. Refuses (STORE_CONFLICT) when
+ * what the affected environments serve, or would serve after the change, is no longer what the request recorded:
+ * the request was computed on a stale base.
+ * Errors: FLAG_NOT_FOUND (no such request), INVALID_INPUT (already decided, or already approved by this actor),
+ * FORBIDDEN (the requester, or someone the policy does not list), STORE_CONFLICT, PARSE_ERROR, plus whatever the
+ * change's operation throws.
  */
 export function approveChangeRequest(id: string, onApplied?: (request: ChangeRequest) => void): Operation {
   return (document, context) => {
     const request = pendingRequest(document, id);
+    checkApprover(document, request, context.actor);
     const change = changeOf(request);
     const approvalContext: ChangeContext = {
       ...context,
@@ -304,7 +361,25 @@ export function approveChangeRequest(id: string, onApplied?: (request: ChangeReq
         );
       }
     }
-    const decided = decide(request, 'applied', context);
+    const approvals = [
+      ...(request.approvals ?? []),
+      { by: context.actor, at: context.now().toISOString(), ...(context.reason ? { note: context.reason } : {}) },
+    ];
+    const { required } = approvalRulesFor(document, request);
+    if (approvals.length < required) {
+      const waiting: ChangeRequest = { ...request, approvals };
+      onApplied?.(waiting);
+      return {
+        document: replaceRequest(document, waiting),
+        audit: [
+          {
+            ...auditBase(waiting, context, 'change-request.approval'),
+            data: { requestId: request.id, environments: request.environments, approvals: approvals.length, required },
+          },
+        ],
+      };
+    }
+    const decided = { ...decide(request, 'applied', context), ...(required > 1 ? { approvals } : {}) };
     onApplied?.(decided);
     return {
       document: replaceRequest(result.document, decided),
@@ -344,7 +419,8 @@ export async function submitChangeRequest(
 
 /**
  * Approves or rejects a pending request against a store (see {@link approveChangeRequest},
- * {@link rejectChangeRequest}) and returns the decided request.
+ * {@link rejectChangeRequest}) and returns the request after the decision: applied, rejected, or still pending
+ * with one more approval when the policy needs several.
  */
 export async function decideChangeRequest(
   store: FlagStore,

@@ -1,5 +1,6 @@
 export {
   FLAG_KEY_PATTERN,
+  ENVIRONMENT_KEY_PATTERN,
   flagKeySchema,
   environmentKeySchema,
   variantNameSchema,
@@ -92,6 +93,7 @@ export {
   changeOf,
   proposeChange,
   approveChangeRequest,
+  approvalRulesFor,
   rejectChangeRequest,
   submitChangeRequest,
   decideChangeRequest,

@@ -4,13 +4,22 @@
  */
 import { z } from 'zod';
 
-/** Flag and environment keys: lowercase, digits, `.`, `_`, `-`; 1–100 characters; starts with a letter or digit. */
-export const FLAG_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+/**
+ * Flag keys: what flagd accepts (`flags` of flagd-schemas `json/flags.json` has `patternProperties` `^.{1,}$`): any
+ * string of at least one character without a line break, case preserved (`new-checkout`, `automatedActions`,
+ * `team.Feature`, `UPPER_CASE`, `with space`). The one exception is `__proto__`, which a JavaScript object cannot
+ * hold as an ordinary key (flagd JSON and the evaluator key objects by flag key). See docs/scanner.md.
+ */
+export const FLAG_KEY_PATTERN = /^(?!__proto__$).+$/;
+/** Environment keys: lowercase, digits, `.`, `_`, `-`; 1–100 characters; starts with a letter or digit. */
+export const ENVIRONMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 export const flagKeySchema = z
   .string()
-  .regex(FLAG_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
-export const environmentKeySchema = flagKeySchema;
+  .regex(FLAG_KEY_PATTERN, 'use at least one character, no line break (flagd\'s rule), and not "__proto__"');
+export const environmentKeySchema = z
+  .string()
+  .regex(ENVIRONMENT_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
 export const variantNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1–64 characters of letters, digits, ".", "_" or "-"');
@@ -244,11 +253,25 @@ export const flagSchema = z.object({
 });
 export type Flag = z.infer<typeof flagSchema>;
 
+/** Name of a group of approvers (`group:<name>` in an approval policy). */
+export const groupNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use a-z, 0-9, ".", "_" or "-"');
+
+/** Who approves change requests for a protected environment, and how many of them must. */
+export const approvalPolicySchema = z.object({
+  /** Distinct approvers a request needs; its requester never counts. */
+  required: z.number().int().min(1).max(5).default(1),
+  /** People (their audit names) or groups (`group:<name>`, see the document's `groups`); absent: anyone may. */
+  approvers: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+});
+export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
+
 export const environmentSchema = z.object({
   key: environmentKeySchema,
   name: z.string().optional(),
   /** Writes need a reason, are capped per step and (from the MCP server) need human approval. */
   protected: z.boolean().default(false),
+  /** Approval rules of a protected environment; default: one approval by anyone but the requester. */
+  approval: approvalPolicySchema.optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -277,6 +300,8 @@ export const changeRequestSchema = z.object({
   decidedAt: isoDateTime.optional(),
   decidedBy: z.string().min(1).optional(),
   decisionNote: z.string().optional(),
+  /** Approvals so far, when the environment's policy needs more than one. */
+  approvals: z.array(z.object({ by: z.string().min(1), at: isoDateTime, note: z.string().optional() })).optional(),
 });
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 
@@ -288,6 +313,8 @@ export const storeDocumentSchema = z
     flags: z.array(flagSchema).default([]),
     /** Change requests of the approval flow; absent until the first one. */
     changeRequests: z.array(changeRequestSchema).optional(),
+    /** Named groups of approvers (audit names), referred to as `group:<name>` in approval policies. */
+    groups: z.record(groupNameSchema, z.array(z.string().trim().min(1).max(100)).max(500)).optional(),
   })
   .superRefine((doc, ctx) => {
     for (const issue of checkDocument(doc)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
@@ -304,7 +331,11 @@ export interface DocumentIssue {
  * Cross-field checks zod's shape cannot express: unique keys, variant values matching the flag type,
  * every referenced variant and environment existing. Returns all issues (empty when the document is valid).
  */
-export function checkDocument(doc: { environments: Environment[]; flags: Flag[] }): DocumentIssue[] {
+export function checkDocument(doc: {
+  environments: Environment[];
+  flags: Flag[];
+  groups?: Record<string, string[]> | undefined;
+}): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   const envKeys = new Set<string>();
   doc.environments.forEach((env, i) => {
@@ -312,6 +343,15 @@ export function checkDocument(doc: { environments: Environment[]; flags: Flag[] 
       issues.push({ path: ['environments', i, 'key'], message: `duplicate environment "${env.key}"` });
     }
     envKeys.add(env.key);
+    env.approval?.approvers?.forEach((approver, a) => {
+      const group = approver.startsWith('group:') ? approver.slice('group:'.length) : undefined;
+      if (group !== undefined && !doc.groups?.[group]) {
+        issues.push({
+          path: ['environments', i, 'approval', 'approvers', a],
+          message: `unknown group "${group}"; declared groups: ${Object.keys(doc.groups ?? {}).join(', ') || 'none (add them under groups:)'}`,
+        });
+      }
+    });
   });
   const flagKeys = new Set<string>();
   doc.flags.forEach((flag, i) => {

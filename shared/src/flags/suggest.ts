@@ -6,23 +6,37 @@
 import { distance } from 'fastest-levenshtein';
 
 /**
- * The candidate closest to `input` by Levenshtein edit distance (case-insensitive), or `undefined` when none is
- * close enough to be a plausible typo: at most `max(2, ⌊input.length / 3⌋)` edits, and fewer edits than the
- * candidate's own length (so `x` never "suggests" `y`). Ties go to the alphabetically first candidate, so the
- * answer does not depend on the order of `candidates`. An exact match is returned as is. Never throws.
+ * The candidate closest to `input`, or `undefined` when none is close enough to be a plausible typo. Keys are
+ * compared by Levenshtein edit distance on their normalized form (lowercase, without the separators `-`, `_`, `.`,
+ * space), so `automatedActions`, `automated-actions` and `AUTOMATED_ACTIONS` are 0 edits apart; ties go to the
+ * candidate closest as written (case-insensitive), then the alphabetically first, so the answer does not depend on
+ * the order of `candidates`. At most `max(2, ⌊input.length / 3⌋)` edits, and fewer edits than the candidate's own
+ * length (so `x` never "suggests" `y`). An exact match is returned as is. Never throws.
  */
 export function suggestNearest(input: string, candidates: Iterable<string>): string | undefined {
-  const needle = input.toLowerCase();
-  const maxDistance = Math.max(2, Math.floor(needle.length / 3));
-  let best: { candidate: string; distance: number } | undefined;
+  const lower = input.toLowerCase();
+  const needle = normalizeKey(input);
+  const maxDistance = Math.max(2, Math.floor(lower.length / 3));
+  let best: { candidate: string; distance: number; raw: number } | undefined;
   for (const candidate of candidates) {
-    const d = distance(needle, candidate.toLowerCase());
+    const d = distance(needle, normalizeKey(candidate));
     if (d > maxDistance || d >= Math.max(candidate.length, 1)) continue;
-    if (!best || d < best.distance || (d === best.distance && candidate < best.candidate)) {
-      best = { candidate, distance: d };
+    const raw = distance(lower, candidate.toLowerCase());
+    if (
+      !best ||
+      d < best.distance ||
+      (d === best.distance && (raw < best.raw || (raw === best.raw && candidate < best.candidate)))
+    ) {
+      best = { candidate, distance: d, raw };
     }
   }
   return best?.candidate;
+}
+
+/** A key without case and word separators: `automated-actions`, `automatedActions` → `automatedactions`. */
+function normalizeKey(key: string): string {
+  const stripped = key.toLowerCase().replace(/[-_.\s]+/g, '');
+  return stripped === '' ? key.toLowerCase() : stripped;
 }
 
 /** `Did you mean "x"?` for {@link suggestNearest}'s answer, or `undefined` when there is none. Never throws. */

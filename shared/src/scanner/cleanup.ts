@@ -86,8 +86,16 @@ export async function planCleanup(options: PlanCleanupOptions): Promise<CleanupP
   const display = (file: string): string => (root ? relative(root, file).split('\\').join('/') : file);
   const byFile = new Map<string, FlagReference[]>();
   const unresolved: CleanupFinding[] = [];
+  const manual: CleanupFinding[] = [];
   for (const ref of references) {
-    if (ref.key === flagKey) byFile.set(ref.file, [...(byFile.get(ref.file) ?? []), ref]);
+    if (ref.key === flagKey && ref.kind !== 'call') {
+      // A property read, JSX component, config object, interface member or text match: not a call to rewrite.
+      manual.push({
+        ...position(ref),
+        file: ref.file,
+        message: `\`${ref.keyExpression}\` (${ref.kind} reference${ref.kind === 'text' ? '' : ` via ${ref.method}`}): remove or update it by hand.`,
+      });
+    } else if (ref.key === flagKey) byFile.set(ref.file, [...(byFile.get(ref.file) ?? []), ref]);
     else if (ref.key === undefined) {
       unresolved.push({
         ...position(ref),
@@ -97,7 +105,6 @@ export async function planCleanup(options: PlanCleanupOptions): Promise<CleanupP
     }
   }
   const files: FileCleanup[] = [];
-  const manual: CleanupFinding[] = [];
   const notes: CleanupFinding[] = [];
   for (const [file, refs] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
     const before = readSource(project, file);

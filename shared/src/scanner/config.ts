@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { FlagError } from '../errors.ts';
 import { modulePathOf } from './find-references.ts';
-import { createPatterns, SDK_PRESETS } from './patterns.ts';
+import { createComponentPatterns, createFlagObjectPatterns, createPatterns, SDK_PRESETS } from './patterns.ts';
 import type { CallKind, CallPattern, ScanOptions, SdkPreset } from './types.ts';
 import { parseYamlConfig } from '../yaml-config.ts';
 
@@ -31,8 +31,12 @@ const wrapperSchema = z
 /** The content of `.rollgate/scanner.yaml`. */
 export const scannerConfigSchema = z
   .object({
-    /** SDK presets to match in addition to OpenFeature. */
+    /** SDK presets to match in addition to OpenFeature and the ones detected from package.json dependencies. */
     presets: z.array(z.enum(SDK_PRESETS as [SdkPreset, ...SdkPreset[]])).default([]),
+    /** Switch on the presets of the SDK packages the repo's package.json files depend on. */
+    detectPresets: z.boolean().default(true),
+    /** JSX components whose attribute is a flag key (`<FeatureFlag name="x">`). */
+    components: z.array(z.object({ component: identifier, keyAttribute: z.string().min(1) }).strict()).default([]),
     wrappers: z.array(wrapperSchema).default([]),
     /** Detect one-level wrapper functions automatically. */
     detectWrappers: z.boolean().default(true),
@@ -52,6 +56,8 @@ export interface ScannerConfig extends ScanOptions {
   readonly tsconfig?: string;
   /** Extra ignore patterns (.gitignore syntax, relative to the root). */
   readonly exclude: readonly string[];
+  /** Switch on the presets of the SDKs the package.json files depend on (default true). */
+  readonly detectPresets?: boolean;
 }
 
 /**
@@ -100,6 +106,12 @@ function toScannerConfig(config: ScannerConfigFile, root: string): ScannerConfig
   });
   return {
     patterns: createPatterns(config.presets, wrappers),
+    components: createComponentPatterns(
+      config.presets,
+      config.components.map((c) => ({ ...c, sdk: 'custom' as const })),
+    ),
+    flagObjects: createFlagObjectPatterns(config.presets),
+    detectPresets: config.detectPresets,
     detectWrappers: config.detectWrappers,
     useTypeChecker: config.useTypeChecker,
     ...(config.tsconfig === undefined ? {} : { tsconfig: resolve(root, config.tsconfig) }),

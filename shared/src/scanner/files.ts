@@ -92,12 +92,24 @@ export interface WorkspaceFiles {
   readonly compilerOptions: ts.CompilerOptions;
   /** The tsconfig used, if any. */
   readonly tsconfig?: string;
+  /** Every tsconfig whose files were selected: the root one, its project references, nested ones. */
+  readonly tsconfigs: readonly string[];
+  /** Every not-ignored `package.json` (workspace packages included), for the SDK dependencies. */
+  readonly packageJsons: readonly string[];
+  /** Every not-ignored file under the root, any language (for the text pass when git is not available). */
+  readonly allFiles: readonly string[];
+  /** Source folders no tsconfig selects, and nested tsconfigs that could not be read: said, never skipped silently. */
+  readonly warnings: readonly string[];
 }
 
 /**
- * Lists the files to scan under `root`. `tsconfig`: explicit path (must exist), or undefined to use
- * `<root>/tsconfig.json` when present. A tsconfig that selects no file (a solution-style config with only
- * `references`) falls back to walking the root. Throws PARSE_ERROR for an unreadable or invalid tsconfig.
+ * Lists the files to scan under `root`, monorepos included. The root is walked once (honouring .gitignore). With
+ * no tsconfig, every source file is scanned. With one (`tsconfig`: explicit path, which must exist, or
+ * `<root>/tsconfig.json`), the files are those of that tsconfig, of its project `references` (recursively) and of
+ * every other tsconfig.json under the root (npm/pnpm/yarn workspace packages have theirs), each with its own
+ * include/exclude; source files none of them selects are left out with a warning per top folder. A root tsconfig
+ * that selects no file (a solution-style config with only `references`) and no other tsconfig → every source file.
+ * Throws PARSE_ERROR for an unreadable or invalid root tsconfig; a broken nested one is a warning.
  */
 export function listWorkspaceFiles(
   tsModule: typeof ts,
@@ -105,31 +117,119 @@ export function listWorkspaceFiles(
   rules: IgnoreRules,
   tsconfig: string | undefined,
 ): WorkspaceFiles {
+  const walked = walkWorkspace(root.replaceAll('\\', '/'), rules);
   const configPath = tsconfig ?? (existsSync(join(root, 'tsconfig.json')) ? join(root, 'tsconfig.json') : undefined);
-  if (configPath !== undefined) {
-    const parsed = parseTsconfig(tsModule, configPath);
-    const listed = parsed.fileNames.map((f) => f.replaceAll('\\', '/')).filter((f) => !rules.isIgnored(f));
-    const files = listed.filter(isScannedFile);
-    if (files.length > 0) {
-      const declarationFiles = listed.filter(isDeclarationFile);
-      return { files: files.sort(), declarationFiles, compilerOptions: parsed.options, tsconfig: configPath };
-    }
+  const base = { packageJsons: walked.packageJsons, allFiles: walked.allFiles };
+  if (configPath === undefined) {
+    return {
+      ...base,
+      files: walked.sources,
+      declarationFiles: walked.declarations,
+      compilerOptions: { allowJs: true },
+      tsconfigs: [],
+      warnings: [],
+    };
   }
-  const files: string[] = [];
-  const declarationFiles: string[] = [];
+  const rootConfig = parseTsconfig(tsModule, configPath);
+  const selected = new Set<string>();
+  const declarations = new Set<string>();
+  const used: string[] = [];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  const add = (path: string, parsed: ts.ParsedCommandLine): void => {
+    const normalized = path.replaceAll('\\', '/');
+    if (seen.has(normalized)) return;
+    seen.add(normalized);
+    const listed = parsed.fileNames.map((f) => f.replaceAll('\\', '/')).filter((f) => !rules.isIgnored(f));
+    if (listed.some(isScannedFile)) used.push(normalized);
+    for (const f of listed) (isScannedFile(f) ? selected : isDeclarationFile(f) ? declarations : undefined)?.add(f);
+    for (const reference of parsed.projectReferences ?? []) {
+      const refPath = reference.path.endsWith('.json') ? reference.path : join(reference.path, 'tsconfig.json');
+      addNested(refPath);
+    }
+  };
+  const addNested = (path: string): void => {
+    if (seen.has(path.replaceAll('\\', '/')) || !existsSync(path)) return;
+    try {
+      add(path, parseTsconfig(tsModule, path));
+    } catch (e) {
+      if (!FlagError.is(e)) throw e;
+      warnings.push(
+        `${relative(root, path)} could not be read (${e.message}); the files only it selects are left out.`,
+      );
+    }
+  };
+  add(configPath, rootConfig);
+  for (const nested of walked.tsconfigs) addNested(nested);
+  if (selected.size === 0) {
+    return {
+      ...base,
+      files: walked.sources,
+      declarationFiles: walked.declarations,
+      compilerOptions: { allowJs: true },
+      tsconfigs: [],
+      warnings,
+    };
+  }
+  warnings.push(
+    ...skippedFolders(
+      root,
+      walked.sources.filter((f) => !selected.has(f)),
+    ),
+  );
+  return {
+    ...base,
+    files: [...selected].sort(),
+    declarationFiles: [...declarations],
+    compilerOptions: rootConfig.options,
+    tsconfig: configPath,
+    tsconfigs: used,
+    warnings,
+  };
+}
+
+/** One warning per top folder holding source files no tsconfig selects. */
+function skippedFolders(root: string, skipped: readonly string[]): string[] {
+  const byFolder = new Map<string, number>();
+  for (const file of skipped) {
+    const rel = relative(root, file).replaceAll('\\', '/');
+    const folder = rel.includes('/') ? `${rel.slice(0, rel.indexOf('/'))}/` : rel;
+    byFolder.set(folder, (byFolder.get(folder) ?? 0) + 1);
+  }
+  return [...byFolder].map(
+    ([folder, count]) =>
+      `${count} source file${count === 1 ? '' : 's'} in ${folder} ${count === 1 ? 'is' : 'are'} in no tsconfig and ${count === 1 ? 'was' : 'were'} not scanned: add a tsconfig there, or point \`tsconfig\` in .rollgate/scanner.yaml at one that includes them.`,
+  );
+}
+
+interface Walked {
+  readonly sources: string[];
+  readonly declarations: string[];
+  readonly tsconfigs: string[];
+  readonly packageJsons: string[];
+  readonly allFiles: string[];
+}
+
+function walkWorkspace(root: string, rules: IgnoreRules): Walked {
+  const walked: Walked = { sources: [], declarations: [], tsconfigs: [], packageJsons: [], allFiles: [] };
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) {
         if (!rules.isDirectoryIgnored(path)) walk(path);
       } else if (entry.isFile() && !rules.isIgnored(path)) {
-        if (isScannedFile(path)) files.push(path);
-        else if (isDeclarationFile(path)) declarationFiles.push(path);
+        walked.allFiles.push(path);
+        if (isScannedFile(path)) walked.sources.push(path);
+        else if (isDeclarationFile(path)) walked.declarations.push(path);
+        else if (entry.name === 'package.json') walked.packageJsons.push(path);
+        else if (entry.name === 'tsconfig.json' && dir !== root) walked.tsconfigs.push(path);
       }
     }
   };
-  walk(root.replaceAll('\\', '/'));
-  return { files: files.sort(), declarationFiles, compilerOptions: { allowJs: true } };
+  walk(root);
+  walked.sources.sort();
+  walked.tsconfigs.sort();
+  return walked;
 }
 
 function parseTsconfig(tsModule: typeof ts, configPath: string): ts.ParsedCommandLine {

@@ -13,8 +13,26 @@ import type { Disposable } from '../lifecycle.ts';
 import { loadScannerConfig, type ScannerConfig } from './config.ts';
 import { analyzeSourceFile, type FileAnalysis } from './find-references.ts';
 import { IgnoreRules, isScannedFile, listWorkspaceFiles, type WorkspaceFiles } from './files.ts';
+import {
+  createComponentPatterns,
+  createFlagObjectPatterns,
+  createPatterns,
+  detectPresets,
+  SDK_PRESETS,
+} from './patterns.ts';
+import { findConfigObjectReferences, FLAG_MAP_NAMES, type ConfigSource } from './reference-forms.ts';
+import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
-import type { CallPattern, DetectedWrapper, ScanResult } from './types.ts';
+import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
+
+/** Options of one {@link FlagScanner.scan}. */
+export interface ScanRunOptions {
+  /**
+   * Flag keys (usually the store's) to look for in every tracked file of any language, with their case variants:
+   * the `text` references. None when omitted.
+   */
+  readonly keys?: readonly string[];
+}
 
 /** The outcome of {@link FlagScanner.rescanFile}. */
 export interface RescanResult {
@@ -52,6 +70,11 @@ export class FlagScanner implements Disposable {
   /** Texts given to rescanFile (unsaved editor content), used instead of the disk. */
   private readonly overrides = new Map<string, string>();
   private wrappers: DetectedWrapper[] = [];
+  /** Config-object and text references of the last scan (whole-workspace passes, redone on a full scan). */
+  private workspaceReferences: FlagReference[] = [];
+  private textMatcher: TextMatcher | undefined;
+  private readonly warnings: readonly string[];
+  private readonly allFiles: readonly string[];
   private lastResult: ScanResult | undefined;
   private disposed = false;
 
@@ -69,6 +92,8 @@ export class FlagScanner implements Disposable {
     this.rules = rules;
     this.files = new Set(listed.files);
     this.declarationFiles = listed.declarationFiles;
+    this.warnings = listed.warnings;
+    this.allFiles = listed.allFiles;
     this.setupMs = setupMs;
   }
 
@@ -94,6 +119,7 @@ export class FlagScanner implements Disposable {
         { cause: e },
       );
     }
+    const withPresets = withDetectedPresets(scannerConfig, listed.packageJsons);
     const project = new tsMorph.Project({
       // noResolve: a type-checker program holds the parsed files (and the .d.ts files added on first use), not
       // everything they import transitively, which would parse most of the workspace.
@@ -102,7 +128,7 @@ export class FlagScanner implements Disposable {
       skipFileDependencyResolution: true,
       skipLoadingLibFiles: true,
     });
-    return new FlagScanner(absoluteRoot, scannerConfig, project, rules, listed, performance.now() - started);
+    return new FlagScanner(absoluteRoot, withPresets, project, rules, listed, performance.now() - started);
   }
 
   /** The result of the last scan or rescan, if any. */
@@ -112,18 +138,23 @@ export class FlagScanner implements Disposable {
 
   /**
    * Scans every listed file: text pre-filter, parse candidates, find references, then apply the wrappers
-   * detected in one file to the files that call them. Throws SCAN_FAILED when a listed file cannot be read.
+   * detected in one file to the files that call them, find the config objects whose properties reach an evaluator,
+   * and (with `options.keys`) run the text pass over every tracked file. Throws SCAN_FAILED when a listed file cannot
+   * be read.
    */
-  scan(): ScanResult {
+  scan(options: ScanRunOptions = {}): ScanResult {
     this.assertLive();
     const started = performance.now();
     this.analyses.clear();
     this.dependents.clear();
     const texts = new Map<string, string>();
-    const basePattern = namesPattern(this.config.patterns);
+    const basePattern = this.prefilter(this.config.patterns);
+    const others = new Map<string, string>();
     for (const file of this.files) {
       const text = this.readText(file);
-      if (text !== undefined && basePattern.test(text)) texts.set(file, text);
+      if (text === undefined) continue;
+      if (basePattern.test(text)) texts.set(file, text);
+      else others.set(file, text);
     }
     const prefilterMs = performance.now() - started;
     // Parse every candidate before analysing any: adding a file to the project discards its type-checker
@@ -136,20 +167,29 @@ export class FlagScanner implements Disposable {
       const wrapperPattern = namesPattern(this.wrappers.map((w) => w.pattern));
       for (const file of this.files) {
         const parsed = texts.has(file) ? this.project.getSourceFile(file) : undefined;
-        const text = texts.get(file) ?? this.readText(file);
+        const text = texts.get(file) ?? others.get(file);
         if (text === undefined || !wrapperPattern.test(text)) continue;
         // Candidates of the first pass are parsed and analysed already: only add their wrapper calls.
         if (parsed) this.addWrapperCalls(file, parsed);
         else this.analyse(file, text, this.wrapperPatterns());
       }
     }
-    const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs));
+    const configStarted = performance.now();
+    const configReferences = this.configObjectReferences(new Map([...texts, ...others]));
+    const configMs = performance.now() - configStarted;
+    const textStarted = performance.now();
+    if (options.keys !== undefined) this.textMatcher = createTextMatcher(options.keys);
+    const textReferences = this.textReferences(new Map([...texts, ...others]));
+    const textMs = performance.now() - textStarted;
+    this.workspaceReferences = [...configReferences, ...textReferences];
+    const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs)) + configMs;
     const totalMs = performance.now() - started;
     this.lastResult = this.buildResult({
       setupMs: this.setupMs,
       prefilterMs,
-      parseMs: totalMs - prefilterMs - typeCheckMs,
+      parseMs: totalMs - prefilterMs - typeCheckMs - textMs,
       typeCheckMs,
+      textMs,
       totalMs: totalMs + this.setupMs,
     });
     return this.lastResult;
@@ -177,7 +217,7 @@ export class FlagScanner implements Disposable {
       if (existing && content === undefined) this.project.removeSourceFile(existing);
     } else {
       this.files.add(file);
-      const pattern = namesPattern([...this.config.patterns, ...this.wrapperPatterns()]);
+      const pattern = this.prefilter([...this.config.patterns, ...this.wrapperPatterns()]);
       if (pattern.test(content)) {
         this.analyse(file, content, this.wrapperPatterns());
       } else {
@@ -185,6 +225,13 @@ export class FlagScanner implements Disposable {
         // Keep it parsed when other files resolve keys through it.
         if (this.project.getSourceFile(file)) this.parse(file, content);
       }
+    }
+    if (this.textMatcher) {
+      const matcher = this.textMatcher;
+      this.workspaceReferences = [
+        ...this.workspaceReferences.filter((r) => r.kind !== 'text' || r.file !== file),
+        ...(content === undefined ? [] : findTextReferences(file, content, matcher)),
+      ];
     }
     const rescanned = [file];
     for (const dependent of [...(this.dependents.get(file) ?? [])]) {
@@ -254,6 +301,7 @@ export class FlagScanner implements Disposable {
       wrappers: previous.wrappers,
       dependencies: new Set([...previous.dependencies, ...calls.dependencies]),
       typeCheckMs: previous.typeCheckMs + calls.typeCheckMs,
+      configSources: [...previous.configSources, ...calls.configSources],
     });
   }
 
@@ -284,17 +332,71 @@ export class FlagScanner implements Disposable {
   }
 
   private buildResult(timings: ScanResult['timings']): ScanResult {
-    const references = [...this.analyses.values()]
-      .flatMap((a) => a.references)
-      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+    const analysed = [...this.analyses.values()].flatMap((a) => a.references);
+    // A wrapper none of whose calls was found (exported for other packages, or only passed around) keeps its
+    // forwarding call as an unresolved reference: a dynamic evaluation never vanishes.
+    const called = new Set(analysed.filter((r) => r.sdk === 'custom').map((r) => r.method));
+    const forwards = this.collectWrappers()
+      .filter((w) => !called.has(w.pattern.function))
+      .map((w) => w.forward);
+    const text = this.workspaceReferences.filter((r) => r.kind === 'text');
+    const nonText = [...analysed, ...forwards, ...this.workspaceReferences.filter((r) => r.kind !== 'text')];
+    const references = dedupe([...nonText, ...withoutOverlaps(text, nonText)]).sort((a, b) =>
+      a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start,
+    );
     return {
       references,
       unresolved: references.filter((r) => r.key === undefined),
       wrappers: this.collectWrappers(),
       filesScanned: this.files.size,
       filesParsed: this.analyses.size,
+      warnings: this.warnings,
       timings,
     };
+  }
+
+  /** The regular expression a file must match to be parsed: call names, components, flag objects and maps. */
+  private prefilter(patterns: readonly CallPattern[]): RegExp {
+    return namesPattern([
+      ...patterns.map((p) => p.function),
+      ...(this.config.components ?? []).map((c) => c.component),
+      ...(this.config.flagObjects ?? []).map((o) => o.function),
+      ...FLAG_MAP_NAMES,
+    ]);
+  }
+
+  /**
+   * Config objects anywhere in the workspace whose properties reach an evaluator: files that mention such a
+   * property (`flag:`) are parsed and checked with the type checker.
+   */
+  private configObjectReferences(texts: ReadonlyMap<string, string>): FlagReference[] {
+    const sources = uniqueSources([...this.analyses.values()].flatMap((a) => a.configSources));
+    if (sources.length === 0) return [];
+    const mention = new RegExp(`(?<![\\w$])['"]?(?:${sources.map((s) => escapeRegExp(s.name)).join('|')})['"]?\\s*:`);
+    const files = [...texts].filter(([, text]) => mention.test(text));
+    // Parse all first, then check: adding a file discards the type-checker program.
+    const sourceFiles = files.map(([file, text]) => this.project.getSourceFile(file) ?? this.parse(file, text));
+    this.loadDeclarations();
+    return sourceFiles.flatMap((sf) => findConfigObjectReferences(sf, sources));
+  }
+
+  /** The text pass over every tracked file (`git ls-files`, else the walked files), reusing texts already read. */
+  private textReferences(texts: ReadonlyMap<string, string>): FlagReference[] {
+    const matcher = this.textMatcher;
+    if (!matcher) return [];
+    const files = listGitFiles(this.root) ?? this.allFiles;
+    return files.flatMap((file) => {
+      const text = texts.get(file) ?? this.readTextIfPresent(file);
+      return text === undefined ? [] : findTextReferences(file, text, matcher);
+    });
+  }
+
+  private readTextIfPresent(file: string): string | undefined {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined; // Listed by git but gone, a directory (submodule), or unreadable: nothing to match.
+    }
   }
 
   /** The file's text (an unsaved text given to rescanFile wins), or undefined when it no longer exists. */
@@ -323,10 +425,80 @@ export class FlagScanner implements Disposable {
   }
 }
 
-/** One regular expression matching any of the patterns' names as a whole word. */
-function namesPattern(patterns: readonly CallPattern[]): RegExp {
-  const names = [...new Set(patterns.map((p) => p.function))].map((n) => n.replace(/[$]/g, '\\$'));
+/** One regular expression matching any of the patterns' names (or the given names) as a whole word. */
+function namesPattern(patterns: readonly (CallPattern | string)[]): RegExp {
+  const names = [...new Set(patterns.map((p) => (typeof p === 'string' ? p : p.function)))].map(escapeRegExp);
   return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The config with the presets of the SDKs its package.json files depend on (unless `detectPresets` is false). */
+function withDetectedPresets(config: ScannerConfig, packageJsons: readonly string[]): ScannerConfig {
+  const configured = new Set<SdkPreset>(
+    config.patterns.map((p) => p.sdk).filter((s): s is SdkPreset => (SDK_PRESETS as readonly string[]).includes(s)),
+  );
+  const detected = config.detectPresets === false ? [] : detectPresets(dependenciesOf(packageJsons));
+  const presets = SDK_PRESETS.filter((p) => configured.has(p) || detected.includes(p));
+  return {
+    ...config,
+    patterns: createPatterns(
+      presets,
+      config.patterns.filter((p) => p.sdk === 'custom'),
+    ),
+    components: createComponentPatterns(
+      presets,
+      (config.components ?? []).filter((c) => c.sdk === 'custom'),
+    ),
+    flagObjects: createFlagObjectPatterns(presets),
+  };
+}
+
+/** Every dependency name of the given package.json files (unreadable or invalid ones are skipped). */
+function dependenciesOf(packageJsons: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const file of packageJsons) {
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // Not ours to validate: a broken package.json just contributes no SDK.
+    }
+    if (typeof manifest !== 'object' || manifest === null) continue;
+    for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+      const deps = (manifest as Record<string, unknown>)[field];
+      if (typeof deps === 'object' && deps !== null) for (const name of Object.keys(deps)) names.add(name);
+    }
+  }
+  return names;
+}
+
+function uniqueSources(sources: readonly ConfigSource[]): ConfigSource[] {
+  const seen = new Map<string, ConfigSource>();
+  for (const s of sources) seen.set(`${s.name}@${s.declarations.map((d) => `${d.file}:${d.pos}`).join(',')}`, s);
+  return [...seen.values()];
+}
+
+/** One reference per kind, file and offset (a keyof member found through two wrappers counts once). */
+function dedupe(references: readonly FlagReference[]): FlagReference[] {
+  const seen = new Set<string>();
+  return references.filter((r) => {
+    const id = `${r.kind}|${r.file}|${r.start}|${r.keyStart}|${r.key ?? ''}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Text matches not inside the key of a reference found otherwise (the call's `'new-checkout'` is one reference). */
+function withoutOverlaps(text: readonly FlagReference[], others: readonly FlagReference[]): FlagReference[] {
+  const byFile = new Map<string, FlagReference[]>();
+  for (const r of others) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  return text.filter(
+    (t) => !(byFile.get(t.file) ?? []).some((r) => t.start >= r.keyStart && t.end <= r.keyEnd && r.key === t.key),
+  );
 }
 
 function wrapperKey(wrappers: readonly DetectedWrapper[]): string {

@@ -5,6 +5,7 @@
 import type { AuditEntry, Flag, FlagKind, StoreDocument } from '../flags/model.ts';
 import { suggestNearest } from '../flags/suggest.ts';
 import { groupReferencesByKey } from './group.ts';
+import { keyIdentity } from './key-words.ts';
 import type { StalePolicy } from './policy.ts';
 import type { FlagReference } from './types.ts';
 
@@ -57,6 +58,11 @@ export type StaleReason =
       readonly message: string;
       /** References with unresolved keys anywhere in the code, which could still use the flag. */
       readonly unresolvedReferences: number;
+      /**
+       * True only when nothing in the code can still use the flag: no reference of any kind and no unresolved
+       * reference anywhere (a dynamic evaluation could be this flag's).
+       */
+      readonly readyToArchive: boolean;
     }
   | {
       readonly code: 'UNKNOWN_KEY';
@@ -74,7 +80,11 @@ export interface StaleFlag {
   /** The store's flag; undefined for UNKNOWN_KEY. */
   readonly flag?: Flag;
   readonly reasons: StaleReason[];
-  /** Resolved references to this key in code. */
+  /**
+   * Resolved references to this key in code: exact keys of every kind, plus `property`, `destructure`,
+   * `keyof-type` and `text` references whose key has the same words in another case or separator style
+   * (`myFlag`, `MY_FLAG` for `my-flag`: LaunchDarkly camel-cases keys, other languages spell them their way).
+   */
   readonly references: FlagReference[];
 }
 
@@ -107,6 +117,9 @@ export interface SingleServing {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Reference kinds that are evidence of use, matched across case and separators, never UNKNOWN_KEY. */
+const EVIDENCE_KINDS: ReadonlySet<FlagReference['kind']> = new Set(['property', 'destructure', 'keyof-type', 'text']);
 
 /**
  * What `flag` serves to everyone in `environment`, or undefined when different users can get different
@@ -146,6 +159,12 @@ export function detectStaleFlags(input: StaleInput): StaleReport {
   const { document, references, policy, now } = input;
   const grouped = groupReferencesByKey(references);
   const byKey = new Map(grouped.byKey.map((g) => [g.key, g.references]));
+  const byWords = new Map<string, FlagReference[]>();
+  for (const ref of references) {
+    if (ref.key === undefined || !EVIDENCE_KINDS.has(ref.kind)) continue;
+    const words = keyIdentity(ref.key);
+    byWords.set(words, [...(byWords.get(words) ?? []), ref]);
+  }
   const unresolvedRefs = grouped.unresolved;
   const lastChange = lastChangeByFlag(input.audit);
   const environments = policy.environments ?? document.environments.map((e) => e.key);
@@ -153,7 +172,9 @@ export function detectStaleFlags(input: StaleInput): StaleReport {
   const flags: StaleFlag[] = [];
 
   for (const flag of document.flags) {
-    const refs = byKey.get(flag.key) ?? [];
+    const exact = byKey.get(flag.key) ?? [];
+    const variants = (byWords.get(keyIdentity(flag.key)) ?? []).filter((r) => r.key !== flag.key);
+    const refs = [...exact, ...variants];
     const reasons: StaleReason[] = [];
     if (flag.archived) {
       if (refs.length > 0) {
@@ -171,22 +192,26 @@ export function detectStaleFlags(input: StaleInput): StaleReport {
       const age = lifetimeReason(flag, now, policy);
       if (age) reasons.push(age);
       if (refs.length === 0) {
-        const caveat =
-          unresolvedRefs.length > 0
-            ? ` (${plural(unresolvedRefs.length, 'reference')} with an unresolved key could still use it)`
-            : '';
+        const readyToArchive = unresolvedRefs.length === 0;
         reasons.push({
           code: 'NOT_IN_CODE',
-          message: `Is not referenced in code: ready to archive${caveat}.`,
+          message: readyToArchive
+            ? 'Is not referenced in code: ready to archive.'
+            : `Has no resolved reference in code, but is not ready to archive: ${plural(unresolvedRefs.length, 'reference')} with an unresolved key could still evaluate it (see UNRESOLVED_KEY).`,
           unresolvedReferences: unresolvedRefs.length,
+          readyToArchive,
         });
       }
     }
     if (reasons.length > 0) flags.push({ key: flag.key, flag, reasons, references: refs });
   }
 
-  for (const [key, refs] of byKey) {
+  for (const [key, all] of byKey) {
     if (storeKeys.has(key)) continue;
+    // Evidence-only kinds (a `flags.x` read, a text match) say a store key is used; they are no call of a missing
+    // flag, so they never make an UNKNOWN_KEY.
+    const refs = all.filter((r) => !EVIDENCE_KINDS.has(r.kind));
+    if (refs.length === 0) continue;
     const suggestion = suggestNearest(key, storeKeys);
     const where = refs[0] ? `, first at ${locationOf(refs[0])}` : '';
     flags.push({

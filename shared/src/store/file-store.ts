@@ -50,6 +50,10 @@ const GITIGNORE = `# Written by Rollgate: the commit lock and interrupted atomic
 metrics/
 # Delivery log of alerts (docs/alerts.md).
 alerts/
+# Hashed API tokens of rollgate server (docs/teams.md): never commit them.
+secrets/
+# Hashes of the server's SDK keys and their lock (docs/server.md): never committed.
+sdk-keys.json*
 `;
 
 /** A lock older than this (not refreshed by a live holder) is taken over, in ms (proper-lockfile `stale`). */

@@ -36,12 +36,17 @@ export function ioError(cause: unknown, action: string, file: string): FlagError
  * Writes `data` to `file` atomically: a temp file in the same directory (so `rename` never crosses a file system)
  * is written, fsync-ed and renamed over `file`, then the directory is fsync-ed so the rename survives a crash.
  * Readers see the old or the new bytes, never a mix. The temp file is removed on failure. `durable: false` skips
- * both fsyncs, for derived files that are regenerated anyway (still atomic for readers). Errors: STORE_IO.
+ * both fsyncs, for derived files that are regenerated anyway (still atomic for readers); `mode` is the new file's
+ * permission bits (default 0o644; secrets use 0o600). Errors: STORE_IO.
  */
-export async function writeFileAtomic(file: string, data: string, { durable = true } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string,
+  { durable = true, mode = 0o644 }: { durable?: boolean; mode?: number } = {},
+): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(tmp, 'wx', 0o644);
+    const handle = await open(tmp, 'wx', mode);
     try {
       await handle.writeFile(data, 'utf8');
       if (durable) await handle.sync();

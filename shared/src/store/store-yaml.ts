@@ -38,6 +38,7 @@ export function renderStoreDocument(
   const canonical = {
     version: document.version,
     environments: document.environments.map((env) => omitUndefined({ ...env })),
+    groups: document.groups,
     flags: [...document.flags].sort((a, b) => compareKeys(a.key, b.key)).map((flag) => canonicalFlag(flag, envOrder)),
     changeRequests: document.changeRequests,
   };

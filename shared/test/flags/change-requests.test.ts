@@ -171,4 +171,67 @@ describe('change requests', () => {
     };
     assert.equal(thrown(() => approveChangeRequest('cr-1')(broken, alice)).code, 'PARSE_ERROR');
   });
+
+  describe('four eyes', () => {
+    function withPolicy(approval: unknown, groups?: Record<string, string[]>): StoreDocument {
+      const base = fixture();
+      return storeDocumentSchema.parse({
+        ...base,
+        environments: base.environments.map((e) => (e.key === 'production' ? { ...e, approval } : e)),
+        ...(groups ? { groups } : {}),
+      });
+    }
+    const as = (actor: string): ChangeContext => ({ actor, now: () => NOW });
+
+    it('never lets the requester approve their own request', () => {
+      const { document } = proposeChange(rampTo25)(fixture(), assistant);
+      const error = thrown(() => approveChangeRequest('cr-1')(document, as('mcp:test-client')));
+      assert.equal(error.code, 'FORBIDDEN');
+      assert.match(error.message, /requested cr-1 and cannot approve it/);
+    });
+
+    it('lets only the listed approvers, by name or group, approve', () => {
+      const policy = withPolicy({ approvers: ['bob', 'group:sre'] }, { sre: ['carol'] });
+      const { document } = proposeChange(rampTo25)(policy, assistant);
+      const refused = thrown(() => approveChangeRequest('cr-1')(document, alice));
+      assert.equal(refused.code, 'FORBIDDEN');
+      assert.match(String(refused.details.hint), /Approvers of production: bob, group:sre/);
+      assert.equal(rolloutIn(approveChangeRequest('cr-1')(document, as('carol')).document, 'production'), 25);
+      assert.equal(rolloutIn(approveChangeRequest('cr-1')(document, as('bob')).document, 'production'), 25);
+    });
+
+    it('applies only at the last of several required approvals, each approver counted once', () => {
+      const { document: proposed } = proposeChange(rampTo25)(withPolicy({ required: 2 }), assistant);
+      const first = approveChangeRequest('cr-1')(proposed, as('bob'));
+      assert.equal(rolloutIn(first.document, 'production'), 10, 'one approval of two changes nothing');
+      assert.equal(first.audit[0]?.action, 'change-request.approval');
+      assert.deepEqual(first.audit[0]?.data, {
+        requestId: 'cr-1',
+        environments: ['production'],
+        approvals: 1,
+        required: 2,
+      });
+      const again = thrown(() => approveChangeRequest('cr-1')(first.document, as('bob')));
+      assert.equal(again.code, 'INVALID_INPUT');
+      const second = approveChangeRequest('cr-1')(first.document, as('carol'));
+      assert.equal(rolloutIn(second.document, 'production'), 25);
+      const [request] = listChangeRequests(second.document);
+      assert.equal(request?.status, 'applied');
+      assert.deepEqual(
+        request?.approvals?.map((a) => a.by),
+        ['bob', 'carol'],
+      );
+    });
+
+    it('refuses a policy naming a group that does not exist', () => {
+      const result = storeDocumentSchema.safeParse({
+        ...fixture(),
+        environments: fixture().environments.map((e) =>
+          e.key === 'production' ? { ...e, approval: { approvers: ['group:sre'] } } : e,
+        ),
+      });
+      assert.equal(result.success, false);
+      assert.match(JSON.stringify(result.error?.issues), /unknown group \\"sre\\"/);
+    });
+  });
 });

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEmptyDocument, storeDocumentSchema, FLAG_KEY_PATTERN } from '../../src/flags/model.ts';
+import {
+  createEmptyDocument,
+  storeDocumentSchema,
+  FLAG_KEY_PATTERN,
+  ENVIRONMENT_KEY_PATTERN,
+} from '../../src/flags/model.ts';
 
 const baseFlag = {
   key: 'new-checkout',
@@ -21,8 +26,22 @@ describe('flag model', () => {
   });
 
   it('validates keys', () => {
-    for (const ok of ['a', 'new-checkout', 'team.feature_x-2']) assert.match(ok, FLAG_KEY_PATTERN);
-    for (const bad of ['', 'New', '-x', 'a b', 'x'.repeat(101)]) assert.doesNotMatch(bad, FLAG_KEY_PATTERN);
+    // flagd's rule (`^.{1,}$`): any non-empty string without a line break, case preserved.
+    const ok = [
+      'a',
+      'new-checkout',
+      'team.feature_x-2',
+      'automatedActions',
+      'UPPER_CASE',
+      'a b',
+      '-x',
+      'x'.repeat(101),
+    ];
+    for (const key of ok) assert.match(key, FLAG_KEY_PATTERN);
+    for (const bad of ['', 'a\nb', 'a\rb', '__proto__']) assert.doesNotMatch(bad, FLAG_KEY_PATTERN);
+    // Environment keys keep the narrow rule.
+    assert.match('production', ENVIRONMENT_KEY_PATTERN);
+    for (const bad of ['Prod', 'a b', '-x']) assert.doesNotMatch(bad, ENVIRONMENT_KEY_PATTERN);
   });
 
   const rejections: [string, Record<string, unknown>, RegExp][] = [

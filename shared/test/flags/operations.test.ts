@@ -336,7 +336,7 @@ describe('operations', () => {
     },
     {
       name: 'createFlag with an invalid key',
-      operation: createFlag({ key: 'Bad Key', name: 'x', kind: 'release' }),
+      operation: createFlag({ key: 'bad\nkey', name: 'x', kind: 'release' }),
       code: 'INVALID_INPUT',
       message: /flag\.key/,
     },

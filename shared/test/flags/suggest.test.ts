@@ -15,6 +15,12 @@ describe('suggestNearest', () => {
     ['search-v3', ['search-v4', 'search-v2'], 'search-v2'], // tie → alphabetical, independent of order
     ['search-v3', ['search-v2', 'search-v4'], 'search-v2'],
     ['dark-mode', keys, 'dark-mode'],
+    // Across case and separators: the same words are 0 edits apart.
+    ['automated-actions', ['automatedActions', 'automation'], 'automatedActions'],
+    ['automatedActions', ['automated-actions'], 'automated-actions'],
+    ['AUTOMATED_ACTIONS', ['automated.actions', 'automatedActionz'], 'automated.actions'],
+    ['darkMode', ['dark-mode', 'darkmode'], 'darkmode'], // tie on words → closest as written
+    ['automatedActions', ['automated-actions', 'automatedActions'], 'automatedActions'], // exact wins
   ];
   for (const [input, candidates, expected] of cases) {
     it(`${input} → ${String(expected)}`, () => assert.equal(suggestNearest(input, candidates), expected));

@@ -44,8 +44,9 @@ function doc(...flags: Flag[]): StoreDocument {
   return { version: 1, environments: ENVS.map((key) => ({ key, protected: false })), flags };
 }
 
-function ref(key: string | undefined, line = 0): FlagReference {
+function ref(key: string | undefined, line = 0, kind: FlagReference['kind'] = 'call'): FlagReference {
   return {
+    kind,
     key,
     keyExpression: key === undefined ? 'dynamicKey' : `'${key}'`,
     ...(key === undefined ? { unresolvedReason: 'the key is computed by a call (makeKey)' } : {}),
@@ -256,21 +257,46 @@ describe('detectStaleFlags', () => {
     });
   });
 
-  it('NOT_IN_CODE for active flags without references, mentioning unresolved references', () => {
+  it('NOT_IN_CODE is ready to archive only when no unresolved reference exists anywhere', () => {
     const document = doc(flag('unused'), flag('used'), flag('gone', { archived: true }));
     assert.deepEqual(reasons(document, [ref('used')]), { unused: ['NOT_IN_CODE'] });
-    const report = detectStaleFlags({
-      document,
-      references: [ref('used'), ref(undefined, 4)],
-      audit: [],
-      now: NOW,
-      policy: DEFAULT_STALE_POLICY,
-    });
-    assert.deepEqual(report.flags[0]!.reasons[0], {
+    const notInCode = (references: FlagReference[]) =>
+      detectStaleFlags({ document, references, audit: [], now: NOW, policy: DEFAULT_STALE_POLICY }).flags[0]!
+        .reasons[0];
+    assert.deepEqual(notInCode([ref('used')]), {
       code: 'NOT_IN_CODE',
-      message: 'Is not referenced in code: ready to archive (1 reference with an unresolved key could still use it).',
-      unresolvedReferences: 1,
+      message: 'Is not referenced in code: ready to archive.',
+      unresolvedReferences: 0,
+      readyToArchive: true,
     });
+    assert.deepEqual(notInCode([ref('used'), ref(undefined, 4)]), {
+      code: 'NOT_IN_CODE',
+      message:
+        'Has no resolved reference in code, but is not ready to archive: 1 reference with an unresolved key could still evaluate it (see UNRESOLVED_KEY).',
+      unresolvedReferences: 1,
+      readyToArchive: false,
+    });
+  });
+
+  it('counts evidence references across case and separators, and never makes them UNKNOWN_KEY', () => {
+    const document = doc(flag('my-flag'), flag('other-flag'), flag('third'), flag('fourth-one'));
+    const refs = [
+      ref('myFlag', 1, 'destructure'), // LaunchDarkly camel-cases keys
+      ref('OTHER_FLAG', 2, 'text'), // an env var in a YAML file
+      ref('third', 3, 'property'),
+      ref('fourthOne', 4, 'call'), // a call with another spelling is no evidence: a typo of a key
+      ref('not-a-flag', 5, 'text'),
+      ref('flags-length', 6, 'property'),
+    ];
+    const report = detectStaleFlags({ document, references: refs, audit: [], now: NOW, policy: DEFAULT_STALE_POLICY });
+    assert.deepEqual(
+      report.flags.map((f) => [f.key, f.reasons.map((r) => r.code), f.references.map((r) => r.key)]),
+      [
+        ['fourth-one', ['NOT_IN_CODE'], []],
+        ['fourthOne', ['UNKNOWN_KEY'], ['fourthOne']],
+      ],
+    );
+    assert.equal(report.flags[1]!.reasons[0]!.message.includes('Did you mean "fourth-one"?'), true);
   });
 
   it('UNKNOWN_KEY with the nearest store key, ARCHIVED_IN_CODE, UNRESOLVED_KEY', () => {

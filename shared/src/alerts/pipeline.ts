@@ -1,18 +1,18 @@
 /**
- * Alerts for the processes that watch rollouts (`rollgate controller`): reads `.rollgate/alerts.yaml` (or
- * --alerts), resolves the receivers' secrets from the environment, and keeps a delivery log in
- * `.rollgate/alerts/deliveries.jsonl` (gitignored; one JSON line per attempt).
+ * The alert pipeline of a process that watches rollouts (`rollgate controller`, `rollgate server`): reads
+ * `.rollgate/alerts.yaml` (or an explicit file), resolves the receivers' secrets from the environment the caller
+ * passes, and keeps a delivery log in `<log dir>/deliveries.jsonl` (gitignored; one JSON line per attempt).
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AlertDispatcher, AlertMonitor, parseAlertsConfig, resolveAlertReceivers } from '@rollgate/shared/alerts';
-import type { DeliveryRecord } from '@rollgate/shared/alerts';
-import { FlagError } from '@rollgate/shared/errors';
-import type { FlagStore } from '@rollgate/shared/store';
-import type { Output } from './output.ts';
+import { FlagError } from '../errors.ts';
+import type { FlagStore } from '../store/types.ts';
+import { parseAlertsConfig, resolveAlertReceivers } from './config.ts';
+import { AlertDispatcher, type DeliveryRecord } from './dispatcher.ts';
+import { AlertMonitor } from './monitor.ts';
 
 /** A running alert pipeline: feed it controller ticks; `close()` waits (a bounded time) for pending deliveries. */
-export interface ControllerAlerts {
+export interface AlertPipeline {
   readonly monitor: AlertMonitor;
   close(graceMs: number): Promise<void>;
 }
@@ -35,38 +35,48 @@ function describeDelivery(record: DeliveryRecord): string {
   return `${record.at}  alert ${record.kind} → ${record.receiver}: ${record.outcome}${status}${record.error ? ` (${record.error})` : ''}${retry}`;
 }
 
+/** What {@link startAlertPipeline} needs. */
+export interface AlertPipelineOptions {
+  readonly store: FlagStore;
+  /** The alerts config; it must exist. Absent: `configDir/alerts.yaml` when it exists, else no alerts. */
+  readonly file?: string;
+  /** Where the implicit alerts.yaml is looked for (the `.rollgate/` directory of a file store). */
+  readonly configDir: string;
+  /** Where `deliveries.jsonl` goes. */
+  readonly logDir: string;
+  /** The process environment, for the receivers' secrets; never written anywhere. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Progress and failures, one line each (failed deliveries, an unreadable audit log). */
+  readonly log: (line: string) => void;
+}
+
 /**
- * Starts alerts for `store` when `file` (explicit) or `<store>/alerts.yaml` (implicit) exists; undefined when there
- * is nothing configured. Errors: PARSE_ERROR (alerts.yaml), INVALID_INPUT (a secret's variable is not set),
+ * Starts alerts for `store` when `file` (explicit) or `configDir/alerts.yaml` (implicit) exists; undefined when
+ * there is nothing configured. Errors: PARSE_ERROR (alerts.yaml), INVALID_INPUT (a secret's variable is not set),
  * STORE_IO.
  */
-export async function startControllerAlerts(
-  store: FlagStore,
-  file: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-  out: Output,
-): Promise<ControllerAlerts | undefined> {
-  const path = file ?? join(store.location, 'alerts.yaml');
+export async function startAlertPipeline(options: AlertPipelineOptions): Promise<AlertPipeline | undefined> {
+  const { store, file, logDir, env, log } = options;
+  const path = file ?? join(options.configDir, 'alerts.yaml');
   const text = await readIfPresent(path, file !== undefined);
   if (text === undefined) return undefined;
   const config = parseAlertsConfig(text, path);
   const dispatcher = new AlertDispatcher({ receivers: resolveAlertReceivers(config, env) });
-  const logDir = join(store.location, 'alerts');
   await mkdir(logDir, { recursive: true });
   let logging = Promise.resolve();
   dispatcher.onDidDeliver((record) => {
-    if (record.outcome !== 'delivered') out.line(describeDelivery(record));
+    if (record.outcome !== 'delivered') log(describeDelivery(record));
     logging = logging
       .then(() => appendFile(join(logDir, 'deliveries.jsonl'), `${JSON.stringify(record)}\n`))
-      .catch((e: unknown) => out.line(`cannot write the alert delivery log: ${String(e)}`));
+      .catch((e: unknown) => log(`cannot write the alert delivery log: ${String(e)}`));
   });
   const monitor = await AlertMonitor.start({
     store,
     publish: (event) => dispatcher.publish(event),
     heldIntervals: config.heldIntervals,
-    onError: (e) => out.line(`alerts: cannot read the audit log, retrying on the next change: ${String(e)}`),
+    onError: (e) => log(`alerts: cannot read the audit log, retrying on the next change: ${String(e)}`),
   });
-  out.line(`alerts: ${config.receivers.map((r) => `${r.name} (${r.kind})`).join(', ') || 'no receivers'} from ${path}`);
+  log(`alerts: ${config.receivers.map((r) => `${r.name} (${r.kind})`).join(', ') || 'no receivers'} from ${path}`);
   return {
     monitor,
     async close(graceMs) {

@@ -1,0 +1,268 @@
+/**
+ * References that are not SDK calls: JSX flag components, destructured and read properties of flag objects and
+ * maps, members of a repo's own flag interface used through `keyof`, and string values of config-object properties
+ * that flow into an evaluator. See {@link ReferenceKind}.
+ */
+import type { SourceFile, ts } from 'ts-morph';
+import { buildReference } from './reference-builder.ts';
+import { KeyResolver, isFromPackages, propertyNameText, skipOuter, unresolved } from './resolve-key.ts';
+import type { FlagObjectPattern, FlagReference, ScanOptions } from './types.ts';
+
+/** Names of flag maps read by property (`flags.messageBanner`, `uiConfig.flags['x']`, `props.featureFlags.x`). */
+export const FLAG_MAP_NAMES: ReadonlySet<string> = new Set(['flags', 'featureFlags', 'uiFlags']);
+
+/**
+ * A property of a repo type whose values reach an evaluator (`evaluateFlag(route.flag)`): the string values given
+ * to it in object literals of that type are `config-object` references. Declarations are identified by file and
+ * offset.
+ */
+export interface ConfigSource {
+  readonly name: string;
+  readonly declarations: readonly { readonly file: string; readonly pos: number }[];
+  /** The evaluator call, for the reference's `method`. */
+  readonly evaluator: string;
+}
+
+/** Adds the references of the non-call form at `node`, if it is one, to `out`. */
+export function visitReferenceForms(
+  resolver: KeyResolver,
+  node: ts.Node,
+  options: ScanOptions,
+  out: FlagReference[],
+): void {
+  const ts = resolver.ts;
+  if ((ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) && options.components?.length) {
+    visitJsx(resolver, node, options, out);
+  } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer) {
+    const source = flagObjectSource(resolver, node.initializer, options);
+    if (source) visitDestructure(resolver, node.name, source, out);
+  } else if (ts.isParameter(node) && ts.isObjectBindingPattern(node.name)) {
+    // `({ flags: { newCheckout } }) => …` of a withLDConsumer component.
+    for (const element of node.name.elements) {
+      const prop = element.propertyName ?? element.name;
+      if (ts.isIdentifier(prop) && FLAG_MAP_NAMES.has(prop.text) && ts.isObjectBindingPattern(element.name)) {
+        visitDestructure(resolver, element.name, { sdk: 'custom', method: prop.text }, out);
+      }
+    }
+  } else if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+    visitPropertyRead(resolver, node, options, out);
+  }
+}
+
+function visitJsx(
+  resolver: KeyResolver,
+  element: ts.JsxOpeningElement | ts.JsxSelfClosingElement,
+  options: ScanOptions,
+  out: FlagReference[],
+): void {
+  const ts = resolver.ts;
+  if (!ts.isIdentifier(element.tagName)) return;
+  const tag = element.tagName.text;
+  const candidates = options.components?.filter((c) => c.component === tag) ?? [];
+  if (candidates.length === 0) return;
+  const origin = resolver.originOf(element.tagName);
+  const pattern = candidates.find(
+    (c) => !origin || !c.packages || (origin.kind === 'package' && isFromPackages(origin.name, c.packages)),
+  );
+  if (!pattern) return;
+  for (const attribute of element.attributes.properties) {
+    if (!ts.isJsxAttribute(attribute) || attribute.name.getText() !== pattern.keyAttribute) continue;
+    const init = attribute.initializer;
+    if (!init) continue;
+    const value = ts.isJsxExpression(init) ? init.expression : init;
+    if (!value) continue;
+    out.push(
+      buildReference(resolver, {
+        kind: 'jsx',
+        node: element,
+        keyNode: value,
+        resolved: resolver.resolveKey(value),
+        sdk: pattern.sdk,
+        method: tag,
+        callKind: 'boolean',
+        valueType: 'boolean',
+      }),
+    );
+  }
+}
+
+interface FlagObjectSource {
+  readonly sdk: FlagReference['sdk'];
+  readonly method: string;
+}
+
+/** The hook or map `expr` reads flags from: `useFlags()`, a variable holding its result, or `x.flags`. */
+function flagObjectSource(
+  resolver: KeyResolver,
+  expr: ts.Expression,
+  options: ScanOptions,
+  depth = 0,
+): FlagObjectSource | undefined {
+  const ts = resolver.ts;
+  const node = skipOuter(ts, expr);
+  if (ts.isCallExpression(node)) {
+    const callee = skipOuter(ts, node.expression);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+    const pattern = options.flagObjects?.find((o) => o.function === name && o.prop === undefined);
+    return pattern && fromPackages(resolver, callee, pattern) ? { sdk: pattern.sdk, method: name } : undefined;
+  }
+  if (ts.isPropertyAccessExpression(node) && FLAG_MAP_NAMES.has(node.name.text)) {
+    return { sdk: 'custom', method: node.name.text };
+  }
+  if (ts.isIdentifier(node)) {
+    if (FLAG_MAP_NAMES.has(node.text)) return { sdk: 'custom', method: node.text };
+    if (depth > 4) return undefined;
+    const decl = resolver.findDeclaration(node.text, node);
+    if (decl?.kind === 'variable' && decl.node.initializer) {
+      return flagObjectSource(resolver, decl.node.initializer, options, depth + 1);
+    }
+  }
+  return undefined;
+}
+
+function fromPackages(resolver: KeyResolver, callee: ts.Expression, pattern: FlagObjectPattern): boolean {
+  if (!pattern.packages) return true;
+  const origin = resolver.originOf(callee);
+  return !origin || (origin.kind === 'package' && isFromPackages(origin.name, pattern.packages));
+}
+
+function visitDestructure(
+  resolver: KeyResolver,
+  pattern: ts.ObjectBindingPattern,
+  source: FlagObjectSource,
+  out: FlagReference[],
+): void {
+  const ts = resolver.ts;
+  for (const element of pattern.elements) {
+    if (element.dotDotDotToken) continue;
+    const prop = element.propertyName ?? element.name;
+    const key = ts.isIdentifier(prop) || ts.isStringLiteral(prop) ? prop.text : undefined;
+    out.push(
+      buildReference(resolver, {
+        kind: 'destructure',
+        node: element,
+        keyNode: prop,
+        resolved: key === undefined ? unresolved('the destructured name is computed') : { kind: 'string', value: key },
+        sdk: source.sdk,
+        method: source.method,
+      }),
+    );
+  }
+}
+
+/** `flags.messageBanner`, `flags['x']` on a flag object or map; not method calls (`flags.map(…)`) nor writes. */
+function visitPropertyRead(
+  resolver: KeyResolver,
+  node: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  options: ScanOptions,
+  out: FlagReference[],
+): void {
+  const ts = resolver.ts;
+  const parent = node.parent;
+  if (ts.isCallExpression(parent) && parent.expression === node) return;
+  if (
+    ts.isBinaryExpression(parent) &&
+    parent.left === node &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken
+  ) {
+    return;
+  }
+  const source = flagObjectSource(resolver, node.expression, options);
+  if (!source) return;
+  const keyNode = ts.isPropertyAccessExpression(node) ? node.name : node.argumentExpression;
+  const resolved = ts.isPropertyAccessExpression(node)
+    ? ({ kind: 'string', value: node.name.text } as const)
+    : resolver.resolveKey(node.argumentExpression);
+  // A dynamic index into a flag map is no evidence of any key, nor an evaluation the scanner missed.
+  if (resolved.kind !== 'string') return;
+  out.push(
+    buildReference(resolver, { kind: 'property', node, keyNode, resolved, sdk: source.sdk, method: source.method }),
+  );
+}
+
+/**
+ * The members of a repo interface whose `keyof` types the key parameter of a wrapper (`useUiFlag(flag: keyof
+ * UiFlags)`): each is a `keyof-type` reference at its declaration. Uses the type checker; empty when it is off or
+ * the type is not declared in the repo.
+ */
+export function keyofReferences(resolver: KeyResolver, parameter: ts.ParameterDeclaration): FlagReference[] {
+  const ts = resolver.ts;
+  const type = parameter.type;
+  if (!type || !ts.isTypeOperatorNode(type) || type.operator !== ts.SyntaxKind.KeyOfKeyword) return [];
+  if (!resolver.checkerAllowed()) return [];
+  resolver.loadRelativeImports();
+  const members = resolver.timed(() => resolver.checker().getTypeFromTypeNode(type.type).getProperties());
+  const refs: FlagReference[] = [];
+  for (const member of members) {
+    const declaration = member.valueDeclaration ?? member.declarations?.[0];
+    if (!declaration || declaration.getSourceFile().fileName.includes('/node_modules/')) continue;
+    const name = (declaration as ts.NamedDeclaration).name;
+    if (!name) continue;
+    refs.push(
+      buildReference(resolver, {
+        kind: 'keyof-type',
+        node: declaration,
+        keyNode: name,
+        resolved: { kind: 'string', value: member.name },
+        sdk: 'custom',
+        method: type.type.getText(),
+      }),
+    );
+  }
+  return refs;
+}
+
+/**
+ * The `config-object` references of `sourceFile`: string values of properties whose contextual type's property is
+ * one of `sources` (`{ flag: 'enableLicense' }` in a `Route[]` when `evaluateFlag(route.flag)` reads `Route.flag`).
+ * Uses the type checker (builds the program of the file's Project).
+ */
+export function findConfigObjectReferences(sourceFile: SourceFile, sources: readonly ConfigSource[]): FlagReference[] {
+  const names = new Set(sources.map((s) => s.name));
+  const resolver = new KeyResolver(sourceFile, { patterns: [] });
+  const ts = resolver.ts;
+  resolver.loadRelativeImports();
+  const refs: FlagReference[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyAssignment(node) && ts.isObjectLiteralExpression(node.parent)) {
+      const name = propertyNameText(ts, node.name);
+      if (name !== undefined && names.has(name)) {
+        const value = resolver.resolveKey(node.initializer);
+        const source = value.kind === 'string' ? matchingSource(resolver, node.parent, name, sources) : undefined;
+        if (source) {
+          refs.push(
+            buildReference(resolver, {
+              kind: 'config-object',
+              node,
+              keyNode: node.initializer,
+              resolved: value,
+              sdk: 'custom',
+              method: source.evaluator,
+            }),
+          );
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(resolver.sf);
+  return refs;
+}
+
+function matchingSource(
+  resolver: KeyResolver,
+  object: ts.ObjectLiteralExpression,
+  name: string,
+  sources: readonly ConfigSource[],
+): ConfigSource | undefined {
+  return resolver.timed(() => {
+    const checker = resolver.checker();
+    const contextual = checker.getContextualType(object);
+    const property = contextual && checker.getNonNullableType(contextual).getProperty(name);
+    const declarations = (property?.declarations ?? []).map((d) => ({ file: d.getSourceFile().fileName, pos: d.pos }));
+    return sources.find(
+      (s) =>
+        s.name === name && s.declarations.some((a) => declarations.some((b) => a.file === b.file && a.pos === b.pos)),
+    );
+  });
+}
