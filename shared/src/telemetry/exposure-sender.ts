@@ -59,7 +59,8 @@ export interface ExposureSenderStats {
   readonly queued: number;
 }
 
-function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms` on a timer, or until `signal` aborts. */
+export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) {
       resolve();
