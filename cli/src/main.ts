@@ -25,6 +25,7 @@ import { registerSetRuleCommand } from './commands/set-rule.ts';
 import { registerStaleCommand } from './commands/stale.ts';
 import { registerToggleCommand } from './commands/toggle.ts';
 import { registerTokenCommand } from './commands/token.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -52,6 +53,7 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerCodegenCommand,
   registerDemoCommand,
   registerTokenCommand,
+  registerUsageCommand,
 ];
 
 /** The commander program with the global options and every command of {@link COMMANDS}. */
