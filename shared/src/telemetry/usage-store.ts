@@ -144,11 +144,11 @@ export class FileUsageStore implements UsageStore {
 export interface UsageSummary {
   readonly environment: string;
   readonly total: number;
-  readonly variants: Readonly<Record<string, number>>;
+  readonly variants: Record<string, number>;
   readonly firstSeen: string;
   readonly lastSeen: string;
-  readonly providers: readonly string[];
-  readonly sdks: readonly string[];
+  readonly providers: string[];
+  readonly sdks: string[];
 }
 
 /** Sums days per environment, keeping days on or after `since` (`YYYY-MM-DD`, default all). */
