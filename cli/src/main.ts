@@ -27,6 +27,7 @@ import { registerToggleCommand } from './commands/toggle.ts';
 import { registerTokenCommand } from './commands/token.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerKeysCommand } from './commands/keys.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -56,6 +57,7 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerTokenCommand,
   registerServerCommand,
   registerKeysCommand,
+  registerUsageCommand,
 ];
 
 /** The commander program with the global options and every command of {@link COMMANDS}. */

@@ -10,12 +10,16 @@ import type { Distributor, EnvironmentState } from './delivery/distributor.ts';
 import { evaluateAll, evaluateFlag, ofrepRequestSchema } from './delivery/ofrep.ts';
 import { HttpError, readJsonBody, send, type Reply } from './http-util.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
+import { postUsage } from './api/usage.ts';
 
 export interface HttpDeps {
   readonly distributor: Distributor;
   readonly access: AccessControl;
   readonly metrics: ServerMetrics;
   readonly log: (message: string) => void;
+  /** Where `POST /v1/usage` adds evaluation counts. */
+  readonly usage: UsageStore;
 }
 
 const CORS_HEADERS = {
@@ -116,6 +120,14 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
           const { state, context } = await ofrepInput(req);
           return evaluateFlag(state, key, context);
         },
+      },
+    ],
+    [
+      /^\/v1\/usage$/,
+      {
+        endpoint: 'usage',
+        methods: ['POST'],
+        handle: (req) => postUsage(req, access, deps.usage, headerOf(req, 'x-api-key')),
       },
     ],
     [

@@ -4,9 +4,10 @@
  * SIGINT/SIGTERM. Logs go to stderr.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { errorMessage } from '@rollgate/shared/errors';
 import { FileSdkKeyStore, STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
+import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { USAGE, isLoopbackHost, parseServerConfig, type ServerConfig } from './config.ts';
 import { createServer, type TlsConfig } from './server.ts';
 
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     port: config.port,
     syncPort: config.syncPort,
     loopback,
+    usage: new FileUsageStore(join(store.location, 'usage')),
     ...(config.tlsCert === undefined ? {} : { tls: await readTls(config) }),
     log,
   }).catch((e: unknown) => {

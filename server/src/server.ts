@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Disposable } from '@rollgate/shared/lifecycle';
 import { disposeAll } from '@rollgate/shared/lifecycle';
 import type { FlagStore, SdkKeyStore } from '@rollgate/shared/store';
+import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { createAccessControl } from './auth.ts';
 import { Distributor } from './delivery/distributor.ts';
 import { registerSyncService } from './delivery/sync-service.ts';
@@ -38,6 +39,8 @@ export interface ServerDeps {
   /** How often the store is read back (health probe, missed-event safety net), in ms. Default 5000. */
   readonly probeIntervalMs?: number;
   readonly now?: () => number;
+  /** Evaluation counts posted by apps (`POST /v1/usage`). */
+  readonly usage: UsageStore;
 }
 
 export interface RollgateServer {
@@ -76,7 +79,7 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
     }),
   );
 
-  const handler = createHttpHandler({ distributor, access, metrics, log: deps.log });
+  const handler = createHttpHandler({ distributor, access, metrics, log: deps.log, usage: deps.usage });
   const http: HttpServer =
     deps.tls === undefined
       ? createHttpServer(handler)

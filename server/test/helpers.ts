@@ -2,6 +2,7 @@
  * Test fixtures: a real file store in a temp directory, the real server on free loopback ports, and real OpenFeature
  * providers (flagd in-process over the sync service, OFREP server and web providers) connected to it.
  */
+import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,7 @@ export async function startFixture(
     loopback: true,
     log: () => {},
     probeIntervalMs: 100,
+    usage: new FileUsageStore(join(store.location, 'usage')),
     ...ports,
     ...options.server,
   });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { detectStaleFlags, loadStalePolicy, type StaleReport } from '@rollgate/shared/scanner';
+import { FileUsageStore, usageSignals, type UsageSignal } from '@rollgate/shared/telemetry/usage-store';
+import { join } from 'node:path';
 import { invocation, type CliDeps } from '../deps.ts';
 import { formatLocation, scanRoot, scanWorkspace } from './scan.ts';
 
@@ -15,14 +17,23 @@ interface StaleOptions {
 export function registerStaleCommand(program: Command, deps: CliDeps): void {
   program
     .command('stale')
-    .description('explain which flags are stale (store config + audit log + code), per .rollgate/policy.yaml')
+    .description('explain which flags are stale (store config + audit log + usage + code), per .rollgate/policy.yaml')
     .argument('[dir]', 'workspace to scan (default: the folder holding .rollgate/, else the current folder)')
     .option('--fail-on-stale', 'exit with code 1 when a flag is reported (for CI)')
     .action(async (dir: string | undefined, opts: StaleOptions, command: Command) => {
       const run = invocation(command, deps);
       const root = await scanRoot(run, dir);
-      const [{ document, audit }, policy] = await Promise.all([
-        run.withStore(async (store) => ({ document: (await store.read()).document, audit: await store.readAudit() })),
+      const [{ document, audit, usage }, policy] = await Promise.all([
+        run.withStore(async (store) => {
+          const { document } = await store.read();
+          // Usage telemetry (rollgate server's POST /v1/usage), beside the code signals.
+          const counts = new FileUsageStore(join(store.location, 'usage'));
+          const usage = new Map<string, UsageSignal[]>();
+          for (const flag of document.flags) {
+            usage.set(flag.key, usageSignals(await counts.flagUsage(flag.key), run.now()));
+          }
+          return { document, audit: await store.readAudit(), usage };
+        }),
         loadStalePolicy(root),
       ]);
       // The store's keys drive the text pass: a key still written anywhere (YAML, Go, …) is not unreferenced.
@@ -30,7 +41,7 @@ export function registerStaleCommand(program: Command, deps: CliDeps): void {
         root,
         document.flags.map((f) => f.key),
       );
-      const report = detectStaleFlags({ document, references: scan.references, audit, now: run.now(), policy });
+      const report = detectStaleFlags({ document, references: scan.references, audit, now: run.now(), policy, usage });
       run.out.result(
         {
           now: report.now,

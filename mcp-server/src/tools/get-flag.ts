@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { changeRequestSchema, flagKeySchema, flagSchema, listChangeRequests } from '@rollgate/shared/flags';
+import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
+import { join } from 'node:path';
 import { requireFlag } from '../lookup.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
@@ -14,13 +16,31 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
       title: 'Get flag',
       description:
         'Returns one flag in full: variants, and per environment whether it is on, default variant, targeting ' +
-        'rules, percentage rollout and rollout plan; plus change requests still waiting for approval. Use it ' +
+        'rules, percentage rollout and rollout plan; plus change requests still waiting for approval, and usage ' +
+        '(evaluation counts apps sent to rollgate server, per environment and variant, and usage stale signals such ' +
+        'as "not evaluated in production for 34 days"). Use it ' +
         'before changing a flag; use list-flags to find keys.',
       input: { key: flagKeySchema.describe('Flag key, e.g. "new-checkout".') },
       output: {
         flag: flagSchema,
         pendingChangeRequests: z.array(changeRequestSchema),
         revision: z.number().int(),
+        usage: z.object({
+          environments: z.array(
+            z.object({
+              environment: z.string(),
+              total: z.number(),
+              variants: z.record(z.string(), z.number()),
+              firstSeen: z.string(),
+              lastSeen: z.string(),
+              providers: z.array(z.string()),
+              sdks: z.array(z.string()),
+            }),
+          ),
+          signals: z.array(
+            z.object({ code: z.string(), message: z.string(), days: z.number(), variant: z.string().optional() }),
+          ),
+        }),
       },
       annotations: READ_ONLY,
     },
@@ -29,10 +49,12 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
       const { document, revision } = await deps.store.read();
       const flag = requireFlag(document, key);
       const pendingChangeRequests = listChangeRequests(document, { status: 'pending', flagKey: key });
+      const days = await new FileUsageStore(join(deps.store.location, 'usage')).flagUsage(key);
+      const usage = { environments: summarizeUsage(days), signals: usageSignals(days, deps.now()) };
       const pending = pendingChangeRequests.length ? `; ${pendingChangeRequests.length} change request(s) pending` : '';
       return {
-        summary: `Flag "${key}" (${flag.kind}, ${flag.type})${flag.archived ? ', archived' : ''}${pending}.`,
-        data: { flag, pendingChangeRequests, revision },
+        summary: `Flag "${key}" (${flag.kind}, ${flag.type})${flag.archived ? ', archived' : ''}${pending}${usage.signals.map((s) => `; ${s.message}`).join('')}.`,
+        data: { flag, pendingChangeRequests, revision, usage },
       };
     },
   );

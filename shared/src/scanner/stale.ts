@@ -8,6 +8,7 @@ import { groupReferencesByKey } from './group.ts';
 import { keyIdentity } from './key-words.ts';
 import type { StalePolicy } from './policy.ts';
 import type { FlagReference } from './types.ts';
+import type { UsageSignal } from '../telemetry/usage-store.ts';
 
 /** Why a flag (or a reference) is reported. */
 export const StaleReasonCode = {
@@ -25,6 +26,10 @@ export const StaleReasonCode = {
   archivedInCode: 'ARCHIVED_IN_CODE',
   /** A reference whose key the scanner could not resolve. */
   unresolvedKey: 'UNRESOLVED_KEY',
+  /** Usage telemetry: no evaluation in production for the window (`rollgate usage`). */
+  notEvaluated: 'NOT_EVALUATED',
+  /** Usage telemetry: evaluated in production, but one variant served for the whole window. */
+  alwaysSameVariant: 'ALWAYS_SAME_VARIANT',
 } as const;
 export type StaleReasonCode = (typeof StaleReasonCode)[keyof typeof StaleReasonCode];
 
@@ -72,7 +77,8 @@ export type StaleReason =
       readonly suggestion?: string;
     }
   | { readonly code: 'ARCHIVED_IN_CODE'; readonly message: string; readonly references: number }
-  | { readonly code: 'UNRESOLVED_KEY'; readonly message: string; readonly reference: FlagReference };
+  | { readonly code: 'UNRESOLVED_KEY'; readonly message: string; readonly reference: FlagReference }
+  | UsageSignal;
 
 /** A flag key with the reasons it is reported. */
 export interface StaleFlag {
@@ -107,6 +113,8 @@ export interface StaleInput {
   readonly audit: readonly AuditEntry[];
   readonly now: Date;
   readonly policy: StalePolicy;
+  /** Usage-telemetry signals per flag key (see `usageSignals`), reported beside the code signals. */
+  readonly usage?: ReadonlyMap<string, readonly UsageSignal[]>;
 }
 
 /** What one environment serves when it serves one thing to everyone. */
@@ -191,6 +199,7 @@ export function detectStaleFlags(input: StaleInput): StaleReport {
       if (cleanup) reasons.push(cleanup);
       const age = lifetimeReason(flag, now, policy);
       if (age) reasons.push(age);
+      reasons.push(...(input.usage?.get(flag.key) ?? []));
       if (refs.length === 0) {
         const readyToArchive = unresolvedRefs.length === 0;
         reasons.push({

@@ -1,11 +1,23 @@
 /**
  * Code snippets that evaluate one flag with OpenFeature: SDK + flagd provider set up to evaluate the compiled
- * `.rollgate/flagd/<env>.flagd.json` in process (file mode, no flagd daemon), then the typed evaluation call
- * with the flag's safe default. One generator per language; all share the flag facts computed here.
+ * `.rollgate/flagd/<env>.flagd.json` in process (file mode, no flagd daemon) where the platform has such a
+ * provider, else OFREP (or flagd's HTTP API) against `flagd start --uri file:<that file>`; then the typed
+ * evaluation call with the flag's safe default. One generator per language; all share the flag facts computed
+ * here. Server languages are in this file, mobile/web frameworks and the rest in platforms.ts.
  */
 import { FlagError } from '../errors.ts';
 import type { Flag, JsonValue, VariantValue } from '../flags/model.ts';
 import { camelCaseKey, printPythonLiteral, printTsLiteral, quoteString, snakeCaseKey } from './literals.ts';
+import {
+  EXAMPLE_TARGETING_KEY,
+  SAFE_DEFAULT_ENVIRONMENT,
+  defaultNote,
+  typeName,
+  webProviderSetup,
+  type FlagFacts,
+  type Generator,
+} from './facts.ts';
+import { PLATFORM_GENERATORS } from './platforms.ts';
 
 /** Languages a snippet can be generated for. */
 export const SnippetLanguage = {
@@ -15,6 +27,14 @@ export const SnippetLanguage = {
   go: 'go',
   java: 'java',
   dotnet: 'dotnet',
+  swift: 'swift',
+  kotlin: 'kotlin',
+  php: 'php',
+  ruby: 'ruby',
+  rust: 'rust',
+  vue: 'vue',
+  angular: 'angular',
+  'react-native': 'react-native',
 } as const;
 /** One of {@link SnippetLanguage}'s values. */
 export type SnippetLanguage = (typeof SnippetLanguage)[keyof typeof SnippetLanguage];
@@ -38,11 +58,6 @@ export interface Snippet {
   /** Things to know: what the default means, browser caveats, version notes. */
   readonly notes: string[];
 }
-
-/** The environment whose default variant is the safe code default. */
-const SAFE_DEFAULT_ENVIRONMENT = 'production';
-/** Placeholder targeting key: percentage rollouts bucket users on it, so pass the real user id. */
-const EXAMPLE_TARGETING_KEY = 'user-123';
 
 /**
  * The default to write in code: the value of the flag's production default variant, else the type's zero value
@@ -68,17 +83,6 @@ export function safeDefaultValue(flag: Flag): VariantValue {
 export function defaultFlagdFilePath(environment: string): string {
   return `.rollgate/flagd/${environment}.flagd.json`;
 }
-
-interface FlagFacts {
-  readonly flag: Flag;
-  readonly key: string;
-  readonly path: string;
-  readonly defaultValue: VariantValue;
-  /** True when every variant value is an integer (languages with int/float methods use the int one). */
-  readonly integer: boolean;
-}
-
-type Generator = (facts: FlagFacts) => Omit<Snippet, 'language'>;
 
 /**
  * Generates the code evaluating `flag` in `language`: OpenFeature SDK + flagd provider in file mode reading the
@@ -110,12 +114,8 @@ export function generateSnippet(options: SnippetOptions): Snippet {
   return { language, ...snippet, notes };
 }
 
-const defaultNote = (facts: FlagFacts, shown: string): string =>
-  `Default ${shown} is the ${facts.flag.environments[SAFE_DEFAULT_ENVIRONMENT] ? 'production default variant' : "type's zero value (no production config)"}: apps get it when the provider is not ready or the flag is disabled.`;
-
-const typeName = (type: Flag['type']): string => type[0]!.toUpperCase() + type.slice(1);
-
 const GENERATORS: Readonly<Record<SnippetLanguage, Generator>> = {
+  ...PLATFORM_GENERATORS,
   typescript: (facts) => {
     const name = camelCaseKey(facts.key);
     const def = printTsLiteral(facts.defaultValue);
@@ -150,8 +150,7 @@ import { OpenFeature, OpenFeatureProvider, use${typeName(facts.flag.type)}FlagVa
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 
 // Browsers cannot read the flag file: serve it with flagd (OFREP on port 8016) and point a web provider at it.
-void OpenFeature.setProviderAndWait(new OFREPWebProvider({ baseUrl: 'http://localhost:8016' }));
-void OpenFeature.setContext({ targetingKey: ${quoteString(EXAMPLE_TARGETING_KEY, "'")} });
+${webProviderSetup()}
 
 export function ${component}() {
   const ${name} = use${typeName(facts.flag.type)}FlagValue(${quoteString(facts.key, "'")}, ${def});

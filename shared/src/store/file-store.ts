@@ -64,6 +64,8 @@ journal.json
 metrics/
 # Delivery log of alerts (docs/alerts.md).
 alerts/
+# Evaluation counts posted to rollgate server (docs/telemetry.md).
+usage/
 # Hashed API tokens of rollgate server (docs/teams.md): never commit them.
 secrets/
 # Hashes of the server's SDK keys and their lock (docs/server.md): never committed.

@@ -72,7 +72,7 @@ describe('generateSnippet: React', () => {
 
 /** Structural expectations per language: every pattern must appear in the generated code. */
 const STRUCTURE: Record<
-  Exclude<SnippetLanguage, 'typescript' | 'react'>,
+  Extract<SnippetLanguage, 'python' | 'go' | 'java' | 'dotnet'>,
   { key: string; patterns: RegExp[]; install: RegExp }[]
 > = {
   python: [

@@ -1,0 +1,223 @@
+/**
+ * Where usage counts live: per environment and UTC day, flag → variant counts, providers/SDKs and first/last seen.
+ * {@link FileUsageStore} keeps one JSON file per environment and day under `.rollgate/usage/` (git-ignored), written
+ * to a temp file and renamed. Each file remembers the batch ids it holds, so a retried batch is added exactly once.
+ * Node only (`@rollgate/shared/telemetry/usage-store`).
+ */
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { FlagError, errorMessage } from '../errors.ts';
+import type { UsageBatch } from './usage.ts';
+
+const flagDaySchema = z.object({
+  variants: z.record(z.string(), z.number().int().nonnegative()),
+  providers: z.array(z.string()),
+  sdks: z.array(z.string()),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+});
+const dayFileSchema = z.object({ batches: z.array(z.string()), flags: z.record(z.string(), flagDaySchema) });
+type DayFile = z.infer<typeof dayFileSchema>;
+
+/** One flag's usage in one environment on one UTC day. */
+export interface FlagUsageDay extends z.infer<typeof flagDaySchema> {
+  readonly environment: string;
+  /** `YYYY-MM-DD`. */
+  readonly date: string;
+}
+
+/** Per-day usage aggregates. */
+export interface UsageStore {
+  /** Adds a batch's counts; a batch id already added is skipped (returns false). Errors: STORE_IO. */
+  add(batch: UsageBatch): Promise<boolean>;
+  /** Every day recorded for `flagKey`, oldest first. Errors: STORE_IO, PARSE_ERROR. */
+  flagUsage(flagKey: string): Promise<FlagUsageDay[]>;
+}
+
+const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** {@link UsageStore} over `<root>/<environment>/<YYYY-MM-DD>.json`; `root` is usually `.rollgate/usage`. */
+export class FileUsageStore implements UsageStore {
+  private readonly root: string;
+  /** Serializes writers in this process (one server process owns the folder). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  add(batch: UsageBatch): Promise<boolean> {
+    const run = this.queue.then(() => this.apply(batch));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async flagUsage(flagKey: string): Promise<FlagUsageDay[]> {
+    const days: FlagUsageDay[] = [];
+    for (const environment of await this.list(this.root)) {
+      for (const file of await this.list(join(this.root, environment))) {
+        if (!file.endsWith('.json')) continue;
+        const day = (await this.readDay(join(this.root, environment, file))).flags[flagKey];
+        if (day) days.push({ environment, date: file.slice(0, -5), ...day });
+      }
+    }
+    return days.sort((a, b) => a.date.localeCompare(b.date) || a.environment.localeCompare(b.environment));
+  }
+
+  private async apply(batch: UsageBatch): Promise<boolean> {
+    const byFile = new Map<string, UsageBatch['entries']>();
+    for (const e of batch.entries) {
+      // Security: environment names become folder names.
+      if (!SAFE_SEGMENT.test(e.environment)) {
+        throw new FlagError('INVALID_INPUT', `Invalid environment name "${e.environment}" in usage batch.`);
+      }
+      const file = join(this.root, e.environment, `${e.lastSeen.slice(0, 10)}.json`);
+      byFile.set(file, [...(byFile.get(file) ?? []), e]);
+    }
+    let added = false;
+    for (const [file, entries] of byFile) {
+      const day = await this.readDay(file);
+      // Per file: a batch that failed half-way is completed on retry, never added twice.
+      if (day.batches.includes(batch.batchId)) continue;
+      day.batches.push(batch.batchId);
+      for (const e of entries) {
+        const flag = (day.flags[e.flagKey] ??= {
+          variants: {},
+          providers: [],
+          sdks: [],
+          firstSeen: e.firstSeen,
+          lastSeen: e.lastSeen,
+        });
+        flag.variants[e.variant] = (flag.variants[e.variant] ?? 0) + e.count;
+        if (!flag.providers.includes(e.provider)) flag.providers.push(e.provider);
+        if (!flag.sdks.includes(e.sdk)) flag.sdks.push(e.sdk);
+        if (e.firstSeen < flag.firstSeen) flag.firstSeen = e.firstSeen;
+        if (e.lastSeen > flag.lastSeen) flag.lastSeen = e.lastSeen;
+      }
+      await this.writeDay(file, day);
+      added = true;
+    }
+    return added;
+  }
+
+  private async list(dir: string): Promise<string[]> {
+    try {
+      return (await readdir(dir)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new FlagError('STORE_IO', `Cannot read ${dir}: ${errorMessage(e)}`);
+    }
+  }
+
+  private async readDay(file: string): Promise<DayFile> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { batches: [], flags: {} };
+      throw new FlagError('STORE_IO', `Cannot read ${file}: ${errorMessage(e)}`);
+    }
+    const parsed = dayFileSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new FlagError('PARSE_ERROR', `${file} is not a usage file: ${parsed.error.message}`, {
+        hint: 'Delete the file to drop that day’s counts.',
+      });
+    }
+    return parsed.data;
+  }
+
+  private async writeDay(file: string, day: DayFile): Promise<void> {
+    try {
+      await mkdir(join(file, '..'), { recursive: true });
+      const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(temp, JSON.stringify(day));
+      await rename(temp, file);
+    } catch (e) {
+      throw new FlagError('STORE_IO', `Cannot write ${file}: ${errorMessage(e)}`);
+    }
+  }
+}
+
+/** Usage of one flag in one environment over a period, for humans and stale detection. */
+export interface UsageSummary {
+  readonly environment: string;
+  readonly total: number;
+  readonly variants: Record<string, number>;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly providers: string[];
+  readonly sdks: string[];
+}
+
+/** Sums days per environment, keeping days on or after `since` (`YYYY-MM-DD`, default all). */
+export function summarizeUsage(days: readonly FlagUsageDay[], since?: string): UsageSummary[] {
+  const byEnvironment = new Map<string, FlagUsageDay[]>();
+  for (const d of days) {
+    if (since !== undefined && d.date < since) continue;
+    byEnvironment.set(d.environment, [...(byEnvironment.get(d.environment) ?? []), d]);
+  }
+  return [...byEnvironment].map(([environment, own]) => {
+    const variants: Record<string, number> = {};
+    for (const d of own) for (const [v, n] of Object.entries(d.variants)) variants[v] = (variants[v] ?? 0) + n;
+    return {
+      environment,
+      total: Object.values(variants).reduce((a, b) => a + b, 0),
+      variants,
+      firstSeen: own.map((d) => d.firstSeen).sort()[0]!,
+      lastSeen: own
+        .map((d) => d.lastSeen)
+        .sort()
+        .at(-1)!,
+      providers: [...new Set(own.flatMap((d) => d.providers))],
+      sdks: [...new Set(own.flatMap((d) => d.sdks))],
+    };
+  });
+}
+
+/** A usage-based stale signal, beside the code signals of `rollgate stale`. */
+export interface UsageSignal {
+  readonly code: 'NOT_EVALUATED' | 'ALWAYS_SAME_VARIANT';
+  readonly message: string;
+  readonly days: number;
+  readonly variant?: string;
+}
+
+/**
+ * Usage signals for one flag in `environment` (default production): not evaluated for ≥ `days` (default 30),
+ * or evaluated but always the same variant over the last `days`. None when no usage was ever recorded there
+ * (no telemetry is not evidence).
+ */
+export function usageSignals(
+  days: readonly FlagUsageDay[],
+  now: Date,
+  options: { environment?: string; days?: number } = {},
+): UsageSignal[] {
+  const environment = options.environment ?? 'production';
+  const window = options.days ?? 30;
+  const [all] = summarizeUsage(days.filter((d) => d.environment === environment));
+  if (!all) return [];
+  const idle = Math.floor((now.getTime() - Date.parse(all.lastSeen)) / 86_400_000);
+  if (idle >= window) {
+    return [{ code: 'NOT_EVALUATED', days: idle, message: `not evaluated in ${environment} for ${idle} days` }];
+  }
+  const since = new Date(now.getTime() - window * 86_400_000).toISOString().slice(0, 10);
+  const observedDays = Math.floor((now.getTime() - Date.parse(all.firstSeen)) / 86_400_000);
+  const [recent] = summarizeUsage(
+    days.filter((d) => d.environment === environment),
+    since,
+  );
+  const served = Object.keys(recent?.variants ?? {});
+  if (served.length === 1 && observedDays >= window) {
+    return [
+      {
+        code: 'ALWAYS_SAME_VARIANT',
+        days: window,
+        variant: served[0]!,
+        message: `evaluated but always \`${served[0]!}\` in ${environment} for ${window} days`,
+      },
+    ];
+  }
+  return [];
+}
