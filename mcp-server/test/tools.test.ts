@@ -31,9 +31,9 @@ const WRITE_TOOLS = [
 
 interface WriteResult {
   status: string;
-  flag?: Flag;
   revision: number;
-  environments: { environment: string }[];
+  changes: { path: string; before?: unknown; after?: unknown }[];
+  environments: { environment: string; state: string }[];
 }
 
 describe('MCP tools (in-memory client, real file store)', () => {
@@ -65,7 +65,15 @@ describe('MCP tools (in-memory client, real file store)', () => {
       reason: 'customers keep asking',
     });
     assert.equal(created.status, 'applied');
-    assert.equal(created.flag?.key, 'dark-mode');
+    assert.deepEqual(
+      created.changes.map((c) => c.path),
+      [''],
+      'the whole flag is one added value',
+    );
+    assert.deepEqual(
+      created.environments.map((e) => e.state),
+      ['development: off', 'staging: off', 'production: off'],
+    );
 
     const rollout = await callOk<WriteResult>(client, 'set-rollout', {
       key: 'dark-mode',
@@ -74,7 +82,13 @@ describe('MCP tools (in-memory client, real file store)', () => {
       reason: 'try it on a third of the team',
     });
     assert.equal(rollout.status, 'applied');
-    assert.deepEqual(rollout.flag?.environments.development?.rollout, { variant: 'on', percentage: 30 });
+    assert.deepEqual(rollout.changes, [
+      { path: '/environments/development/rollout', after: { variant: 'on', percentage: 30 } },
+    ]);
+    const rolloutText = textOf(
+      await call(client, 'set-rollout', { key: 'dark-mode', environment: 'development', percentage: 30 }),
+    );
+    assert.match(rolloutText, /development: flag is off, nobody gets it.*toggle-flag.*enable: true/s);
 
     const toggled = await callOk<WriteResult>(client, 'toggle-flag', {
       key: 'dark-mode',
@@ -82,6 +96,9 @@ describe('MCP tools (in-memory client, real file store)', () => {
       enabled: true,
     });
     assert.equal(toggled.status, 'applied');
+    assert.deepEqual(toggled.environments, [
+      { environment: 'development', protected: false, state: 'development: on → 30% get `on`' },
+    ]);
     const again = await callOk<WriteResult>(client, 'toggle-flag', {
       key: 'dark-mode',
       environment: 'development',
@@ -159,7 +176,10 @@ describe('MCP tools (in-memory client, real file store)', () => {
       changes: { description: 'Checkout v2 with saved cards.' },
     });
     assert.equal(result.status, 'applied');
-    const flag = result.flag;
+    assert.deepEqual(result.changes, [
+      { path: '/description', before: 'The redesigned checkout flow.', after: 'Checkout v2 with saved cards.' },
+    ]);
+    const flag = (await fixture.store.read()).document.flags.find((f) => f.key === 'new-checkout');
     assert.equal(flag?.description, 'Checkout v2 with saved cards.');
     assert.equal(flag?.owner, 'team-payments');
     assert.deepEqual(flag?.tags, ['checkout']);
@@ -322,7 +342,7 @@ describe('MCP tools (in-memory client, real file store)', () => {
       reason: 'looking at a latency blip',
     });
     assert.equal(paused.status, 'applied');
-    assert.equal(paused.flag?.environments.staging?.plan?.state.status, 'paused');
+    assert.ok(paused.changes.some((c) => c.path === '/environments/staging/plan/state/status' && c.after === 'paused'));
     const { resources } = await client.listResources();
     assert.ok(resources.some((r) => r.uri === 'rollgate://flags/new-checkout/rollout/staging'));
     const page = await client.readResource({ uri: 'rollgate://flags/new-checkout/rollout/staging' });

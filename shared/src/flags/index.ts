@@ -102,3 +102,6 @@ export type {
   ChangeImpact,
   ChangeRequestQuery,
 } from './change-requests.ts';
+export { reducesExposure, applyExposureReduction } from './exposure.ts';
+export { describeEnvironmentState } from './state.ts';
+export type { EnvironmentStateDescription } from './state.ts';
