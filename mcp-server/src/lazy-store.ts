@@ -134,8 +134,9 @@ async function nearestHolding(start: string, name: string): Promise<string | und
         () => true,
         () => false,
       )
-    )
-      {return dir;}
+    ) {
+      return dir;
+    }
     if (dirname(dir) === dir) return undefined;
   }
 }

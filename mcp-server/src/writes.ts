@@ -13,7 +13,6 @@ import {
   describeEnvironmentState,
   diffValues,
   impactOf,
-  jsonValueSchema,
   reducesExposure,
   submitChangeRequest,
   type ChangeContext,
@@ -66,35 +65,26 @@ export const reasonField = z
   .optional()
   .describe('Why the change is made. Required for protected environments (production); goes to the audit log.');
 
-const changeSchema = z.object({
-  path: z.string().describe('JSON pointer into the flag, e.g. /environments/staging/rollout/percentage.'),
-  before: jsonValueSchema.optional(),
-  after: jsonValueSchema.optional(),
-});
-
 const requestRefSchema = z.object({
   id: z.string(),
   environments: z.array(z.string()),
-  merged: z.boolean().describe('true: an identical request was already pending; this call joined it.'),
+  merged: z.boolean(),
   approveWith: z.string(),
   rejectWith: z.string(),
 });
 
-/** Output shape of every write tool. */
+/** Output shape of every write tool (kept small: it is repeated in tools/list for each write tool). */
 export const writeResultShape = {
-  status: z
-    .enum(['applied', 'pending-approval', 'unchanged', 'declined'])
-    .describe(
-      'applied: written; pending-approval: a change request waits for a human; unchanged: nothing to do; declined: the user said no.',
-    ),
+  status: z.enum(['applied', 'pending-approval', 'unchanged', 'declined']),
   flagKey: z.string(),
-  changes: z.array(changeSchema).describe('What changed (or would change once approved); not the whole flag.'),
-  environments: z
-    .array(z.object({ environment: z.string(), protected: z.boolean(), state: z.string() }))
-    .describe('Effective state after the call of each environment the call touched, e.g. "staging: flag is off, …".'),
+  /** JSON pointers into the flag with before/after: what changed, or would once approved. */
+  changes: z.array(z.looseObject({ path: z.string() })),
+  /** Effective state after the call of each environment touched, e.g. "staging: off". */
+  environments: z.array(z.object({ environment: z.string(), protected: z.boolean(), state: z.string() })),
   changeRequests: z.array(requestRefSchema).optional(),
-  storeCreated: z.string().optional().describe('Set when this write created the store: its folder.'),
-  revision: z.number().int().describe('Store revision after the call.'),
+  /** The folder of the store this write created. */
+  storeCreated: z.string().optional(),
+  revision: z.number(),
 };
 /** The structured result of every write tool. */
 export type WriteResult = z.infer<z.ZodObject<typeof writeResultShape>>;
@@ -181,7 +171,7 @@ export async function performWrites(
     data: {
       status,
       flagKey,
-      changes: outcomes.flatMap((o) => o.changes),
+      changes: outcomes.flatMap((o) => o.changes.map((c) => ({ ...c }))),
       environments: environments.map((e) => ({
         environment: e.environment,
         protected: e.protected,
@@ -277,8 +267,7 @@ function targetEnvironments(change: ProposedChange, impact: ChangeImpact): strin
 
 /** The changed paths of one flag between two documents (JSON pointers into the flag). */
 function flagDiff(before: StoreDocument, after: StoreDocument, flagKey: string): ValueChange[] {
-  const of = (document: StoreDocument): JsonValue | undefined =>
-    document.flags.find((f) => f.key === flagKey);
+  const of = (document: StoreDocument): JsonValue | undefined => document.flags.find((f) => f.key === flagKey);
   return diffValues(of(before), of(after));
 }
 
