@@ -25,6 +25,7 @@ import {
   type ValueChange,
 } from '@rollgate/shared/flags';
 import type { FlagStore } from '@rollgate/shared/store';
+import { environmentKeySchema } from '@rollgate/shared/flags';
 import type { Logger, ToolExtra, ToolSuccess } from './tool.ts';
 
 /** What the server may write, from its configuration. */
@@ -72,6 +73,50 @@ const requestRefSchema = z.object({
   approveWith: z.string(),
   rejectWith: z.string(),
 });
+
+/** Input fields of the per-environment write tools: one environment, or several at once. */
+export const environmentFields = {
+  environment: environmentKeySchema.optional().describe('e.g. "staging"; or pass environments.'),
+  environments: z
+    .array(environmentKeySchema)
+    .min(1)
+    .max(20)
+    .optional()
+    .describe('Several environments in one call, e.g. ["development","staging"].'),
+};
+
+/** Input field of set-rollout / set-targeting: also turn the flag on where it is off. */
+export const enableField = z
+  .boolean()
+  .optional()
+  .describe('true: also turn the flag on in those environments (a change only serves users while the flag is on).');
+
+/**
+ * The environments a call names: `environments`, else `environment`. Throws INVALID_INPUT when it names none.
+ */
+export function environmentsOf(input: { environment?: string; environments?: string[] }): string[] {
+  const named = [...new Set([...(input.environment ? [input.environment] : []), ...(input.environments ?? [])])];
+  if (named.length === 0) {
+    throw new FlagError('INVALID_INPUT', 'No environment given.', {
+      hint: 'Pass "environment": "staging", or "environments": ["staging", "production"]; list-environments names them.',
+    });
+  }
+  return named;
+}
+
+/** `change` for each environment, followed by turning the flag on there when `enable` is true. */
+export function perEnvironment(
+  environments: readonly string[],
+  change: (environment: string) => ProposedChange,
+  enable: boolean | undefined,
+): ProposedChange[] {
+  return environments.flatMap((environment) => {
+    const made = change(environment);
+    return enable
+      ? [made, { action: 'flag.toggle', flagKey: made.flagKey, environment, enabled: true } as const]
+      : [made];
+  });
+}
 
 /** Output shape of every write tool (kept small: it is repeated in tools/list for each write tool). */
 export const writeResultShape = {

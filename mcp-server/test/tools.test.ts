@@ -12,6 +12,7 @@ const READ_TOOLS = [
   'generate-snippet',
   'get-audit-log',
   'get-flag',
+  'list-change-requests',
   'list-environments',
   'list-flags',
   'preview-change',
@@ -27,6 +28,7 @@ const WRITE_TOOLS = [
   'start-rollout',
   'toggle-flag',
   'update-flag',
+  'withdraw-change-request',
 ];
 
 interface WriteResult {
@@ -51,7 +53,7 @@ describe('MCP tools (in-memory client, real file store)', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     assert.equal(byName.get('archive-flag')?.annotations?.destructiveHint, true);
     assert.equal(byName.get('toggle-flag')?.annotations?.idempotentHint, true);
-    assert.deepEqual(byName.get('set-rollout')?.inputSchema.required?.sort(), ['environment', 'key', 'percentage']);
+    assert.deepEqual(byName.get('set-rollout')?.inputSchema.required?.sort(), ['key', 'percentage']);
   });
 
   it('create → set-rollout → toggle → get round trip', async () => {

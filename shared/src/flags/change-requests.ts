@@ -343,6 +343,31 @@ export function rejectChangeRequest(id: string, onRejected?: (request: ChangeReq
 }
 
 /**
+ * Operation that withdraws a pending request; only its requester (`createdBy` = `context.actor`) may. Audit:
+ * `change-request.withdraw` with `context.reason`. Errors: FLAG_NOT_FOUND (no such request), INVALID_INPUT (already
+ * decided, or someone else's request).
+ */
+export function withdrawChangeRequest(id: string): Operation {
+  return (document, context) => {
+    const request = pendingRequest(document, id);
+    if (request.createdBy !== context.actor) {
+      throw new FlagError(
+        'INVALID_INPUT',
+        `Change request ${id} was filed by ${request.createdBy}; only they can withdraw it.`,
+        {
+          hint: `Ask a human to reject it instead (rollgate reject ${id}).`,
+        },
+      );
+    }
+    const decided = decide(request, 'withdrawn', context);
+    return {
+      document: replaceRequest(document, decided),
+      audit: [{ ...auditBase(decided, context, 'change-request.withdraw'), reason: context.reason }],
+    };
+  };
+}
+
+/**
  * Stores a pending request for `change` (see {@link proposeChange}) and returns it; `merged` when an identical
  * pending request took it.
  */
@@ -396,7 +421,11 @@ function pendingRequest(document: StoreDocument, id: string): ChangeRequest {
   return request;
 }
 
-function decide(request: ChangeRequest, status: 'applied' | 'rejected', context: ChangeContext): ChangeRequest {
+function decide(
+  request: ChangeRequest,
+  status: 'applied' | 'rejected' | 'withdrawn',
+  context: ChangeContext,
+): ChangeRequest {
   return {
     ...request,
     status,

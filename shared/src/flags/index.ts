@@ -93,6 +93,7 @@ export {
   proposeChange,
   approveChangeRequest,
   rejectChangeRequest,
+  withdrawChangeRequest,
   submitChangeRequest,
   decideChangeRequest,
 } from './change-requests.ts';
