@@ -4,7 +4,7 @@
  */
 // First import: config.ts pulls in zod, so the bundle initializes zod before the MCP SDK's modules use it (the lazily
 // imported scanner makes esbuild wrap zod in a deferred initializer).
-import { USAGE, isLoopbackHost, parseServerConfig } from './config.ts';
+import { USAGE, parseServerConfig } from './config.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { errorMessage } from '@rollgate/shared/errors';
@@ -61,13 +61,12 @@ async function main(): Promise<void> {
   };
 
   if (config.transport.kind === 'http') {
-    const { host, port } = config.transport;
-    const endpoint = await startHttpServer(deps, host, port);
+    const { host, port, token } = config.transport;
+    const endpoint = await startHttpServer(deps, host, port, token);
     stop = endpoint.close;
-    if (!isLoopbackHost(host)) {
-      log(`warning: listening on ${host} without authentication; anyone who can reach it can use it.`);
-    }
-    log(`serving ${await describeStore(store)} at ${endpoint.url}${config.readOnly ? ' (read-only)' : ''}`);
+    log(
+      `serving ${await describeStore(store)} at ${endpoint.url}${token ? ' (bearer token required)' : ''}${config.readOnly ? ' (read-only)' : ''}`,
+    );
   } else {
     const { server, close } = createServer(deps);
     stop = close;

@@ -592,12 +592,20 @@ function validated(document: StoreDocument, flagKey?: string): StoreDocument {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const rawPath = issue?.path ?? [];
-  const path = formatPath(rawPath);
+  const path = readablePath(document, rawPath);
   throw new FlagError(
     rawPath.includes('rules') ? 'INVALID_RULE' : 'INVALID_INPUT',
     `The change would make ${path} invalid: ${issue?.message ?? 'invalid value'}.`,
     { path, ...(flagKey === undefined ? {} : { flagKey }), hint: `Change the request so that ${path} stays valid.` },
   );
+}
+
+/** `flags[2].environments.x` as users read it: `flag "new-checkout" environments.x` (no internal indexes). */
+function readablePath(document: StoreDocument, path: readonly PropertyKey[]): string {
+  const [head, index, ...rest] = path;
+  const flag = head === 'flags' && typeof index === 'number' ? document.flags[index] : undefined;
+  if (!flag) return formatPath(path);
+  return rest.length === 0 ? `flag "${flag.key}"` : `flag "${flag.key}" ${formatPath(rest)}`;
 }
 
 function mergeRecord<V>(base: Record<string, V>, patch: Record<string, V | null>): Record<string, V> {
