@@ -18,7 +18,8 @@ Options:
   --max-step <points>   largest rollout increase per step in a protected environment (default: 25)
   --http                serve Streamable HTTP instead of stdio
   --port <n>            HTTP port (default: 3920; 0 picks a free one)
-  --host <addr>         HTTP bind address (default: 127.0.0.1)
+  --host <addr>         HTTP bind address (default: 127.0.0.1); other than loopback needs --token
+  --token <secret>      HTTP bearer token clients must send (default: $ROLLGATE_MCP_TOKEN)
   -h, --help            show this help
 `;
 
@@ -40,6 +41,8 @@ export const serverConfigSchema = z.object({
       kind: z.literal('http'),
       port: z.number().int().min(0).max(65535),
       host: z.string().min(1),
+      /** Bearer token every HTTP request must carry; required off loopback. */
+      token: z.string().min(16, 'use at least 16 characters').optional(),
     }),
   ]),
 });
@@ -69,6 +72,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
         http: { type: 'boolean', default: false },
         port: { type: 'string', default: '3920' },
         host: { type: 'string', default: '127.0.0.1' },
+        token: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -85,12 +89,27 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
       .filter((s) => s !== ''),
     actor: values.actor,
     maxStep: toNumber(values['max-step']),
-    transport: values.http ? { kind: 'http', port: toNumber(values.port), host: values.host } : { kind: 'stdio' },
+    transport: values.http
+      ? {
+          kind: 'http',
+          port: toNumber(values.port),
+          host: values.host,
+          ...tokenOf(values.token ?? (env.ROLLGATE_MCP_TOKEN || undefined)),
+        }
+      : { kind: 'stdio' },
   });
   if (!result.success) {
     return {
       kind: 'error',
       message: result.error.issues.map((i) => `${optionName(i.path)}: ${i.message}`).join('\n'),
+    };
+  }
+  const transport = result.data.transport;
+  // Security: off loopback, anyone who can reach the port could change flags; refuse that without a token.
+  if (transport.kind === 'http' && !isLoopbackHost(transport.host) && transport.token === undefined) {
+    return {
+      kind: 'error',
+      message: `--host: ${transport.host} is reachable from other machines; pass --token <secret> (or set ROLLGATE_MCP_TOKEN), or bind 127.0.0.1.`,
     };
   }
   return { kind: 'config', config: result.data };
@@ -99,6 +118,10 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
 /** True when `host` only accepts connections from this machine. */
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
+}
+
+function tokenOf(token: string | undefined): { token?: string } {
+  return token === undefined ? {} : { token };
 }
 
 function toNumber(text: string): number {
@@ -114,6 +137,7 @@ function optionName(path: readonly PropertyKey[]): string {
     maxStep: '--max-step',
     port: '--port',
     host: '--host',
+    token: '--token',
   };
   const last = [...path].reverse().find((p) => typeof p === 'string' && p in names);
   return typeof last === 'string' ? (names[last] ?? last) : 'options';

@@ -1,8 +1,9 @@
 /**
  * Streamable HTTP transport: one MCP session per client, each with its own server over the shared store.
- * Loopback by default; DNS-rebinding protection checks the Host header against the bound address.
+ * Loopback by default; DNS-rebinding protection checks the Host header against the bound address, a foreign
+ * `Origin` is refused (403), and with a token every request needs `Authorization: Bearer <token>` (401).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -20,12 +21,34 @@ export interface HttpEndpoint {
 
 const MCP_PATH = '/mcp';
 
-/** Starts listening on `host:port` (port 0 picks a free one) and serves MCP at `/mcp`. */
-export async function startHttpServer(deps: ServerDeps, host: string, port: number): Promise<HttpEndpoint> {
+/**
+ * Starts listening on `host:port` (port 0 picks a free one) and serves MCP at `/mcp`. With `token`, every request
+ * must carry it as a bearer token. The caller refuses a non-loopback host without a token (see main.ts).
+ */
+export async function startHttpServer(
+  deps: ServerDeps,
+  host: string,
+  port: number,
+  token?: string,
+): Promise<HttpEndpoint> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: RollgateServer }>();
   let allowedHosts: string[] = [];
+  const tokenDigest = token === undefined ? undefined : digest(token);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Security: browsers send Origin; a page from another origin must not drive this server (MCP spec, DNS rebinding).
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isAllowedOrigin(origin, allowedHosts)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`Origin ${origin} is not allowed.\n`);
+      return;
+    }
+    // Security: compare digests in constant time; the token itself is never logged.
+    if (tokenDigest && !timingSafeEqual(digest(bearerOf(req)), tokenDigest)) {
+      res
+        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="rollgate-mcp"' })
+        .end('Missing or wrong bearer token: send "Authorization: Bearer <token>" (the --token the server got).\n');
+      return;
+    }
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== MCP_PATH) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found; the MCP endpoint is ${MCP_PATH}\n`);
       return;
@@ -89,6 +112,25 @@ export async function startHttpServer(deps: ServerDeps, host: string, port: numb
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function bearerOf(req: IncomingMessage): string {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1] ?? '';
+}
+
+/** An Origin is allowed when it names this server itself (one of its host:port spellings). */
+function isAllowedOrigin(origin: string, allowedHosts: readonly string[]): boolean {
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && allowedHosts.includes(url.host);
+  } catch {
+    return false;
+  }
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -13,7 +13,9 @@ export function requireFlag(document: StoreDocument, key: string): Flag {
     hint: hintFor(
       key,
       document.flags.map((f) => f.key),
-      'Call list-flags to see the flags.',
+      document.flags.length === 0
+        ? 'There are no flags yet: create one with create-flag.'
+        : 'Call list-flags to see the flags.',
     ),
   });
 }

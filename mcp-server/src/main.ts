@@ -4,12 +4,13 @@
  */
 // First import: config.ts pulls in zod, so the bundle initializes zod before the MCP SDK's modules use it (the lazily
 // imported scanner makes esbuild wrap zod in a deferred initializer).
-import { USAGE, isLoopbackHost, parseServerConfig } from './config.ts';
+import { USAGE, parseServerConfig } from './config.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { errorMessage } from '@rollgate/shared/errors';
-import { STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
+import { STORE_DIR_NAME } from '@rollgate/shared/store';
 import { startHttpServer } from './http.ts';
+import { LazyFileStore, defaultStoreRoot } from './lazy-store.ts';
 import { createServer } from './server.ts';
 import type { ServerDeps } from './writes.ts';
 
@@ -29,17 +30,12 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = parsed;
-  const root = config.store !== undefined ? storeRootOf(config.store) : await findStoreRoot(process.cwd());
-  if (root === undefined) {
-    log(
-      'no .rollgate/ store found above the working directory. Pass --store <dir>, set ROLLGATE_STORE, or run `rollgate init`.',
-    );
-    process.exitCode = 1;
-    return;
-  }
-  const store = await openFileStore(root);
+  const root = config.store !== undefined ? storeRootOf(config.store) : await defaultStoreRoot(process.cwd());
+  // Zero setup: without .rollgate/ the server starts on an empty store; the first write creates it in `root`.
+  const store = new LazyFileStore(root);
   const deps: ServerDeps = {
     store,
+    setup: store,
     workspaceRoot: root,
     policy: {
       readOnly: config.readOnly,
@@ -65,13 +61,12 @@ async function main(): Promise<void> {
   };
 
   if (config.transport.kind === 'http') {
-    const { host, port } = config.transport;
-    const endpoint = await startHttpServer(deps, host, port);
+    const { host, port, token } = config.transport;
+    const endpoint = await startHttpServer(deps, host, port, token);
     stop = endpoint.close;
-    if (!isLoopbackHost(host)) {
-      log(`warning: listening on ${host} without authentication; anyone who can reach it can use it.`);
-    }
-    log(`serving ${store.location} at ${endpoint.url}${config.readOnly ? ' (read-only)' : ''}`);
+    log(
+      `serving ${await describeStore(store)} at ${endpoint.url}${token ? ' (bearer token required)' : ''}${config.readOnly ? ' (read-only)' : ''}`,
+    );
   } else {
     const { server, close } = createServer(deps);
     stop = close;
@@ -79,10 +74,14 @@ async function main(): Promise<void> {
     await server.connect(new StdioServerTransport());
     // The client closing stdin ends the session.
     process.stdin.once('end', shutdown);
-    log(`serving ${store.location} over stdio${config.readOnly ? ' (read-only)' : ''}`);
+    log(`serving ${await describeStore(store)} over stdio${config.readOnly ? ' (read-only)' : ''}`);
   }
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+async function describeStore(store: LazyFileStore): Promise<string> {
+  return (await store.exists()) ? store.location : `${store.location} (not created yet: the first write creates it)`;
 }
 
 /** `--store` names the directory holding `.rollgate/`, or `.rollgate/` itself (as the CLI accepts). */

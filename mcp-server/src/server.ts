@@ -15,6 +15,7 @@ import { registerGenerateSnippetTool } from './tools/generate-snippet.ts';
 import { registerGetAuditLogTool } from './tools/get-audit-log.ts';
 import { registerGetFlagTool } from './tools/get-flag.ts';
 import { registerListEnvironmentsTool } from './tools/list-environments.ts';
+import { registerListChangeRequestsTool } from './tools/list-change-requests.ts';
 import { registerListFlagsTool } from './tools/list-flags.ts';
 import { registerPreviewChangeTool } from './tools/preview-change.ts';
 import { registerRolloutStatusTool } from './tools/rollout-status.ts';
@@ -23,6 +24,7 @@ import { registerSetTargetingTool } from './tools/set-targeting.ts';
 import { registerStartRolloutTool } from './tools/start-rollout.ts';
 import { registerToggleFlagTool } from './tools/toggle-flag.ts';
 import { registerUpdateFlagTool } from './tools/update-flag.ts';
+import { registerWithdrawChangeRequestTool } from './tools/withdraw-change-request.ts';
 import type { ServerDeps } from './writes.ts';
 
 /** `serverInfo` of the initialize result. */
@@ -49,6 +51,7 @@ const READ_TOOLS: readonly Registration[] = [
   registerFindFlagReferencesTool,
   registerDetectStaleFlagsTool,
   registerGenerateSnippetTool,
+  registerListChangeRequestsTool,
 ];
 
 const WRITE_TOOLS: readonly Registration[] = [
@@ -61,6 +64,7 @@ const WRITE_TOOLS: readonly Registration[] = [
   registerStartRolloutTool,
   registerControlRolloutTool,
   registerCleanupFlagTool,
+  registerWithdrawChangeRequestTool,
 ];
 
 /**
@@ -96,9 +100,10 @@ function instructions(deps: ServerDeps): string {
   const lines = [
     'Rollgate manages feature flags stored in the repository (.rollgate/), compiled to flagd files apps read via OpenFeature.',
     'Read with list-flags/get-flag; check a change with preview-change before making it.',
-    'Protected environments (production by default) are never changed directly: writes there need a reason, ' +
-      `rollout steps are capped at +${deps.policy.maxStep} points, and they create a change request that a human ` +
-      'approves with `rollgate approve <id>`. Tell the user the request id.',
+    'Protected environments (production by default) need a reason for every write. Reducing exposure there (turn ' +
+      'off, lower a rollout, pause or roll back) applies at once; raising it is capped at ' +
+      `+${deps.policy.maxStep} points and creates a change request that a human approves with ` +
+      '`rollgate approve <id>`. Tell the user the request id.',
   ];
   if (deps.policy.readOnly) lines.push('This server is read-only: it has no write tools.');
   if (deps.policy.allowedEnvironments) {

@@ -8,18 +8,24 @@ import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import {
+  applyExposureReduction,
   applyOperation,
+  describeEnvironmentState,
+  diffValues,
   impactOf,
-  jsonValueSchema,
+  reducesExposure,
   submitChangeRequest,
   type ChangeContext,
   type ChangeImpact,
   type Flag,
+  type JsonValue,
   type Operation,
   type ProposedChange,
   type StoreDocument,
+  type ValueChange,
 } from '@rollgate/shared/flags';
 import type { FlagStore } from '@rollgate/shared/store';
+import { environmentKeySchema } from '@rollgate/shared/flags';
 import type { Logger, ToolExtra, ToolSuccess } from './tool.ts';
 
 /** What the server may write, from its configuration. */
@@ -33,9 +39,17 @@ export interface WritePolicy {
   readonly actor?: string;
 }
 
+/** A store that may not exist yet (zero setup): where it is or will be, and whether it exists. */
+export interface StoreSetup {
+  readonly location: string;
+  exists(): Promise<boolean>;
+}
+
 /** Everything tools need. Tests pass a fixed clock. */
 export interface ServerDeps {
   readonly store: FlagStore;
+  /** Set when the store is created by the first write (see lazy-store.ts); absent for a store that exists. */
+  readonly setup?: StoreSetup;
   /** Root of the repository the store belongs to: where the code tools scan. */
   readonly workspaceRoot: string;
   readonly policy: WritePolicy;
@@ -52,31 +66,70 @@ export const reasonField = z
   .optional()
   .describe('Why the change is made. Required for protected environments (production); goes to the audit log.');
 
-const impactSchema = z.object({
-  environment: z.string(),
-  protected: z.boolean(),
-  before: jsonValueSchema.describe('What the environment served before (null: flag not configured there).'),
-  after: jsonValueSchema,
+const requestRefSchema = z.object({
+  id: z.string(),
+  environments: z.array(z.string()),
+  merged: z.boolean(),
+  approveWith: z.string(),
+  rejectWith: z.string(),
 });
 
-/** Output shape of every write tool. */
-export const writeResultShape = {
-  status: z
-    .enum(['applied', 'pending-approval', 'unchanged', 'declined'])
-    .describe(
-      'applied: written; pending-approval: a change request waits for a human; unchanged: nothing to do; declined: the user said no.',
-    ),
-  flagKey: z.string(),
-  environments: z.array(impactSchema).describe('Environments whose served flag changes (or would change).'),
-  changeRequest: z
-    .object({ id: z.string(), environments: z.array(z.string()), approveWith: z.string(), rejectWith: z.string() })
-    .optional(),
-  // Typed loosely on purpose: the full flag schema (as get-flag declares it) would repeat ~8 KB in every write tool.
-  flag: z
-    .looseObject({ key: z.string() })
+/** Input fields of the per-environment write tools: one environment, or several at once. */
+export const environmentFields = {
+  environment: environmentKeySchema.optional().describe('e.g. "staging"; or pass environments.'),
+  environments: z
+    .array(environmentKeySchema)
+    .min(1)
+    .max(20)
     .optional()
-    .describe('The flag after the write (status applied or unchanged), shaped as get-flag returns it.'),
-  revision: z.number().int().describe('Store revision after the call.'),
+    .describe('Several environments in one call, e.g. ["development","staging"].'),
+};
+
+/** Input field of set-rollout / set-targeting: also turn the flag on where it is off. */
+export const enableField = z
+  .boolean()
+  .optional()
+  .describe('true: also turn the flag on in those environments (a change only serves users while the flag is on).');
+
+/**
+ * The environments a call names: `environments`, else `environment`. Throws INVALID_INPUT when it names none.
+ */
+export function environmentsOf(input: { environment?: string; environments?: string[] }): string[] {
+  const named = [...new Set([...(input.environment ? [input.environment] : []), ...(input.environments ?? [])])];
+  if (named.length === 0) {
+    throw new FlagError('INVALID_INPUT', 'No environment given.', {
+      hint: 'Pass "environment": "staging", or "environments": ["staging", "production"]; list-environments names them.',
+    });
+  }
+  return named;
+}
+
+/** `change` for each environment, followed by turning the flag on there when `enable` is true. */
+export function perEnvironment(
+  environments: readonly string[],
+  change: (environment: string) => ProposedChange,
+  enable: boolean | undefined,
+): ProposedChange[] {
+  return environments.flatMap((environment) => {
+    const made = change(environment);
+    return enable
+      ? [made, { action: 'flag.toggle', flagKey: made.flagKey, environment, enabled: true } as const]
+      : [made];
+  });
+}
+
+/** Output shape of every write tool (kept small: it is repeated in tools/list for each write tool). */
+export const writeResultShape = {
+  status: z.enum(['applied', 'pending-approval', 'unchanged', 'declined']),
+  flagKey: z.string(),
+  /** JSON pointers into the flag with before/after: what changed, or would once approved. */
+  changes: z.array(z.looseObject({ path: z.string() })),
+  /** Effective state after the call of each environment touched, e.g. "staging: off". */
+  environments: z.array(z.object({ environment: z.string(), protected: z.boolean(), state: z.string() })),
+  changeRequests: z.array(requestRefSchema).optional(),
+  /** The folder of the store this write created. */
+  storeCreated: z.string().optional(),
+  revision: z.number(),
 };
 /** The structured result of every write tool. */
 export type WriteResult = z.infer<z.ZodObject<typeof writeResultShape>>;
@@ -86,12 +139,19 @@ export function actorOf(server: McpServer, policy: WritePolicy): string {
   return policy.actor ?? `mcp:${server.server.getClientVersion()?.name ?? 'unknown-client'}`;
 }
 
-/**
- * Carries out `change` under the write policy. Changes that touch only unprotected environments are applied
- * (audited, with `reason`); changes that touch a protected one need a reason, respect the step cap, are
- * confirmed by the user where the client supports elicitation, and become a pending change request that a
- * human approves outside the assistant. Throws FlagError with a hint on anything the caller must fix.
- */
+type Status = WriteResult['status'];
+const STATUS_RANK: Readonly<Record<Status, number>> = { unchanged: 0, applied: 1, 'pending-approval': 2, declined: 3 };
+
+/** What one change did. */
+interface Outcome {
+  readonly status: Status;
+  readonly line: string;
+  readonly changes: readonly ValueChange[];
+  readonly environments: readonly string[];
+  readonly request?: z.infer<typeof requestRefSchema>;
+}
+
+/** {@link performWrites} for one change. */
 export async function performWrite(
   server: McpServer,
   deps: ServerDeps,
@@ -99,72 +159,161 @@ export async function performWrite(
   reason: string | undefined,
   extra: ToolExtra,
 ): Promise<ToolSuccess<WriteResult>> {
+  return performWrites(server, deps, [change], reason, extra);
+}
+
+/**
+ * Carries out `changes` in order under the write policy and replies with the diff and the effective state of every
+ * environment touched. Changes that touch only unprotected environments are applied (audited, with `reason`);
+ * changes that only reduce exposure (turn off, lower a rollout, pause, roll back) are applied at once in any
+ * environment, audited with the reason; anything else in a protected environment needs a reason, respects the step
+ * cap, is confirmed by the user where the client supports elicitation, and becomes a pending change request (merged
+ * into an identical pending one). A declined confirmation stops the remaining changes. Throws FlagError with a hint on
+ * anything the caller must fix.
+ */
+export async function performWrites(
+  server: McpServer,
+  deps: ServerDeps,
+  changes: readonly ProposedChange[],
+  reason: string | undefined,
+  extra: ToolExtra,
+): Promise<ToolSuccess<WriteResult>> {
+  const existed = deps.setup ? await deps.setup.exists() : true;
+  const outcomes: Outcome[] = [];
+  for (const change of changes) {
+    const outcome = await writeOne(server, deps, change, reason, extra);
+    outcomes.push(outcome);
+    if (outcome.status === 'declined') break;
+  }
+  const flagKey = changes[0]?.flagKey ?? '';
+  const snapshot = await deps.store.read();
+  const flag = snapshot.document.flags.find((f) => f.key === flagKey);
+  const touched = [...new Set(outcomes.flatMap((o) => o.environments))];
+  const environments = flag
+    ? touched.map((environment) => ({
+        environment,
+        protected: snapshot.document.environments.find((e) => e.key === environment)?.protected ?? false,
+        state: describeEnvironmentState(flag, environment),
+      }))
+    : [];
+  const status = outcomes.reduce<Status>(
+    (worst, o) => (STATUS_RANK[o.status] > STATUS_RANK[worst] ? o.status : worst),
+    'unchanged',
+  );
+  const lines = outcomes.map((o) => o.line);
+  const storeCreated = !existed && deps.setup && (await deps.setup.exists()) ? deps.setup.location : undefined;
+  if (storeCreated) lines.unshift(`Created the Rollgate store at ${storeCreated} (commit it to git with your code).`);
+  for (const e of environments) {
+    lines.push(
+      e.state.live
+        ? e.state.long
+        : `${e.state.long}; turn it on with toggle-flag${changes.some((c) => c.action === 'flag.set-rollout' || c.action === 'flag.set-targeting') ? ' (or call again with enable: true)' : ''}.`,
+    );
+  }
+  const requests = outcomes.flatMap((o) => (o.request ? [o.request] : []));
+  return {
+    summary: lines.join('\n'),
+    data: {
+      status,
+      flagKey,
+      changes: outcomes.flatMap((o) => o.changes.map((c) => ({ ...c }))),
+      environments: environments.map((e) => ({
+        environment: e.environment,
+        protected: e.protected,
+        state: e.state.short,
+      })),
+      ...(requests.length ? { changeRequests: requests } : {}),
+      ...(storeCreated ? { storeCreated } : {}),
+      revision: snapshot.revision,
+    },
+  };
+}
+
+async function writeOne(
+  server: McpServer,
+  deps: ServerDeps,
+  change: ProposedChange,
+  reason: string | undefined,
+  extra: ToolExtra,
+): Promise<Outcome> {
   const context: ChangeContext = { actor: actorOf(server, deps.policy), now: deps.now, reason };
   const snapshot = await deps.store.read();
   const impact = impactOf(snapshot.document, change, context);
   checkAllowed(deps.policy, impact);
-  const environments = [...impact.environments];
+  const changes = flagDiff(snapshot.document, impact.result.document, change.flagKey);
+  const environments = targetEnvironments(change, impact);
   if (isDeepStrictEqual(impact.result.document, snapshot.document)) {
     return {
-      summary: `No change: flag "${change.flagKey}" already is in that state.`,
-      data: {
-        status: 'unchanged',
-        flagKey: change.flagKey,
-        environments,
-        flag: flagOf(snapshot.document, change.flagKey),
-        revision: snapshot.revision,
-      },
+      status: 'unchanged',
+      line: `No change: "${change.flagKey}" already is in that state.`,
+      changes,
+      environments,
     };
   }
-  const protectedEnvs = environments.filter((e) => e.protected).map((e) => e.environment);
+  const protectedEnvs = impact.environments.filter((e) => e.protected).map((e) => e.environment);
   if (protectedEnvs.length === 0) {
-    const next = await applyOperation(deps.store, unprotectedOnly(change, deps.policy), context);
-    return {
-      summary: environments.length
-        ? `Applied; ${environments.map((e) => e.environment).join(', ')} now serve${environments.length === 1 ? 's' : ''} the change.`
-        : 'Applied; no environment serves anything different yet.',
-      data: {
-        status: 'applied',
-        flagKey: change.flagKey,
-        environments,
-        flag: flagOf(next.document, change.flagKey),
-        revision: next.revision,
-      },
-    };
+    await applyOperation(deps.store, unprotectedOnly(change, deps.policy), context);
+    return { status: 'applied', line: `Applied ${change.action} to "${change.flagKey}".`, changes, environments };
   }
-
-  // Security: protected environments are never written on the model's word; they get a change request.
+  // Security: protected environments are never written on the model's word, except to reduce exposure.
   if (!reason) {
     throw new FlagError('INVALID_INPUT', `${protectedEnvs.join(', ')} is protected: the change needs a reason.`, {
-      hint: 'Call again with "reason": why this change is needed now (the approver reads it).',
+      hint: 'Call again with "reason": why this change is needed now (it goes to the audit log and the approver).',
     });
+  }
+  if (reducesExposure(snapshot.document, change)) {
+    await applyOperation(deps.store, applyExposureReduction(change), context);
+    return {
+      status: 'applied',
+      line:
+        `Applied at once in ${protectedEnvs.join(', ')}: reducing exposure needs no approval. Audited with your ` +
+        'reason; pending change requests stay valid.',
+      changes,
+      environments,
+    };
   }
   checkStep(deps.policy, snapshot.document, change);
   if (!(await confirmWithUser(server, change, protectedEnvs, reason, extra))) {
     return {
-      summary: 'The user declined; no change request was created. Do not retry unless the user asks.',
-      data: { status: 'declined', flagKey: change.flagKey, environments, revision: snapshot.revision },
+      status: 'declined',
+      line: 'The user declined; no change request was created. Do not retry unless the user asks.',
+      changes: [],
+      environments,
     };
   }
   const request = await submitChangeRequest(deps.store, change, context);
-  const after = await deps.store.read();
   return {
-    summary:
-      `Change request ${request.id} created for ${request.environments.join(', ')}; nothing is applied until a ` +
-      `human approves it with \`rollgate approve ${request.id}\` (or in the VS Code extension).`,
-    data: {
-      status: 'pending-approval',
-      flagKey: change.flagKey,
-      environments,
-      changeRequest: {
-        id: request.id,
-        environments: request.environments,
-        approveWith: `rollgate approve ${request.id}`,
-        rejectWith: `rollgate reject ${request.id}`,
-      },
-      revision: after.revision,
+    status: 'pending-approval',
+    line: request.merged
+      ? `An identical change request ${request.id} was already pending; your reason was added to it. Nothing is ` +
+        `applied until a human approves it with \`rollgate approve ${request.id}\`.`
+      : `Change request ${request.id} created for ${request.environments.join(', ')}; nothing is applied until a ` +
+        `human approves it with \`rollgate approve ${request.id}\` (or in the VS Code extension). ` +
+        'See it with list-change-requests; withdraw it with withdraw-change-request.',
+    changes,
+    // What the environment serves does not change until approval.
+    environments,
+    request: {
+      id: request.id,
+      environments: request.environments,
+      merged: request.merged,
+      approveWith: `rollgate approve ${request.id}`,
+      rejectWith: `rollgate reject ${request.id}`,
     },
   };
+}
+
+/** The environments a change names (or, without one, the environments whose served state it changes). */
+function targetEnvironments(change: ProposedChange, impact: ChangeImpact): string[] {
+  if ('environment' in change) return [change.environment];
+  if (change.action === 'flag.create') return impact.result.document.environments.map((e) => e.key);
+  return impact.environments.map((e) => e.environment);
+}
+
+/** The changed paths of one flag between two documents (JSON pointers into the flag). */
+function flagDiff(before: StoreDocument, after: StoreDocument, flagKey: string): ValueChange[] {
+  const of = (document: StoreDocument): JsonValue | undefined => document.flags.find((f) => f.key === flagKey);
+  return diffValues(of(before), of(after));
 }
 
 /** True when the server may write `environment` (not read-only, and within `--allowed-envs`). */

@@ -7,7 +7,7 @@ import { CLI_BIN, NOW, call, callOk, connect, ensureBuilt, seededStore, textOf }
 
 interface WriteResult {
   status: string;
-  changeRequest?: { id: string; environments: string[]; approveWith: string };
+  changeRequests?: { id: string; environments: string[]; merged: boolean; approveWith: string; rejectWith: string }[];
   environments: { environment: string; protected: boolean }[];
 }
 
@@ -42,12 +42,15 @@ describe('protected environments: approval flow', () => {
     await using session = await connect(fixture.store);
     const result = await callOk<WriteResult>(session.client, 'set-rollout', ramp(25, 'error rate flat for 24h'));
     assert.equal(result.status, 'pending-approval');
-    assert.deepEqual(result.changeRequest, {
-      id: 'cr-1',
-      environments: ['production'],
-      approveWith: 'rollgate approve cr-1',
-      rejectWith: 'rollgate reject cr-1',
-    });
+    assert.deepEqual(result.changeRequests, [
+      {
+        id: 'cr-1',
+        environments: ['production'],
+        merged: false,
+        approveWith: 'rollgate approve cr-1',
+        rejectWith: 'rollgate reject cr-1',
+      },
+    ]);
     assert.equal(await productionRollout(fixture.store), 10, 'the model alone changed nothing');
 
     const got = await callOk<{ pendingChangeRequests: { id: string; reason: string }[] }>(session.client, 'get-flag', {
@@ -76,7 +79,7 @@ describe('protected environments: approval flow', () => {
     assert.match(audit.at(-2)?.reason ?? '', /error rate flat for 24h.*cr-1/);
   });
 
-  it('the CLI lists, approves and rejects requests; a stale request is refused', async () => {
+  it('kill switch in production applies at once; a pending ramp-up still applies after it; the CLI approves and rejects', async () => {
     ensureBuilt('cli');
     await using fixture = await seededStore();
     await using session = await connect(fixture.store);
@@ -86,39 +89,55 @@ describe('protected environments: approval flow', () => {
         env: { ...process.env, ROLLGATE_NOW: NOW.toISOString(), USER: 'bob' },
       });
 
-    await callOk(session.client, 'set-rollout', ramp(30, 'step 2'));
-    await callOk(session.client, 'toggle-flag', {
+    assert.equal(
+      (await callOk<WriteResult>(session.client, 'set-rollout', ramp(30, 'step 2'))).status,
+      'pending-approval',
+    );
+    const twin = await callOk<WriteResult>(session.client, 'set-rollout', ramp(30, 'step 2, asked again'));
+    assert.deepEqual(
+      twin.changeRequests?.map((r) => [r.id, r.merged]),
+      [['cr-1', true]],
+      'identical requests merge',
+    );
+    const kill = await call(session.client, 'toggle-flag', {
       key: 'new-checkout',
       environment: 'production',
       enabled: false,
       reason: 'kill it while we look at INC-7',
     });
+    assert.equal((kill.structuredContent as { status: string }).status, 'applied');
+    assert.match(textOf(kill), /Applied at once in production.*production: flag is off, nobody gets it/s);
+    const killed = await fixture.store.readAudit({ flagKey: 'new-checkout', environment: 'production' });
+    assert.deepEqual(
+      [killed.at(-1)?.action, killed.at(-1)?.reason, killed.at(-1)?.data],
+      ['flag.toggle', 'kill it while we look at INC-7', { exposure: 'reduced' }],
+    );
     const listed = cli('requests');
     assert.equal(listed.status, 0, listed.stderr);
     assert.match(listed.stdout, /cr-1.*pending.*new-checkout.*production/);
-    assert.match(listed.stdout, /\/production\/config\/rollout\/percentage: 10 → 30/);
-    assert.match(listed.stdout, /cr-2/);
+    assert.doesNotMatch(listed.stdout, /cr-2/);
 
     const approve = cli('approve', 'cr-1');
     assert.equal(approve.status, 0, approve.stderr);
-    assert.equal(await productionRollout(fixture.store), 30);
-    const audit = await fixture.store.readAudit({ flagKey: 'new-checkout' });
-    assert.ok(audit.some((e) => e.actor === 'cli:bob' && e.action === 'change-request.approve'));
+    assert.equal(await productionRollout(fixture.store), 30, 'the pending request rebased onto the kill switch');
+    const production = (await fixture.store.read()).document.flags[0]?.environments.production;
+    assert.equal(production?.enabled, false, 'and the kill switch stays on');
 
-    // cr-2 was computed when production served 10%; it no longer applies cleanly.
-    const stale = cli('approve', 'cr-2');
+    // Two requests from the same base: once one moves the percentage, the other no longer applies.
+    await callOk(session.client, 'set-rollout', ramp(40, 'step 3'));
+    await callOk(session.client, 'set-rollout', ramp(45, 'step 3, a bit more'));
+    assert.equal(cli('approve', 'cr-2').status, 0);
+    const stale = cli('approve', 'cr-3');
     assert.equal(stale.status, 3, stale.stdout + stale.stderr);
-    assert.match(stale.stderr, /cr-2 no longer applies cleanly.*rollgate reject cr-2/s);
-    const { document } = await fixture.store.read();
-    assert.equal(document.flags.find((f) => f.key === 'new-checkout')?.environments.production?.enabled, true);
-
-    const reject = cli('--reason', 'superseded', 'reject', 'cr-2');
+    assert.match(stale.stderr, /cr-3 no longer applies cleanly.*rollgate reject cr-3/s);
+    const reject = cli('--reason', 'superseded', 'reject', 'cr-3');
     assert.equal(reject.status, 0, reject.stderr);
     assert.deepEqual(
       listChangeRequests((await fixture.store.read()).document).map((r) => [r.id, r.status, r.decidedBy]),
       [
         ['cr-1', 'applied', 'cli:bob'],
-        ['cr-2', 'rejected', 'cli:bob'],
+        ['cr-2', 'applied', 'cli:bob'],
+        ['cr-3', 'rejected', 'cli:bob'],
       ],
     );
     assert.match(cli('requests').stdout, /No pending change requests/);

@@ -47,6 +47,20 @@ describe('server config', () => {
     });
   });
 
+  it('takes the HTTP token from --token or ROLLGATE_MCP_TOKEN, and requires one off loopback', () => {
+    const secret = 'a-long-enough-secret';
+    assert.deepEqual(configOf(['--http', '--host', '0.0.0.0', '--token', secret]).transport, {
+      kind: 'http',
+      port: 3920,
+      host: '0.0.0.0',
+      token: secret,
+    });
+    assert.equal((configOf(['--http'], { ROLLGATE_MCP_TOKEN: secret }).transport as { token?: string }).token, secret);
+    const open = parseServerConfig(['--http', '--host', '0.0.0.0'], {});
+    assert.equal(open.kind, 'error');
+    assert.match((open as { message: string }).message, /--host: 0\.0\.0\.0 is reachable.*--token/);
+  });
+
   it('takes the store from ROLLGATE_STORE unless --store is given', () => {
     assert.equal(configOf([], { ROLLGATE_STORE: '/from-env' }).store, '/from-env');
     assert.equal(configOf(['--store', '/flag'], { ROLLGATE_STORE: '/from-env' }).store, '/flag');

@@ -12,6 +12,7 @@ const READ_TOOLS = [
   'generate-snippet',
   'get-audit-log',
   'get-flag',
+  'list-change-requests',
   'list-environments',
   'list-flags',
   'preview-change',
@@ -27,13 +28,14 @@ const WRITE_TOOLS = [
   'start-rollout',
   'toggle-flag',
   'update-flag',
+  'withdraw-change-request',
 ];
 
 interface WriteResult {
   status: string;
-  flag?: Flag;
   revision: number;
-  environments: { environment: string }[];
+  changes: { path: string; before?: unknown; after?: unknown }[];
+  environments: { environment: string; state: string }[];
 }
 
 describe('MCP tools (in-memory client, real file store)', () => {
@@ -51,7 +53,7 @@ describe('MCP tools (in-memory client, real file store)', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     assert.equal(byName.get('archive-flag')?.annotations?.destructiveHint, true);
     assert.equal(byName.get('toggle-flag')?.annotations?.idempotentHint, true);
-    assert.deepEqual(byName.get('set-rollout')?.inputSchema.required?.sort(), ['environment', 'key', 'percentage']);
+    assert.deepEqual(byName.get('set-rollout')?.inputSchema.required?.sort(), ['key', 'percentage']);
   });
 
   it('create → set-rollout → toggle → get round trip', async () => {
@@ -65,7 +67,15 @@ describe('MCP tools (in-memory client, real file store)', () => {
       reason: 'customers keep asking',
     });
     assert.equal(created.status, 'applied');
-    assert.equal(created.flag?.key, 'dark-mode');
+    assert.deepEqual(
+      created.changes.map((c) => c.path),
+      [''],
+      'the whole flag is one added value',
+    );
+    assert.deepEqual(
+      created.environments.map((e) => e.state),
+      ['development: off', 'staging: off', 'production: off'],
+    );
 
     const rollout = await callOk<WriteResult>(client, 'set-rollout', {
       key: 'dark-mode',
@@ -74,7 +84,13 @@ describe('MCP tools (in-memory client, real file store)', () => {
       reason: 'try it on a third of the team',
     });
     assert.equal(rollout.status, 'applied');
-    assert.deepEqual(rollout.flag?.environments.development?.rollout, { variant: 'on', percentage: 30 });
+    assert.deepEqual(rollout.changes, [
+      { path: '/environments/development/rollout', after: { variant: 'on', percentage: 30 } },
+    ]);
+    const rolloutText = textOf(
+      await call(client, 'set-rollout', { key: 'dark-mode', environment: 'development', percentage: 30 }),
+    );
+    assert.match(rolloutText, /development: flag is off, nobody gets it.*toggle-flag.*enable: true/s);
 
     const toggled = await callOk<WriteResult>(client, 'toggle-flag', {
       key: 'dark-mode',
@@ -82,6 +98,9 @@ describe('MCP tools (in-memory client, real file store)', () => {
       enabled: true,
     });
     assert.equal(toggled.status, 'applied');
+    assert.deepEqual(toggled.environments, [
+      { environment: 'development', protected: false, state: 'development: on → 30% get `on`' },
+    ]);
     const again = await callOk<WriteResult>(client, 'toggle-flag', {
       key: 'dark-mode',
       environment: 'development',
@@ -159,7 +178,10 @@ describe('MCP tools (in-memory client, real file store)', () => {
       changes: { description: 'Checkout v2 with saved cards.' },
     });
     assert.equal(result.status, 'applied');
-    const flag = result.flag;
+    assert.deepEqual(result.changes, [
+      { path: '/description', before: 'The redesigned checkout flow.', after: 'Checkout v2 with saved cards.' },
+    ]);
+    const flag = (await fixture.store.read()).document.flags.find((f) => f.key === 'new-checkout');
     assert.equal(flag?.description, 'Checkout v2 with saved cards.');
     assert.equal(flag?.owner, 'team-payments');
     assert.deepEqual(flag?.tags, ['checkout']);
@@ -322,7 +344,7 @@ describe('MCP tools (in-memory client, real file store)', () => {
       reason: 'looking at a latency blip',
     });
     assert.equal(paused.status, 'applied');
-    assert.equal(paused.flag?.environments.staging?.plan?.state.status, 'paused');
+    assert.ok(paused.changes.some((c) => c.path === '/environments/staging/plan/state/status' && c.after === 'paused'));
     const { resources } = await client.listResources();
     assert.ok(resources.some((r) => r.uri === 'rollgate://flags/new-checkout/rollout/staging'));
     const page = await client.readResource({ uri: 'rollgate://flags/new-checkout/rollout/staging' });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { environmentKeySchema, flagKeySchema, jsonValueSchema } from '@rollgate/shared/flags';
 import { evaluateInEnvironment } from '../evaluation.ts';
 import { requireEnvironment, requireFlag } from '../lookup.ts';
+import { contextSchema } from '../limits.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
 
@@ -20,10 +21,7 @@ export function registerEvaluateFlagTool(server: McpServer, deps: ServerDeps): v
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,
-        context: z
-          .record(z.string(), jsonValueSchema)
-          .default({})
-          .describe('Evaluation context, e.g. {"targetingKey":"user-42","email":"a@acme.com","plan":"pro"}.'),
+        context: contextSchema.default({}),
       },
       output: {
         value: jsonValueSchema.describe(

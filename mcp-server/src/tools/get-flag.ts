@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { changeRequestSchema, flagKeySchema, flagSchema, listChangeRequests } from '@rollgate/shared/flags';
+import { flagKeySchema, listChangeRequests } from '@rollgate/shared/flags';
 import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
 import { join } from 'node:path';
 import { requireFlag } from '../lookup.ts';
@@ -22,8 +22,9 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
         'before changing a flag; use list-flags to find keys.',
       input: { key: flagKeySchema.describe('Flag key, e.g. "new-checkout".') },
       output: {
-        flag: flagSchema,
-        pendingChangeRequests: z.array(changeRequestSchema),
+        // Loose on purpose: the full flag schema would add ~8 KB to tools/list; the shape is the store's.
+        flag: z.looseObject({ key: z.string(), environments: z.record(z.string(), z.looseObject({})) }),
+        pendingChangeRequests: z.array(z.looseObject({ id: z.string() })),
         revision: z.number().int(),
         usage: z.object({
           environments: z.array(

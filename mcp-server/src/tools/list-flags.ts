@@ -64,8 +64,12 @@ export function registerListFlagsTool(server: McpServer, deps: ServerDeps): void
         .filter((f) => !tag || f.tags.includes(tag))
         .filter((f) => stale === undefined || stale === (reasons?.get(f.key) ?? []).length > 0)
         .map((f) => summarize(f, reasons?.get(f.key)));
+      const absent = deps.setup && !(await deps.setup.exists());
       return {
-        summary: `${flags.length} of ${document.flags.length} flags.`,
+        summary: absent
+          ? `No Rollgate store yet (${deps.setup?.location}). Start with create-flag: the first write creates the ` +
+            'store there, with environments development, staging and production (protected).'
+          : `${flags.length} of ${document.flags.length} flags.`,
         data: { flags, total: document.flags.length },
       };
     },

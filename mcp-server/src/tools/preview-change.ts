@@ -1,11 +1,37 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { diffValues, impactOf, jsonValueSchema, proposedChangeSchema, type JsonValue } from '@rollgate/shared/flags';
+import { FlagError } from '@rollgate/shared/errors';
+import {
+  diffValues,
+  flagKeySchema,
+  impactOf,
+  jsonValueSchema,
+  proposedChangeSchema,
+  reducesExposure,
+  type JsonValue,
+  type ProposedChange,
+} from '@rollgate/shared/flags';
+import { contextSchema } from '../limits.ts';
 import { createEvaluator } from '../evaluation.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import { actorOf, isWritable, type ServerDeps } from '../writes.ts';
 
 const NO_VARIANT = '(code default)';
+
+const CHANGE_ACTIONS = proposedChangeSchema.options.map((o) => o.shape.action.value) as [
+  ProposedChange['action'],
+  ...ProposedChange['action'][],
+];
+
+function parseChange(input: unknown): ProposedChange {
+  const parsed = proposedChangeSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'change';
+  throw new FlagError('INVALID_INPUT', `Invalid change.${field}: ${issue?.message ?? 'invalid value'}.`, {
+    hint: 'Pass the same arguments the write tool takes, plus "action" and "flagKey".',
+  });
+}
 
 const environmentPreviewSchema = z.object({
   environment: z.string(),
@@ -36,10 +62,14 @@ export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): 
         'or update-flag in production, and quote the numbers to the user. change.action is one of flag.toggle, ' +
         'flag.set-rollout, flag.set-targeting, flag.set-default-variant, flag.update, flag.archive.',
       input: {
-        change: proposedChangeSchema.describe(
-          'e.g. {"action":"flag.set-rollout","flagKey":"new-checkout","environment":"production",' +
-            '"rollout":{"variant":"on","percentage":25}}',
-        ),
+        // Checked against the full change schema in the handler: declaring it here would add ~12 KB to tools/list.
+        change: z
+          .looseObject({ action: z.enum(CHANGE_ACTIONS), flagKey: flagKeySchema })
+          .describe(
+            'The write tool\'s arguments with action and flagKey, e.g. {"action":"flag.set-rollout","flagKey":' +
+              '"new-checkout","environment":"production","percentage":25}; flag.set-targeting takes "rules", ' +
+              'flag.update "patch", rollout.control "command".',
+          ),
         sampleSize: z
           .number()
           .int()
@@ -47,22 +77,20 @@ export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): 
           .max(100_000)
           .default(10_000)
           .describe('Sampled users (targetingKey user-0…).'),
-        context: z
-          .record(z.string(), jsonValueSchema)
-          .default({})
-          .describe('Attributes every sampled user has besides targetingKey, e.g. {"plan":"pro"}.'),
+        context: contextSchema.default({}),
       },
       output: {
         flagKey: z.string(),
         environments: z.array(environmentPreviewSchema),
         needsApproval: z
           .boolean()
-          .describe('True when a protected environment is affected (a change request results).'),
+          .describe('True when a protected environment is affected and exposure is not only reduced.'),
       },
       annotations: READ_ONLY,
     },
     deps.log,
-    async ({ change, sampleSize, context }) => {
+    async ({ change: input, sampleSize, context }) => {
+      const change = parseChange(input);
       const { document } = await deps.store.read();
       const { result, environments: affected } = impactOf(document, change, {
         actor: actorOf(server, deps.policy),
@@ -104,7 +132,11 @@ export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): 
               .join('; ') + '.';
       return {
         summary,
-        data: { flagKey: change.flagKey, environments, needsApproval: environments.some((e) => e.protected) },
+        data: {
+          flagKey: change.flagKey,
+          environments,
+          needsApproval: environments.some((e) => e.protected) && !reducesExposure(document, change),
+        },
       };
     },
   );

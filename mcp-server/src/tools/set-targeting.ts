@@ -2,7 +2,14 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { environmentKeySchema, flagKeySchema, ruleSchema } from '@rollgate/shared/flags';
 import { defineTool } from '../tool.ts';
-import { performWrite, reasonField, writeResultShape, type ServerDeps } from '../writes.ts';
+import {
+  enableField,
+  perEnvironment,
+  performWrites,
+  reasonField,
+  writeResultShape,
+  type ServerDeps,
+} from '../writes.ts';
 
 /** Registers `set-targeting`: replace the targeting rules of a flag in one environment. */
 export function registerSetTargetingTool(server: McpServer, deps: ServerDeps): void {
@@ -21,14 +28,25 @@ export function registerSetTargetingTool(server: McpServer, deps: ServerDeps): v
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,
-        rules: z.array(ruleSchema),
+        rules: z.array(ruleSchema).max(50),
+        enable: enableField,
         reason: reasonField,
       },
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     deps.log,
-    async ({ key, environment, rules, reason }, extra) =>
-      performWrite(server, deps, { action: 'flag.set-targeting', flagKey: key, environment, rules }, reason, extra),
+    async ({ key, environment, rules, enable, reason }, extra) =>
+      performWrites(
+        server,
+        deps,
+        perEnvironment(
+          [environment],
+          (env) => ({ action: 'flag.set-targeting', flagKey: key, environment: env, rules }),
+          enable,
+        ),
+        reason,
+        extra,
+      ),
   );
 }

@@ -1,8 +1,16 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { environmentKeySchema, flagKeySchema } from '@rollgate/shared/flags';
+import { flagKeySchema } from '@rollgate/shared/flags';
 import { defineTool } from '../tool.ts';
-import { performWrite, reasonField, writeResultShape, type ServerDeps } from '../writes.ts';
+import {
+  environmentFields,
+  environmentsOf,
+  perEnvironment,
+  performWrites,
+  reasonField,
+  writeResultShape,
+  type ServerDeps,
+} from '../writes.ts';
 
 /** Registers `toggle-flag`: turn a flag on or off in one environment (the kill switch). */
 export function registerToggleFlagTool(server: McpServer, deps: ServerDeps): void {
@@ -12,12 +20,12 @@ export function registerToggleFlagTool(server: McpServer, deps: ServerDeps): voi
     {
       title: 'Toggle flag',
       description:
-        'Turns a flag on or off in one environment. Off is the kill switch: apps then get the default value from ' +
-        'their code. In a protected environment (production) this creates a change request a human must approve; ' +
-        'give a reason. Use set-rollout to change the share of users instead.',
+        'Turns a flag on or off in one or more environments. Off is the kill switch: apps then get the default value ' +
+        'from their code; it applies at once everywhere, production included (give a reason there). Turning on in a ' +
+        'protected environment creates a change request a human approves. Use set-rollout to change the share of users.',
       input: {
         key: flagKeySchema,
-        environment: environmentKeySchema.describe('e.g. "development", "staging", "production".'),
+        ...environmentFields,
         enabled: z.boolean(),
         reason: reasonField,
       },
@@ -25,7 +33,17 @@ export function registerToggleFlagTool(server: McpServer, deps: ServerDeps): voi
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     deps.log,
-    async ({ key, environment, enabled, reason }, extra) =>
-      performWrite(server, deps, { action: 'flag.toggle', flagKey: key, environment, enabled }, reason, extra),
+    async ({ key, enabled, reason, ...named }, extra) =>
+      performWrites(
+        server,
+        deps,
+        perEnvironment(
+          environmentsOf(named),
+          (environment) => ({ action: 'flag.toggle', flagKey: key, environment, enabled }),
+          false,
+        ),
+        reason,
+        extra,
+      ),
   );
 }

@@ -219,12 +219,17 @@ export function changeOf(request: ChangeRequest): ProposedChange {
 
 /**
  * Operation that stores `change` as a pending request instead of applying it. Records what each protected
- * environment it affects serves now and would serve after. `onCreated` receives the stored request (called
- * again if the operation is retried on a concurrent commit; the last call is the committed one).
+ * environment it affects serves now and would serve after. A pending request for the identical change is not filed
+ * twice: the asker and reason are audited as `change-request.merge` on it instead. `onCreated` receives the stored
+ * (or merged-into) request (called again if the operation is retried on a concurrent commit; the last call is the
+ * committed one).
  * Errors: INVALID_INPUT (no reason, or the change affects no protected environment: apply it directly),
  * plus whatever the change's operation throws.
  */
-export function proposeChange(change: ProposedChange, onCreated?: (request: ChangeRequest) => void): Operation {
+export function proposeChange(
+  change: ProposedChange,
+  onCreated?: (request: ChangeRequest, merged: boolean) => void,
+): Operation {
   return (document, context) => {
     const reason = context.reason?.trim();
     if (!reason) {
@@ -241,6 +246,15 @@ export function proposeChange(change: ProposedChange, onCreated?: (request: Chan
       });
     }
     const existing = document.changeRequests ?? [];
+    const twin = existing.find((r) => r.status === 'pending' && isDeepStrictEqual(r.change, change));
+    if (twin) {
+      // The same change is already waiting: record who else asked for it instead of filing it twice.
+      onCreated?.(twin, true);
+      return {
+        document,
+        audit: [{ ...auditBase(twin, context, 'change-request.merge'), reason, data: { requestId: twin.id } }],
+      };
+    }
     const nextNumber = Math.max(0, ...existing.map((r) => Number(r.id.slice('cr-'.length)))) + 1;
     const request: ChangeRequest = {
       id: `cr-${nextNumber}`,
@@ -254,7 +268,7 @@ export function proposeChange(change: ProposedChange, onCreated?: (request: Chan
       before: Object.fromEntries(affected.map((e) => [e.environment, e.before])),
       after: Object.fromEntries(affected.map((e) => [e.environment, e.after])),
     };
-    onCreated?.(request);
+    onCreated?.(request, false);
     return {
       document: { ...document, changeRequests: [...existing, request] },
       audit: [
@@ -326,7 +340,8 @@ function checkApprover(document: StoreDocument, request: ChangeRequest, actor: s
  * than it now has, the approval is recorded and the request keeps waiting; the last needed approval applies the
  * change with the approver as actor and marks the request applied, in one commit. Refuses (STORE_CONFLICT) when
  * what the affected environments serve, or would serve after the change, is no longer what the request recorded:
- * the request was computed on a stale base.
+ * the request was computed on a stale base. It rebases onto changes of other paths: it is refused only when it would
+ * no longer change exactly the recorded paths from the recorded values to the recorded values.
  * Errors: FLAG_NOT_FOUND (no such request), INVALID_INPUT (already decided, or already approved by this actor),
  * FORBIDDEN (the requester, or someone the policy does not list), STORE_CONFLICT, PARSE_ERROR, plus whatever the
  * change's operation throws.
@@ -346,10 +361,10 @@ export function approveChangeRequest(id: string, onApplied?: (request: ChangeReq
     for (const environment of request.environments) {
       const now = servedState(document, request.flagKey, environment);
       const next = servedState(result.document, request.flagKey, environment);
-      if (
-        !isDeepStrictEqual(now, request.before[environment]) ||
-        !isDeepStrictEqual(next, request.after[environment])
-      ) {
+      // Rebase: the request still applies when it changes the same paths from the same values to the same values,
+      // whatever else moved meanwhile (a kill switch turning the flag off does not stale a pending ramp-up).
+      const expected = diffValues(request.before[environment], request.after[environment]);
+      if (!isDeepStrictEqual(diffValues(now, next), expected)) {
         throw new FlagError(
           'STORE_CONFLICT',
           `Change request ${request.id} no longer applies cleanly: flag "${request.flagKey}" in ${environment} changed since it was requested.`,
@@ -402,19 +417,48 @@ export function rejectChangeRequest(id: string, onRejected?: (request: ChangeReq
   };
 }
 
-/** Stores a pending request for `change` (see {@link proposeChange}) and returns it. */
+/**
+ * Operation that withdraws a pending request; only its requester (`createdBy` = `context.actor`) may. Audit:
+ * `change-request.withdraw` with `context.reason`. Errors: FLAG_NOT_FOUND (no such request), INVALID_INPUT (already
+ * decided, or someone else's request).
+ */
+export function withdrawChangeRequest(id: string): Operation {
+  return (document, context) => {
+    const request = pendingRequest(document, id);
+    if (request.createdBy !== context.actor) {
+      throw new FlagError(
+        'INVALID_INPUT',
+        `Change request ${id} was filed by ${request.createdBy}; only they can withdraw it.`,
+        {
+          hint: `Ask a human to reject it instead (rollgate reject ${id}).`,
+        },
+      );
+    }
+    const decided = decide(request, 'withdrawn', context);
+    return {
+      document: replaceRequest(document, decided),
+      audit: [{ ...auditBase(decided, context, 'change-request.withdraw'), reason: context.reason }],
+    };
+  };
+}
+
+/**
+ * Stores a pending request for `change` (see {@link proposeChange}) and returns it; `merged` when an identical
+ * pending request took it.
+ */
 export async function submitChangeRequest(
   store: FlagStore,
   change: ProposedChange,
   context: ChangeContext,
-): Promise<ChangeRequest> {
-  let created: ChangeRequest | undefined;
+): Promise<ChangeRequest & { readonly merged: boolean }> {
+  let created: (ChangeRequest & { merged: boolean }) | undefined;
   await applyOperation(
     store,
-    proposeChange(change, (r) => (created = r)),
+    proposeChange(change, (r, merged) => (created = { ...r, merged })),
     context,
   );
-  return definite(created);
+  if (!created) throw new FlagError('GENERAL', 'The change request operation did not run.');
+  return created;
 }
 
 /**
@@ -453,7 +497,11 @@ function pendingRequest(document: StoreDocument, id: string): ChangeRequest {
   return request;
 }
 
-function decide(request: ChangeRequest, status: 'applied' | 'rejected', context: ChangeContext): ChangeRequest {
+function decide(
+  request: ChangeRequest,
+  status: 'applied' | 'rejected' | 'withdrawn',
+  context: ChangeContext,
+): ChangeRequest {
   return {
     ...request,
     status,

@@ -95,6 +95,7 @@ export {
   approveChangeRequest,
   approvalRulesFor,
   rejectChangeRequest,
+  withdrawChangeRequest,
   submitChangeRequest,
   decideChangeRequest,
 } from './change-requests.ts';
@@ -104,3 +105,6 @@ export type {
   ChangeImpact,
   ChangeRequestQuery,
 } from './change-requests.ts';
+export { reducesExposure, applyExposureReduction } from './exposure.ts';
+export { describeEnvironmentState } from './state.ts';
+export type { EnvironmentStateDescription } from './state.ts';

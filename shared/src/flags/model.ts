@@ -295,7 +295,8 @@ export const DEFAULT_ENVIRONMENTS: readonly Environment[] = [
  */
 export const changeRequestSchema = z.object({
   id: z.string().regex(/^cr-[0-9]+$/),
-  status: z.enum(['pending', 'applied', 'rejected']),
+  /** `withdrawn`: taken back by the one who asked before anyone decided. */
+  status: z.enum(['pending', 'applied', 'rejected', 'withdrawn']),
   createdAt: isoDateTime,
   createdBy: z.string().min(1),
   reason: z.string().min(1),

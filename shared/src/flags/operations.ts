@@ -30,6 +30,7 @@ import type { AuditEntryInput, FlagStore, StoreSnapshot } from '../store/types.t
 import { FlagError } from '../errors.ts';
 import { diffValues, formatPath } from './diff.ts';
 import { didYouMean, suggestNearest } from './suggest.ts';
+import { INPUT_LIMITS } from './limits.ts';
 
 /** Who is changing what, and why. */
 export interface ChangeContext {
@@ -112,15 +113,15 @@ export async function applyOperation(
 export const createFlagInputSchema = flagSchema
   .pick({ key: true, name: true, kind: true })
   .extend({
-    description: z.string().optional(),
-    owner: z.string().optional(),
-    tags: z.array(z.string().min(1)).optional(),
+    description: INPUT_LIMITS.description.optional(),
+    owner: INPUT_LIMITS.owner.optional(),
+    tags: INPUT_LIMITS.tags.optional(),
     cleanupBy: z.iso.date().optional(),
     type: flagTypeSchema.optional(),
-    variants: z.record(variantNameSchema, variantValueSchema).optional(),
+    variants: INPUT_LIMITS.variants(variantNameSchema, variantValueSchema).optional(),
     /** The variant every environment serves by default; `off` when there is one, else the first variant. */
     defaultVariant: variantNameSchema.optional(),
-    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    metadata: INPUT_LIMITS.metadata(z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
   })
   .strict();
 /** What {@link createFlag} accepts (the input side of {@link createFlagInputSchema}). */
@@ -205,14 +206,14 @@ const environmentConfigPatchSchema = z
 export const flagUpdateSchema = z
   .object({
     name: z.string().min(1).max(200),
-    description: z.string(),
+    description: INPUT_LIMITS.description,
     kind: flagSchema.shape.kind,
-    owner: z.string().nullable(),
-    tags: z.array(z.string().min(1)),
+    owner: INPUT_LIMITS.owner.nullable(),
+    tags: INPUT_LIMITS.tags,
     cleanupBy: z.iso.date().nullable(),
     type: flagTypeSchema,
-    variants: z.record(variantNameSchema, variantValueSchema.nullable()),
-    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable()),
+    variants: INPUT_LIMITS.variants(variantNameSchema, variantValueSchema.nullable()),
+    metadata: INPUT_LIMITS.metadata(z.union([z.string().max(500), z.number(), z.boolean()]).nullable()),
     archived: z.boolean(),
     environments: z.record(z.string(), environmentConfigPatchSchema),
   })
@@ -591,12 +592,20 @@ function validated(document: StoreDocument, flagKey?: string): StoreDocument {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const rawPath = issue?.path ?? [];
-  const path = formatPath(rawPath);
+  const path = readablePath(document, rawPath);
   throw new FlagError(
     rawPath.includes('rules') ? 'INVALID_RULE' : 'INVALID_INPUT',
     `The change would make ${path} invalid: ${issue?.message ?? 'invalid value'}.`,
     { path, ...(flagKey === undefined ? {} : { flagKey }), hint: `Change the request so that ${path} stays valid.` },
   );
+}
+
+/** `flags[2].environments.x` as users read it: `flag "new-checkout" environments.x` (no internal indexes). */
+function readablePath(document: StoreDocument, path: readonly PropertyKey[]): string {
+  const [head, index, ...rest] = path;
+  const flag = head === 'flags' && typeof index === 'number' ? document.flags[index] : undefined;
+  if (!flag) return formatPath(path);
+  return rest.length === 0 ? `flag "${flag.key}"` : `flag "${flag.key}" ${formatPath(rest)}`;
 }
 
 function mergeRecord<V>(base: Record<string, V>, patch: Record<string, V | null>): Record<string, V> {
