@@ -1,5 +1,6 @@
 /** Rollgate for VS Code and Cursor: activation wires the container, views and commands; nothing else lives here. */
 import type * as vscode from 'vscode';
+import { registerCleanupCommands } from './commands/cleanup-commands.ts';
 import { registerCodeCommands } from './commands/code-commands.ts';
 import { registerFlagCommands } from './commands/flag-commands.ts';
 import { registerWorkspaceCommands } from './commands/workspace-commands.ts';
@@ -29,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerFlagCommands(container),
     registerWorkspaceCommands(container),
     registerCodeCommands(container),
+    registerCleanupCommands(container),
     registerRolloutPage(container),
     registerMcp(container),
   );

@@ -19,6 +19,7 @@ import {
   setRollout,
   updateFlag,
   type ChangeContext,
+  type StoreDocument,
 } from '@rollgate/shared/flags';
 import { initStore, openFileStore } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../../scripts/ensure-built.ts';
@@ -34,6 +35,7 @@ import {
   type CodeServer,
   type Workbench,
 } from './harness.ts';
+import type { Page } from 'playwright-core';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -125,7 +127,7 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
 
   it('renders code lenses with the live state over flag calls', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/checkout.ts');
+    await openFile(page, join(root, 'src', 'checkout.ts'));
     const lens = page.locator('.codelens-decoration', { hasText: 'new-checkout' });
     await lens.first().waitFor({ timeout: 60_000 });
     const text = await lens.first().innerText();
@@ -158,7 +160,7 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
 
   it('shows a change made by the CLI in the code lens (store watch)', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/checkout.ts');
+    await openFile(page, join(root, 'src', 'checkout.ts'));
     const cli = ensureBuilt('cli');
     await execFileAsync(process.execPath, [
       cli,
@@ -178,47 +180,67 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
 
   it('shows a stale-flag diagnostic', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/banner.ts');
+    await openFile(page, join(root, 'src', 'banner.ts'));
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'Flag "old-banner" is stale' });
     await problem.first().waitFor({ timeout: 60_000 });
     await screenshot(page, '4-stale-diagnostic');
   });
 
-  it('removes the stale flag with the quick fix', async () => {
+  it('removes the stale flag with the quick fix in one step', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/banner.ts');
+    await openFile(page, join(root, 'src', 'banner.ts'));
     // Line 4 of banner.ts holds the evaluation of old-banner; column 40 is inside the call.
     await goToLine(page, 4, 40);
-    // The lightbulb appears once the quick fixes for the cursor are known; clicking it opens them, as a user would.
-    await page.locator('.lightBulbWidget').first().click();
-    // The menu's pointer block swallows clicks: choose with the keyboard, as keyboard users do.
+    // Quick Fix from the keyboard (Ctrl+.), as keyboard users do; the menu lists the fixes for the cursor.
     const keepOn = 'Remove flag "old-banner" from code, keeping "on"';
-    await page.getByText(keepOn).waitFor();
-    for (let i = 0; i < 5 && !(await page.locator('.monaco-list-row.focused', { hasText: keepOn }).count()); i++) {
+    await openQuickFixMenu(page, keepOn);
+    for (let i = 0; i < 10 && !(await page.locator('.monaco-list-row.focused', { hasText: keepOn }).count()); i++) {
       await page.keyboard.press('ArrowDown');
     }
     await page.keyboard.press('Enter');
-    // Refactor preview: the removal needs confirmation, so the user ticks the file and applies.
-    const fileEntry = page.getByRole('checkbox', { name: /banner\.ts/ }).first();
-    await fileEntry.waitFor({ timeout: 60_000 });
-    // The workbench's pointer block sits over the panel while the menu closes: send the clicks to the elements.
-    const checkbox = fileEntry.locator('input').first();
-    await checkbox.dispatchEvent('click');
-    await page.waitForFunction(
-      () => document.querySelector<HTMLInputElement>('#refactorPreview [role=checkbox] input')?.checked === true,
-      undefined,
-      { timeout: 20_000 },
-    );
-    await screenshot(page, '5-quick-fix-preview');
-    await page.getByRole('button', { name: 'Apply' }).dispatchEvent('click');
-    await page.keyboard.press('Control+S');
+    // One step: the file changes on disk (the fix applies and saves), no preview to confirm.
     const text = await waitFor('banner.ts to be rewritten', async () => {
       const content = await readFile(join(root, 'src', 'banner.ts'), 'utf8');
       return content.includes('old-banner') ? undefined : content;
     });
     assert.match(text, /return 'Welcome back!';/);
     assert.doesNotMatch(text, /OpenFeature/, 'the now-unused SDK import is removed');
-    await screenshot(page, '6-quick-fix-applied');
+    // It says what it did and offers to archive the flag; archiving changes the store.
+    const toast = page.locator('.notification-toast', { hasText: 'removed "old-banner" from src/banner.ts' });
+    await toast.waitFor();
+    await screenshot(page, '5-quick-fix-applied');
+    await toast.getByRole('button', { name: 'Archive flag' }).dispatchEvent('click');
+    await waitForStore(root, 'old-banner to be archived', (doc) =>
+      doc.flags.find((f) => f.key === 'old-banner')?.archived === true ? true : undefined,
+    );
   });
 });
+
+/** Opens the Quick Fix menu at the cursor with Ctrl+. until it lists `title` (fixes are known once diagnostics are). */
+async function openQuickFixMenu(page: Page, title: string): Promise<void> {
+  await waitFor(`the quick fix "${title}"`, async () => {
+    await page.keyboard.press('Control+.');
+    try {
+      await page.locator('.action-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 5_000 });
+      return true;
+    } catch {
+      await page.keyboard.press('Escape');
+      return undefined;
+    }
+  });
+}
+
+/** Waits until `probe` finds what it looks for in the store document of `root`. */
+async function waitForStore<T>(
+  root: string,
+  what: string,
+  probe: (document: StoreDocument) => T | undefined,
+): Promise<T> {
+  const store = await openFileStore(root);
+  try {
+    return await waitFor(what, async () => probe((await store.read()).document));
+  } finally {
+    store.dispose();
+  }
+}

@@ -153,15 +153,19 @@ export async function answerInputBox(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Opens a workspace file by its path relative to the folder, via Quick Open. */
-export async function openFile(page: Page, relativePath: string): Promise<void> {
+/**
+ * Opens a file via Quick Open by its absolute path: Quick Open resolves absolute paths directly, whereas a relative
+ * name waits for the workspace file search, which can take longer than a test's patience on a loaded machine.
+ */
+export async function openFile(page: Page, absolutePath: string): Promise<void> {
+  const name = absolutePath.split(/[\\/]/).pop() ?? absolutePath;
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(relativePath);
-  // The list first shows recently opened files; wait for the row of the file asked for.
-  const name = relativePath.split('/').pop() ?? relativePath;
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+  await input.fill(absolutePath);
+  // The focused row is the one Enter opens: wait until it is the file asked for.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
   await page.locator('.tab.active', { hasText: name }).waitFor();
 }
 
