@@ -12,6 +12,7 @@ import { registerCodeLens } from './views/code-lens.ts';
 import { registerDiagnostics } from './views/diagnostics.ts';
 import { registerFlagsTree } from './views/flags-tree.ts';
 import { registerHover } from './views/hover.ts';
+import { registerKeyNavigation } from './views/key-navigation.ts';
 import { registerRolloutPage } from './views/rollout-page.ts';
 
 let container: Container | undefined;
@@ -25,6 +26,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerFlagsTree(container),
     registerCodeLens(container),
     registerHover(container),
+    registerKeyNavigation(container),
     registerDiagnostics(container),
     registerCodeActions(container),
     registerFlagCommands(container),

@@ -4,7 +4,7 @@
  * @vscode/test-electron cannot download VS Code (no internet beyond the npm registry).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ export async function installCodeServer(): Promise<string> {
 export interface CodeServer {
   readonly url: string;
   readonly log: () => string;
+  /** The text of the workbench's log files whose name ends with `suffix` (e.g. an output channel: `Rollgate.log`). */
+  readLogs(suffix: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,11 @@ export async function startCodeServer(options: {
   return {
     url,
     log: () => output,
+    async readLogs(suffix) {
+      const logs = join(userDataDir, 'logs');
+      const names = (await readdir(logs, { recursive: true })).filter((n) => n.endsWith(suffix));
+      return (await Promise.all(names.map((n) => readFile(join(logs, n), 'utf8')))).join('\n');
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));

@@ -102,3 +102,5 @@ export type {
   ChangeImpact,
   ChangeRequestQuery,
 } from './change-requests.ts';
+export { describeEnvironmentState } from './state.ts';
+export type { EnvironmentStateDescription } from './state.ts';
