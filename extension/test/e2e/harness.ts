@@ -29,6 +29,8 @@ export async function installCodeServer(): Promise<string> {
 export interface CodeServer {
   readonly url: string;
   readonly log: () => string;
+  /** The HOME of the code-server process (a temporary folder: user-level files the extension writes land here). */
+  readonly home: string;
   /** The text of the workbench's log files whose name ends with `suffix` (e.g. an output channel: `Rollgate.log`). */
   readLogs(suffix: string): Promise<string>;
   stop(): Promise<void>;
@@ -56,7 +58,9 @@ export async function startCodeServer(options: {
   const dataDir = await mkdtemp(join(tmpdir(), 'rollgate-cs-'));
   const userDataDir = join(dataDir, 'user-data');
   const extensionsDir = join(dataDir, 'extensions');
+  const home = join(dataDir, 'home');
   await mkdir(join(userDataDir, 'User'), { recursive: true });
+  await mkdir(home);
   await writeFile(
     join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({
@@ -77,7 +81,7 @@ export async function startCodeServer(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [entry, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-workspace-trust'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } },
   );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -96,6 +100,7 @@ export async function startCodeServer(options: {
   return {
     url,
     log: () => output,
+    home,
     async readLogs(suffix) {
       const logs = join(userDataDir, 'logs');
       const names = (await readdir(logs, { recursive: true })).filter((n) => n.endsWith(suffix));
