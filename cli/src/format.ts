@@ -2,7 +2,8 @@
  * Human renderings of the flag model, shared by list/get/set-rule/evaluate. Conditions are printed in the same
  * syntax `--when` reads, so what `rollgate get` shows can be pasted back into `rollgate set-rule`.
  */
-import type { Condition, EnvironmentConfig, JsonValue, Rule, Serve } from '@rollgate/shared/flags';
+import { describeEnvironmentState } from '@rollgate/shared/flags';
+import type { Condition, Flag, JsonValue, Rule, Serve } from '@rollgate/shared/flags';
 
 const OPERATOR_SYMBOLS: Partial<Record<Condition['operator'], string>> = {
   equals: '==',
@@ -47,13 +48,12 @@ export function formatRule(rule: Rule): string {
   return `when ${rule.conditions.map(formatCondition).join(' and ')} serve ${formatServe(rule.serve)}${id}`;
 }
 
-/** One-line state of a flag in an environment, for tables: `off`, `on · default off · 25% → on · 2 rules`. */
-export function summarizeEnvironment(config: EnvironmentConfig | undefined): string {
-  if (config?.enabled !== true) return 'off';
-  const parts = ['on', `default ${config.defaultVariant}`];
-  if (config.rollout !== undefined) parts.push(`${config.rollout.percentage}% → ${config.rollout.variant}`);
-  if (config.rules.length > 0) parts.push(`${config.rules.length} rule${config.rules.length === 1 ? '' : 's'}`);
-  return parts.join(' · ');
+/**
+ * One-line state of a flag in an environment, in the vocabulary every client uses (`disabled`, `serves \`off\``,
+ * `on → 25% get \`on\` (+1 rule)`).
+ */
+export function summarizeEnvironment(flag: Flag, environment: string): string {
+  return describeEnvironmentState(flag, environment).summary;
 }
 
 /** A JSON value for one line of human output: `—` when absent, cut to `max` characters with `…`. */

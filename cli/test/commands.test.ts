@@ -104,7 +104,7 @@ describe('rollgate commands', () => {
 
     const human = rollgate(dir, ['list', '--env', 'staging']);
     assert.equal(human.status, 0);
-    assert.match(human.stdout, /new-checkout\s+release\s+boolean\s+on · default off · 12\.5% → on · 1 rule/);
+    assert.match(human.stdout, /new-checkout\s+release\s+boolean\s+on → 12\.5% get `on` \(\+1 rule\)/);
     assert.doesNotMatch(human.stdout, /PRODUCTION/);
 
     const got = rollgateJson<{ flag: Flag }>(dir, ['get', 'new-checkout']);

@@ -18,6 +18,7 @@ const configSchema = z.object({
   scannerPresets: z.array(z.enum(['launchdarkly', 'unleash', 'growthbook'])).catch([]),
   staleSingleVariantDays: z.number().min(0).nullable().catch(null),
   mcpRegister: z.boolean().catch(true),
+  cleanupPreview: z.boolean().catch(false),
 });
 export type RollgateConfig = z.infer<typeof configSchema>;
 export type WrapperSetting = z.infer<typeof wrapperSchema>;
@@ -32,6 +33,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): RollgateConfig {
     scannerPresets: c.get('scanner.presets'),
     staleSingleVariantDays: c.get('stale.singleVariantDays') ?? null,
     mcpRegister: c.get('mcp.register'),
+    cleanupPreview: c.get('cleanup.preview'),
   });
 }
 

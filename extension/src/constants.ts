@@ -12,12 +12,21 @@ export const Commands = {
   writeMcpConfig: 'rollgate.writeMcpConfig',
   initStore: 'rollgate.initStore',
   removeFlagCode: 'rollgate.removeFlagCode',
+  findReferences: 'rollgate.findReferences',
+  filterFlags: 'rollgate.filterFlags',
+  clearFlagFilter: 'rollgate.clearFlagFilter',
+  approveChangeRequest: 'rollgate.approveChangeRequest',
+  rejectChangeRequest: 'rollgate.rejectChangeRequest',
+  pauseRollout: 'rollgate.pauseRollout',
+  resumeRollout: 'rollgate.resumeRollout',
+  advanceRollout: 'rollgate.advanceRollout',
+  rollbackRollout: 'rollgate.rollbackRollout',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const Views = { flags: 'rollgate.flags' } as const;
 
-export const ContextKeys = { hasStore: 'rollgate:hasStore' } as const;
+export const ContextKeys = { hasStore: 'rollgate:hasStore', flagFilter: 'rollgate:flagFilter' } as const;
 
 export const CONFIG_SECTION = 'rollgate';
 

@@ -24,6 +24,8 @@ export class Container implements vscode.Disposable {
   /** Fires when any workspace's store, references or stale findings changed, or workspaces came and went. */
   readonly onDidChange = this._onDidChange.event;
   private scannerModule: Promise<ScannerModule> | undefined;
+  private readonly activatedAt = performance.now();
+  private firstLensLogged = false;
 
   readonly context: vscode.ExtensionContext;
   readonly logger: Logger;
@@ -35,6 +37,9 @@ export class Container implements vscode.Disposable {
       this._onDidChange,
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refreshFolders()),
       vscode.workspace.onDidSaveTextDocument((doc) => void this.onDidSave(doc)),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor) void this.scanOpenDocument(editor.document);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!affectsRollgate(e)) return;
         for (const ws of this.workspaces.values()) void ws.updateConfig(readConfig(ws.folder));
@@ -59,6 +64,8 @@ export class Container implements vscode.Disposable {
         const ws = await FlagWorkspace.open(folder, this.logger, this.loadScanner, readConfig(folder));
         ws.onDidChange(() => this._onDidChange.fire(), undefined, this.disposables);
         this.workspaces.set(key, ws);
+        // The open files first: their lenses should not wait for the scan of the whole folder.
+        await Promise.all(vscode.window.visibleTextEditors.map((e) => this.scanOpenDocument(e.document)));
         this.scanInBackground(ws);
       } catch (e) {
         this.logger.error(e, 'openStore');
@@ -75,6 +82,24 @@ export class Container implements vscode.Disposable {
     }
     await vscode.commands.executeCommand('setContext', ContextKeys.hasStore, this.workspaces.size > 0);
     this._onDidChange.fire();
+  }
+
+  /** Finds the references of an open source file on its own while its folder's full scan has not finished. */
+  private async scanOpenDocument(doc: vscode.TextDocument): Promise<void> {
+    const ws = this.workspaceFor(doc.uri);
+    if (!ws || ws.hasScanned || doc.uri.scheme !== 'file' || !SOURCE_FILE.test(doc.uri.fsPath)) return;
+    try {
+      await ws.scanDocumentFirst(doc.uri, doc.getText());
+    } catch (e) {
+      this.logger.error(e, 'scanOpenDocument');
+    }
+  }
+
+  /** Logs, once, how long it took from activation to the first code lens with a flag state. */
+  noteFirstLens(): void {
+    if (this.firstLensLogged) return;
+    this.firstLensLogged = true;
+    this.logger.info(`First code lens ${Math.round(performance.now() - this.activatedAt)} ms after activation`);
   }
 
   /** Scans a workspace with a progress notification in the status bar. */

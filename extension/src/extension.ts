@@ -1,5 +1,6 @@
 /** Rollgate for VS Code and Cursor: activation wires the container, views and commands; nothing else lives here. */
 import type * as vscode from 'vscode';
+import { registerCleanupCommands } from './commands/cleanup-commands.ts';
 import { registerCodeCommands } from './commands/code-commands.ts';
 import { registerFlagCommands } from './commands/flag-commands.ts';
 import { registerWorkspaceCommands } from './commands/workspace-commands.ts';
@@ -11,6 +12,7 @@ import { registerCodeLens } from './views/code-lens.ts';
 import { registerDiagnostics } from './views/diagnostics.ts';
 import { registerFlagsTree } from './views/flags-tree.ts';
 import { registerHover } from './views/hover.ts';
+import { registerKeyNavigation } from './views/key-navigation.ts';
 import { registerRolloutPage } from './views/rollout-page.ts';
 
 let container: Container | undefined;
@@ -24,11 +26,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerFlagsTree(container),
     registerCodeLens(container),
     registerHover(container),
+    registerKeyNavigation(container),
     registerDiagnostics(container),
     registerCodeActions(container),
     registerFlagCommands(container),
     registerWorkspaceCommands(container),
     registerCodeCommands(container),
+    registerCleanupCommands(container),
     registerRolloutPage(container),
     registerMcp(container),
   );

@@ -7,6 +7,8 @@ export interface Logger extends vscode.Disposable {
   warn(message: string): void;
   /** Logs an error with the place it came from (a command ID, a provider). */
   error(error: unknown, where: string): void;
+  /** Reveals the log to the user. */
+  show(): void;
 }
 
 export function createLogger(): Logger {
@@ -15,6 +17,7 @@ export function createLogger(): Logger {
     info: (m) => channel.info(m),
     warn: (m) => channel.warn(m),
     error: (e, where) => channel.error(`[${where}] ${e instanceof Error && e.stack ? e.stack : errorMessage(e)}`),
+    show: () => channel.show(true),
     dispose: () => channel.dispose(),
   };
 }

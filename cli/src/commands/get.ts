@@ -42,7 +42,7 @@ function describeFlag(flag: Flag, environments: readonly string[]): string {
   const width = Math.max(...environments.map((e) => e.length));
   for (const env of environments) {
     const config = flag.environments[env];
-    lines.push(`${env.padEnd(width)}  ${summarizeEnvironment(config)}`);
+    lines.push(`${env.padEnd(width)}  ${summarizeEnvironment(flag, env)}`);
     config?.rules.forEach((rule, i) => lines.push(`${' '.repeat(width)}    ${i + 1}. ${formatRule(rule)}`));
     if (config?.plan !== undefined) {
       const { plan } = config;

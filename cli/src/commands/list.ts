@@ -46,7 +46,7 @@ export function registerListCommand(program: Command, deps: CliDeps): void {
                 f.key,
                 f.kind,
                 f.type,
-                ...shownEnvs.map((e) => summarizeEnvironment(f.environments[e])),
+                ...shownEnvs.map((e) => summarizeEnvironment(f, e)),
               ]),
             );
       run.out.result({ flags }, text);

@@ -31,10 +31,11 @@ export function registerSetRolloutCommand(program: Command, deps: CliDeps): void
       const snapshot = await run.withStore((store) =>
         run.change(store, setRollout(key, opts.env, percentage, opts.variant), opts.env),
       );
-      const config = getFlagOrThrow(snapshot.document, key).environments[opts.env];
+      const flag = getFlagOrThrow(snapshot.document, key);
+      const config = flag.environments[opts.env];
       run.out.result(
         { flagKey: key, environment: opts.env, rollout: config?.rollout ?? null, config, revision: snapshot.revision },
-        `${key} in ${opts.env}: ${summarizeEnvironment(config)}`,
+        `${key} in ${opts.env}: ${summarizeEnvironment(flag, opts.env)}`,
       );
     });
 }

@@ -25,11 +25,12 @@ export function registerToggleCommand(program: Command, deps: CliDeps): void {
       const snapshot = await run.withStore((store) =>
         run.change(store, setFlagEnabled(key, opts.env, enabled), opts.env),
       );
-      const config = getFlagOrThrow(snapshot.document, key).environments[opts.env];
+      const flag = getFlagOrThrow(snapshot.document, key);
+      const config = flag.environments[opts.env];
       run.out.result(
         { flagKey: key, environment: opts.env, enabled, config, revision: snapshot.revision },
         enabled
-          ? `${key} is ON in ${opts.env}: ${summarizeEnvironment(config)}`
+          ? `${key} is ON in ${opts.env}: ${summarizeEnvironment(flag, opts.env)}`
           : `${key} is OFF in ${opts.env}: every app gets the default value in its code.`,
       );
     });

@@ -17,6 +17,12 @@ const LANGUAGE_BY_ID: Readonly<Record<string, SnippetLanguage>> = {
   go: 'go',
   java: 'java',
   csharp: 'dotnet',
+  swift: 'swift',
+  kotlin: 'kotlin',
+  php: 'php',
+  ruby: 'ruby',
+  rust: 'rust',
+  vue: 'vue',
 };
 /** Editor language of an untitled document showing a snippet. */
 const EDITOR_LANGUAGE: Readonly<Record<SnippetLanguage, string>> = {
@@ -26,6 +32,14 @@ const EDITOR_LANGUAGE: Readonly<Record<SnippetLanguage, string>> = {
   go: 'go',
   java: 'java',
   dotnet: 'csharp',
+  swift: 'swift',
+  kotlin: 'kotlin',
+  php: 'php',
+  ruby: 'ruby',
+  rust: 'rust',
+  vue: 'vue',
+  angular: 'typescript',
+  'react-native': 'typescriptreact',
 };
 const ALL_LANGUAGES = Object.keys(EDITOR_LANGUAGE) as SnippetLanguage[];
 

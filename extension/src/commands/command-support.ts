@@ -72,7 +72,8 @@ function isTreeNode(arg: unknown): arg is FlagTreeNode {
 
 /** Resolves the flag from a tree node or `{ key, folder, environment }`, else asks the user to pick one. */
 export async function resolveFlag(container: Container, arg: unknown): Promise<FlagTarget | undefined> {
-  if (isTreeNode(arg) && arg.kind === 'flag') return { ws: arg.ws, flag: arg.flag, environment: arg.environment };
+  if (isTreeNode(arg) && arg.kind === 'flag') return { ws: arg.ws, flag: arg.flag };
+  if (isTreeNode(arg) && arg.kind === 'flagEnv') return { ws: arg.ws, flag: arg.flag, environment: arg.environment };
   const args = (typeof arg === 'object' && arg !== null ? arg : {}) as FlagArgs;
   const ws = args.folder
     ? container.all().find((w) => w.folder.uri.toString() === args.folder)
@@ -85,15 +86,30 @@ export async function resolveFlag(container: Container, arg: unknown): Promise<F
   let flag = args.key ? ws.getFlag(args.key) : undefined;
   if (args.key && !flag) throw new FlagError('FLAG_NOT_FOUND', `Flag "${args.key}" is not in the flag store.`);
   if (!flag) {
-    const pick = await vscode.window.showQuickPick(
-      (ws.snapshot?.document.flags ?? [])
-        .filter((f) => !f.archived)
-        .map((f) => ({ label: f.key, description: f.name, flag: f })),
-      { placeHolder: 'Which flag?', matchOnDescription: true },
-    );
+    // The flag evaluated under the cursor comes first, so Enter picks it.
+    const underCursor = flagKeyUnderCursor(ws);
+    const items = (ws.snapshot?.document.flags ?? [])
+      .filter((f) => !f.archived)
+      .map((f) => ({
+        label: f.key,
+        description: f.key === underCursor ? `${f.name} (at the cursor)` : f.name,
+        flag: f,
+      }))
+      .sort((a, b) => Number(b.flag.key === underCursor) - Number(a.flag.key === underCursor));
+    const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Which flag?', matchOnDescription: true });
     flag = pick?.flag;
   }
   return flag ? { ws, flag, ...(args.environment ? { environment: args.environment } : {}) } : undefined;
+}
+
+/** The key of the flag evaluation at the active editor's cursor, if it belongs to `ws`. */
+function flagKeyUnderCursor(ws: FlagWorkspace): string | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return undefined;
+  const position = editor.selection.active;
+  return ws
+    .referencesIn(editor.document.uri)
+    .find((r) => position.line >= r.range.start.line && position.line <= r.range.end.line)?.key;
 }
 
 /** The target's environment, or the one the user picks (protected ones marked). */

@@ -8,7 +8,10 @@ import {
   setRollout,
   type FlagType,
 } from '@rollgate/shared/flags';
+import { relative } from 'node:path';
 import { Commands } from '../constants.ts';
+import { flagEntryOffset } from '../logic/key-completion.ts';
+import { toRange } from '../views/ranges.ts';
 import type { Container } from '../container.ts';
 import { applyFromEditor, askReason, registerCommand, resolveEnvironment, resolveFlag } from './command-support.ts';
 
@@ -85,15 +88,39 @@ export function registerFlagCommands(container: Container): vscode.Disposable {
       return Number(input);
     }),
 
+    registerCommand(container, Commands.findReferences, async (arg) => {
+      const target = await resolveFlag(container, arg);
+      if (!target) return undefined;
+      const references = target.ws.referencesTo(target.flag.key);
+      if (references.length === 0) {
+        void vscode.window.showInformationMessage(
+          `Rollgate: no evaluation of "${target.flag.key}" found in ${target.ws.folder.name}${target.ws.hasScanned ? '' : ' (the scan is still running)'}.`,
+        );
+        return 0;
+      }
+      const pick = await vscode.window.showQuickPick(
+        references.map((r) => ({
+          label: `${relative(target.ws.root, r.file)}:${r.range.start.line + 1}`,
+          description: `${r.method}(${r.keyExpression})`,
+          reference: r,
+        })),
+        { placeHolder: `${references.length} evaluation(s) of "${target.flag.key}"`, matchOnDescription: true },
+      );
+      if (pick) {
+        const start = toRange(pick.reference.range).start;
+        await vscode.window.showTextDocument(vscode.Uri.file(pick.reference.file), {
+          selection: new vscode.Range(start, start),
+        });
+      }
+      return references.length;
+    }),
+
     registerCommand(container, Commands.openFlag, async (arg) => {
       const target = await resolveFlag(container, arg);
       if (!target) return;
       const uri = vscode.Uri.joinPath(target.ws.folder.uri, '.rollgate', 'flags.yaml');
       const doc = await vscode.workspace.openTextDocument(uri);
-      const match = new RegExp(`^\\s*-?\\s*key:\\s*['"]?${escapeRegExp(target.flag.key)}['"]?\\s*$`, 'm').exec(
-        doc.getText(),
-      );
-      const position = doc.positionAt(match?.index ?? 0);
+      const position = doc.positionAt(flagEntryOffset(doc.getText(), target.flag.key) ?? 0);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(position, position) });
     }),
   );
@@ -110,8 +137,4 @@ function humanize(key: string): string {
     .filter(Boolean)
     .join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

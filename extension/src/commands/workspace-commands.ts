@@ -4,6 +4,7 @@ import { approveChangeRequest, listChangeRequests, rejectChangeRequest } from '@
 import { initStore } from '@rollgate/shared/store';
 import { Commands } from '../constants.ts';
 import type { Container } from '../container.ts';
+import type { FlagTreeNode } from '../views/flags-tree.ts';
 import { applyFromEditor, registerCommand } from './command-support.ts';
 
 export function registerWorkspaceCommands(container: Container): vscode.Disposable {
@@ -32,6 +33,9 @@ export function registerWorkspaceCommands(container: Container): vscode.Disposab
       void vscode.window.showInformationMessage(`Rollgate: found ${total} flag references.`);
       return total;
     }),
+
+    registerCommand(container, Commands.approveChangeRequest, (arg) => decide(container, arg, true)),
+    registerCommand(container, Commands.rejectChangeRequest, (arg) => decide(container, arg, false)),
 
     registerCommand(container, Commands.approveChangeRequests, async () => {
       const pending = container.all().flatMap((ws) =>
@@ -68,4 +72,27 @@ export function registerWorkspaceCommands(container: Container): vscode.Disposab
       return pick.request.id;
     }),
   );
+}
+
+/** Approves or rejects the change request of a tree node; a rejection asks for the note the requester will read. */
+async function decide(container: Container, arg: unknown, approve: boolean): Promise<string | undefined> {
+  const node = arg as FlagTreeNode | undefined;
+  if (node?.kind !== 'changeRequest') {
+    return vscode.commands.executeCommand<string | undefined>(Commands.approveChangeRequests);
+  }
+  const { ws, request } = node;
+  const note = approve
+    ? `approved ${request.id} in the editor`
+    : await vscode.window.showInputBox({
+        title: `Reject ${request.id}: ${request.flagKey} in ${request.environments.join(', ')}`,
+        prompt: 'Why (the requester reads this)',
+        validateInput: (v) => (v.trim() === '' ? 'Say why, e.g. "not during the release freeze".' : undefined),
+      });
+  if (note === undefined) return undefined;
+  await applyFromEditor(ws, approve ? approveChangeRequest(request.id) : rejectChangeRequest(request.id), note);
+  void vscode.window.showInformationMessage(
+    `Rollgate: ${request.id} ${approve ? 'approved and applied' : 'rejected'}.`,
+  );
+  container.logger.info(`${request.id} ${approve ? 'approved' : 'rejected'}: ${note}`);
+  return request.id;
 }

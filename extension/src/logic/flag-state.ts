@@ -2,7 +2,7 @@
  * How a flag's live state reads in the editor: code-lens titles, tree descriptions, hovers.
  * Pure functions over the store document, unit-tested without VS Code.
  */
-import type { AuditEntry, EnvironmentConfig, Flag, StoreDocument } from '@rollgate/shared/flags';
+import { describeEnvironmentState, type AuditEntry, type Flag, type StoreDocument } from '@rollgate/shared/flags';
 import { ENVIRONMENT_ABBREVIATIONS } from '../constants.ts';
 
 /** Short name of an environment for lenses (`production` → `prod`). */
@@ -10,87 +10,93 @@ export function abbreviateEnvironment(key: string): string {
   return ENVIRONMENT_ABBREVIATIONS[key] ?? key;
 }
 
-function formatPercent(p: number): string {
-  return `${Number.isInteger(p) ? p : p.toFixed(2).replace(/0+$/, '')}%`;
-}
-
-/** What a flag's default variant serves, in a word: `on`/`off` for booleans, the variant name otherwise. */
-function servedWord(flag: Flag, variant: string): string {
-  if (flag.type === 'boolean') return flag.variants[variant] === true ? 'on' : 'off';
-  return variant;
-}
-
 /**
- * The state of a flag in one environment in a few characters: `disabled`, `on`, `off`, `25%`,
- * `25% blue`, `on +2 rules`, `10% · step 2/6`, `locked`.
- */
-export function describeEnvironmentState(flag: Flag, config: EnvironmentConfig | undefined): string {
-  if (!config || !config.enabled) return 'disabled';
-  const parts: string[] = [];
-  const rollout = config.rollout;
-  if (rollout && rollout.percentage > 0 && rollout.percentage < 100) {
-    const isBooleanOn = flag.type === 'boolean' && flag.variants[rollout.variant] === true;
-    parts.push(
-      isBooleanOn ? formatPercent(rollout.percentage) : `${formatPercent(rollout.percentage)} ${rollout.variant}`,
-    );
-  } else {
-    const served = rollout && rollout.percentage === 100 ? rollout.variant : config.defaultVariant;
-    parts.push(servedWord(flag, served));
-  }
-  if (config.rules.length > 0) parts.push(`+${config.rules.length} rule${config.rules.length === 1 ? '' : 's'}`);
-  const plan = config.plan;
-  if (plan) {
-    const { status, stepIndex } = plan.state;
-    if (status === 'running' || status === 'paused') {
-      return `${parts.join(' ')} · step ${stepIndex + 1}/${plan.steps.length}${status === 'paused' ? ' paused' : ''}`;
-    }
-    if (status === 'locked' || status === 'rolled-back') return `${parts.join(' ')} · ${status}`;
-  }
-  return parts.join(' ');
-}
-
-/**
- * Environments to show, in order: the configured list (unknown ones dropped), or every environment of the store
- * from the last declared to the first, since stores declare them in promotion order and production matters most.
+ * Environments a lens shows, in order: the configured list (unknown ones dropped), or just the last declared one,
+ * since stores declare environments in promotion order and production matters most; the lens stays short.
  */
 export function selectEnvironments(document: StoreDocument, configured: readonly string[]): string[] {
   const declared = document.environments.map((e) => e.key);
-  if (configured.length === 0) return [...declared].reverse();
-  return configured.filter((k) => declared.includes(k));
+  const shown = configured.filter((k) => declared.includes(k));
+  if (shown.length > 0) return shown;
+  const last = declared.at(-1);
+  return last === undefined ? [] : [last];
 }
 
-/** The code-lens title over a flag call: `new-checkout · prod 25% · staging on · dev on`, with a stale marker. */
+/** The code-lens title over a flag call: `$(flag) new-checkout · prod: on → 25% get \`on\``, with a stale marker. */
 export function lensTitle(
   flag: Flag | undefined,
   key: string,
   environments: readonly string[],
-  options: { stale?: boolean; archived?: boolean } = {},
+  options: { stale?: boolean } = {},
 ): string {
   if (!flag) return `$(warning) ${key}: not in the flag store`;
-  const states = environments.map(
-    (env) => `${abbreviateEnvironment(env)} ${describeEnvironmentState(flag, flag.environments[env])}`,
-  );
-  const markers = [
-    flag.archived || options.archived ? '$(archive) archived' : '',
-    options.stale ? '$(clock) stale' : '',
-  ];
+  // Archived reads the same in every environment: say it once.
+  const states = flag.archived
+    ? ['archived']
+    : environments.map((env) => `${abbreviateEnvironment(env)}: ${describeEnvironmentState(flag, env).summary}`);
+  const markers = [options.stale && !flag.archived ? '$(clock) stale' : ''];
   return [`$(flag) ${key}`, ...states, ...markers.filter(Boolean)].join(' · ');
 }
 
-/** Markdown for a hover over a flag call: description, per-environment table, rules, owner, cleanup, last change. */
+/** A command link in Markdown: `[title](command:id?args)`. */
+export interface CommandLink {
+  readonly title: string;
+  readonly command: string;
+  readonly args: unknown;
+}
+
+/** Renders a command link; the hover must trust exactly these commands. */
+export function commandLink(link: CommandLink): string {
+  return `[${link.title}](command:${link.command}?${encodeURIComponent(JSON.stringify([link.args]))})`;
+}
+
+/**
+ * When something happened, relative and in the user's time zone: `3 hours ago (6 Dec 2026, 17:05)`.
+ * `locale` undefined uses the runtime's.
+ */
+export function formatWhen(iso: string, now: Date, locale?: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['year', 365 * 86_400],
+    ['month', 30 * 86_400],
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+  ];
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const [unit, size] = units.find(([, size]) => Math.abs(seconds) >= size) ?? ['second', 1];
+  const relative = Math.abs(seconds) < 45 ? rtf.format(0, 'second') : rtf.format(Math.round(seconds / size), unit);
+  const absolute = at.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  return `${relative} (${absolute})`;
+}
+
+/**
+ * Markdown for a hover over a flag call: name, the state per environment in the shared vocabulary, owner, cleanup
+ * date, the last change (relative, local time) and the action links. Stale reasons are not repeated here: the
+ * diagnostic in the same hover already lists them.
+ */
 export function hoverMarkdown(
   flag: Flag,
   document: StoreDocument,
-  options: { lastChange?: AuditEntry; staleReasons?: readonly string[] } = {},
+  options: {
+    lastChange?: AuditEntry;
+    stale?: boolean;
+    references?: number;
+    now: Date;
+    actions: readonly CommandLink[];
+  },
 ): string {
-  const lines: string[] = [`**${flag.name}** \`${flag.key}\` — ${flag.kind}${flag.archived ? ' (archived)' : ''}`];
+  const markers = [flag.archived ? 'archived' : '', options.stale ? 'stale' : ''].filter(Boolean);
+  const lines: string[] = [
+    `**${flag.name}** \`${flag.key}\` — ${flag.kind}${markers.length > 0 ? ` (${markers.join(', ')})` : ''}`,
+  ];
   if (flag.description) lines.push('', flag.description);
-  lines.push('', '| environment | state | default | rules |', '|---|---|---|---|');
+  lines.push('');
   for (const env of document.environments) {
-    const config = flag.environments[env.key];
-    lines.push(
-      `| ${env.key}${env.protected ? ' 🔒' : ''} | ${describeEnvironmentState(flag, config)} | ${config?.defaultVariant ?? '—'} | ${config?.rules.length ?? 0} |`,
-    );
+    const d = describeEnvironmentState(flag, env.key);
+    lines.push(`- ${env.protected ? '$(lock) ' : ''}**${env.key}**: ${d.summary}`);
   }
   const variants = Object.entries(flag.variants)
     .map(([name, value]) => `\`${name}\` = \`${JSON.stringify(value)}\``)
@@ -100,17 +106,18 @@ export function hoverMarkdown(
     flag.owner ? `Owner: ${flag.owner}` : '',
     flag.cleanupBy ? `Clean up by: ${flag.cleanupBy}` : '',
     flag.tags.length > 0 ? `Tags: ${flag.tags.join(', ')}` : '',
+    options.references !== undefined
+      ? `${options.references} reference${options.references === 1 ? '' : 's'} in code`
+      : '',
   ].filter(Boolean);
   if (facts.length > 0) lines.push('', facts.join(' · '));
   if (options.lastChange) {
     const c = options.lastChange;
     lines.push(
       '',
-      `Last change: ${c.action}${c.environment ? ` in ${c.environment}` : ''} by ${c.actor} at ${c.at}${c.reason ? ` — “${c.reason}”` : ''}`,
+      `Last change: ${c.action}${c.environment ? ` in ${c.environment}` : ''} by ${c.actor}, ${formatWhen(c.at, options.now)}${c.reason ? ` — “${c.reason}”` : ''}`,
     );
   }
-  if (options.staleReasons && options.staleReasons.length > 0) {
-    lines.push('', '**Stale:**', ...options.staleReasons.map((r) => `- ${r}`));
-  }
+  if (options.actions.length > 0) lines.push('', options.actions.map(commandLink).join(' · '));
   return lines.join('\n');
 }

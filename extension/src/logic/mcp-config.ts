@@ -60,3 +60,30 @@ export function claudeDesktopConfigPath(platform: NodeJS.Platform = process.plat
   }
   return join(home, '.config', 'Claude', 'claude_desktop_config.json');
 }
+
+/**
+ * The launcher the extension keeps at a fixed path (rewritten on every activation): MCP client configs point at it,
+ * so they keep working when the extension updates and its versioned install folder changes.
+ */
+export function launcherSource(serverUrl: string, version: string): string {
+  return [
+    `// Rollgate MCP server launcher, rewritten by the Rollgate extension ${version} on every activation; do not edit.`,
+    '// MCP client configs run this file, so they survive extension updates; it starts the installed server.',
+    `await import(${JSON.stringify(serverUrl)});`,
+    '',
+  ].join('\n');
+}
+
+/** Where a client keeps its user-level MCP config (Cursor: `~/.cursor/mcp.json`). */
+export function cursorUserConfigPath(home = homedir()): string {
+  return join(home, '.cursor', 'mcp.json');
+}
+
+/** A server name per store folder, so several workspaces can each have their entry in one user-level file. */
+export function mcpServerName(folderName: string): string {
+  const slug = folderName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug ? `rollgate-${slug}` : 'rollgate';
+}

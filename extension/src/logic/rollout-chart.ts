@@ -57,9 +57,14 @@ function escapeXml(s: string): string {
 
 /**
  * An SVG step chart of `points` (x: time, y: 0–100 %), with a dot and tooltip per change.
- * Empty input gives a chart with a "no rollout changes yet" note.
+ * Empty input gives a chart with a "no rollout changes yet" note. Times are labelled in local time (`locale`
+ * undefined: the runtime's).
  */
-export function renderRolloutChartSvg(points: readonly RolloutPoint[], width = 640, height = 240): string {
+export function renderRolloutChartSvg(
+  points: readonly RolloutPoint[],
+  options: { width?: number; height?: number; locale?: string } = {},
+): string {
+  const { width = 640, height = 240, locale } = options;
   const pad = { left: 40, right: 16, top: 12, bottom: 28 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
@@ -70,7 +75,7 @@ export function renderRolloutChartSvg(points: readonly RolloutPoint[], width = 6
     })
     .join('');
   if (points.length === 0) {
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="rollout chart">${grid}<text x="${pad.left + w / 2}" y="${pad.top + h / 2}" text-anchor="middle" class="axis">no rollout changes yet</text></svg>`;
+    return `${svgOpen(width, height)}${grid}<text x="${pad.left + w / 2}" y="${pad.top + h / 2}" text-anchor="middle" class="axis">no rollout changes yet</text></svg>`;
   }
   const times = points.map((p) => Date.parse(p.at));
   const t0 = Math.min(...times);
@@ -90,7 +95,17 @@ export function renderRolloutChartSvg(points: readonly RolloutPoint[], width = 6
       return `<circle cx="${x(times[i] ?? t0)}" cy="${y(p.percentage)}" r="4" class="${p.label === 'kill switch' ? 'kill' : 'dot'}"><title>${title}</title></circle>`;
     })
     .join('');
-  const first = new Date(t0).toISOString().slice(0, 16).replace('T', ' ');
-  const last = new Date(t1).toISOString().slice(0, 16).replace('T', ' ');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="rollout chart">${grid}<path d="${d}" class="line" fill="none"/>${dots}<text x="${pad.left}" y="${height - 8}" class="axis">${first}</text><text x="${pad.left + w}" y="${height - 8}" text-anchor="end" class="axis">${last}</text></svg>`;
+  // One change (or all at one instant) has one time: label it once, under its dot, not at both ends.
+  const label = (t: number): string =>
+    escapeXml(new Date(t).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }));
+  const axis =
+    t1 === t0
+      ? `<text x="${x(t0)}" y="${height - 8}" text-anchor="middle" class="axis">${label(t0)}</text>`
+      : `<text x="${pad.left}" y="${height - 8}" class="axis">${label(t0)}</text><text x="${pad.left + w}" y="${height - 8}" text-anchor="end" class="axis">${label(t1)}</text>`;
+  return `${svgOpen(width, height)}${grid}<path d="${d}" class="line" fill="none"/>${dots}${axis}</svg>`;
+}
+
+/** Scales to the page width (no horizontal scrolling) while keeping its proportions. */
+function svgOpen(width: number, height: number): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px" role="img" aria-label="rollout chart">`;
 }

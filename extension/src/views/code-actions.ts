@@ -1,69 +1,15 @@
 /**
- * Quick fixes on Rollgate diagnostics — remove a stale/archived flag's code keeping a chosen variant (previewed as
- * a workspace edit), create a missing flag, use the suggested key — and the "wrap selection in a new flag" refactor.
+ * Quick fixes on Rollgate diagnostics — remove a stale/archived flag's code keeping a chosen variant (applied in
+ * one step by `rollgate.removeFlagCode`), create a missing flag, use the suggested key — and the "wrap selection
+ * in a new flag" refactor.
  */
 import * as vscode from 'vscode';
 import { Commands, DIAGNOSTIC_SOURCE } from '../constants.ts';
 import type { Container } from '../container.ts';
 import { FlagDiagnosticCode } from '../logic/diagnostics.ts';
-import { lineEdits } from '../logic/text-edits.ts';
-import type { FlagWorkspace } from '../workspace/flag-workspace.ts';
+import type { RemoveFlagCodeArgs } from '../commands/cleanup-commands.ts';
 import { findingsIn } from './diagnostics.ts';
 import { toRange } from './ranges.ts';
-
-class RemoveFlagAction extends vscode.CodeAction {
-  readonly ws: FlagWorkspace;
-  readonly key: string;
-  readonly variant: string;
-
-  constructor(ws: FlagWorkspace, key: string, variant: string, diagnostic: vscode.Diagnostic) {
-    super(`Remove flag "${key}" from code, keeping "${variant}"`, vscode.CodeActionKind.QuickFix);
-    this.ws = ws;
-    this.key = key;
-    this.variant = variant;
-    this.diagnostics = [diagnostic];
-  }
-}
-
-/**
- * The workspace edit that removes `key` from every file that references it, keeping `variant`.
- * Every change needs confirmation, so VS Code shows it in the refactor preview before applying.
- */
-export async function buildRemoveFlagEdit(
-  ws: FlagWorkspace,
-  key: string,
-  variant: string,
-): Promise<vscode.WorkspaceEdit> {
-  const snapshot = ws.snapshot;
-  if (!snapshot) throw ws.storeError ?? new Error('The flag store is not loaded.');
-  const scanner = await ws.loadScannerModule();
-  const plan = await scanner.planWorkspaceCleanup({
-    root: ws.root,
-    flagKey: key,
-    keepVariant: variant,
-    document: snapshot.document,
-    references: ws.allReferences(),
-  });
-  const edit = new vscode.WorkspaceEdit();
-  const metadata: vscode.WorkspaceEditEntryMetadata = {
-    needsConfirmation: true,
-    label: `Remove flag "${key}" (keep ${variant})`,
-  };
-  for (const file of plan.files) {
-    const uri = vscode.Uri.file(file.file);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    // Hunk by hunk, so the refactor preview shows what goes instead of a whole-file replacement.
-    for (const e of lineEdits(file.before, file.after)) {
-      edit.replace(uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text, metadata);
-    }
-  }
-  if (plan.manual.length > 0) {
-    void vscode.window.showWarningMessage(
-      `Rollgate: ${plan.manual.length} evaluation(s) of "${key}" need a manual edit: ${plan.manual.map((m) => m.message).join(' ')}`,
-    );
-  }
-  return edit;
-}
 
 export function registerCodeActions(container: Container): vscode.Disposable {
   const languages = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'].map((language) => ({
@@ -109,7 +55,12 @@ export function registerCodeActions(container: Container): vscode.Disposable {
         const flag = ws.getFlag(d.key);
         if (!flag) continue;
         for (const variant of Object.keys(flag.variants)) {
-          actions.push(new RemoveFlagAction(ws, d.key, variant, diagnostic));
+          const title = `Remove flag "${d.key}" from code, keeping "${variant}"`;
+          const remove = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+          const args: RemoveFlagCodeArgs = { key: d.key, variant, folder: ws.folder.uri.toString() };
+          remove.command = { command: Commands.removeFlagCode, title, arguments: [args] };
+          remove.diagnostics = [diagnostic];
+          actions.push(remove);
         }
       }
       if (!range.isEmpty) {
@@ -118,17 +69,6 @@ export function registerCodeActions(container: Container): vscode.Disposable {
         actions.push(wrap);
       }
       return actions;
-    },
-    async resolveCodeAction(action) {
-      if (action instanceof RemoveFlagAction) {
-        try {
-          action.edit = await buildRemoveFlagEdit(action.ws, action.key, action.variant);
-        } catch (e) {
-          container.logger.error(e, 'removeFlag');
-          throw e;
-        }
-      }
-      return action;
     },
   };
   return vscode.languages.registerCodeActionsProvider(languages, provider, {

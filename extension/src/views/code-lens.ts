@@ -17,12 +17,13 @@ export function registerCodeLens(container: Container): vscode.Disposable {
       const config = readConfig(document.uri);
       if (!config.lensEnabled) return [];
       const environments = selectEnvironments(snapshot.document, config.lensEnvironments);
-      const staleKeys = new Set(ws.stale?.flags.filter((f) => f.reasons.length > 0).map((f) => f.key));
-      return ws.referencesIn(document.uri).map((ref) => {
+      const references = ws.referencesIn(document.uri);
+      if (references.length > 0) container.noteFirstLens();
+      return references.map((ref) => {
         const title =
           ref.key === undefined
             ? `$(question) flag key not resolved: ${ref.unresolvedReason ?? ref.keyExpression}`
-            : lensTitle(ws.getFlag(ref.key), ref.key, environments, { stale: staleKeys.has(ref.key) });
+            : lensTitle(ws.getFlag(ref.key), ref.key, environments, { stale: ws.isStale(ref.key) });
         return new vscode.CodeLens(toRange(ref.range), {
           title,
           command: ref.key === undefined ? '' : Commands.openFlag,

@@ -27,6 +27,7 @@ export class FlagWorkspace implements vscode.Disposable {
   private auditValue: AuditEntry[] = [];
   private scanner: Promise<FlagScanner> | undefined;
   private scanned = false;
+  private keyFunctions: Promise<ReadonlySet<string>> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   readonly folder: vscode.WorkspaceFolder;
@@ -106,6 +107,16 @@ export class FlagWorkspace implements vscode.Disposable {
     return this.referencesByFile.get(normalize(uri.fsPath)) ?? [];
   }
 
+  /** The references whose key resolved to `key`. */
+  referencesTo(key: string): FlagReference[] {
+    return this.allReferences().filter((r) => r.key === key);
+  }
+
+  /** Whether the stale check found reasons to remove `key`. */
+  isStale(key: string): boolean {
+    return this.staleValue?.flags.some((f) => f.key === key && f.reasons.length > 0) ?? false;
+  }
+
   allReferences(): FlagReference[] {
     return [...this.referencesByFile.values()].flat();
   }
@@ -128,6 +139,7 @@ export class FlagWorkspace implements vscode.Disposable {
   /** Applies new settings (scanner patterns, stale policy) and rescans when the scanner is in use. */
   async updateConfig(config: RollgateConfig): Promise<void> {
     this.config = config;
+    this.keyFunctions = undefined;
     if (this.scanner) {
       const previous = this.scanner;
       this.scanner = undefined;
@@ -168,25 +180,64 @@ export class FlagWorkspace implements vscode.Disposable {
     }
   }
 
-  /** The scanner with the repo's `.rollgate/scanner.yaml` plus the user's presets and wrappers from settings. */
+  /** The call patterns: the repo's `.rollgate/scanner.yaml` plus the user's presets and wrappers from settings. */
+  private async scannerConfig(): Promise<ScannerApi.ScannerConfig> {
+    const scannerModule = await this.loadScanner();
+    const base = await scannerModule.loadScannerConfig(this.root);
+    const wrappers = this.config.scannerWrappers.map((w): CallPattern => ({
+      sdk: 'custom',
+      function: w.function,
+      ...(w.module ? { module: w.module } : {}),
+      keyArgument: w.keyArgument,
+      ...(w.defaultArgument !== undefined ? { defaultArgument: w.defaultArgument } : {}),
+      callKind: w.callKind,
+      returns: 'value',
+    }));
+    const patterns = [...base.patterns, ...scannerModule.createPatterns(this.config.scannerPresets, wrappers)];
+    const unique = new Map(patterns.map((p) => [`${p.sdk}:${p.module ?? ''}:${p.function}`, p]));
+    return { ...base, patterns: [...unique.values()] };
+  }
+
+  /** Names of the evaluation functions whose first argument is the flag key (for key completion). */
+  async keyFunctionNames(): Promise<ReadonlySet<string>> {
+    this.keyFunctions ??= this.scannerConfig().then(
+      (c) => new Set(c.patterns.filter((p) => p.keyArgument === 0).map((p) => p.function)),
+    );
+    return this.keyFunctions;
+  }
+
   private getScanner(): Promise<FlagScanner> {
     this.scanner ??= (async () => {
       const scannerModule = await this.loadScanner();
-      const base = await scannerModule.loadScannerConfig(this.root);
-      const wrappers = this.config.scannerWrappers.map((w): CallPattern => ({
-        sdk: 'custom',
-        function: w.function,
-        ...(w.module ? { module: w.module } : {}),
-        keyArgument: w.keyArgument,
-        ...(w.defaultArgument !== undefined ? { defaultArgument: w.defaultArgument } : {}),
-        callKind: w.callKind,
-        returns: 'value',
-      }));
-      const patterns = [...base.patterns, ...scannerModule.createPatterns(this.config.scannerPresets, wrappers)];
-      const unique = new Map(patterns.map((p) => [`${p.sdk}:${p.module ?? ''}:${p.function}`, p]));
-      return scannerModule.FlagScanner.create(this.root, { ...base, patterns: [...unique.values()] });
+      return scannerModule.FlagScanner.create(this.root, await this.scannerConfig());
     })();
     return this.scanner;
+  }
+
+  /**
+   * Before the whole-workspace scan is done, finds the references of one open document on its own (syntax only,
+   * no other file parsed), so its lenses need not wait for the scan of every other file. The full scan replaces
+   * these. Keys that only other files can resolve stay unresolved until then.
+   */
+  async scanDocumentFirst(uri: vscode.Uri, text: string): Promise<void> {
+    if (this.scanned || this.referencesByFile.has(normalize(uri.fsPath))) return;
+    const scannerModule = await this.loadScanner();
+    const { Project } = await scannerModule.loadTsMorph();
+    const config = await this.scannerConfig();
+    if (this.scanned) return;
+    const project = new Project({
+      useInMemoryFileSystem: true,
+      compilerOptions: { allowJs: true, noEmit: true, noResolve: true },
+      skipLoadingLibFiles: true,
+    });
+    const file = normalize(uri.fsPath);
+    const references = scannerModule.findReferencesInSourceFile(project.createSourceFile(file, text), {
+      patterns: config.patterns,
+      useTypeChecker: false,
+    });
+    if (this.scanned) return;
+    this.referencesByFile.set(file, references);
+    this._onDidChange.fire();
   }
 
   private async recomputeStale(): Promise<void> {

@@ -14,15 +14,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   applyOperation,
+  archiveFlag,
   createFlag,
+  setDefaultVariant,
   setFlagEnabled,
   setRollout,
   updateFlag,
   type ChangeContext,
+  type StoreDocument,
 } from '@rollgate/shared/flags';
+import { startRolloutOperation } from '@rollgate/shared/rollout';
 import { initStore, openFileStore } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../../scripts/ensure-built.ts';
 import {
+  ARTIFACTS_DIR,
+  answerInputBox,
   goToLine,
   installCodeServer,
   openFile,
@@ -34,6 +40,7 @@ import {
   type CodeServer,
   type Workbench,
 } from './harness.ts';
+import type { Page } from 'playwright-core';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -59,6 +66,21 @@ async function createWorkspace(): Promise<string> {
       await apply(setRollout('old-banner', env, 100));
     }
     await apply(updateFlag('old-banner', { description: 'Fully rolled out long ago' }));
+    // One flag per state the lens must word distinctly (production).
+    for (const key of ['kill-switch', 'dark-mode', 'fast-search', 'canary', 'legacy-export']) {
+      await apply(createFlag({ key, name: key, kind: 'release' }));
+    }
+    await apply(setFlagEnabled('dark-mode', 'production', true));
+    await apply(setDefaultVariant('dark-mode', 'production', 'off'));
+    await apply(setFlagEnabled('fast-search', 'production', true));
+    await apply(setDefaultVariant('fast-search', 'production', 'on'));
+    await apply(setFlagEnabled('canary', 'production', true));
+    await apply(setRollout('canary', 'production', 1));
+    await apply(archiveFlag('legacy-export'));
+    // A progressive rollout running in production, for the rollout page's buttons.
+    await apply(createFlag({ key: 'search-v2', name: 'Search v2', kind: 'release' }));
+    await apply(setFlagEnabled('search-v2', 'production', true));
+    await apply(startRolloutOperation({ flagKey: 'search-v2', environment: 'production', plan: { variant: 'on' } }));
   } finally {
     store.dispose();
   }
@@ -91,6 +113,31 @@ export async function banner(): Promise<string> {
 }
 `,
   );
+  await writeFile(
+    join(root, 'src', 'states.ts'),
+    `import { OpenFeature } from '@openfeature/server-sdk';
+
+const client = OpenFeature.getClient();
+
+export async function states(): Promise<boolean[]> {
+  return [
+    await client.getBooleanValue('kill-switch', false),
+    await client.getBooleanValue('dark-mode', false),
+    await client.getBooleanValue('fast-search', false),
+    await client.getBooleanValue('canary', false),
+    await client.getBooleanValue('legacy-export', false),
+    await client.getBooleanValue('not-a-flag', false),
+  ];
+}
+`,
+  );
+  await writeFile(
+    join(root, 'src', 'complete.ts'),
+    `import { OpenFeature } from '@openfeature/server-sdk';
+const client = OpenFeature.getClient();
+export const x = client.getBooleanValue('', false);
+`,
+  );
   return root;
 }
 
@@ -108,12 +155,14 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
   let server: CodeServer | undefined;
   let workbench: Workbench | undefined;
   let root = '';
+  let workbenchOpening = 0;
 
   before(async () => {
     await execFileAsync('npm', ['run', 'package', '-w', 'extension'], { cwd: repoRoot });
     const codeServerDir = await installCodeServer();
     root = await createWorkspace();
     server = await startCodeServer({ codeServerDir, vsix: join(repoRoot, 'extension', 'dist', 'rollgate.vsix') });
+    workbenchOpening = Date.now();
     workbench = await openWorkbench(server.url, root);
   });
 
@@ -123,14 +172,29 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('renders code lenses with the live state over flag calls', async () => {
+  it('renders code lenses with the live state over flag calls', async (t) => {
     const page = workbench!.page;
-    await openFile(page, 'src/checkout.ts');
+    const opening = Date.now();
+    await openFile(page, join(root, 'src', 'checkout.ts'));
     const lens = page.locator('.codelens-decoration', { hasText: 'new-checkout' });
-    await lens.first().waitFor({ timeout: 60_000 });
+    await lens.first().waitFor({ timeout: 120_000 });
+    // Measured, not asserted (timing depends on the machine): reported with the run and kept as an artifact.
+    const lensAt = Date.now();
+    const activationToFirstLensMs = await waitFor('the extension to log its first lens', async () => {
+      const line = /First code lens (\d+) ms after activation/.exec(await server!.readLogs('Rollgate.log'));
+      return line ? Number(line[1]) : undefined;
+    });
+    const timings = {
+      workbenchToFirstLensMs: lensAt - workbenchOpening,
+      fileOpenToFirstLensMs: lensAt - opening,
+      activationToFirstLensMs,
+    };
+    t.diagnostic(`first lens: ${JSON.stringify(timings)}`);
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    await writeFile(join(ARTIFACTS_DIR, 'first-lens.json'), JSON.stringify(timings, null, 2));
     const text = await lens.first().innerText();
-    assert.match(text, /prod 25%/);
-    assert.match(text, /dev disabled/);
+    assert.match(text, /new-checkout · prod: on → 25% get `on`/);
+    assert.doesNotMatch(text, /dev/, 'the lens stays short: production only by default');
     await screenshot(page, '1-code-lens');
   });
 
@@ -152,13 +216,12 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
     } finally {
       store.dispose();
     }
-    await page.locator('.codelens-decoration', { hasText: 'dev off' }).first().waitFor();
     await screenshot(page, '2-toggle-command');
   });
 
   it('shows a change made by the CLI in the code lens (store watch)', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/checkout.ts');
+    await openFile(page, join(root, 'src', 'checkout.ts'));
     const cli = ensureBuilt('cli');
     await execFileAsync(process.execPath, [
       cli,
@@ -172,53 +235,153 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
       '--store',
       root,
     ]);
-    await page.locator('.codelens-decoration', { hasText: 'prod 40%' }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.codelens-decoration', { hasText: 'prod: on → 40% get `on`' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await screenshot(page, '3-lens-after-cli-change');
+  });
+
+  it('words the six states distinctly in the lens', async () => {
+    const page = workbench!.page;
+    await openFile(page, join(root, 'src', 'states.ts'));
+    const labels = [
+      'kill-switch · prod: disabled',
+      'dark-mode · prod: serves `off`',
+      'fast-search · prod: serves `on`',
+      'canary · prod: on → 1% get `on`',
+      'legacy-export · archived',
+      'not-a-flag: not in the flag store',
+    ];
+    for (const label of labels) {
+      await page.locator('.codelens-decoration', { hasText: label }).first().waitFor({ timeout: 60_000 });
+    }
+    await screenshot(page, '4-six-states');
+  });
+
+  it('completes flag keys with their state inside an evaluation call', async () => {
+    const page = workbench!.page;
+    await openFile(page, join(root, 'src', 'complete.ts'));
+    // Line 3, column 42: just after the opening quote of getBooleanValue('').
+    await goToLine(page, 3, 42);
+    await page.keyboard.type('new-c');
+    const row = page.locator('.suggest-widget .monaco-list-row', { hasText: 'new-checkout' });
+    await waitFor('the key completion', async () => {
+      if (await row.count()) return true;
+      await page.keyboard.press('Control+Space');
+      return (await row
+        .first()
+        .isVisible()
+        .catch(() => false))
+        ? true
+        : undefined;
+    });
+    assert.match(await row.first().innerText(), /production: on → 40% get `on`/);
+    await screenshot(page, '5-key-completion');
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'File: Revert File');
+  });
+
+  it('pauses a running rollout from the rollout page', async () => {
+    const page = workbench!.page;
+    await runCommand(page, 'Rollgate: Open Rollout Page');
+    await pickQuickItem(page, 'search-v2');
+    await pickQuickItem(page, 'production');
+    const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await webview.locator('small[data-status="running"]').waitFor({ timeout: 60_000 });
+    await webview.getByRole('button', { name: 'Pause' }).click();
+    // Production is protected: the same reason prompt as the CLI's --reason.
+    await answerInputBox(page, 'e2e: hold the rollout');
+    await waitForStore(root, 'search-v2 to be paused', (doc) =>
+      doc.flags.find((f) => f.key === 'search-v2')?.environments.production?.plan?.state.status === 'paused'
+        ? true
+        : undefined,
+    );
+    // The page follows the store: the status and the buttons change.
+    await webview.locator('small[data-status="paused"]').waitFor();
+    await webview.getByRole('button', { name: 'Resume' }).waitFor();
+    await screenshot(page, '6-rollout-page-paused');
+  });
+
+  it('writes a Cursor MCP config that survives extension updates', async () => {
+    const page = workbench!.page;
+    await runCommand(page, 'Rollgate: Write MCP Server Config');
+    await pickQuickItem(page, 'your user config');
+    const file = join(server!.home, '.cursor', 'mcp.json');
+    const text = await waitFor('the Cursor user config', () => readFile(file, 'utf8').catch(() => undefined));
+    const config = JSON.parse(text) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    const entry = Object.values(config.mcpServers)[0];
+    assert.ok(entry, text);
+    assert.doesNotMatch(text, /rollgate\.rollgate-\d|extensions[\\/]/, 'no path into the versioned install folder');
+    assert.match(entry.args[0] ?? '', /globalStorage[\\/]rollgate\.rollgate[\\/]mcp[\\/]rollgate-mcp\.mjs$/);
+    assert.deepEqual(entry.args.slice(1), ['--store', root]);
+    // The launcher starts the installed version's server.
+    assert.match(await readFile(entry.args[0] ?? '', 'utf8'), /rollgate\.rollgate-0\.1\.0.*server\.mjs/);
   });
 
   it('shows a stale-flag diagnostic', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/banner.ts');
+    await openFile(page, join(root, 'src', 'banner.ts'));
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'Flag "old-banner" is stale' });
     await problem.first().waitFor({ timeout: 60_000 });
-    await screenshot(page, '4-stale-diagnostic');
+    await screenshot(page, '7-stale-diagnostic');
   });
 
-  it('removes the stale flag with the quick fix', async () => {
+  it('removes the stale flag with the quick fix in one step', async () => {
     const page = workbench!.page;
-    await openFile(page, 'src/banner.ts');
+    await openFile(page, join(root, 'src', 'banner.ts'));
     // Line 4 of banner.ts holds the evaluation of old-banner; column 40 is inside the call.
     await goToLine(page, 4, 40);
-    // The lightbulb appears once the quick fixes for the cursor are known; clicking it opens them, as a user would.
-    await page.locator('.lightBulbWidget').first().click();
-    // The menu's pointer block swallows clicks: choose with the keyboard, as keyboard users do.
+    // Quick Fix from the keyboard (Ctrl+.), as keyboard users do; the menu lists the fixes for the cursor.
     const keepOn = 'Remove flag "old-banner" from code, keeping "on"';
-    await page.getByText(keepOn).waitFor();
-    for (let i = 0; i < 5 && !(await page.locator('.monaco-list-row.focused', { hasText: keepOn }).count()); i++) {
+    await openQuickFixMenu(page, keepOn);
+    for (let i = 0; i < 10 && !(await page.locator('.monaco-list-row.focused', { hasText: keepOn }).count()); i++) {
       await page.keyboard.press('ArrowDown');
     }
     await page.keyboard.press('Enter');
-    // Refactor preview: the removal needs confirmation, so the user ticks the file and applies.
-    const fileEntry = page.getByRole('checkbox', { name: /banner\.ts/ }).first();
-    await fileEntry.waitFor({ timeout: 60_000 });
-    // The workbench's pointer block sits over the panel while the menu closes: send the clicks to the elements.
-    const checkbox = fileEntry.locator('input').first();
-    await checkbox.dispatchEvent('click');
-    await page.waitForFunction(
-      () => document.querySelector<HTMLInputElement>('#refactorPreview [role=checkbox] input')?.checked === true,
-      undefined,
-      { timeout: 20_000 },
-    );
-    await screenshot(page, '5-quick-fix-preview');
-    await page.getByRole('button', { name: 'Apply' }).dispatchEvent('click');
-    await page.keyboard.press('Control+S');
+    // One step: the file changes on disk (the fix applies and saves), no preview to confirm.
     const text = await waitFor('banner.ts to be rewritten', async () => {
       const content = await readFile(join(root, 'src', 'banner.ts'), 'utf8');
       return content.includes('old-banner') ? undefined : content;
     });
     assert.match(text, /return 'Welcome back!';/);
     assert.doesNotMatch(text, /OpenFeature/, 'the now-unused SDK import is removed');
-    await screenshot(page, '6-quick-fix-applied');
+    // It says what it did and offers to archive the flag; archiving changes the store.
+    const toast = page.locator('.notification-toast', { hasText: 'removed "old-banner" from src/banner.ts' });
+    await toast.waitFor();
+    await screenshot(page, '8-quick-fix-applied');
+    await toast.getByRole('button', { name: 'Archive flag' }).dispatchEvent('click');
+    await waitForStore(root, 'old-banner to be archived', (doc) =>
+      doc.flags.find((f) => f.key === 'old-banner')?.archived === true ? true : undefined,
+    );
   });
 });
+
+/** Opens the Quick Fix menu at the cursor with Ctrl+. until it lists `title` (fixes are known once diagnostics are). */
+async function openQuickFixMenu(page: Page, title: string): Promise<void> {
+  await waitFor(`the quick fix "${title}"`, async () => {
+    await page.keyboard.press('Control+.');
+    try {
+      await page.locator('.action-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 5_000 });
+      return true;
+    } catch {
+      await page.keyboard.press('Escape');
+      return undefined;
+    }
+  });
+}
+
+/** Waits until `probe` finds what it looks for in the store document of `root`. */
+async function waitForStore<T>(
+  root: string,
+  what: string,
+  probe: (document: StoreDocument) => T | undefined,
+): Promise<T> {
+  const store = await openFileStore(root);
+  try {
+    return await waitFor(what, async () => probe((await store.read()).document));
+  } finally {
+    store.dispose();
+  }
+}

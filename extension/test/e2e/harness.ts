@@ -4,7 +4,7 @@
  * @vscode/test-electron cannot download VS Code (no internet beyond the npm registry).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,10 @@ export async function installCodeServer(): Promise<string> {
 export interface CodeServer {
   readonly url: string;
   readonly log: () => string;
+  /** The HOME of the code-server process (a temporary folder: user-level files the extension writes land here). */
+  readonly home: string;
+  /** The text of the workbench's log files whose name ends with `suffix` (e.g. an output channel: `Rollgate.log`). */
+  readLogs(suffix: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +58,9 @@ export async function startCodeServer(options: {
   const dataDir = await mkdtemp(join(tmpdir(), 'rollgate-cs-'));
   const userDataDir = join(dataDir, 'user-data');
   const extensionsDir = join(dataDir, 'extensions');
+  const home = join(dataDir, 'home');
   await mkdir(join(userDataDir, 'User'), { recursive: true });
+  await mkdir(home);
   await writeFile(
     join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({
@@ -75,7 +81,7 @@ export async function startCodeServer(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [entry, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-workspace-trust'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } },
   );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -94,6 +100,12 @@ export async function startCodeServer(options: {
   return {
     url,
     log: () => output,
+    home,
+    async readLogs(suffix) {
+      const logs = join(userDataDir, 'logs');
+      const names = (await readdir(logs, { recursive: true })).filter((n) => n.endsWith(suffix));
+      return (await Promise.all(names.map((n) => readFile(join(logs, n), 'utf8')))).join('\n');
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
@@ -153,15 +165,19 @@ export async function answerInputBox(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Opens a workspace file by its path relative to the folder, via Quick Open. */
-export async function openFile(page: Page, relativePath: string): Promise<void> {
+/**
+ * Opens a file via Quick Open by its absolute path: Quick Open resolves absolute paths directly, whereas a relative
+ * name waits for the workspace file search, which can take longer than a test's patience on a loaded machine.
+ */
+export async function openFile(page: Page, absolutePath: string): Promise<void> {
+  const name = absolutePath.split(/[\\/]/).pop() ?? absolutePath;
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(relativePath);
-  // The list first shows recently opened files; wait for the row of the file asked for.
-  const name = relativePath.split('/').pop() ?? relativePath;
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+  await input.fill(absolutePath);
+  // The focused row is the one Enter opens: wait until it is the file asked for.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
   await page.locator('.tab.active', { hasText: name }).waitFor();
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { storeDocumentSchema, type Flag, type StoreDocument } from '@rollgate/shared/flags';
-import { describeEnvironmentState, hoverMarkdown, lensTitle, selectEnvironments } from '../../src/logic/flag-state.ts';
+import { commandLink, formatWhen, hoverMarkdown, lensTitle, selectEnvironments } from '../../src/logic/flag-state.ts';
 
 const document: StoreDocument = storeDocumentSchema.parse({
   version: 1,
@@ -45,37 +45,23 @@ const document: StoreDocument = storeDocumentSchema.parse({
     },
   ],
 });
-const [checkout, color] = document.flags as [Flag, Flag];
-
-describe('describeEnvironmentState', () => {
-  const cases: [string, Flag, string, string][] = [
-    ['boolean serving on', checkout, 'development', 'on'],
-    ['boolean serving off with a rule', checkout, 'staging', 'off +1 rule'],
-    ['boolean rollout with a running plan', checkout, 'production', '25% · step 4/6'],
-    ['string rollout names the variant', color, 'production', '0.5% green'],
-    ['disabled', color, 'staging', 'disabled'],
-    ['no config for the environment', color, 'development', 'disabled'],
-  ];
-  for (const [name, flag, env, expected] of cases) {
-    it(name, () => assert.equal(describeEnvironmentState(flag, flag.environments[env]), expected));
-  }
-});
+const [checkout] = document.flags as [Flag, Flag];
 
 describe('lens and environments', () => {
-  it('shows production first by default, or the configured order', () => {
-    assert.deepEqual(selectEnvironments(document, []), ['production', 'staging', 'development']);
+  it('shows production alone by default, or the configured order', () => {
+    assert.deepEqual(selectEnvironments(document, []), ['production']);
     assert.deepEqual(selectEnvironments(document, ['staging', 'nope', 'production']), ['staging', 'production']);
   });
 
-  it('titles a lens with per-environment states and markers', () => {
+  it('titles a lens in the shared vocabulary with a stale marker', () => {
     assert.equal(
       lensTitle(checkout, 'new-checkout', ['production', 'staging'], { stale: true }),
-      '$(flag) new-checkout · prod 25% · step 4/6 · staging off +1 rule · $(clock) stale',
+      '$(flag) new-checkout · prod: on → 25% get `on` · step 4/6 · staging: serves `off` (+1 rule) · $(clock) stale',
     );
     assert.equal(lensTitle(undefined, 'new-chekout', ['production']), '$(warning) new-chekout: not in the flag store');
   });
 
-  it('renders a hover with every environment, owner and last change', () => {
+  it('renders a hover with every environment, references, a relative last change and the actions', () => {
     const md = hoverMarkdown(checkout, document, {
       lastChange: {
         revision: 7,
@@ -86,12 +72,33 @@ describe('lens and environments', () => {
         reason: 'canary healthy',
         changes: [],
       },
-      staleReasons: ['Past its cleanup date'],
+      stale: true,
+      references: 3,
+      now: new Date('2026-11-20T13:00:00Z'),
+      actions: [{ title: 'Toggle', command: 'rollgate.toggleFlag', args: { key: 'new-checkout' } }],
     });
-    assert.match(md, /\| production 🔒 \| 25% · step 4\/6 \| off \| 0 \|/);
-    assert.match(md, /\| staging \| off \+1 rule \| off \| 1 \|/);
-    assert.match(md, /Owner: payments · Clean up by: 2026-12-31/);
-    assert.match(md, /Last change: flag.set-rollout in production by cli:alice .*canary healthy/);
-    assert.match(md, /\*\*Stale:\*\*\n- Past its cleanup date/);
+    assert.match(md, /^\*\*New checkout\*\* `new-checkout` — release \(stale\)/);
+    assert.match(md, /- \$\(lock\) \*\*production\*\*: on → 25% get `on` · step 4\/6/);
+    assert.match(md, /- \*\*staging\*\*: serves `off` \(\+1 rule\)/);
+    assert.match(md, /Owner: payments · Clean up by: 2026-12-31 · 3 references in code/);
+    assert.match(md, /Last change: flag.set-rollout in production by cli:alice, 3 hours ago \(.+\) — “canary healthy”/);
+    assert.match(md, /\[Toggle\]\(command:rollgate\.toggleFlag\?%5B%7B%22key%22%3A%22new-checkout%22%7D%5D\)/);
+    assert.doesNotMatch(md, /Past its cleanup date/, 'stale reasons live in the diagnostic, shown once');
   });
+});
+
+describe('formatWhen', () => {
+  const now = new Date('2026-11-20T13:00:00Z');
+  const cases: [string, string][] = [
+    ['2026-11-20T12:59:50Z', 'now'],
+    ['2026-11-20T12:55:00Z', '5 minutes ago'],
+    ['2026-11-19T13:00:00Z', 'yesterday'],
+    ['2026-11-23T13:00:00Z', 'in 3 days'],
+  ];
+  for (const [iso, relative] of cases) {
+    it(relative, () => assert.equal(formatWhen(iso, now, 'en').split(' (')[0], relative));
+  }
+  it('keeps text that is not a time', () => assert.equal(formatWhen('soon', now), 'soon'));
+  it('links commands with JSON arguments', () =>
+    assert.equal(commandLink({ title: 'Go', command: 'x.y', args: 1 }), '[Go](command:x.y?%5B1%5D)'));
 });

@@ -1,58 +1,85 @@
 /**
- * The shared vocabulary for what a flag serves in one environment, as users read it: `production: off`,
- * `staging: on → 10% get \`on\``, `development: serves \`on\``. Every client (MCP replies, CLI, editor) words
- * states the same way.
+ * The one vocabulary for what a flag serves in one environment, as users read it in every client (code lens,
+ * hover, Flags view, CLI, MCP replies): `production: disabled`, `production: on → 1% get \`on\``,
+ * `staging: serves \`off\``. "disabled" (the kill switch: apps get their code default) is never worded like
+ * "serves `off`" (the flag is live and hands out its `off` variant).
  */
 import type { Flag } from './model.ts';
 
 /** A flag's effective state in one environment, in words. */
 export interface EnvironmentStateDescription {
-  /** One line, e.g. `production: on → 10% get \`on\``. */
+  /** The state without the environment, e.g. `on → 25% get \`on\` · step 4/6` or `disabled`. */
+  readonly summary: string;
+  /** One line, `<environment>: <summary>`, e.g. `production: on → 25% get \`on\` · step 4/6`. */
   readonly short: string;
-  /** A sentence saying who gets what, e.g. `staging: flag is off, nobody gets it (apps use their code default)`. */
+  /** A sentence saying who gets what, e.g. `production: on; 25% get \`on\`, the rest get \`off\` (…)`. */
   readonly long: string;
-  /** True when the environment serves the flag at all (on, not archived, configured). */
+  /** True when the environment serves the flag at all (not archived, configured, enabled). */
   readonly live: boolean;
 }
 
+const CODE_DEFAULT = 'nobody gets a variant, apps use the default value in their code';
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatPercent(p: number): string {
+  return `${Number.isInteger(p) ? p : Number(p.toFixed(2))}%`;
+}
+
 /**
- * Describes what `flag` serves in `environment`: off / not configured / archived (apps get their code default), or
- * on with its rules, percentage rollout, rollout plan and default variant. Never throws.
+ * Describes what `flag` serves in `environment` (an environment key, used as given in the text): archived,
+ * not configured, disabled (apps get their code default), or on with its rules, percentage rollout, rollout plan
+ * and default variant. Pure; never throws.
  */
 export function describeEnvironmentState(flag: Flag, environment: string): EnvironmentStateDescription {
   const config = flag.environments[environment];
-  if (flag.archived) {
-    return off(environment, 'archived', 'flag is archived, nobody gets it (apps use their code default)');
-  }
-  if (!config) {
-    return off(environment, 'not configured', 'flag is not configured, nobody gets it (apps use their code default)');
-  }
-  if (!config.enabled) return off(environment, 'off', 'flag is off, nobody gets it (apps use their code default)');
+  const off = (summary: string, why: string): EnvironmentStateDescription => ({
+    summary,
+    short: `${environment}: ${summary}`,
+    long: `${environment}: ${why}; ${CODE_DEFAULT}`,
+    live: false,
+  });
+  if (flag.archived) return off('archived', 'the flag is archived');
+  if (!config) return off('not configured', 'the flag is not configured here');
+  if (!config.enabled) return off('disabled', 'disabled (kill switch)');
 
   const rules = config.rules.length;
-  const rulesText = rules === 0 ? '' : `${rules} targeting rule${rules === 1 ? '' : 's'} first, then `;
+  const rulesShort = rules > 0 ? ` (+${plural(rules, 'rule')})` : '';
+  const rulesLong = rules > 0 ? `${plural(rules, 'targeting rule')} first, then ` : '';
   const plan = config.plan;
-  const planText =
-    plan && plan.state.status !== 'pending'
-      ? ` (rollout plan ${plan.state.status}, step ${plan.state.stepIndex + 1} of ${plan.steps.length})`
-      : '';
+  const status = plan?.state.status;
+  let planShort = '';
+  let planLong = '';
+  if (plan && status && status !== 'pending') {
+    const step = `step ${plan.state.stepIndex + 1}/${plan.steps.length}`;
+    planShort =
+      status === 'running'
+        ? ` · ${step}`
+        : status === 'completed'
+          ? ' · plan completed'
+          : ` · ${step} ${status === 'rolled-back' ? 'rolled back' : status}`;
+    planLong = ` (rollout plan ${status === 'rolled-back' ? 'rolled back' : status}, step ${plan.state.stepIndex + 1} of ${plan.steps.length})`;
+  }
   const rollout = config.rollout;
-  if (rollout && rollout.percentage > 0 && rollout.variant !== config.defaultVariant) {
+  if (rollout && rollout.percentage > 0 && rollout.percentage < 100 && rollout.variant !== config.defaultVariant) {
+    const pct = formatPercent(rollout.percentage);
+    const summary = `on → ${pct} get \`${rollout.variant}\`${rulesShort}${planShort}`;
     return {
-      short: `${environment}: on → ${rollout.percentage}% get \`${rollout.variant}\``,
-      long:
-        `${environment}: flag is on; ${rulesText}${rollout.percentage}% get \`${rollout.variant}\`, the rest get ` +
-        `\`${config.defaultVariant}\`${planText}`,
+      summary,
+      short: `${environment}: ${summary}`,
+      long: `${environment}: on; ${rulesLong}${pct} get \`${rollout.variant}\`, the rest get \`${config.defaultVariant}\`${planLong}`,
       live: true,
     };
   }
+  // A 100 % rollout hands everyone (after the rules) its variant.
+  const served = rollout && rollout.percentage >= 100 ? rollout.variant : config.defaultVariant;
+  const summary = `serves \`${served}\`${rulesShort}${planShort}`;
   return {
-    short: `${environment}: serves \`${config.defaultVariant}\`${rules ? ` (+${rules} rule${rules === 1 ? '' : 's'})` : ''}`,
-    long: `${environment}: flag is on; ${rulesText || ''}${rulesText ? 'everyone else gets' : 'everyone gets'} \`${config.defaultVariant}\`${planText}`,
+    summary,
+    short: `${environment}: ${summary}`,
+    long: `${environment}: on; ${rulesLong}${rules > 0 ? 'everyone else gets' : 'everyone gets'} \`${served}\`${planLong}`,
     live: true,
   };
-}
-
-function off(environment: string, short: string, long: string): EnvironmentStateDescription {
-  return { short: `${environment}: ${short}`, long: `${environment}: ${long}`, live: false };
 }
