@@ -4,7 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['shared/test', 'cli/test', 'mcp-server/test', 'server/test', 'extension/test/unit', 'extension/test/e2e'];
+const roots = [
+  'shared/test',
+  'cli/test',
+  'mcp-server/test',
+  'server/test',
+  'extension/test/unit',
+  'extension/test/e2e',
+];
 const filters = process.argv.slice(2);
 
 /** @param {string} dir @returns {string[]} */
@@ -29,7 +36,11 @@ if (files.length === 0) {
   );
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', ...files],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);
