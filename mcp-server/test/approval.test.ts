@@ -106,7 +106,7 @@ describe('protected environments: approval flow', () => {
       reason: 'kill it while we look at INC-7',
     });
     assert.equal((kill.structuredContent as { status: string }).status, 'applied');
-    assert.match(textOf(kill), /Applied at once in production.*production: flag is off, nobody gets it/s);
+    assert.match(textOf(kill), /Applied at once in production.*production: disabled.*nobody gets a variant/s);
     const killed = await fixture.store.readAudit({ flagKey: 'new-checkout', environment: 'production' });
     assert.deepEqual(
       [killed.at(-1)?.action, killed.at(-1)?.reason, killed.at(-1)?.data],

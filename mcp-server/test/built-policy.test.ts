@@ -80,7 +80,7 @@ describe('built server: issue 12', () => {
         enabled: false,
         reason: 'INC-12: payment errors',
       });
-      assert.deepEqual([kill.status, kill.environments[0]?.state], ['applied', 'production: off']);
+      assert.deepEqual([kill.status, kill.environments[0]?.state], ['applied', 'production: disabled']);
       await decideChangeRequest(fixture.store, 'cr-1', 'approve', { actor: 'cli:alice', now: () => NOW });
       const production = (await fixture.store.read()).document.flags[0]?.environments.production;
       assert.deepEqual([production?.enabled, production?.rollout?.percentage], [false, 30]);

@@ -22,7 +22,7 @@ describe('write policy and request tools', () => {
     assert.equal(off.status, 'applied');
     assert.deepEqual(
       off.environments.map((e) => e.state),
-      ['staging: off', 'production: off'],
+      ['staging: disabled', 'production: disabled'],
     );
     const noEnvironment = await call(session.client, 'toggle-flag', { key: 'new-checkout', enabled: true });
     assert.equal(noEnvironment.isError, true);
