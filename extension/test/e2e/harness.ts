@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 const execFileAsync = promisify(execFile);
 const extensionRoot = join(import.meta.dirname, '..', '..');
@@ -140,11 +140,27 @@ export async function openWorkbench(url: string, folder: string): Promise<Workbe
   return { page, browser, close: () => browser.close() };
 }
 
+/**
+ * Presses `key` until the quick input opens and returns its text box: on a loaded machine the first key press can
+ * land while focus is still elsewhere (a webview, a notification), and is then lost.
+ */
+async function openQuickInput(page: Page, key: string): Promise<Locator> {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      return input;
+    } catch (e) {
+      if (attempt >= 6) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 /** Runs a command by its palette title (e.g. `Rollgate: Scan Workspace`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  const input = await openQuickInput(page, 'F1');
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
@@ -171,9 +187,7 @@ export async function answerInputBox(page: Page, text: string): Promise<void> {
  */
 export async function openFile(page: Page, absolutePath: string): Promise<void> {
   const name = absolutePath.split(/[\\/]/).pop() ?? absolutePath;
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  const input = await openQuickInput(page, 'Control+P');
   await input.fill(absolutePath);
   // The focused row is the one Enter opens: wait until it is the file asked for.
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
@@ -183,9 +197,7 @@ export async function openFile(page: Page, absolutePath: string): Promise<void> 
 
 /** Moves the cursor of the active editor to a 1-based line and column (Go to Line), immune to layout shifts. */
 export async function goToLine(page: Page, line: number, column: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  const input = await openQuickInput(page, 'Control+G');
   await input.fill(`:${line}:${column}`);
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
