@@ -141,15 +141,15 @@ export async function openWorkbench(url: string, folder: string): Promise<Workbe
 }
 
 /**
- * Presses `key` until the quick input opens and returns its text box: on a loaded machine the first key press can
- * land while focus is still elsewhere (a webview, a notification), and is then lost.
+ * Presses `key` until the quick input opens and takes `text`, and returns its text box: on a loaded machine a key
+ * press can land while focus is still elsewhere (a webview, a notification), or the box can close again at once.
  */
-async function openQuickInput(page: Page, key: string): Promise<Locator> {
+async function fillQuickInput(page: Page, key: string, text: string): Promise<Locator> {
   const input = page.locator('.quick-input-widget input');
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press(key);
     try {
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(text, { timeout: 5_000 });
       return input;
     } catch (e) {
       if (attempt >= 6) throw e;
@@ -160,8 +160,7 @@ async function openQuickInput(page: Page, key: string): Promise<Locator> {
 
 /** Runs a command by its palette title (e.g. `Rollgate: Scan Workspace`). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  const input = await openQuickInput(page, 'F1');
-  await input.fill(`>${title}`);
+  await fillQuickInput(page, 'F1', `>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
 }
@@ -187,8 +186,7 @@ export async function answerInputBox(page: Page, text: string): Promise<void> {
  */
 export async function openFile(page: Page, absolutePath: string): Promise<void> {
   const name = absolutePath.split(/[\\/]/).pop() ?? absolutePath;
-  const input = await openQuickInput(page, 'Control+P');
-  await input.fill(absolutePath);
+  await fillQuickInput(page, 'Control+P', absolutePath);
   // The focused row is the one Enter opens: wait until it is the file asked for.
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');
@@ -197,8 +195,7 @@ export async function openFile(page: Page, absolutePath: string): Promise<void> 
 
 /** Moves the cursor of the active editor to a 1-based line and column (Go to Line), immune to layout shifts. */
 export async function goToLine(page: Page, line: number, column: number): Promise<void> {
-  const input = await openQuickInput(page, 'Control+G');
-  await input.fill(`:${line}:${column}`);
+  const input = await fillQuickInput(page, 'Control+G', `:${line}:${column}`);
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
 }
