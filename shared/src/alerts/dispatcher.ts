@@ -8,6 +8,7 @@
 import { Emitter } from '../lifecycle.ts';
 import type { Disposable, Event } from '../lifecycle.ts';
 import { errorMessage } from '../errors.ts';
+import { postWithRetry, timerSleep, type Sleep } from '../http-retry.ts';
 import type { AlertReceiver } from './config.ts';
 import type { AlertEvent } from './events.ts';
 
@@ -33,7 +34,7 @@ export interface AlertDispatcherOptions {
   /** HTTP client (default: global fetch). */
   readonly fetch?: typeof fetch;
   /** Waits `ms` or until `signal` aborts (default: a timer). Simulations pass a simulated clock's sleep. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: Sleep;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
   /** Alerts waiting per receiver before the oldest is dropped (default 1,000). */
@@ -55,27 +56,6 @@ export interface DispatcherStats {
   readonly queued: number;
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Whether an HTTP status is worth retrying (the receiver may recover); other 4xx mean the request is wrong. */
-function retryable(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
 interface Lane {
   readonly receiver: AlertReceiver;
   readonly queue: AlertEvent[];
@@ -92,7 +72,7 @@ export class AlertDispatcher implements Disposable {
   private readonly stop = new AbortController();
   private readonly now: () => Date;
   private readonly fetch: typeof fetch;
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly maxQueue: number;
   private readonly maxAttempts: number;
@@ -107,7 +87,7 @@ export class AlertDispatcher implements Disposable {
     this.lanes = options.receivers.map((receiver) => ({ receiver, queue: [], running: undefined }));
     this.now = options.now ?? (() => new Date());
     this.fetch = options.fetch ?? fetch;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? timerSleep;
     this.random = options.random ?? Math.random;
     this.maxQueue = options.maxQueue ?? 1000;
     this.maxAttempts = options.maxAttempts ?? 8;
@@ -170,40 +150,35 @@ export class AlertDispatcher implements Disposable {
   }
 
   private async deliver(lane: Lane, event: AlertEvent): Promise<void> {
-    for (let attempt = 1; !this.stop.signal.aborted; attempt++) {
-      let status: number | undefined;
-      let error: string | undefined;
-      try {
-        const request = lane.receiver.request(event, this.now());
-        if (!request) return;
-        const response = await this.fetch(request.url, {
-          method: 'POST',
-          headers: request.headers,
-          body: request.body,
-          signal: AbortSignal.any([this.stop.signal, AbortSignal.timeout(this.timeoutMs)]),
-        });
-        status = response.status;
-        await response.body?.cancel();
-        if (response.ok) {
-          this.delivered++;
-          this.record(lane, event, attempt, { outcome: 'delivered', status });
-          return;
-        }
-        error = `HTTP ${status}`;
-      } catch (e) {
-        error = errorMessage(e);
-      }
-      if (this.stop.signal.aborted) return;
-      const giveUp = attempt >= this.maxAttempts || (status !== undefined && !retryable(status));
-      if (giveUp) {
-        this.failed++;
-        this.record(lane, event, attempt, { outcome: 'failed', status, error });
-        return;
-      }
-      const exponential = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-      const retryInMs = Math.round(exponential * (0.5 + this.random() / 2));
-      this.record(lane, event, attempt, { outcome: 'retrying', status, error, retryInMs });
-      await this.sleep(retryInMs, this.stop.signal);
+    let request;
+    try {
+      request = lane.receiver.request(event, this.now());
+    } catch (e) {
+      this.failed++;
+      this.record(lane, event, 1, { outcome: 'failed', error: errorMessage(e) });
+      return;
+    }
+    if (!request) return;
+    const result = await postWithRetry(
+      request,
+      {
+        maxAttempts: this.maxAttempts,
+        baseDelayMs: this.baseDelayMs,
+        maxDelayMs: this.maxDelayMs,
+        timeoutMs: this.timeoutMs,
+      },
+      { fetch: this.fetch, sleep: this.sleep, random: this.random, stop: this.stop.signal },
+      ({ attempt, status, error, retryInMs }) => {
+        if (retryInMs === undefined) return;
+        this.record(lane, event, attempt, { outcome: 'retrying', status, error, retryInMs });
+      },
+    );
+    if (result.outcome === 'delivered') {
+      this.delivered++;
+      this.record(lane, event, result.attempt, { outcome: 'delivered', status: result.status });
+    } else if (result.outcome === 'failed') {
+      this.failed++;
+      this.record(lane, event, result.attempt, { outcome: 'failed', status: result.status, error: result.error });
     }
   }
 

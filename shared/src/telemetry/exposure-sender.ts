@@ -5,13 +5,11 @@
  * network errors, timeouts, 408, 429 and 5xx with exponential backoff and jitter; other 4xx and exhausted retries
  * count the batch as failed. Browser-safe (fetch, no Node built-ins).
  */
+import { postWithRetry, timerSleep, type HttpPost, type Sleep } from '../http-retry.ts';
 import type { ExposureEvent } from './exposures.ts';
 
 /** One HTTP request an adapter makes of a batch. */
-export interface AdapterRequest {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+export interface AdapterRequest extends HttpPost {
   /** Exposures it carries. */
   readonly count: number;
 }
@@ -29,7 +27,7 @@ export interface ExposureSenderOptions {
   /** HTTP client (default: global fetch). */
   readonly fetch?: typeof fetch;
   /** Waits `ms` or until `signal` aborts (default: a timer); tests pass a simulated clock's sleep. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: Sleep;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
   /** Exposures waiting before the oldest is dropped (default 10,000). */
@@ -59,25 +57,6 @@ export interface ExposureSenderStats {
   readonly queued: number;
 }
 
-/** Waits `ms` on a timer, or until `signal` aborts. */
-export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-const retryable = (status: number): boolean => status === 408 || status === 429 || status >= 500;
-
 /** Batches and delivers exposures to one adapter; see the module comment. */
 export class ExposureSender {
   private readonly queue: ExposureEvent[] = [];
@@ -87,7 +66,7 @@ export class ExposureSender {
   private flushing = false;
   private readonly counts = { sent: 0, failed: 0, dropped: 0, retries: 0 };
   private readonly fetch: typeof fetch;
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly batchSize: number;
 
@@ -150,44 +129,21 @@ export class ExposureSender {
   }
 
   private async deliver(request: AdapterRequest): Promise<void> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      const status = await this.post(request);
-      if (status !== undefined && status < 300) {
-        this.counts.sent += request.count;
-        return;
-      }
-      if (attempt >= maxAttempts || (status !== undefined && !retryable(status)) || this.stop.signal.aborted) {
-        this.counts.failed += request.count;
-        return;
-      }
-      this.counts.retries++;
-      const exponential = Math.min(
-        (this.options.baseDelayMs ?? 1000) * 2 ** (attempt - 1),
-        this.options.maxDelayMs ?? 30_000,
-      );
-      await this.sleep(Math.round(exponential * (0.5 + this.random() / 2)), this.stop.signal);
-    }
-  }
-
-  /** The response status, or undefined for a network error or timeout. */
-  private async post(request: AdapterRequest): Promise<number | undefined> {
-    const abort = new AbortController();
-    const timer = new AbortController();
-    void this.sleep(this.options.timeoutMs ?? 10_000, timer.signal).then(() => abort.abort());
-    try {
-      const response = await this.fetch(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        body: request.body,
-        signal: abort.signal,
-      });
-      await response.arrayBuffer();
-      return response.status;
-    } catch {
-      return undefined;
-    } finally {
-      timer.abort();
-    }
+    const { options } = this;
+    const result = await postWithRetry(
+      request,
+      {
+        maxAttempts: options.maxAttempts ?? 5,
+        baseDelayMs: options.baseDelayMs ?? 1000,
+        maxDelayMs: options.maxDelayMs ?? 30_000,
+        timeoutMs: options.timeoutMs ?? 10_000,
+      },
+      { fetch: this.fetch, sleep: this.sleep, random: this.random, stop: this.stop.signal, timeoutOnSleep: true },
+      (failure) => {
+        if (failure.retryInMs !== undefined) this.counts.retries++;
+      },
+    );
+    if (result.outcome === 'delivered') this.counts.sent += request.count;
+    else this.counts.failed += request.count;
   }
 }

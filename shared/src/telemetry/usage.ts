@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/core';
 import type { TelemetryHook } from './otel-hook.ts';
-import { timerSleep } from './exposure-sender.ts';
+import { timerSleep } from '../http-retry.ts';
 
 /** One aggregate: `count` evaluations of `flagKey` served `variant` between `firstSeen` and `lastSeen`. */
 export const usageEntrySchema = z.strictObject({
