@@ -74,7 +74,12 @@ export interface FailedAttempt {
 /** How a delivery ended: `stopped` when the stop signal ended it before success. */
 export type DeliveryOutcome =
   | { readonly outcome: 'delivered'; readonly attempt: number; readonly status: number }
-  | { readonly outcome: 'failed' | 'stopped'; readonly attempt: number; readonly status?: number; readonly error: string };
+  | {
+      readonly outcome: 'failed' | 'stopped';
+      readonly attempt: number;
+      readonly status?: number;
+      readonly error: string;
+    };
 
 /** Posts `request` until it is accepted, the policy gives up, or `io.stop` aborts; reports each failed attempt. */
 export async function postWithRetry(
@@ -85,7 +90,8 @@ export async function postWithRetry(
 ): Promise<DeliveryOutcome> {
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(request, policy.timeoutMs, io);
-    if (result.status !== undefined && result.status < 300) return { outcome: 'delivered', attempt, status: result.status };
+    if (result.status !== undefined && result.status < 300)
+      {return { outcome: 'delivered', attempt, status: result.status };}
     const error = result.error ?? `HTTP ${String(result.status)}`;
     const failure = { attempt, ...(result.status === undefined ? {} : { status: result.status }), error };
     if (io.stop.aborted) return { outcome: 'stopped', ...failure };

@@ -3,6 +3,7 @@
  * Pure functions over the store document, unit-tested without VS Code.
  */
 import { describeEnvironmentState, type AuditEntry, type Flag, type StoreDocument } from '@rollgate/shared/flags';
+import type { UsageSignal, UsageSummary } from '@rollgate/shared/telemetry/usage-store';
 import { ENVIRONMENT_ABBREVIATIONS } from '../constants.ts';
 
 /** Short name of an environment for lenses (`production` → `prod`). */
@@ -84,6 +85,8 @@ export function hoverMarkdown(
     lastChange?: AuditEntry;
     stale?: boolean;
     references?: number;
+    /** Evaluation counts apps reported to rollgate server (last 30 days) and the stale signals drawn from them. */
+    usage?: FlagUsage;
     now: Date;
     actions: readonly CommandLink[];
   },
@@ -111,6 +114,7 @@ export function hoverMarkdown(
       : '',
   ].filter(Boolean);
   if (facts.length > 0) lines.push('', facts.join(' · '));
+  if (options.usage) lines.push(...usageLines(options.usage, options.now));
   if (options.lastChange) {
     const c = options.lastChange;
     lines.push(
@@ -120,4 +124,31 @@ export function hoverMarkdown(
   }
   if (options.actions.length > 0) lines.push('', options.actions.map(commandLink).join(' · '));
   return lines.join('\n');
+}
+
+/** A flag's recent usage as the hover shows it. */
+export interface FlagUsage {
+  readonly summaries: readonly UsageSummary[];
+  readonly signals: readonly UsageSignal[];
+}
+
+/**
+ * Usage lines of a hover: per environment the evaluations with the share of each variant and when last seen, then
+ * the usage stale signals (which look further back). Nothing when no app reported (no telemetry is not evidence).
+ */
+export function usageLines(usage: FlagUsage, now: Date, locale?: string): string[] {
+  if (usage.summaries.length === 0 && usage.signals.length === 0) return [];
+  const count = new Intl.NumberFormat(locale);
+  const lines = ['', usage.summaries.length > 0 ? 'Evaluations, last 30 days:' : 'Evaluations:'];
+  for (const s of usage.summaries) {
+    const shares = Object.entries(s.variants)
+      .sort(([, a], [, b]) => b - a)
+      .map(([variant, n]) => `\`${variant}\` ${Math.round((100 * n) / s.total)}%`)
+      .join(', ');
+    lines.push(
+      `- **${s.environment}**: ${count.format(s.total)} (${shares}), last ${formatWhen(s.lastSeen, now, locale)}`,
+    );
+  }
+  for (const signal of usage.signals) lines.push(`- $(clock) ${signal.message}`);
+  return lines;
 }

@@ -38,7 +38,7 @@ export function registerHover(container: Container): vscode.Disposable {
     language,
   }));
   return vscode.languages.registerHoverProvider(languages, {
-    provideHover(document, position) {
+    async provideHover(document, position) {
       const ws = container.workspaceFor(document.uri);
       const snapshot = ws?.snapshot;
       if (!ws || !snapshot) return undefined;
@@ -46,11 +46,13 @@ export function registerHover(container: Container): vscode.Disposable {
       if (!ref?.key) return undefined;
       const flag = ws.getFlag(ref.key);
       if (!flag) return undefined;
+      const now = new Date();
       const markdown = hoverMarkdown(flag, snapshot.document, {
         lastChange: ws.getLastChange(ref.key),
         stale: ws.isStale(ref.key),
         references: ws.referencesTo(ref.key).length,
-        now: new Date(),
+        usage: await ws.usageOf(ref.key, now),
+        now,
         actions: flagActions(ref.key, ws.folder.uri.toString()),
       });
       return new vscode.Hover(trustedMarkdown(markdown), toRange(ref.range));

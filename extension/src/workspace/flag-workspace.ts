@@ -4,16 +4,22 @@
  * The scanner (ts-morph, a whole TypeScript compiler) is loaded only when the first scan runs.
  */
 import * as vscode from 'vscode';
-import { FlagError } from '@rollgate/shared/errors';
+import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import type { AuditEntry, Flag } from '@rollgate/shared/flags';
+import { join } from 'node:path';
 import { openFileStore } from '@rollgate/shared/store';
+import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
 import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
 import type * as ScannerApi from '@rollgate/shared/scanner';
 import type { CallPattern, FlagReference, FlagScanner, StaleReport } from '@rollgate/shared/scanner';
+import type { FlagUsage } from '../logic/flag-state.ts';
 import type { Logger } from '../logger.ts';
 import type { RollgateConfig } from '../config.ts';
 
 type ScannerModule = typeof ScannerApi;
+
+/** How long a flag's usage read stays fresh for hovers. */
+const USAGE_CACHE_MS = 60_000;
 
 export class FlagWorkspace implements vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
@@ -28,6 +34,7 @@ export class FlagWorkspace implements vscode.Disposable {
   private scanner: Promise<FlagScanner> | undefined;
   private scanned = false;
   private keyFunctions: Promise<ReadonlySet<string>> | undefined;
+  private readonly usageCache = new Map<string, { readonly at: number; readonly usage: Promise<FlagUsage> }>();
   private readonly disposables: vscode.Disposable[] = [];
 
   readonly folder: vscode.WorkspaceFolder;
@@ -110,6 +117,27 @@ export class FlagWorkspace implements vscode.Disposable {
   /** The references whose key resolved to `key`. */
   referencesTo(key: string): FlagReference[] {
     return this.allReferences().filter((r) => r.key === key);
+  }
+
+  /**
+   * What apps reported evaluating `key` (`rollgate server` keeps the counts under `.rollgate/usage/`): the last 30
+   * days per environment and the usage stale signals. Read at most once a minute per flag; unreadable usage is none.
+   */
+  usageOf(key: string, now: Date): Promise<FlagUsage> {
+    const cached = this.usageCache.get(key);
+    if (cached && now.getTime() - cached.at < USAGE_CACHE_MS) return cached.usage;
+    const usage = new FileUsageStore(join(this.store.location, 'usage')).flagUsage(key).then(
+      (days) => {
+        const since = new Date(now.getTime() - 30 * 86_400_000).toISOString().slice(0, 10);
+        return { summaries: summarizeUsage(days, since), signals: usageSignals(days, now) };
+      },
+      (e: unknown) => {
+        this.logger.warn(`Usage of ${key} in ${this.folder.name}: ${errorMessage(e)}`);
+        return { summaries: [], signals: [] };
+      },
+    );
+    this.usageCache.set(key, { at: now.getTime(), usage });
+    return usage;
   }
 
   /** Whether the stale check found reasons to remove `key`. */

@@ -1,7 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { storeDocumentSchema, type Flag, type StoreDocument } from '@rollgate/shared/flags';
-import { commandLink, formatWhen, hoverMarkdown, lensTitle, selectEnvironments } from '../../src/logic/flag-state.ts';
+import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
+import {
+  commandLink,
+  formatWhen,
+  hoverMarkdown,
+  lensTitle,
+  selectEnvironments,
+  usageLines,
+} from '../../src/logic/flag-state.ts';
 
 const document: StoreDocument = storeDocumentSchema.parse({
   version: 1,
@@ -84,6 +95,64 @@ describe('lens and environments', () => {
     assert.match(md, /Last change: flag.set-rollout in production by cli:alice, 3 hours ago \(.+\) — “canary healthy”/);
     assert.match(md, /\[Toggle\]\(command:rollgate\.toggleFlag\?%5B%7B%22key%22%3A%22new-checkout%22%7D%5D\)/);
     assert.doesNotMatch(md, /Past its cleanup date/, 'stale reasons live in the diagnostic, shown once');
+  });
+});
+
+describe('usage in the hover', () => {
+  const now = new Date('2026-11-20T13:00:00Z');
+  const entry = (environment: string, variant: string, count: number, at: string) => ({
+    flagKey: 'new-checkout',
+    variant,
+    environment,
+    provider: 'flagd',
+    sdk: 'openfeature-js',
+    count,
+    firstSeen: at,
+    lastSeen: at,
+  });
+
+  /** What the workspace shows: stored counts read back, the last 30 days summed, the signals drawn from all days. */
+  async function usageFromStore(entries: ReturnType<typeof entry>[]) {
+    const dir = await mkdtemp(join(tmpdir(), 'rollgate-usage-'));
+    try {
+      const store = new FileUsageStore(dir);
+      await store.add({ batchId: 'batch-0001', entries });
+      const days = await store.flagUsage('new-checkout');
+      return { summaries: summarizeUsage(days, '2026-10-21'), signals: usageSignals(days, now) };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('shows evaluations per environment with variant shares and when last seen', async () => {
+    const usage = await usageFromStore([
+      entry('production', 'on', 300, '2026-11-20T10:00:00Z'),
+      entry('production', 'off', 900, '2026-11-19T10:00:00Z'),
+      entry('staging', 'on', 5, '2026-11-18T10:00:00Z'),
+    ]);
+    const lines = usageLines(usage, now, 'en');
+    assert.deepEqual(lines.slice(0, 2), ['', 'Evaluations, last 30 days:']);
+    assert.match(
+      lines.find((l) => l.includes('production')) ?? '',
+      /\*\*production\*\*: 1,200 \(`off` 75%, `on` 25%\), last 3 hours ago/,
+    );
+    assert.match(lines.find((l) => l.includes('staging')) ?? '', /\*\*staging\*\*: 5 \(`on` 100%\), last 2 days ago/);
+    const md = hoverMarkdown(checkout, document, { usage, now, actions: [] });
+    assert.ok(md.includes(lines.join('\n')), 'the hover carries the usage lines');
+  });
+
+  it('says a flag was not evaluated in production for weeks, even with nothing in the last 30 days', async () => {
+    const usage = await usageFromStore([entry('production', 'on', 40, '2026-10-01T10:00:00Z')]);
+    assert.deepEqual(usageLines(usage, now, 'en'), [
+      '',
+      'Evaluations:',
+      '- $(clock) not evaluated in production for 50 days',
+    ]);
+  });
+
+  it('says nothing without telemetry', () => {
+    assert.deepEqual(usageLines({ summaries: [], signals: [] }, now), []);
+    assert.doesNotMatch(hoverMarkdown(checkout, document, { now, actions: [] }), /Evaluations/);
   });
 });
 
