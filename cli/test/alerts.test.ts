@@ -7,12 +7,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { MetricsRecorder } from '@rollgate/shared/rollout';
-import { BIN, NOW, ensureBuilt, rollgate, rollgateAsync, rollgateJson, tempDir } from './helpers.ts';
+import {
+  BIN,
+  at,
+  ensureBuilt,
+  rollgate,
+  rollgateAsync,
+  rollgateJson,
+  storeWithRunningRollout,
+  tempDir,
+} from './helpers.ts';
 import { startReceiver } from '../../shared/test/alerts/receiver.ts';
 import type { Receiver } from '../../shared/test/alerts/receiver.ts';
 
 const SECRET = `whsec_${Buffer.from('cli-alerts-test-signing-key-0001').toString('base64')}`;
-const at = (minutes: number): string => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
 
 describe('rollgate controller alerts', () => {
   let hook: Receiver;
@@ -24,24 +32,7 @@ describe('rollgate controller alerts', () => {
 
   it('announces a rollback and a kill switch to a signed webhook', async () => {
     using temp = tempDir();
-    rollgateJson(temp.path, ['init']);
-    rollgateJson(temp.path, ['create', 'new-checkout']);
-    rollgateJson(temp.path, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
-    rollgateJson(temp.path, [
-      'rollout',
-      'start',
-      'new-checkout',
-      '--env',
-      'staging',
-      '--steps',
-      '10,50,100',
-      '--min-duration',
-      '5',
-      '--min-samples',
-      '200',
-      '--guardrail',
-      '{"name":"errors","metric":"error-rate","max":0.05,"maxRelativeDegradation":0.25}',
-    ]);
+    storeWithRunningRollout(temp.path);
     writeFileSync(
       join(temp.path, '.rollgate', 'alerts.yaml'),
       `receivers:\n  - name: sink\n    kind: webhook\n    url: ${hook.url}/rollgate\n    secretEnv: ROLLGATE_TEST_WEBHOOK_SECRET\n`,

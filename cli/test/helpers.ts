@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt as ensureBundle } from '../../scripts/ensure-built.ts';
+import type { RolloutStatusReport } from '@rollgate/shared/rollout';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
@@ -69,4 +70,31 @@ export function rollgateJson<T = Record<string, unknown>>(cwd: string, args: rea
 export function tempDir(prefix = 'rollgate-cli-'): { path: string; [Symbol.dispose](): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** `minutes` after NOW, as an ISO timestamp. */
+export const at = (minutes: number): string => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
+/** The error-rate guardrail the rollout tests start with. */
+export const guardrail = '{"name":"errors","metric":"error-rate","max":0.05,"maxRelativeDegradation":0.25}';
+
+/** Initialises `dir` with `new-checkout` on in staging and a running 10/50/100 rollout plan there. */
+export function storeWithRunningRollout(dir: string): RolloutStatusReport {
+  rollgateJson(dir, ['init']);
+  rollgateJson(dir, ['create', 'new-checkout']);
+  rollgateJson(dir, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
+  return rollgateJson<RolloutStatusReport>(dir, [
+    'rollout',
+    'start',
+    'new-checkout',
+    '--env',
+    'staging',
+    '--steps',
+    '10,50,100',
+    '--min-duration',
+    '5',
+    '--min-samples',
+    '200',
+    '--guardrail',
+    guardrail,
+  ]);
 }

@@ -6,31 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MetricsRecorder } from '@rollgate/shared/rollout';
 import type { RolloutStatusReport, TickResult } from '@rollgate/shared/rollout';
-import { BIN, NOW, ensureBuilt, rollgate, rollgateJson, tempDir } from './helpers.ts';
-
-const at = (minutes: number): string => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
-const guardrail = '{"name":"errors","metric":"error-rate","max":0.05,"maxRelativeDegradation":0.25}';
-
-function storeWithRunningRollout(dir: string): RolloutStatusReport {
-  rollgateJson(dir, ['init']);
-  rollgateJson(dir, ['create', 'new-checkout']);
-  rollgateJson(dir, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
-  return rollgateJson<RolloutStatusReport>(dir, [
-    'rollout',
-    'start',
-    'new-checkout',
-    '--env',
-    'staging',
-    '--steps',
-    '10,50,100',
-    '--min-duration',
-    '5',
-    '--min-samples',
-    '200',
-    '--guardrail',
-    guardrail,
-  ]);
-}
+import { BIN, at, ensureBuilt, rollgate, rollgateJson, storeWithRunningRollout, tempDir } from './helpers.ts';
 
 /** What an app instrumented with the recorder writes: `requests` per variant over minutes 1–9 after NOW. */
 async function writeMetrics(dir: string, errorRate: { on: number; off: number }): Promise<void> {
