@@ -33,9 +33,11 @@ import {
   versionOf,
   writeJournal,
 } from './journal.ts';
-import type { JournalEntry, StoreFiles, StoreRecovery } from './journal.ts';
-import { DEFAULT_LOCK_LEASE_MS, withLock } from './lock.ts';
+import type { JournalEntry, StoreFiles } from './journal.ts';
+import { DEFAULT_LOCK_LEASE_MS, isLockAbandoned, withLock } from './lock.ts';
 import type { LockOptions, StoreLock } from './lock.ts';
+import { lockRecovery } from './recovery.ts';
+import type { StoreRecovery } from './recovery.ts';
 import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
@@ -107,7 +109,8 @@ export class FileStore implements FlagStore {
   private readonly files: StoreFiles;
   private readonly options: Required<Pick<FileStoreOptions, 'pollIntervalMs' | 'debounceMs'>>;
   private readonly lockOptions: LockOptions;
-  private recovery: StoreRecovery | undefined;
+  /** Repairs made since the last {@link takeRecoveries}. */
+  private recoveries: StoreRecovery[] = [];
   /**
    * The last parsed (or written) flags.yaml, by version: parsing is the expensive part of a read. `yaml` is its
    * YAML document, whose comments the next write carries over.
@@ -238,32 +241,38 @@ export class FileStore implements FlagStore {
   }
 
   /**
-   * Completes (or, when flags.yaml was changed by hand since, drops) a commit that a crashed or paused writer left
-   * in the journal, under the lock; {@link openFileStore} calls it when there is one. Returns what was done, or
-   * undefined when there was nothing to do; the same report is kept for {@link takeRecovery}.
-   * Errors: STORE_IO, PARSE_ERROR (an unreadable journal text).
+   * Takes the lock (taking over one a crashed or hung writer left) and completes (or, when flags.yaml was changed
+   * by hand since, drops) a commit that such a writer left in the journal; {@link openFileStore} calls it when
+   * there is either, and every commit does the same under its lock. Returns what was repaired (empty when nothing
+   * was); the same reports are kept for {@link takeRecoveries}. Errors: STORE_IO, PARSE_ERROR (an unreadable
+   * journal text).
    */
-  recover(): Promise<StoreRecovery | undefined> {
+  recover(): Promise<StoreRecovery[]> {
     return this.locked((lock) => this.recoverLocked(lock));
   }
 
   /**
-   * The last repair this instance made after a crash (see {@link recover}), once: the next call returns
-   * undefined. For the CLI, the MCP server and the extension to tell the user.
+   * The repairs this instance made after crashes (see {@link recover}) since the last call, each reported once:
+   * for the CLI, the MCP server and the extension to tell the user. Empty when there were none.
    */
-  takeRecovery(): StoreRecovery | undefined {
-    const recovery = this.recovery;
-    this.recovery = undefined;
-    return recovery;
+  takeRecoveries(): StoreRecovery[] {
+    const recoveries = this.recoveries;
+    this.recoveries = [];
+    return recoveries;
   }
 
-  private async recoverLocked(lock: StoreLock): Promise<StoreRecovery | undefined> {
-    const recovery = await recoverJournal(this.files, () => lock.assertHeldSync());
-    if (recovery) {
-      this.recovery = recovery;
+  private async recoverLocked(lock: StoreLock): Promise<StoreRecovery[]> {
+    const found: StoreRecovery[] = [];
+    if (lock.replaced) {
+      found.push(lockRecovery(lock.replaced, join(this.location, LOCK_NAME), this.lockOptions.leaseMs));
+    }
+    const journal = await recoverJournal(this.files, () => lock.assertHeldSync());
+    if (journal) {
+      found.push(journal);
       this.parsed = undefined;
     }
-    return recovery;
+    this.recoveries.push(...found);
+    return found;
   }
 
   private locked<T>(fn: (lock: StoreLock) => Promise<T>): Promise<T> {
@@ -458,8 +467,12 @@ export async function openFileStore(root: string, options?: FileStoreOptions): P
     if (await exists(entry)) await realPathInside(storeDir, entry);
   }
   const store = new FileStore(storeDir, options);
-  // A journal means a writer crashed mid-commit: finish (or drop) its commit before anyone reads.
-  if (hasJournal(storeFiles(storeDir))) await store.recover();
+  // A journal means a writer crashed mid-commit: finish (or drop) its commit before anyone reads. A lock left by a
+  // dead writer is taken over now, so the repair is reported at open rather than by some later write.
+  const leaseMs = lockOptionsOf(options).leaseMs;
+  if (hasJournal(storeFiles(storeDir)) || (await isLockAbandoned(join(storeDir, LOCK_NAME), leaseMs))) {
+    await store.recover();
+  }
   return store;
 }
 

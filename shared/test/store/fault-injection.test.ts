@@ -78,7 +78,7 @@ async function assertConsistent(
 ): Promise<{ revision: number; recovered: boolean }> {
   const store = await openFileStore(root);
   try {
-    const recovered = store.takeRecovery() !== undefined;
+    const recovered = store.takeRecoveries().some((r) => r.action !== 'lock-recovered');
     assert.equal(existsSync(join(root, '.rollgate', 'journal.json')), false, 'journal left after open');
     const { document, revision } = await store.read();
     const audit = await store.readAudit();
