@@ -9,8 +9,6 @@
  *   .rollgate/.lock                   inter-process commit lock (lock.ts)
  *   .rollgate/journal.json            a decided commit being published (journal.ts); present only mid-commit
  */
-import { watch } from 'node:fs';
-import type { FSWatcher } from 'node:fs';
 import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createEmptyDocument } from '../flags/model.ts';
@@ -18,9 +16,10 @@ import type { AuditEntry, StoreDocument } from '../flags/model.ts';
 import { compileStore } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
 import { Emitter, toDisposable } from '../lifecycle.ts';
-import type { Disposable, Event } from '../lifecycle.ts';
+import type { Event } from '../lifecycle.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts';
+import { StoreWatcher } from './file-watch.ts';
 import { FLAGD_DIR, syncFlagdOutputs } from './flagd-outputs.ts';
 import type { CompiledOutputState } from './flagd-outputs.ts';
 import { ioError, realPathInside, writeFileAtomic } from './fs-util.ts';
@@ -117,7 +116,7 @@ export class FileStore implements FlagStore {
    */
   private parsed: { readonly version: string; readonly document: StoreDocument; readonly yaml: Document } | undefined;
   private readonly _onDidChange = new Emitter<StoreSnapshot>();
-  private watching: Watching | undefined;
+  private watching: StoreWatcher | undefined;
   private listeners = 0;
   private disposed = false;
 
@@ -322,7 +321,16 @@ export class FileStore implements FlagStore {
     if (this.disposed) return toDisposable(() => {});
     const subscription = this._onDidChange.event(listener);
     this.listeners++;
-    this.watching ??= this.startWatching();
+    this.watching ??= new StoreWatcher(
+      {
+        directory: this.location,
+        file: this.flagsFile,
+        ...this.options,
+        read: () => this.read(),
+      },
+      this.parsed?.version,
+      (snapshot) => this._onDidChange.fire(snapshot),
+    );
     return toDisposable(() => {
       subscription.dispose();
       this.listeners--;
@@ -353,91 +361,13 @@ export class FileStore implements FlagStore {
   }
 
   private notify(snapshot: StoreSnapshot): void {
-    const w = this.watching;
-    if (!w || w.lastVersion === snapshot.version) return;
-    w.lastVersion = snapshot.version;
-    this._onDidChange.fire(snapshot);
-  }
-
-  private startWatching(): Watching {
-    const w: Watching = {
-      lastVersion: this.parsed?.version,
-      lastStat: undefined,
-      checking: false,
-      recheck: false,
-      disposables: [],
-    };
-    const check = (): void => void this.check(w);
-    let debounce: NodeJS.Timeout | undefined;
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(this.location, { persistent: false }, () => {
-        clearTimeout(debounce);
-        debounce = setTimeout(check, this.options.debounceMs);
-        debounce.unref();
-      });
-      // fs.watch can fail later (watched directory removed, inotify limits): the poll still covers it.
-      watcher.on('error', () => watcher?.close());
-    } catch {
-      // fs.watch is not available here (some network and container file systems): rely on the poll.
-    }
-    const poll = setInterval(() => void this.poll(w), this.options.pollIntervalMs);
-    poll.unref();
-    w.disposables.push(
-      toDisposable(() => clearInterval(poll)),
-      toDisposable(() => clearTimeout(debounce)),
-      toDisposable(() => watcher?.close()),
-    );
-    // Without a version to compare against yet, take the current one as the baseline (no event for it).
-    if (w.lastVersion === undefined) check();
-    return w;
+    this.watching?.notify(snapshot);
   }
 
   private stopWatching(): void {
-    const w = this.watching;
-    if (!w) return;
+    this.watching?.dispose();
     this.watching = undefined;
-    w.stopped = true;
-    for (const d of w.disposables.reverse()) d.dispose();
   }
-
-  /** Cheap fallback for fs.watch: re-read only when flags.yaml's identity, size or mtime moved. */
-  private async poll(w: Watching): Promise<void> {
-    const s = await stat(this.flagsFile).catch(() => undefined);
-    const key = s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing';
-    if (key === w.lastStat) return;
-    w.lastStat = key;
-    await this.check(w);
-  }
-
-  private async check(w: Watching): Promise<void> {
-    if (w.checking) {
-      w.recheck = true;
-      return;
-    }
-    w.checking = true;
-    try {
-      do {
-        w.recheck = false;
-        const snapshot = await this.read().catch(() => undefined);
-        if (w.stopped || !snapshot) continue;
-        if (w.lastVersion === undefined) w.lastVersion = snapshot.version;
-        else this.notify(snapshot);
-      } while (w.recheck && !w.stopped);
-    } finally {
-      w.checking = false;
-    }
-  }
-}
-
-interface Watching {
-  /** Version of the last snapshot fired (or the baseline); undefined until known. */
-  lastVersion: string | undefined;
-  lastStat: string | undefined;
-  checking: boolean;
-  recheck: boolean;
-  stopped?: boolean;
-  readonly disposables: Disposable[];
 }
 
 /**
@@ -467,11 +397,15 @@ export async function openFileStore(root: string, options?: FileStoreOptions): P
     if (await exists(entry)) await realPathInside(storeDir, entry);
   }
   const store = new FileStore(storeDir, options);
-  // A journal means a writer crashed mid-commit: finish (or drop) its commit before anyone reads. A lock left by a
-  // dead writer is taken over now, so the repair is reported at open rather than by some later write.
-  const leaseMs = lockOptionsOf(options).leaseMs;
-  if (hasJournal(storeFiles(storeDir)) || (await isLockAbandoned(join(storeDir, LOCK_NAME), leaseMs))) {
+  // A journal means a writer crashed mid-commit: finish (or drop) its commit before anyone reads.
+  if (hasJournal(storeFiles(storeDir))) {
     await store.recover();
+  } else if (await isLockAbandoned(join(storeDir, LOCK_NAME), lockOptionsOf(options).leaseMs)) {
+    // A lock left by a dead writer is taken over now, so the repair is reported at open rather than by a later
+    // write; best effort, as nothing depends on it: a reader without write access still opens the store.
+    await store.recover().catch((e: unknown) => {
+      if (!FlagError.is(e, 'STORE_IO')) throw e;
+    });
   }
   return store;
 }

@@ -118,8 +118,13 @@ describe('FileStore lock recovery', () => {
     holder.process.kill('SIGKILL');
     await holder.exited;
     const started = performance.now();
-    // A lease far longer than the wait: only the dead-process check can let this commit through.
-    const store = await openFileStore(root, { lockLeaseMs: 60_000, lockTimeoutMs: 2_000 });
+    // A lease far longer than the wait, and the issue's 1 s as the lock timeout: only the dead-process check can
+    // let this commit through. The open already takes the lock over, and says so.
+    const store = await openFileStore(root, { lockLeaseMs: 60_000, lockTimeoutMs: 1_000 });
+    assert.deepEqual(
+      store.takeRecoveries().map((r) => r.action),
+      ['lock-recovered'],
+    );
     const { revision } = await applyOperation(store, increment, context());
     t.diagnostic(`lock of a killed holder recovered in ${(performance.now() - started).toFixed(0)} ms`);
     store.dispose();

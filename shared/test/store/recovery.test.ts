@@ -45,7 +45,10 @@ describe('FileStore crash recovery reports', () => {
       assert.equal(document.flags[0]?.environments.staging?.enabled, true);
       assert.equal(existsSync(join(root, '.rollgate', 'journal.json')), false);
       assert.equal(existsSync(join(root, '.rollgate', '.lock')), false);
-      assert.deepEqual((await store.checkCompiledOutputs()).filter((o) => o.state !== 'fresh'), []);
+      assert.deepEqual(
+        (await store.checkCompiledOutputs()).filter((o) => o.state !== 'fresh'),
+        [],
+      );
     } finally {
       store.dispose();
     }
