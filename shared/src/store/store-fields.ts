@@ -27,8 +27,9 @@ export interface UnknownField {
 /**
  * Reads `value` (a plain JSON-like tree, e.g. parsed YAML) as `schema`: returns `value` without its extension fields
  * (a copy; `value` is not changed) and the first field, in document order, that no object schema on the way knows.
- * Values of the wrong type are left for zod to report. For a union, the option that knows the most fields is used,
- * and an unknown field there is compared against the fields of all its object options. Never throws.
+ * Values of the wrong type are left for zod to report. For a union, the first option under which no field is unknown
+ * is used; when there is none, the unknown field is reported with the fields of all its object options. Never
+ * throws.
  */
 export function checkFields(
   schema: z.ZodType,
@@ -59,7 +60,8 @@ export function checkFields(
   const fields: (readonly [string, { value: unknown; unknown: UnknownField | undefined }])[] = [];
   for (const [key, v] of Object.entries(value)) {
     if (isExtensionField(key)) continue;
-    const field = shape[key];
+    // Own fields only: `constructor` or `toString` in the file are unknown fields, not Object.prototype's.
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (field) fields.push([key, checkFields(field, v, [...path, key])]);
     else {
       unknown ??= { path, key, known };
@@ -85,7 +87,10 @@ export function fieldSchema(schema: z.ZodType, key: string | number): z.ZodType 
   }
   if (inner instanceof z.ZodArray) return typeof key === 'number' ? (inner.element as z.ZodType) : undefined;
   if (inner instanceof z.ZodRecord) return inner.valueType as z.ZodType;
-  if (inner instanceof z.ZodObject) return (inner.shape as Record<string, z.ZodType | undefined>)[String(key)];
+  if (inner instanceof z.ZodObject) {
+    const shape = inner.shape as Record<string, z.ZodType>;
+    return Object.hasOwn(shape, key) ? shape[key] : undefined;
+  }
   return undefined;
 }
 

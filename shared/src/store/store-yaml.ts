@@ -158,8 +158,9 @@ function omitUndefined<T extends Record<string, unknown>>(value: T): T {
 /**
  * Parses and validates the text of a store file. `file` is only used in messages and `details.file`.
  * Errors: PARSE_ERROR with `details.file`, `line`, `column` (1-based), `path` (for schema errors) and a `hint` —
- * for YAML syntax errors (including duplicate keys), an empty file, and documents that break the model
- * (`storeDocumentSchema`, including its cross-field checks).
+ * for YAML syntax errors (including duplicate keys), an empty file, a field the model does not know (strict: see
+ * store-fields.ts; `details.field`, and `details.suggestion` when a known field is close) and documents that break
+ * the model (`storeDocumentSchema`, including its cross-field checks). Extension fields (`x-…`) are left out.
  */
 export function parseStoreDocument(text: string, file: string): StoreDocument {
   return parseStoreText(text, file).document;

@@ -195,6 +195,13 @@ describe('strict store schema: unknown fields', () => {
       suggestion: 'reason',
     },
     {
+      where: 'a field named like an Object.prototype member',
+      text: withLine(11, '    constructor: release'),
+      line: 11,
+      column: 5,
+      path: 'flags[0].constructor',
+    },
+    {
       where: 'change request approval',
       text: withLine(57, '        when: 2026-11-01T00:00:00Z'),
       line: 57,
