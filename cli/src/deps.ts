@@ -12,10 +12,13 @@ import type { FileStore, FlagStore, StoreSnapshot } from '@rollgate/shared/store
 import { findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
+import { reportRecoveries } from './recovery.ts';
 
 /** Process-level facts main.ts injects; tests may pass their own. */
 export interface CliDeps {
   readonly stdout: Writer;
+  /** Where notices outside the command's result go (store repairs after a crash). */
+  readonly stderr: Writer;
   readonly now: () => Date;
   readonly cwd: string;
   /** Actor when --actor is absent, e.g. `cli:alice`. */
@@ -69,9 +72,12 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
     cwd: deps.cwd,
     async withStore(fn) {
       const store = await openStore(options.store, deps.cwd);
+      // Repairs made by the open, then those made by the command's own writes.
+      reportRecoveries(store, deps.stderr, options.json);
       try {
         return await fn(store);
       } finally {
+        reportRecoveries(store, deps.stderr, options.json);
         store.dispose();
       }
     },

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   try {
     program = createProgram({
       stdout: { write: (text) => void (readerGone || process.stdout.write(text)) },
+      stderr: { write: (text) => void process.stderr.write(text) },
       now: clockFromEnv(process.env.ROLLGATE_NOW),
       cwd: process.cwd(),
       defaultActor: `cli:${process.env.USER ?? process.env.USERNAME ?? osUserName()}`,

@@ -17,6 +17,7 @@ import {
   type CommitRequest,
   type FileStoreOptions,
   type FlagStore,
+  type StoreRecovery,
   type StoreSnapshot,
 } from '@rollgate/shared/store';
 
@@ -74,6 +75,11 @@ export class LazyFileStore implements FlagStore {
     if (store.update) return store.update(change);
     const base = await store.read();
     return store.commit({ ...change(base), base });
+  }
+
+  /** The crash repairs of the real store since the last call (none before `.rollgate/` exists). */
+  takeRecoveries(): StoreRecovery[] {
+    return this.backing?.takeRecoveries?.() ?? [];
   }
 
   dispose(): void {

@@ -12,6 +12,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
+import type { FlagStore } from '@rollgate/shared/store';
 
 /** Request context the SDK hands to a tool handler (abort signal, client requests such as elicitation). */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -35,19 +36,34 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
 /** Writes a line to stderr (stdout carries the protocol in stdio mode). */
 export type Logger = (message: string) => void;
 
+/** What {@link defineTool} needs of the server's deps: the log, and the store's crash repairs to pass on. */
+export interface ToolDeps {
+  readonly log: Logger;
+  readonly store: Pick<FlagStore, 'takeRecoveries'>;
+}
+
 /**
  * Registers a tool whose handler returns {@link ToolSuccess} or throws. A thrown FlagError becomes a tool error
  * (`isError`) with its message and fix hint; anything else is logged to stderr and reported as an internal error,
- * so a bug never crashes the server or leaks a stack to the model.
+ * so a bug never crashes the server or leaks a stack to the model. What the store repaired after a crash since the
+ * last reply (a dead writer's lock, a commit left in the journal) is logged and told once, after the result text.
  */
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   server: McpServer,
   name: string,
   definition: ToolDefinition<I, O>,
-  log: Logger,
+  deps: ToolDeps,
   handler: (args: z.infer<z.ZodObject<I>>, extra: ToolExtra) => Promise<ToolSuccess<z.infer<z.ZodObject<O>>>>,
 ): RegisteredTool {
   const callback = async (args: z.infer<z.ZodObject<I>>, extra: ToolExtra): Promise<CallToolResult> => {
+    const result = await run(args, extra);
+    const repairs = (deps.store.takeRecoveries?.() ?? []).map((r) => r.message);
+    for (const repair of repairs) deps.log(`store repaired after a crash: ${repair}`);
+    if (repairs.length === 0) return result;
+    const note = repairs.map((repair) => `Note: the flag store was repaired after a crash. ${repair}`).join('\n');
+    return { ...result, content: [...result.content, { type: 'text', text: note }] };
+  };
+  const run = async (args: z.infer<z.ZodObject<I>>, extra: ToolExtra): Promise<CallToolResult> => {
     try {
       const { summary, data } = await handler(args, extra);
       return {
@@ -56,7 +72,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       };
     } catch (e) {
       if (FlagError.is(e)) return toolError(describeFlagError(e));
-      log(`[${name}] unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      deps.log(`[${name}] unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return toolError(`Internal error in ${name}: ${errorMessage(e)}. The server log has details; retry once.`);
     }
   };

@@ -9,7 +9,7 @@ import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/ind
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
-import { initStore, type FileStore } from '@rollgate/shared/store';
+import { initStore, type FileStore, type FlagStore } from '@rollgate/shared/store';
 import { createServer } from '../src/server.ts';
 import type { ServerDeps, WritePolicy } from '../src/writes.ts';
 
@@ -80,7 +80,7 @@ export async function seededStore(): Promise<{
 
 /** A real Client connected in-memory to a fresh server over `store`. */
 export async function connect(
-  store: FileStore,
+  store: FlagStore,
   policy: Partial<WritePolicy> = {},
   clientOptions: ClientOptions = {},
 ): Promise<{ client: Client; deps: ServerDeps; [Symbol.asyncDispose](): Promise<void> }> {

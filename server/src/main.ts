@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     );
   }
   const store = await openFileStore(root);
+  for (const recovery of store.takeRecoveries()) log(`repaired the store after a crash: ${recovery.message}`);
   const keys = new FileSdkKeyStore(store.location);
   const loopback = isLoopbackHost(config.host);
   // Security: flags (and their targeting lists) are readable by anyone who can reach an open server.

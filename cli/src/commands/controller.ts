@@ -11,6 +11,7 @@ import {
 import { invocation, type CliDeps } from '../deps.ts';
 import type { Output } from '../output.ts';
 import { usageError } from '../errors.ts';
+import { reportRecoveries } from '../recovery.ts';
 
 /** How long the controller waits on exit for alerts still being delivered (retries of a slow receiver). */
 const ALERT_GRACE_MS = 10_000;
@@ -106,6 +107,8 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
               once,
               signal: stop.signal,
               onTick: (ticks) => {
+                // A long run: what a tick's commits repaired (another writer crashed) is told as it happens.
+                reportRecoveries(store, deps.stderr, run.options.json);
                 reportTick(ticks, once, run.out);
                 alerts?.monitor.observeTick(ticks);
               },

@@ -149,7 +149,10 @@ export class FlagWorkspace implements vscode.Disposable {
     return [...this.referencesByFile.values()].flat();
   }
 
-  /** Re-reads the store (and audit log); a store that does not parse keeps the last snapshot and records the error. */
+  /**
+   * Re-reads the store (and audit log); a store that does not parse keeps the last snapshot and records the error.
+   * What the store repaired after a crash (at open, or in a write since) is told once.
+   */
   async reload(): Promise<void> {
     try {
       this.snapshotValue = await this.store.read();
@@ -159,6 +162,10 @@ export class FlagWorkspace implements vscode.Disposable {
       if (!FlagError.is(e)) throw e;
       this.storeErrorValue = e;
       this.logger.warn(`Flag store of ${this.folder.name}: ${e.message}`);
+    }
+    for (const recovery of this.store.takeRecoveries?.() ?? []) {
+      this.logger.warn(`Flag store of ${this.folder.name} repaired after a crash: ${recovery.message}`);
+      void vscode.window.showInformationMessage(`Rollgate repaired the flag store after a crash: ${recovery.message}`);
     }
     await this.recomputeStale();
     this._onDidChange.fire();

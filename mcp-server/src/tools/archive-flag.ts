@@ -18,7 +18,7 @@ export function registerArchiveFlagTool(server: McpServer, deps: ServerDeps): vo
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, reason }, extra) =>
       performWrite(server, deps, { action: 'flag.archive', flagKey: key }, reason, extra),
   );

@@ -40,7 +40,7 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, keep, apply }) => {
       const root = deps.workspaceRoot;
       const { scanner, result } = await scanWorkspace(root);

@@ -24,7 +24,7 @@ export function registerControlRolloutTool(server: McpServer, deps: ServerDeps):
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, environment, command, reason }, extra) =>
       performWrite(server, deps, { action: 'rollout.control', flagKey: key, environment, command }, reason, extra),
   );

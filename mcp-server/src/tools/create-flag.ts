@@ -24,7 +24,7 @@ export function registerCreateFlagTool(server: McpServer, deps: ServerDeps): voi
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key: flagKey, reason, ...input }, extra) =>
       performWrite(server, deps, { action: 'flag.create', flagKey, flag: input }, reason, extra),
   );

@@ -30,7 +30,7 @@ export function registerDetectStaleFlagsTool(server: McpServer, deps: ServerDeps
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async () => {
       const [snapshot, audit] = await Promise.all([deps.store.read(), deps.store.readAudit()]);
       // The store's keys drive the text pass: a key still written anywhere (YAML, Go, …) is not unreferenced.

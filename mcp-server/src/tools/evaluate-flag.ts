@@ -33,7 +33,7 @@ export function registerEvaluateFlagTool(server: McpServer, deps: ServerDeps): v
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ key, environment, context }) => {
       const { document } = await deps.store.read();
       requireEnvironment(document, environment);

@@ -36,7 +36,7 @@ export function registerFindFlagReferencesTool(server: McpServer, deps: ServerDe
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ key }) => {
       const { result } = await scanWorkspace(deps.workspaceRoot);
       const references = result.references

@@ -39,7 +39,7 @@ export function registerGenerateSnippetTool(server: McpServer, deps: ServerDeps)
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ key, language, environment, flagdFilePath }) => {
       const { document } = await deps.store.read();
       const flag = requireFlag(document, key);

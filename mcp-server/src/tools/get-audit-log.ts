@@ -23,7 +23,7 @@ export function registerGetAuditLogTool(server: McpServer, deps: ServerDeps): vo
       output: { entries: z.array(auditEntrySchema) },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ flagKey, environment, since, limit }) => {
       const entries = await deps.store.readAudit({ flagKey, environment, since, limit });
       return { summary: `${entries.length} audit entries.`, data: { entries } };

@@ -45,7 +45,7 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ key }) => {
       const { document, revision } = await deps.store.read();
       const flag = requireFlag(document, key);

@@ -28,7 +28,7 @@ export function registerListChangeRequestsTool(server: McpServer, deps: ServerDe
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ status, flagKey, environment, createdBy, limit }) => {
       const { document } = await deps.store.read();
       const matching = listChangeRequests(document, {

@@ -27,7 +27,7 @@ export function registerListEnvironmentsTool(server: McpServer, deps: ServerDeps
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async () => {
       const { document } = await deps.store.read();
       const environments = document.environments.map((e) => ({

@@ -52,7 +52,7 @@ export function registerListFlagsTool(server: McpServer, deps: ServerDeps): void
       output: { flags: z.array(flagSummarySchema), total: z.number().int() },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ environment, kind, tag, stale, includeArchived }) => {
       const { document } = await deps.store.read();
       if (environment) requireEnvironment(document, environment);

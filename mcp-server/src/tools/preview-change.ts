@@ -88,7 +88,7 @@ export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): 
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ change: input, sampleSize, context }) => {
       const change = parseChange(input);
       const { document } = await deps.store.read();

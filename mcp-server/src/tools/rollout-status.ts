@@ -33,7 +33,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
       },
       annotations: READ_ONLY,
     },
-    deps.log,
+    deps,
     async ({ key, environment }) => {
       const { document } = await deps.store.read();
       const flag = requireFlag(document, key);

@@ -41,7 +41,7 @@ export function registerSetRolloutTool(server: McpServer, deps: ServerDeps): voi
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, percentage, variant, enable, reason, ...named }, extra) =>
       performWrites(
         server,

@@ -35,7 +35,7 @@ export function registerSetTargetingTool(server: McpServer, deps: ServerDeps): v
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, environment, rules, enable, reason }, extra) =>
       performWrites(
         server,

@@ -30,7 +30,7 @@ export function registerStartRolloutTool(server: McpServer, deps: ServerDeps): v
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, environment, plan, reason }, extra) =>
       performWrite(
         server,

@@ -32,7 +32,7 @@ export function registerToggleFlagTool(server: McpServer, deps: ServerDeps): voi
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, enabled, reason, ...named }, extra) =>
       performWrites(
         server,

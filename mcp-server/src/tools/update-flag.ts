@@ -36,7 +36,7 @@ export function registerUpdateFlagTool(server: McpServer, deps: ServerDeps): voi
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ key, changes, reason }, extra) =>
       performWrite(server, deps, { action: 'flag.update', flagKey: key, patch: changes }, reason, extra),
   );

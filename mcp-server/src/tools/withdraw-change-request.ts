@@ -18,7 +18,7 @@ export function registerWithdrawChangeRequestTool(server: McpServer, deps: Serve
       output: { id: z.string(), status: z.string(), revision: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    deps.log,
+    deps,
     async ({ id, reason }) => {
       const context = { actor: actorOf(server, deps.policy), now: deps.now, reason };
       const snapshot = await applyOperation(deps.store, withdrawChangeRequest(id), context);

@@ -9,8 +9,6 @@
  *   .rollgate/.lock                   inter-process commit lock (lock.ts)
  *   .rollgate/journal.json            a decided commit being published (journal.ts); present only mid-commit
  */
-import { watch } from 'node:fs';
-import type { FSWatcher } from 'node:fs';
 import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createEmptyDocument } from '../flags/model.ts';
@@ -18,9 +16,10 @@ import type { AuditEntry, StoreDocument } from '../flags/model.ts';
 import { compileStore } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
 import { Emitter, toDisposable } from '../lifecycle.ts';
-import type { Disposable, Event } from '../lifecycle.ts';
+import type { Event } from '../lifecycle.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts';
+import { StoreWatcher } from './file-watch.ts';
 import { FLAGD_DIR, syncFlagdOutputs } from './flagd-outputs.ts';
 import type { CompiledOutputState } from './flagd-outputs.ts';
 import { ioError, realPathInside, writeFileAtomic } from './fs-util.ts';
@@ -33,9 +32,11 @@ import {
   versionOf,
   writeJournal,
 } from './journal.ts';
-import type { JournalEntry, StoreFiles, StoreRecovery } from './journal.ts';
-import { DEFAULT_LOCK_LEASE_MS, withLock } from './lock.ts';
+import type { JournalEntry, StoreFiles } from './journal.ts';
+import { DEFAULT_LOCK_LEASE_MS, isLockAbandoned, withLock } from './lock.ts';
 import type { LockOptions, StoreLock } from './lock.ts';
+import { lockRecovery } from './recovery.ts';
+import type { StoreRecovery } from './recovery.ts';
 import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
@@ -107,14 +108,15 @@ export class FileStore implements FlagStore {
   private readonly files: StoreFiles;
   private readonly options: Required<Pick<FileStoreOptions, 'pollIntervalMs' | 'debounceMs'>>;
   private readonly lockOptions: LockOptions;
-  private recovery: StoreRecovery | undefined;
+  /** Repairs made since the last {@link takeRecoveries}. */
+  private recoveries: StoreRecovery[] = [];
   /**
    * The last parsed (or written) flags.yaml, by version: parsing is the expensive part of a read. `yaml` is its
    * YAML document, whose comments the next write carries over.
    */
   private parsed: { readonly version: string; readonly document: StoreDocument; readonly yaml: Document } | undefined;
   private readonly _onDidChange = new Emitter<StoreSnapshot>();
-  private watching: Watching | undefined;
+  private watching: StoreWatcher | undefined;
   private listeners = 0;
   private disposed = false;
 
@@ -238,32 +240,38 @@ export class FileStore implements FlagStore {
   }
 
   /**
-   * Completes (or, when flags.yaml was changed by hand since, drops) a commit that a crashed or paused writer left
-   * in the journal, under the lock; {@link openFileStore} calls it when there is one. Returns what was done, or
-   * undefined when there was nothing to do; the same report is kept for {@link takeRecovery}.
-   * Errors: STORE_IO, PARSE_ERROR (an unreadable journal text).
+   * Takes the lock (taking over one a crashed or hung writer left) and completes (or, when flags.yaml was changed
+   * by hand since, drops) a commit that such a writer left in the journal; {@link openFileStore} calls it when
+   * there is either, and every commit does the same under its lock. Returns what was repaired (empty when nothing
+   * was); the same reports are kept for {@link takeRecoveries}. Errors: STORE_IO, PARSE_ERROR (an unreadable
+   * journal text).
    */
-  recover(): Promise<StoreRecovery | undefined> {
+  recover(): Promise<StoreRecovery[]> {
     return this.locked((lock) => this.recoverLocked(lock));
   }
 
   /**
-   * The last repair this instance made after a crash (see {@link recover}), once: the next call returns
-   * undefined. For the CLI, the MCP server and the extension to tell the user.
+   * The repairs this instance made after crashes (see {@link recover}) since the last call, each reported once:
+   * for the CLI, the MCP server and the extension to tell the user. Empty when there were none.
    */
-  takeRecovery(): StoreRecovery | undefined {
-    const recovery = this.recovery;
-    this.recovery = undefined;
-    return recovery;
+  takeRecoveries(): StoreRecovery[] {
+    const recoveries = this.recoveries;
+    this.recoveries = [];
+    return recoveries;
   }
 
-  private async recoverLocked(lock: StoreLock): Promise<StoreRecovery | undefined> {
-    const recovery = await recoverJournal(this.files, () => lock.assertHeldSync());
-    if (recovery) {
-      this.recovery = recovery;
+  private async recoverLocked(lock: StoreLock): Promise<StoreRecovery[]> {
+    const found: StoreRecovery[] = [];
+    if (lock.replaced) {
+      found.push(lockRecovery(lock.replaced, join(this.location, LOCK_NAME), this.lockOptions.leaseMs));
+    }
+    const journal = await recoverJournal(this.files, () => lock.assertHeldSync());
+    if (journal) {
+      found.push(journal);
       this.parsed = undefined;
     }
-    return recovery;
+    this.recoveries.push(...found);
+    return found;
   }
 
   private locked<T>(fn: (lock: StoreLock) => Promise<T>): Promise<T> {
@@ -313,7 +321,16 @@ export class FileStore implements FlagStore {
     if (this.disposed) return toDisposable(() => {});
     const subscription = this._onDidChange.event(listener);
     this.listeners++;
-    this.watching ??= this.startWatching();
+    this.watching ??= new StoreWatcher(
+      {
+        directory: this.location,
+        file: this.flagsFile,
+        ...this.options,
+        read: () => this.read(),
+      },
+      this.parsed?.version,
+      (snapshot) => this._onDidChange.fire(snapshot),
+    );
     return toDisposable(() => {
       subscription.dispose();
       this.listeners--;
@@ -344,91 +361,13 @@ export class FileStore implements FlagStore {
   }
 
   private notify(snapshot: StoreSnapshot): void {
-    const w = this.watching;
-    if (!w || w.lastVersion === snapshot.version) return;
-    w.lastVersion = snapshot.version;
-    this._onDidChange.fire(snapshot);
-  }
-
-  private startWatching(): Watching {
-    const w: Watching = {
-      lastVersion: this.parsed?.version,
-      lastStat: undefined,
-      checking: false,
-      recheck: false,
-      disposables: [],
-    };
-    const check = (): void => void this.check(w);
-    let debounce: NodeJS.Timeout | undefined;
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(this.location, { persistent: false }, () => {
-        clearTimeout(debounce);
-        debounce = setTimeout(check, this.options.debounceMs);
-        debounce.unref();
-      });
-      // fs.watch can fail later (watched directory removed, inotify limits): the poll still covers it.
-      watcher.on('error', () => watcher?.close());
-    } catch {
-      // fs.watch is not available here (some network and container file systems): rely on the poll.
-    }
-    const poll = setInterval(() => void this.poll(w), this.options.pollIntervalMs);
-    poll.unref();
-    w.disposables.push(
-      toDisposable(() => clearInterval(poll)),
-      toDisposable(() => clearTimeout(debounce)),
-      toDisposable(() => watcher?.close()),
-    );
-    // Without a version to compare against yet, take the current one as the baseline (no event for it).
-    if (w.lastVersion === undefined) check();
-    return w;
+    this.watching?.notify(snapshot);
   }
 
   private stopWatching(): void {
-    const w = this.watching;
-    if (!w) return;
+    this.watching?.dispose();
     this.watching = undefined;
-    w.stopped = true;
-    for (const d of w.disposables.reverse()) d.dispose();
   }
-
-  /** Cheap fallback for fs.watch: re-read only when flags.yaml's identity, size or mtime moved. */
-  private async poll(w: Watching): Promise<void> {
-    const s = await stat(this.flagsFile).catch(() => undefined);
-    const key = s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing';
-    if (key === w.lastStat) return;
-    w.lastStat = key;
-    await this.check(w);
-  }
-
-  private async check(w: Watching): Promise<void> {
-    if (w.checking) {
-      w.recheck = true;
-      return;
-    }
-    w.checking = true;
-    try {
-      do {
-        w.recheck = false;
-        const snapshot = await this.read().catch(() => undefined);
-        if (w.stopped || !snapshot) continue;
-        if (w.lastVersion === undefined) w.lastVersion = snapshot.version;
-        else this.notify(snapshot);
-      } while (w.recheck && !w.stopped);
-    } finally {
-      w.checking = false;
-    }
-  }
-}
-
-interface Watching {
-  /** Version of the last snapshot fired (or the baseline); undefined until known. */
-  lastVersion: string | undefined;
-  lastStat: string | undefined;
-  checking: boolean;
-  recheck: boolean;
-  stopped?: boolean;
-  readonly disposables: Disposable[];
 }
 
 /**
@@ -459,7 +398,15 @@ export async function openFileStore(root: string, options?: FileStoreOptions): P
   }
   const store = new FileStore(storeDir, options);
   // A journal means a writer crashed mid-commit: finish (or drop) its commit before anyone reads.
-  if (hasJournal(storeFiles(storeDir))) await store.recover();
+  if (hasJournal(storeFiles(storeDir))) {
+    await store.recover();
+  } else if (await isLockAbandoned(join(storeDir, LOCK_NAME), lockOptionsOf(options).leaseMs)) {
+    // A lock left by a dead writer is taken over now, so the repair is reported at open rather than by a later
+    // write; best effort, as nothing depends on it: a reader without write access still opens the store.
+    await store.recover().catch((e: unknown) => {
+      if (!FlagError.is(e, 'STORE_IO')) throw e;
+    });
+  }
   return store;
 }
 

@@ -17,6 +17,7 @@ import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, cutTornAuditTail, readAuditTail } from './audit-log.ts';
 import { FLAGD_DIR, syncFlagdOutputs } from './flagd-outputs.ts';
 import { ioError, writeFileAtomic } from './fs-util.ts';
+import type { StoreRecovery } from './recovery.ts';
 import { parseStoreText } from './store-yaml.ts';
 
 export const JOURNAL_FILE = 'journal.json';
@@ -54,13 +55,15 @@ export function storeFiles(storeDir: string): StoreFiles {
   };
 }
 
-/** What recovery did with a commit a crashed (or paused) writer left in the journal; shown once, to the caller. */
-export interface StoreRecovery {
-  /** `rolled-forward`: the commit was completed; `rolled-back`: flags.yaml had changed since, the commit was dropped. */
+/** What {@link publish} did: completed the commit (and which steps were still missing) or dropped it. */
+export interface PublishResult {
   readonly action: 'rolled-forward' | 'rolled-back';
-  readonly revision: number;
-  /** One sentence for the user. */
-  readonly message: string;
+  /** flags.yaml was written (it still held the base). */
+  readonly wroteFlagsFile: boolean;
+  /** Audit entries appended (0 when the log already had them). */
+  readonly auditEntries: number;
+  /** flagd outputs rewritten or removed (0 when all matched). */
+  readonly flagdOutputs: number;
 }
 
 /** SHA-256 of bytes: the store's version token. */
@@ -97,21 +100,22 @@ export async function publish(
   entry: JournalEntry,
   outputs: ReadonlyMap<string, FlagdDocument>,
   fence: () => void,
-): Promise<StoreRecovery['action']> {
+): Promise<PublishResult> {
   const current = currentVersionSync(files.flagsFile);
   if (current !== entry.version && current !== entry.baseVersion) {
     removeJournal(files, fence);
-    return 'rolled-back';
+    return { action: 'rolled-back', wroteFlagsFile: false, auditEntries: 0, flagdOutputs: 0 };
   }
-  if (current !== entry.version) await writeFileAtomic(files.flagsFile, entry.text, { fence });
+  const wroteFlagsFile = current !== entry.version;
+  if (wroteFlagsFile) await writeFileAtomic(files.flagsFile, entry.text, { fence });
   await cutTornAuditTail(files.auditFile);
   const tail = await readAuditTail(files.auditFile);
-  if (tail.revision < entry.revision) {
-    await appendAuditEntries(files.auditFile, entry.audit, tail.endsWithNewline, fence);
-  }
-  await syncFlagdOutputs(files.flagdDir, outputs, { write: true, fence });
+  const auditEntries = tail.revision < entry.revision ? entry.audit.length : 0;
+  if (auditEntries > 0) await appendAuditEntries(files.auditFile, entry.audit, tail.endsWithNewline, fence);
+  const states = await syncFlagdOutputs(files.flagdDir, outputs, { write: true, fence });
   removeJournal(files, fence);
-  return 'rolled-forward';
+  const flagdOutputs = states.filter((s) => s.state !== 'fresh').length;
+  return { action: 'rolled-forward', wroteFlagsFile, auditEntries, flagdOutputs };
 }
 
 /**
@@ -132,21 +136,31 @@ export async function recoverJournal(files: StoreFiles, fence: () => void): Prom
     removeJournal(files, fence);
     return {
       action: 'rolled-back',
-      revision: 0,
       message: `Dropped an unreadable commit journal (${files.journalFile}); flags.yaml and audit.jsonl are as they were.`,
     };
   }
   const { document } = parseStoreText(entry.text, files.journalFile);
-  const action = await publish(files, entry, compileStore(document), fence);
+  const result = await publish(files, entry, compileStore(document), fence);
   const who = entry.audit[0] ? ` (${entry.audit[0].action} by ${entry.audit[0].actor} at ${entry.audit[0].at})` : '';
   return {
-    action,
+    action: result.action,
     revision: entry.revision,
     message:
-      action === 'rolled-forward'
-        ? `Completed revision ${entry.revision}${who}, interrupted by a crash: flags.yaml, audit.jsonl and the flagd outputs are consistent again.`
+      result.action === 'rolled-forward'
+        ? `Completed revision ${entry.revision}${who}, interrupted by a crash (${describeSteps(result)}): flags.yaml, audit.jsonl and the flagd outputs are consistent again.`
         : `Dropped revision ${entry.revision}${who}, interrupted by a crash: flags.yaml was changed after it, so the change was not applied; make it again if it is still wanted.`,
   };
+}
+
+/** `wrote flags.yaml, appended 1 audit entry, re-compiled 2 flagd outputs`: what a completed commit still needed. */
+function describeSteps({ wroteFlagsFile, auditEntries, flagdOutputs }: PublishResult): string {
+  const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  const steps = [
+    ...(wroteFlagsFile ? ['wrote flags.yaml'] : []),
+    ...(auditEntries > 0 ? [`appended ${count(auditEntries, 'audit entry', 'audit entries')}`] : []),
+    ...(flagdOutputs > 0 ? [`re-compiled ${count(flagdOutputs, 'flagd output', 'flagd outputs')}`] : []),
+  ];
+  return steps.length === 0 ? 'only the journal was left' : steps.join(', ');
 }
 
 function parseJournal(text: string): JournalEntry | undefined {

@@ -40,9 +40,19 @@ export interface LockOwner {
   readonly acquiredAt: string;
 }
 
+/** A lock this acquisition took over from a holder that had abandoned it. */
+export interface ReplacedLock {
+  /** The holder named in the lock file; undefined when it was unreadable (or a directory of an older Rollgate). */
+  readonly owner: LockOwner | undefined;
+  /** `process-gone`: its process here had ended; `lease-expired`: it had not refreshed the lock for a whole lease. */
+  readonly why: 'process-gone' | 'lease-expired';
+}
+
 /** A held lock. */
 export interface StoreLock {
   readonly token: string;
+  /** The abandoned lock taken over to get this one (a crashed or hung writer), if any. */
+  readonly replaced: ReplacedLock | undefined;
   /**
    * Throws STORE_CONFLICT (details.reason `lock-lost`) unless this holder still owns the lock and refreshed it
    * within half a lease. Synchronous on purpose: the caller publishes right after it, with no event-loop turn in
@@ -80,14 +90,17 @@ async function acquire(lockPath: string, options: LockOptions): Promise<HeldLock
   };
   const deadline = performance.now() + options.timeoutMs;
   let delay = 1;
+  let replaced: ReplacedLock | undefined;
   for (;;) {
     const attemptedAt = performance.now();
     const ino = await createExclusive(lockPath, `${JSON.stringify(owner)}\n`);
-    if (ino !== undefined) return hold(lockPath, owner, ino, attemptedAt, options);
+    if (ino !== undefined) return hold(lockPath, owner, ino, attemptedAt, options, replaced);
     const holder = await inspect(lockPath);
     if (holder === undefined) continue; // released in between: try again at once
-    if (isAbandoned(holder, options.leaseMs)) {
+    const why = abandonment(holder, options.leaseMs);
+    if (why) {
       await removeLock(lockPath, holder.ino);
+      replaced = { owner: holder.owner, why };
       continue;
     }
     if (performance.now() > deadline) {
@@ -104,7 +117,14 @@ async function acquire(lockPath: string, options: LockOptions): Promise<HeldLock
   }
 }
 
-function hold(lockPath: string, owner: LockOwner, ino: number, acquiredAt: number, options: LockOptions): HeldLock {
+function hold(
+  lockPath: string,
+  owner: LockOwner,
+  ino: number,
+  acquiredAt: number,
+  options: LockOptions,
+  replaced: ReplacedLock | undefined,
+): HeldLock {
   let refreshedAt = acquiredAt;
   let released = false;
   const refresh = async (): Promise<void> => {
@@ -122,6 +142,7 @@ function hold(lockPath: string, owner: LockOwner, ino: number, acquiredAt: numbe
   timer.unref();
   return {
     token: owner.token,
+    replaced,
     assertHeldSync() {
       const lost = (why: string): FlagError =>
         new FlagError('STORE_CONFLICT', `Lost the store lock ${lockPath}: ${why}.`, {
@@ -199,11 +220,20 @@ function parseOwner(text: string): LockOwner | undefined {
   }
 }
 
-function isAbandoned(holder: Holder, leaseMs: number): boolean {
+/**
+ * Whether `lockPath` holds a lock that the next writer will take over (its process here is gone, or its lease ran
+ * out): a crashed writer left it. False when there is no lock or a live one. Errors: STORE_IO.
+ */
+export async function isLockAbandoned(lockPath: string, leaseMs: number): Promise<boolean> {
+  const holder = await inspect(lockPath);
+  return holder !== undefined && abandonment(holder, leaseMs) !== undefined;
+}
+
+function abandonment(holder: Holder, leaseMs: number): ReplacedLock['why'] | undefined {
   const { owner } = holder;
-  if (owner?.host === hostname() && !isRunning(owner)) return true;
+  if (owner?.host === hostname() && !isRunning(owner)) return 'process-gone';
   // Another host, an unreadable lock, or a live process here that stopped refreshing: the lease decides.
-  return Date.now() - holder.mtimeMs > leaseMs;
+  return Date.now() - holder.mtimeMs > leaseMs ? 'lease-expired' : undefined;
 }
 
 /** Whether the process that wrote `owner` (on this host) still runs: the pid exists, is no zombie, is not reused. */

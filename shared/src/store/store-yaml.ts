@@ -9,6 +9,9 @@ import { storeDocumentSchema } from '../flags/model.ts';
 import type { EnvironmentConfig, Flag, StoreDocument } from '../flags/model.ts';
 import { FlagError } from '../errors.ts';
 import { formatPath } from '../flags/diff.ts';
+import { suggestNearest } from '../flags/suggest.ts';
+import { EXTENSION_PREFIX, checkFields, fieldSchema, hasFixedFields, isExtensionField } from './store-fields.ts';
+import type { UnknownField } from './store-fields.ts';
 
 const HEADER =
   ' Rollgate flag store. Edit by hand or with the rollgate CLI / VS Code / MCP tools; it is validated on read.\n' +
@@ -28,7 +31,8 @@ export function serializeStoreDocument(document: StoreDocument): string {
 /**
  * {@link serializeStoreDocument}, carrying the comments and blank lines of `previous` (the parsed current file)
  * over to the nodes at the same place in the new text: map entries by key, flags and environments by their `key`,
- * rules by `id`, other list items by position. Returns the YAML document too, to serve as `previous` next time.
+ * rules by `id`, other list items by position. Extension fields (`x-…`, see store-fields.ts) of `previous` are kept
+ * the same way, at the end of their object. Returns the YAML document too, to serve as `previous` next time.
  */
 export function renderStoreDocument(
   document: StoreDocument,
@@ -46,14 +50,18 @@ export function renderStoreDocument(
   if (previous) {
     doc.commentBefore = previous.commentBefore;
     doc.comment = previous.comment;
-    carryComments(previous.contents, doc.contents);
+    carryComments(previous.contents, doc.contents, storeDocumentSchema);
   } else {
     doc.commentBefore = HEADER;
   }
   return { text: doc.toString({ lineWidth: 0, indent: 2 }), yaml: doc };
 }
 
-function carryComments(from: unknown, to: unknown): void {
+/**
+ * Copies comments from `from` (previous file) to `to` (new text) node by node, read as `schema`, and keeps the
+ * extension fields (`x-…`) of objects with fixed fields, which the model does not hold (appended to their object).
+ */
+function carryComments(from: unknown, to: unknown, schema: z.ZodType | undefined): void {
   if (!isNode(from) || !isNode(to)) return;
   copyComments(from, to);
   if (isMap(from) && isMap(to)) {
@@ -61,12 +69,21 @@ function carryComments(from: unknown, to: unknown): void {
       const match = from.items.find((p) => scalarValue(p.key) === scalarValue(pair.key));
       if (!match) continue;
       if (isNode(match.key) && isNode(pair.key)) copyComments(match.key, pair.key);
-      carryComments(match.value, pair.value);
+      const key = scalarValue(pair.key);
+      const child =
+        schema && (typeof key === 'string' || typeof key === 'number') ? fieldSchema(schema, key) : undefined;
+      carryComments(match.value, pair.value, child);
+    }
+    if (schema && hasFixedFields(schema)) {
+      for (const pair of from.items) {
+        if (isExtensionField(scalarValue(pair.key)) && !to.has(scalarValue(pair.key))) to.items.push(pair.clone());
+      }
     }
   } else if (isSeq(from) && isSeq(to)) {
     to.items.forEach((item, i) => {
       const id = identityOf(item);
-      carryComments(id === undefined ? from.items[i] : from.items.find((old) => identityOf(old) === id), item);
+      const old = id === undefined ? from.items[i] : from.items.find((o) => identityOf(o) === id);
+      carryComments(old, item, schema && fieldSchema(schema, i));
     });
   }
 }
@@ -141,8 +158,9 @@ function omitUndefined<T extends Record<string, unknown>>(value: T): T {
 /**
  * Parses and validates the text of a store file. `file` is only used in messages and `details.file`.
  * Errors: PARSE_ERROR with `details.file`, `line`, `column` (1-based), `path` (for schema errors) and a `hint` —
- * for YAML syntax errors (including duplicate keys), an empty file, and documents that break the model
- * (`storeDocumentSchema`, including its cross-field checks).
+ * for YAML syntax errors (including duplicate keys), an empty file, a field the model does not know (strict: see
+ * store-fields.ts; `details.field`, and `details.suggestion` when a known field is close) and documents that break
+ * the model (`storeDocumentSchema`, including its cross-field checks). Extension fields (`x-…`) are left out.
  */
 export function parseStoreDocument(text: string, file: string): StoreDocument {
   return parseStoreText(text, file).document;
@@ -171,7 +189,9 @@ export function parseStoreText(text: string, file: string): { document: StoreDoc
       hint: 'Restore the file from version control, or delete .rollgate/ and run `rollgate init` to start over.',
     });
   }
-  const result = storeDocumentSchema.safeParse(yamlDoc.toJS({ maxAliasCount: 1000 }));
+  const fields = checkFields(storeDocumentSchema, yamlDoc.toJS({ maxAliasCount: 1000 }));
+  if (fields.unknown) throw unknownFieldError(fields.unknown, yamlDoc, lineCounter, file);
+  const result = storeDocumentSchema.safeParse(fields.value);
   if (result.success) return { document: result.data, yaml: yamlDoc };
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
@@ -188,6 +208,28 @@ export function parseStoreText(text: string, file: string): { document: StoreDoc
     column: col,
     path: where,
     hint: `${missing ? `Add ${where}` : `Fix the value of ${where}`} at line ${line}, column ${col}${moreIssues(result.error.issues.length)}; Rollgate does not write the file until it is valid.`,
+  });
+}
+
+/** The PARSE_ERROR of a field the model does not know, at its key, with the closest known field. */
+function unknownFieldError(unknown: UnknownField, doc: Document, lineCounter: LineCounter, file: string): FlagError {
+  const { node } = deepestNode(doc, unknown.path);
+  const pair = isMap(node) ? node.items.find((p) => scalarValue(p.key) === unknown.key) : undefined;
+  const at = isNodeWithRange(pair?.key) ? pair.key : node;
+  const { line, col } = lineCounter.linePos(at?.range?.[0] ?? 0);
+  const where = formatPath([...unknown.path, unknown.key]);
+  const suggestion = suggestNearest(unknown.key, unknown.known);
+  const guess = suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`;
+  const fix =
+    suggestion === undefined ? `Remove or rename "${unknown.key}"` : `Rename "${unknown.key}" to "${suggestion}"`;
+  return new FlagError('PARSE_ERROR', `${file}:${line}:${col}: ${where}: unknown field "${unknown.key}".${guess}`, {
+    file,
+    line,
+    column: col,
+    path: where,
+    field: unknown.key,
+    ...(suggestion === undefined ? {} : { suggestion }),
+    hint: `${fix} at line ${line}, column ${col} (known fields here: ${unknown.known.join(', ')}; a field named "${EXTENSION_PREFIX}…" is an extension Rollgate keeps but ignores); Rollgate does not write the file until it is valid.`,
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Event, Disposable } from '../lifecycle.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
+import type { StoreRecovery } from './recovery.ts';
 
 /** A consistent read of a store. */
 export interface StoreSnapshot {
@@ -61,4 +62,9 @@ export interface FlagStore extends Disposable {
   update?(change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>): Promise<StoreSnapshot>;
   /** Fires (within a second) when the store changed, whoever changed it: this process, another one, a hand edit. */
   readonly onDidChange: Event<StoreSnapshot>;
+  /**
+   * Optional: what the store repaired after a crash (a journaled commit completed or dropped, a dead writer's lock
+   * taken over) since the last call, each reported once, for clients to show the user. The file store has it.
+   */
+  takeRecoveries?(): StoreRecovery[];
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import type { AuditEntry, Flag, JsonValue } from '../../src/flags/model.ts';
 import { applyOperation, createFlag, updateFlag } from '../../src/flags/operations.ts';
 import type { Operation } from '../../src/flags/operations.ts';
 import { initStore, openFileStore } from '../../src/store/file-store.ts';
@@ -68,9 +69,11 @@ async function setUp(root: string): Promise<void> {
 
 /**
  * Opens the store (which repairs it) and checks it is consistent: no journal left, flags.yaml parses, the audit
- * revisions are 1..R each once, the counter equals the number of increments audited (no state without its
- * entry, no entry without its state), every acknowledged revision is in the log under its writer, and the flagd
- * outputs match flags.yaml. Returns the revision and whether the open repaired something.
+ * revisions are 1..R each once, the counter equals the number of increments audited and every value the audit log
+ * says it set is the value in flags.yaml unless a later entry changed it (no state without its entry, no entry
+ * without its state, whoever wrote: writers or the rollout controller), every acknowledged revision is in the log
+ * under its writer, and the flagd outputs match flags.yaml. Returns the revision and whether the open repaired a
+ * journal.
  */
 async function assertConsistent(
   root: string,
@@ -78,7 +81,7 @@ async function assertConsistent(
 ): Promise<{ revision: number; recovered: boolean }> {
   const store = await openFileStore(root);
   try {
-    const recovered = store.takeRecovery() !== undefined;
+    const recovered = store.takeRecoveries().some((r) => r.action !== 'lock-recovered');
     assert.equal(existsSync(join(root, '.rollgate', 'journal.json')), false, 'journal left after open');
     const { document, revision } = await store.read();
     const audit = await store.readAudit();
@@ -88,7 +91,9 @@ async function assertConsistent(
       'audit revisions are contiguous and issued once',
     );
     const count = Number(document.flags.find((f) => f.key === SHARED_FLAG)?.metadata?.count ?? 0);
-    assert.equal(count, revision - 1, 'every state of flags.yaml has its audit entry');
+    const increments = audit.filter((e) => e.flagKey === SHARED_FLAG && e.action === 'flag.update').length;
+    assert.equal(count, increments, 'every state of the counter has its audit entry');
+    assertAuditExplainsFlags(document.flags, audit);
     for (const [actor, revisions] of acked) {
       for (const r of revisions) assert.equal(audit[r - 1]?.actor, actor, `acknowledged revision ${r} of ${actor}`);
     }
@@ -99,6 +104,75 @@ async function assertConsistent(
       'flagd outputs match flags.yaml',
     );
     return { revision, recovered };
+  } finally {
+    store.dispose();
+  }
+}
+
+/**
+ * Replays the `changes` of every flag's audit entries in order onto an empty value and compares each path they
+ * touched with the flag in the document: a commit that landed without its audit entry (or an entry without its
+ * commit) leaves some path different.
+ */
+function assertAuditExplainsFlags(flags: readonly Flag[], audit: readonly AuditEntry[]): void {
+  const replayed = new Map<string, { value: JsonValue | undefined; paths: Set<string> }>();
+  for (const entry of audit) {
+    if (entry.flagKey === undefined) continue;
+    const flag = replayed.get(entry.flagKey) ?? { value: undefined, paths: new Set<string>() };
+    for (const change of entry.changes) {
+      flag.value = setPointer(flag.value, change.path, change.after);
+      flag.paths.add(change.path);
+    }
+    replayed.set(entry.flagKey, flag);
+  }
+  for (const [key, { value, paths }] of replayed) {
+    const current = flags.find((f) => f.key === key) as JsonValue | undefined;
+    for (const path of paths) {
+      assert.deepEqual(getPointer(current, path), getPointer(value, path), `${key}${path}: flags.yaml vs audit log`);
+    }
+  }
+}
+
+function pointerTokens(path: string): string[] {
+  return path === ''
+    ? []
+    : path
+        .slice(1)
+        .split('/')
+        .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+function getPointer(value: JsonValue | undefined, path: string): JsonValue | undefined {
+  let node = value;
+  for (const token of pointerTokens(path)) {
+    node = typeof node === 'object' && node !== null && !Array.isArray(node) ? node[token] : undefined;
+  }
+  return node;
+}
+
+/** `root` with the value at `path` set to `value` (removed when undefined); a copy where it changes. */
+function setPointer(root: JsonValue | undefined, path: string, value: JsonValue | undefined): JsonValue | undefined {
+  return setAt(root, pointerTokens(path), value);
+}
+
+function setAt(
+  root: JsonValue | undefined,
+  tokens: readonly string[],
+  value: JsonValue | undefined,
+): JsonValue | undefined {
+  const [token, ...rest] = tokens;
+  if (token === undefined) return value === undefined ? undefined : structuredClone(value);
+  const object = typeof root === 'object' && root !== null && !Array.isArray(root) ? { ...root } : {};
+  const child = setAt(object[token], rest, value);
+  if (child === undefined) delete object[token];
+  else object[token] = child;
+  return object;
+}
+
+async function readAuditOf(root: string): Promise<AuditEntry[]> {
+  const store = await openFileStore(root);
+  try {
+    return await store.readAudit();
   } finally {
     store.dispose();
   }
@@ -118,8 +192,13 @@ describe('FileStore lock recovery', () => {
     holder.process.kill('SIGKILL');
     await holder.exited;
     const started = performance.now();
-    // A lease far longer than the wait: only the dead-process check can let this commit through.
-    const store = await openFileStore(root, { lockLeaseMs: 60_000, lockTimeoutMs: 2_000 });
+    // A lease far longer than the wait, and the issue's 1 s as the lock timeout: only the dead-process check can
+    // let this commit through. The open already takes the lock over, and says so.
+    const store = await openFileStore(root, { lockLeaseMs: 60_000, lockTimeoutMs: 1_000 });
+    assert.deepEqual(
+      store.takeRecoveries().map((r) => r.action),
+      ['lock-recovered'],
+    );
     const { revision } = await applyOperation(store, increment, context());
     t.diagnostic(`lock of a killed holder recovered in ${(performance.now() - started).toFixed(0)} ms`);
     store.dispose();
@@ -234,7 +313,7 @@ describe('FileStore crash consistency', () => {
   });
   after(() => removeTempDir(bundleDir));
 
-  it(`${KILLS} kill -9 of concurrent writers at random points: every next open is consistent`, async (t) => {
+  it(`${KILLS} kill -9 of concurrent writers and the rollout controller at random points: every next open is consistent`, async (t) => {
     const root = await makeTempDir({ inMemory: true });
     let random = SEED;
     // mulberry32: a fixed seed gives the same kill delays every run.
@@ -249,12 +328,11 @@ describe('FileStore crash consistency', () => {
     try {
       await setUp(root);
       for (let killed = 0; killed < KILLS; killed += PARALLEL) {
+        // One of each batch is the rollout controller, advancing (and restarting) a plan on every tick.
         const writers = Array.from({ length: PARALLEL }, (_, i) => {
-          const actor = `writer-${killed + i}`;
-          return {
-            actor,
-            child: startWriter(['write', root, actor], { command: [join(bundleDir, 'fault-writer.mjs')] }),
-          };
+          const actor = i === 0 ? `controller-${killed}` : `writer-${killed + i}`;
+          const args = i === 0 ? ['controller', root, actor] : ['write', root, actor];
+          return { actor, child: startWriter(args, { command: [join(bundleDir, 'fault-writer.mjs')] }) };
         });
         await Promise.all(writers.map(({ child }) => child.line('ready')));
         await Promise.all(
@@ -269,9 +347,11 @@ describe('FileStore crash consistency', () => {
       }
       const { revision } = await assertConsistent(root, acked);
       const acks = [...acked.values()].reduce((n, a) => n + a.length, 0);
+      const decisions = (await readAuditOf(root)).filter((e) => e.actor === 'controller').length;
       t.diagnostic(
-        `${KILLS} kills, ${revision - 1} commits (${acks} acknowledged), ${repaired} opens repaired a journal`,
+        `${KILLS} kills, ${revision - 1} commits (${acks} acknowledged, ${decisions} by the controller), ${repaired} opens repaired a journal`,
       );
+      assert.ok(decisions > 0, 'the controller committed decisions between the kills');
     } finally {
       await removeTempDir(root);
     }

@@ -49,6 +49,8 @@ export function nextEvent<T>(event: Event<T>, predicate: (e: T) => boolean = () 
 
 /** The flag every concurrent writer increments (metadata.count), see concurrent-writer.ts. */
 export const SHARED_FLAG = 'shared-counter';
+/** The flag the rollout controller of the fault-injection tests rolls out over and over (fault-writer.ts). */
+export const ROLLOUT_FLAG = 'rolled-out';
 /** How many of its changes a concurrent writer spends creating flags of its own. */
 export const CREATES_PER_WORKER = 5;
 
