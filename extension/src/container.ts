@@ -20,6 +20,11 @@ type ScannerModule = typeof ScannerApi;
  */
 type StartupStep = 'store open' | 'scanner load' | 'open file scan';
 
+/** How long the scanner load waits for the editor to ask for the quick lenses of the open files. */
+const QUICK_LENS_GRACE_MS = 1500;
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Source files the scanner reads; a save of one of these triggers an incremental rescan. */
 const SOURCE_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 
@@ -32,6 +37,8 @@ export class Container implements vscode.Disposable {
   private scannerModule: Promise<ScannerModule> | undefined;
   private readonly activatedAt = performance.now();
   private firstLensLogged = false;
+  private markFirstLensServed: () => void = () => undefined;
+  private readonly firstLensServed = new Promise<void>((resolve) => (this.markFirstLensServed = resolve));
   /** How long each step on the way to the first lens took, in ms (logged with the first lens). */
   private readonly startup: Partial<Record<StartupStep, number>> = {};
 
@@ -110,6 +117,11 @@ export class Container implements vscode.Disposable {
     const ws = this.workspaceFor(doc.uri);
     if (!ws || ws.hasScanned || doc.uri.scheme !== 'file' || !SOURCE_FILE.test(doc.uri.fsPath)) return;
     try {
+      // Lenses from the quick pass first. Requiring the scanner blocks this extension host for seconds on a slow
+      // machine, so give the editor a moment to ask for those lenses before it starts.
+      if (ws.quickScanDocument(doc.uri, doc.getText()) && !this.firstLensLogged) {
+        await Promise.race([this.firstLensServed, delay(QUICK_LENS_GRACE_MS)]);
+      }
       await this.timed('open file scan', () => ws.scanDocumentFirst(doc.uri, doc.getText()));
     } catch (e) {
       this.logger.error(e, 'scanOpenDocument');
@@ -120,6 +132,7 @@ export class Container implements vscode.Disposable {
   noteFirstLens(): void {
     if (this.firstLensLogged) return;
     this.firstLensLogged = true;
+    this.markFirstLensServed();
     const steps = Object.entries(this.startup).map(([step, ms]) => `${step} ${ms} ms`);
     this.logger.info(
       `First code lens ${Math.round(performance.now() - this.activatedAt)} ms after activation (${steps.join(', ')})`,
