@@ -11,6 +11,7 @@ import { openFileStore } from '@rollgate/shared/store';
 import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
 import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
 import type * as ScannerApi from '@rollgate/shared/scanner';
+import { findQuickCallReferences } from '@rollgate/shared/scanner/quick';
 import type { CallPattern, FlagReference, FlagScanner, StaleReport } from '@rollgate/shared/scanner';
 import type { FlagUsage } from '../logic/flag-state.ts';
 import type { Logger } from '../logger.ts';
@@ -29,6 +30,8 @@ export class FlagWorkspace implements vscode.Disposable {
   private snapshotValue: StoreSnapshot | undefined;
   private storeErrorValue: FlagError | undefined;
   private readonly referencesByFile = new Map<string, FlagReference[]>();
+  /** Files whose references so far come from the quick pass only (see scanDocumentFirst). */
+  private readonly quickFiles = new Set<string>();
   private staleValue: StaleReport | undefined;
   private auditValue: AuditEntry[] = [];
   private scanner: Promise<FlagScanner> | undefined;
@@ -208,6 +211,7 @@ export class FlagWorkspace implements vscode.Disposable {
 
   private setReferences(references: readonly FlagReference[]): void {
     this.referencesByFile.clear();
+    this.quickFiles.clear();
     for (const ref of references) {
       const list = this.referencesByFile.get(ref.file) ?? [];
       list.push(ref);
@@ -250,12 +254,29 @@ export class FlagWorkspace implements vscode.Disposable {
   }
 
   /**
+   * Before any scan has looked at an open document, its quick references (calls whose first argument names a store
+   * flag, found lexically, no compiler loaded): lenses at once. Returns whether it found any.
+   */
+  quickScanDocument(uri: vscode.Uri, text: string): boolean {
+    const file = normalize(uri.fsPath);
+    if (this.scanned || this.referencesByFile.has(file) || !this.snapshotValue) return false;
+    const keys = this.snapshotValue.document.flags.map((f) => f.key);
+    const quick = findQuickCallReferences(file, text, keys);
+    if (quick.length === 0) return false;
+    this.referencesByFile.set(file, quick);
+    this.quickFiles.add(file);
+    this._onDidChange.fire();
+    return true;
+  }
+
+  /**
    * Before the whole-workspace scan is done, finds the references of one open document on its own (syntax only,
-   * no other file parsed), so its lenses need not wait for the scan of every other file. The full scan replaces
-   * these. Keys that only other files can resolve stay unresolved until then.
+   * no other file parsed), so its lenses need not wait for the scan of every other file. Replaces its quick
+   * references; the full scan replaces these. Keys that only other files can resolve stay unresolved until then.
    */
   async scanDocumentFirst(uri: vscode.Uri, text: string): Promise<void> {
-    if (this.scanned || this.referencesByFile.has(normalize(uri.fsPath))) return;
+    const file = normalize(uri.fsPath);
+    if (this.scanned || (this.referencesByFile.has(file) && !this.quickFiles.has(file))) return;
     const scannerModule = await this.loadScanner();
     const { Project } = await scannerModule.loadTsMorph();
     const config = await this.scannerConfig();
@@ -265,13 +286,13 @@ export class FlagWorkspace implements vscode.Disposable {
       compilerOptions: { allowJs: true, noEmit: true, noResolve: true },
       skipLoadingLibFiles: true,
     });
-    const file = normalize(uri.fsPath);
     const references = scannerModule.findReferencesInSourceFile(project.createSourceFile(file, text), {
       patterns: config.patterns,
       useTypeChecker: false,
     });
     if (this.scanned) return;
     this.referencesByFile.set(file, references);
+    this.quickFiles.delete(file);
     this._onDidChange.fire();
   }
 

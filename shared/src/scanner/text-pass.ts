@@ -126,13 +126,15 @@ export function listGitFiles(root: string): string[] | undefined {
   }
 }
 
-function computeLineStarts(text: string): number[] {
+/** Offsets where each line of `text` starts. */
+export function computeLineStarts(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
 
-function positionOf(lineStarts: readonly number[], offset: number): { line: number; character: number } {
+/** The 0-based line and character of `offset`, given `computeLineStarts` of its text. */
+export function positionOf(lineStarts: readonly number[], offset: number): { line: number; character: number } {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {
