@@ -12,6 +12,7 @@ import {
   lineIndent,
   parseSource,
   keepOnly,
+  listElementRemoval,
   removalSpan,
   removalSpanOf,
   tsApi,
@@ -28,10 +29,11 @@ import {
   isPure,
   isTruthy,
   isWrite,
-  referencesByName,
   staticValue,
   type StaticValue,
 } from './cleanup-syntax.ts';
+import { referencesOfDeclaration } from './cleanup-scope.ts';
+import type { TypeFact } from './cleanup-types.ts';
 
 /** Something the simplifier deliberately left alone, at an offset of the simplified text. */
 export interface SimplifyNote {
@@ -45,22 +47,34 @@ export interface SimplifyResult {
   readonly notes: SimplifyNote[];
 }
 
+/** What the type checker knew about a node of the current text, if anything. */
+type FactLookup = (node: ts.Node) => TypeFact | undefined;
+
 /** One simplification: edits to apply, with `track` = literals already in the text to keep simplifying from. */
 type Step = { readonly edits: TextEdit[]; readonly track?: LiteralSpan[] } | { readonly note?: string };
 
 interface Tracked extends LiteralSpan {
   readonly message?: string;
   readonly work?: boolean;
+  readonly fact?: TypeFact;
 }
 
 /**
  * Simplifies `text` outward from the literal `spans` (typically where flag evaluations were just replaced by
- * the kept value) until nothing more folds. Returns the new text and notes about constructs left unchanged.
+ * the kept value) until nothing more folds. `facts` are what the type checker knew about expressions of `text`
+ * (see `cleanup-types.ts`); they move with the text and let `x && true` fold to `x` when `x` is a boolean.
+ * Returns the new text and notes about constructs left unchanged.
  */
-export function simplifyFromLiterals(fileName: string, text: string, spans: readonly Span[]): SimplifyResult {
+export function simplifyFromLiterals(
+  fileName: string,
+  text: string,
+  spans: readonly Span[],
+  facts: readonly TypeFact[] = [],
+): SimplifyResult {
   let current = text;
   let work: LiteralSpan[] = [...spans].sort((a, b) => a.start - b.start);
   let notes: Tracked[] = [];
+  let known: Tracked[] = facts.map((fact) => ({ start: fact.start, end: fact.end, fact }));
   // Each step removes or shrinks code, so the loop ends; the bound is a guard against a bug looping forever.
   for (let guard = 0; work.length > 0 && guard < 10_000; guard++) {
     const span = work.shift()!;
@@ -68,21 +82,32 @@ export function simplifyFromLiterals(fileName: string, text: string, spans: read
     const node = findNodeBySpan(sf, span);
     const value = node && staticValue(node);
     if (!node || !value) continue;
-    const step = simplifyStep(sf, node as ts.Expression, value, span.user ?? false);
+    const factOf = (n: ts.Node): TypeFact | undefined => {
+      const start = n.getStart(sf);
+      return known.find((k) => k.start === start && k.end === n.end)?.fact;
+    };
+    const step = simplifyStep(sf, node as ts.Expression, value, span.user ?? false, factOf);
     if (!('edits' in step)) {
-      if (step.note) notes.push({ ...span, message: step.note });
+      if (step.note) notes.push({ start: span.start, end: span.end, message: step.note });
       continue;
     }
     const tracked: Tracked[] = [...work, ...(step.track ?? [])].map((w) => ({ ...w, work: true }));
-    const mapped = applyEdits<Tracked>(current, step.edits, [...tracked, ...notes]);
+    const mapped = applyEdits<Tracked>(current, step.edits, [...tracked, ...notes, ...known]);
     current = mapped.text;
     work = [...mapped.tracked.filter((t) => t.work), ...mapped.literals].sort((a, b) => a.start - b.start);
     notes = mapped.tracked.filter((t) => t.message !== undefined);
+    known = mapped.tracked.filter((t) => t.fact !== undefined);
   }
   return { text: current, notes: notes.map((n) => ({ offset: n.start, message: n.message ?? '' })) };
 }
 
-function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue, user: boolean): Step {
+function simplifyStep(
+  sf: ts.SourceFile,
+  lit: ts.Expression,
+  value: StaticValue,
+  user: boolean,
+  factOf: FactLookup,
+): Step {
   const parent = lit.parent;
   if (tsApi().isParenthesizedExpression(parent)) {
     // `({ … });` (an evaluation whose result was unused) has no effect either.
@@ -95,7 +120,7 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   if (tsApi().isPrefixUnaryExpression(parent) && parent.operator === tsApi().SyntaxKind.ExclamationToken) {
     return replaceWithLiteral(parent, String(!isTruthy(value)));
   }
-  if (tsApi().isBinaryExpression(parent)) return binaryStep(sf, parent, lit, value);
+  if (tsApi().isBinaryExpression(parent)) return binaryStep(sf, parent, lit, value, factOf);
   if (tsApi().isConditionalExpression(parent) && parent.condition === lit) {
     return replaceNode(sf, parent, isTruthy(value) ? parent.whenTrue : parent.whenFalse);
   }
@@ -110,6 +135,13 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   if (tsApi().isJsxExpression(parent) && isJsxChild(parent) && rendersNothing(value)) {
     return { edits: [{ ...removalSpanOf(sf, { start: parent.getStart(sf), end: parent.end }), text: '' }] };
   }
+  if (tsApi().isArrayLiteralExpression(parent) && value.kind === 'primitive' && isHookDependencyList(parent)) {
+    // The same primitive at every render never changes whether the hook reruns.
+    return {
+      edits: [{ ...listElementRemoval(sf, parent.elements, parent.elements.indexOf(lit), parent.end - 1), text: '' }],
+    };
+  }
+  if (tsApi().isSpreadElement(parent) || tsApi().isSpreadAssignment(parent)) return spreadStep(sf, parent, lit, value);
   if (tsApi().isVariableDeclaration(parent) && parent.initializer === lit && !user) {
     // A literal the author wrote in a kept branch is their constant, not the flag's value: it is not inlined.
     return inlineStep(sf, parent, lit, value);
@@ -117,21 +149,118 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   return {};
 }
 
+/** React's hooks taking a dependency list, and the list's argument index. */
+const DEPENDENCY_HOOKS: ReadonlyMap<string, number> = new Map([
+  ['useEffect', 1],
+  ['useLayoutEffect', 1],
+  ['useInsertionEffect', 1],
+  ['useMemo', 1],
+  ['useCallback', 1],
+  ['useImperativeHandle', 2],
+]);
+
+/**
+ * True when `list` is the dependency list of a hook call: React's (`useEffect(fn, [a])`, `React.useMemo(…)`), or
+ * any `useX(…, () => …, [a])` whose last argument is the list, right after an inline function (the shape of
+ * custom effect hooks such as `useUpdateEffect` or `useDebouncedCallback`).
+ */
+function isHookDependencyList(list: ts.ArrayLiteralExpression): boolean {
+  const call = list.parent;
+  if (!tsApi().isCallExpression(call)) return false;
+  const callee = call.expression;
+  const name = tsApi().isIdentifier(callee)
+    ? callee.text
+    : tsApi().isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : '';
+  const index = call.arguments.indexOf(list);
+  if (DEPENDENCY_HOOKS.get(name) === index) return true;
+  const previous = call.arguments[index - 1];
+  return (
+    /^use[A-Z0-9]/.test(name) &&
+    index === call.arguments.length - 1 &&
+    previous !== undefined &&
+    (tsApi().isArrowFunction(previous) || tsApi().isFunctionExpression(previous))
+  );
+}
+
+/**
+ * A literal spread into its container: `[a, ...[b, c]]` → `[a, b, c]`, `f(...[x])` → `f(x)`,
+ * `{ ...{ x: 1 }, y }` → `{ x: 1, y }`, and spreads that add nothing (`...[]`, `...{}`, `...false`, `...null`
+ * in an object) removed. Left alone: arrays with holes, objects with accessors, methods or `__proto__`, and
+ * properties whose names the container repeats.
+ */
+function spreadStep(
+  sf: ts.SourceFile,
+  spread: ts.SpreadElement | ts.SpreadAssignment,
+  lit: ts.Expression,
+  value: StaticValue,
+): Step {
+  const ts = tsApi();
+  const container = spread.parent;
+  const siblings: (readonly ts.Node[] & ts.TextRange) | undefined = ts.isArrayLiteralExpression(container)
+    ? container.elements
+    : ts.isObjectLiteralExpression(container)
+      ? container.properties
+      : (ts.isCallExpression(container) || ts.isNewExpression(container)) && container.arguments
+        ? container.arguments
+        : undefined;
+  if (!siblings) return {};
+  let inner: readonly ts.Node[] | undefined;
+  if (ts.isArrayLiteralExpression(lit) && !ts.isObjectLiteralExpression(container)) {
+    if (!lit.elements.some((e) => ts.isOmittedExpression(e))) inner = lit.elements;
+  } else if (ts.isObjectLiteralExpression(lit) && ts.isObjectLiteralExpression(container)) {
+    const names = new Set(container.properties.filter((p) => p !== spread).map((p) => p.name?.getText(sf)));
+    const plain = lit.properties.every(
+      (p) =>
+        (ts.isPropertyAssignment(p) && p.name.getText(sf).replace(/['"]/g, '') !== '__proto__') ||
+        ts.isShorthandPropertyAssignment(p) ||
+        ts.isSpreadAssignment(p),
+    );
+    if (plain && !lit.properties.some((p) => p.name && names.has(p.name.getText(sf)))) inner = lit.properties;
+  } else if (ts.isObjectLiteralExpression(container) && value.kind === 'primitive' && !value.value) {
+    inner = []; // `...false`, `...null`, `...undefined`, `...0`, `...''` add no property.
+  }
+  if (!inner) return {};
+  const close = container.end - 1;
+  if (inner.length === 0) {
+    return { edits: [{ ...listElementRemoval(sf, siblings, siblings.indexOf(spread), close), text: '' }] };
+  }
+  const kept = { start: inner[0]!.getStart(sf), end: inner.at(-1)!.end };
+  return { edits: keepOnly(sf, nodeSpan(sf, spread), kept, lineIndent(sf.text, spread.getStart(sf))) };
+}
+
 /**
  * `prop={true}` → `prop`, `prop={'text'}` → `prop="text"` (when the text needs no escaping in a JSX attribute
- * string); other literals stay in braces.
+ * string), `prop={undefined}` removed (an absent prop reads as `undefined` too) unless a spread attribute before
+ * it could set the prop; other literals stay in braces.
  */
 function jsxAttributeStep(sf: ts.SourceFile, attribute: ts.JsxAttribute, value: StaticValue): Step {
   const name = attribute.name.getText(sf);
   const start = attribute.getStart(sf);
   if (value.kind === 'primitive' && value.value === true) return { edits: [{ start, end: attribute.end, text: name }] };
+  if (value.kind === 'primitive' && value.value === undefined) {
+    const siblings = attribute.parent.properties;
+    const before = siblings.slice(0, siblings.indexOf(attribute));
+    if (before.some((a) => tsApi().isJsxSpreadAttribute(a))) {
+      return { note: `\`${name}={undefined}\` kept: a spread attribute before it may set \`${name}\`.` };
+    }
+    // From the end of the token before it (its `pos`), so the whitespace around it collapses to what follows.
+    return { edits: [{ start: attribute.pos, end: attribute.end, text: '' }] };
+  }
   if (value.kind === 'primitive' && typeof value.value === 'string' && /^[^"\\\n\r{}<>&]*$/.test(value.value)) {
     return { edits: [{ start, end: attribute.end, text: `${name}="${value.value}"` }] };
   }
   return {};
 }
 
-function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expression, value: StaticValue): Step {
+function binaryStep(
+  sf: ts.SourceFile,
+  parent: ts.BinaryExpression,
+  lit: ts.Expression,
+  value: StaticValue,
+  factOf: FactLookup,
+): Step {
   const op = parent.operatorToken.kind;
   const isLeft = parent.left === lit;
   const otherValue = staticValue(isLeft ? parent.right : parent.left);
@@ -147,24 +276,11 @@ function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expr
           ? !isTruthy(leftValue)
           : op === tsApi().SyntaxKind.BarBarToken
             ? isTruthy(leftValue)
-            : !(leftValue.kind === 'primitive' && leftValue.value === null);
+            : !(leftValue.kind === 'primitive' && (leftValue.value === null || leftValue.value === undefined));
       return replaceNode(sf, parent, keepLeft ? parent.left : parent.right);
     }
     if (op === tsApi().SyntaxKind.QuestionQuestionToken) return {};
-    const left = parent.left.getText(sf);
-    // `x && <true>` / `x || <false>`: the flag operand is neutral.
-    const absorbing = (op === tsApi().SyntaxKind.AmpersandAmpersandToken) !== isTruthy(value);
-    const condition = isConditionContext(parent);
-    if (!absorbing) {
-      if (condition || isBooleanValued(parent.left)) return replaceNode(sf, parent, parent.left);
-      return { note: `\`${parent.getText(sf)}\` left as is: it equals \`${left}\` only when that is a boolean.` };
-    }
-    if (condition && isPure(parent.left)) return replaceWithLiteral(parent, String(isTruthy(value)));
-    return {
-      note: condition
-        ? `\`${parent.getText(sf)}\` left as is: \`${left}\` may have side effects, remove it by hand if not.`
-        : `\`${parent.getText(sf)}\` left as is: its value depends on \`${left}\`.`,
-    };
+    return logicalStep(sf, parent, value, factOf);
   }
   const equality = [
     tsApi().SyntaxKind.EqualsEqualsEqualsToken,
@@ -184,6 +300,49 @@ function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expr
     return replaceWithLiteral(parent, String(result));
   }
   return {};
+}
+
+/**
+ * `x && <literal>` / `x || <literal>` (the literal on the right, `x` not a literal). A neutral literal
+ * (`x && true`, `x || false`) goes when only the truthiness of the result matters (a condition, or the left
+ * operand of the same operator: `a && true && b` is `a && b`), when `x` is a comparison, or when the type
+ * checker says the literal is `x`'s only truthy (falsy) value. An absorbing one (`x && false`) wins when `x` is
+ * pure and the result's value is the literal either way (a condition, or `x` is boolean by its type).
+ */
+function logicalStep(sf: ts.SourceFile, parent: ts.BinaryExpression, value: StaticValue, factOf: FactLookup): Step {
+  const and = parent.operatorToken.kind === tsApi().SyntaxKind.AmpersandAmpersandToken;
+  const left = parent.left.getText(sf);
+  const fact = factOf(skipParentheses(parent.left));
+  const exactly = (b: boolean): boolean => value.kind === 'primitive' && value.value === b;
+  const absorbing = and !== isTruthy(value);
+  const condition = isConditionContext(parent);
+  if (!absorbing) {
+    const typed = and ? exactly(true) && fact?.onlyTruthyIsTrue : exactly(false) && fact?.onlyFalsyIsFalse;
+    if (condition || typed || isBooleanValued(parent.left) || isLeftOfSameOperator(parent)) {
+      return replaceNode(sf, parent, parent.left);
+    }
+    return { note: `\`${parent.getText(sf)}\` left as is: it equals \`${left}\` only when that is a boolean.` };
+  }
+  const typed = and ? exactly(false) && fact?.onlyFalsyIsFalse : exactly(true) && fact?.onlyTruthyIsTrue;
+  if ((condition || typed) && isPure(parent.left)) return replaceWithLiteral(parent, String(isTruthy(value)));
+  return {
+    note:
+      condition || typed
+        ? `\`${parent.getText(sf)}\` left as is: \`${left}\` may have side effects, remove it by hand if not.`
+        : `\`${parent.getText(sf)}\` left as is: its value depends on \`${left}\`.`,
+  };
+}
+
+/** True when `node` (through parentheses) is the left operand of a binary expression with the same operator. */
+function isLeftOfSameOperator(node: ts.BinaryExpression): boolean {
+  let n: ts.Node = node;
+  while (tsApi().isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  return tsApi().isBinaryExpression(p) && p.left === n && p.operatorToken.kind === node.operatorToken.kind;
+}
+
+function skipParentheses(node: ts.Expression): ts.Expression {
+  return tsApi().isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
 }
 
 /** `if (<literal>)`: keep the taken branch (unwrapped when its declarations cannot clash), drop the other. */
@@ -329,19 +488,14 @@ function inlineStep(sf: ts.SourceFile, decl: ts.VariableDeclaration, lit: ts.Exp
   if (!(list.flags & tsApi().NodeFlags.Const)) {
     return { note: `\`${name}\` kept: only \`const\` variables are inlined.` };
   }
-  if (declarationsByName(sf, name).length > 1) {
-    return { note: `\`${name}\` kept: another declaration has the same name, inline it by hand.` };
-  }
-  const refs = referencesByName(sf, name);
+  const refs = referencesOfDeclaration(sf, decl as ts.VariableDeclaration & { name: ts.Identifier });
   const blocker = refs.find((r) => isWrite(r) || tsApi().isExportSpecifier(r.parent) || isInTypeQuery(r));
   if (blocker) return { note: `\`${name}\` kept: it is used in \`${blocker.parent.getText(sf)}\`.` };
   const literal = lit.getText(sf);
   const declSpan =
     list.declarations.length === 1
       ? removalSpan(sf, stmt, true)
-      : list.declarations.indexOf(decl) < list.declarations.length - 1
-        ? { start: decl.getStart(sf), end: list.declarations[list.declarations.indexOf(decl) + 1]!.getStart(sf) }
-        : { start: list.declarations[list.declarations.length - 2]!.end, end: decl.end };
+      : listElementRemoval(sf, list.declarations, list.declarations.indexOf(decl), list.end);
   const edits: TextEdit[] = [{ ...declSpan, text: '' }];
   for (const ref of refs) {
     if (tsApi().isShorthandPropertyAssignment(ref.parent)) {
@@ -414,9 +568,12 @@ function isJsxChild(node: ts.JsxExpression): boolean {
   return tsApi().isJsxElement(node.parent) || tsApi().isJsxFragment(node.parent);
 }
 
-/** `{true}`, `{false}` and `{null}` render nothing in JSX. */
+/** `{true}`, `{false}`, `{null}` and `{undefined}` render nothing in JSX. */
 function rendersNothing(value: StaticValue): boolean {
-  return value.kind === 'primitive' && (typeof value.value === 'boolean' || value.value === null);
+  return (
+    value.kind === 'primitive' &&
+    (typeof value.value === 'boolean' || value.value === null || value.value === undefined)
+  );
 }
 
 /** Whether `text` needs parentheses where `target` stands: `({…})` as an arrow body or statement start, `(5).x`. */

@@ -82,6 +82,23 @@ export function findNodeBySpan(sf: ts.SourceFile, span: Span): ts.Node | undefin
   return found;
 }
 
+/**
+ * The span to delete to remove `elements[index]` from a comma-separated list (array, arguments, properties,
+ * declarations) with its comma; `close` is where the list's closing token starts, which a sole element's
+ * removal runs up to (so `[ x, ]` becomes `[]`, not a hole).
+ */
+export function listElementRemoval(
+  sf: ts.SourceFile,
+  elements: readonly ts.Node[] & ts.TextRange,
+  index: number,
+  close: number,
+): Span {
+  if (elements.length === 1) return { start: elements.pos, end: close };
+  if (index < elements.length - 1)
+    return { start: elements[index]!.getStart(sf), end: elements[index + 1]!.getStart(sf) };
+  return { start: elements[index - 1]!.end, end: elements[index]!.end };
+}
+
 /** The whitespace that starts the line containing `offset`. */
 export function lineIndent(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;

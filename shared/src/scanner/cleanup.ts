@@ -15,6 +15,7 @@ import type { VariantValue } from '../flags/model.ts';
 import type { FlagReference } from './types.ts';
 import { literalEdit, simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
+import { typeFactsOf, type TypeFact } from './cleanup-types.ts';
 import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
 import { applyEdits, findNodeBySpan, parseSource, tsApi, type TextEdit } from './cleanup-text.ts';
@@ -108,7 +109,7 @@ export async function planCleanup(options: PlanCleanupOptions): Promise<CleanupP
   const notes: CleanupFinding[] = [];
   for (const [file, refs] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
     const before = readSource(project, file);
-    const result = cleanupText(file, before, refs, keep);
+    const result = cleanupText(file, before, refs, keep, typeFactsOf(project, file, before));
     manual.push(...result.manual);
     notes.push(...result.notes);
     if (result.after === before) continue;
@@ -154,7 +155,13 @@ interface TextCleanup {
 }
 
 /** Cleanup of one file's text: replace the evaluations, simplify from the literals, drop what became unused. */
-function cleanupText(file: string, text: string, refs: readonly FlagReference[], keep: CleanupKeep): TextCleanup {
+function cleanupText(
+  file: string,
+  text: string,
+  refs: readonly FlagReference[],
+  keep: CleanupKeep,
+  facts: readonly TypeFact[],
+): TextCleanup {
   const sf = parseSource(file, text);
   const manual: CleanupFinding[] = [];
   const edits: TextEdit[] = [];
@@ -175,8 +182,8 @@ function cleanupText(file: string, text: string, refs: readonly FlagReference[],
     const quote = sf.text[ref.keyStart] === '"' ? '"' : "'";
     edits.push(literalEdit(replacement.target, printTsLiteral(replacement.value, quote)));
   }
-  const replaced = applyEdits(text, edits, []);
-  const simplified = simplifyFromLiterals(file, replaced.text, replaced.literals);
+  const replaced = applyEdits(text, edits, facts);
+  const simplified = simplifyFromLiterals(file, replaced.text, replaced.literals, replaced.tracked);
   const tidied = removeNewlyUnused(
     file,
     text,
