@@ -94,8 +94,9 @@ export function listElementRemoval(
   close: number,
 ): Span {
   if (elements.length === 1) return { start: elements.pos, end: close };
-  if (index < elements.length - 1)
+  if (index < elements.length - 1) {
     return { start: elements[index]!.getStart(sf), end: elements[index + 1]!.getStart(sf) };
+  }
   return { start: elements[index - 1]!.end, end: elements[index]!.end };
 }
 
