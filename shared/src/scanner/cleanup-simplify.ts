@@ -217,7 +217,11 @@ function spreadStep(
         ts.isShorthandPropertyAssignment(p) ||
         ts.isSpreadAssignment(p),
     );
-    if (plain && !lit.properties.some((p) => p.name && names.has(p.name.getText(sf)))) inner = lit.properties;
+    if (!plain) return {};
+    if (lit.properties.some((p) => p.name && names.has(p.name.getText(sf)))) {
+      return { note: `\`...${lit.getText(sf)}\` left as is: the object sets the same property; merge them by hand.` };
+    }
+    inner = lit.properties;
   } else if (ts.isObjectLiteralExpression(container) && value.kind === 'primitive' && !value.value) {
     inner = []; // `...false`, `...null`, `...undefined`, `...0`, `...''` add no property.
   }

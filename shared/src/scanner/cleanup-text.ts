@@ -40,7 +40,7 @@ export function parseSource(fileName: string, text: string): ts.SourceFile {
 
 /**
  * Applies non-overlapping edits to `text` and maps `tracked` spans through them: spans before or after an edit
- * move with the text, spans an edit overlaps are dropped. `literals` are the edits' own literal spans, mapped to
+ * move with the text, spans around an edit grow or shrink with it, spans an edit overlaps otherwise are dropped. `literals` are the edits' own literal spans, mapped to
  * the result.
  */
 export function applyEdits<T extends Span>(
@@ -61,6 +61,8 @@ export function applyEdits<T extends Span>(
     const move = <S extends Span>(s: S): S[] => {
       if (s.end <= edit.start) return [s];
       if (s.start >= edit.end) return [{ ...s, start: s.start + delta, end: s.end + delta }];
+      // An edit strictly inside (re-indenting a multi-line literal) keeps the span: the node is still there.
+      if (edit.start > s.start && edit.end < s.end) return [{ ...s, end: s.end + delta }];
       return [];
     };
     spans = spans.flatMap(move);
