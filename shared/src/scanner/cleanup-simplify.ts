@@ -187,8 +187,9 @@ function isHookDependencyList(list: ts.ArrayLiteralExpression): boolean {
 /**
  * A literal spread into its container: `[a, ...[b, c]]` → `[a, b, c]`, `f(...[x])` → `f(x)`,
  * `{ ...{ x: 1 }, y }` → `{ x: 1, y }`, and spreads that add nothing (`...[]`, `...{}`, `...false`, `...null`
- * in an object) removed. Left alone: arrays with holes, objects with accessors, methods or `__proto__`, and
- * properties whose names the container repeats.
+ * in an object) removed, with the properties the spread overwrites (`{ a: 1, ...{ a: 2 } }` → `{ a: 2 }`) when
+ * they are literals or names. Left alone: arrays with holes, objects with accessors, methods or `__proto__`, and
+ * properties a later one overwrites (with a note).
  */
 function spreadStep(
   sf: ts.SourceFile,
@@ -207,10 +208,10 @@ function spreadStep(
         : undefined;
   if (!siblings) return {};
   let inner: readonly ts.Node[] | undefined;
+  const overwritten: ts.Node[] = [];
   if (ts.isArrayLiteralExpression(lit) && !ts.isObjectLiteralExpression(container)) {
     if (!lit.elements.some((e) => ts.isOmittedExpression(e))) inner = lit.elements;
   } else if (ts.isObjectLiteralExpression(lit) && ts.isObjectLiteralExpression(container)) {
-    const names = new Set(container.properties.filter((p) => p !== spread).map((p) => p.name?.getText(sf)));
     const plain = lit.properties.every(
       (p) =>
         (ts.isPropertyAssignment(p) && p.name.getText(sf).replace(/['"]/g, '') !== '__proto__') ||
@@ -218,9 +219,18 @@ function spreadStep(
         ts.isSpreadAssignment(p),
     );
     if (!plain) return {};
-    if (lit.properties.some((p) => p.name && names.has(p.name.getText(sf)))) {
+    const names = new Set(lit.properties.map((p) => p.name?.getText(sf)).filter((n) => n !== undefined));
+    const index = container.properties.indexOf(spread as ts.SpreadAssignment);
+    const same = container.properties.filter((p) => p !== spread && p.name && names.has(p.name.getText(sf)));
+    // `{ sortBy: 'id', ...{ sortBy: 'date' } }`: the earlier property is overwritten; it goes when dropping it
+    // drops nothing else (a literal or a name). A later one overwrites the spread's: merge by hand.
+    const droppable = (p: ts.ObjectLiteralElementLike): boolean =>
+      container.properties.indexOf(p) < index &&
+      (ts.isShorthandPropertyAssignment(p) || (ts.isPropertyAssignment(p) && isPure(p.initializer)));
+    if (!same.every(droppable)) {
       return { note: `\`...${lit.getText(sf)}\` left as is: the object sets the same property; merge them by hand.` };
     }
+    overwritten.push(...same);
     inner = lit.properties;
   } else if (ts.isObjectLiteralExpression(container) && value.kind === 'primitive' && !value.value) {
     inner = []; // `...false`, `...null`, `...undefined`, `...0`, `...''` add no property.
@@ -231,7 +241,11 @@ function spreadStep(
     return { edits: [{ ...listElementRemoval(sf, siblings, siblings.indexOf(spread), close), text: '' }] };
   }
   const kept = { start: inner[0]!.getStart(sf), end: inner.at(-1)!.end };
-  return { edits: keepOnly(sf, nodeSpan(sf, spread), kept, lineIndent(sf.text, spread.getStart(sf))) };
+  const edits = keepOnly(sf, nodeSpan(sf, spread), kept, lineIndent(sf.text, spread.getStart(sf)));
+  for (const p of overwritten) {
+    edits.push({ ...listElementRemoval(sf, siblings, siblings.indexOf(p), close), text: '' });
+  }
+  return { edits };
 }
 
 /**
