@@ -28,6 +28,14 @@ export interface TextEdit extends Span {
   readonly literals?: readonly LiteralSpan[];
 }
 
+/** One simplification: edits to apply, with `track` = literals already in the text to keep simplifying from. */
+export type Step = { readonly edits: TextEdit[]; readonly track?: LiteralSpan[] } | { readonly note?: string };
+
+/** The span of `node` without its leading trivia. */
+export function nodeSpan(sf: ts.SourceFile, node: ts.Node): Span {
+  return { start: node.getStart(sf), end: node.end };
+}
+
 /** Parses `text` with parent pointers; the script kind follows the file extension (`.tsx`/`.jsx` allow JSX). */
 export function parseSource(fileName: string, text: string): ts.SourceFile {
   const kind = /\.[jt]sx$/.test(fileName)
