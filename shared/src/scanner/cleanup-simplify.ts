@@ -13,7 +13,10 @@ import {
   parseSource,
   keepOnly,
   listElementRemoval,
+  literalEdit,
+  needsParens,
   nodeSpan,
+  readsReplaced,
   removalSpan,
   removalSpanOf,
   tsApi,
@@ -30,7 +33,7 @@ import {
   isInStatementList,
   isPure,
   isTruthy,
-  isWrite,
+  blocksInlining,
   staticValue,
   type StaticValue,
 } from './cleanup-syntax.ts';
@@ -380,49 +383,19 @@ function inlineStep(sf: ts.SourceFile, decl: ts.VariableDeclaration, lit: ts.Exp
     return { note: `\`${name}\` kept: only \`const\` variables are inlined.` };
   }
   const refs = referencesOfDeclaration(sf, decl as ts.VariableDeclaration & { name: ts.Identifier });
-  const blocker = refs.find((r) => isWrite(r) || tsApi().isExportSpecifier(r.parent) || isInTypeQuery(r));
+  const blocker = blocksInlining(refs);
   if (blocker) return { note: `\`${name}\` kept: it is used in \`${blocker.parent.getText(sf)}\`.` };
   const literal = lit.getText(sf);
   const declSpan =
     list.declarations.length === 1
       ? removalSpan(sf, stmt, true)
       : listElementRemoval(sf, list.declarations, list.declarations.indexOf(decl), list.end);
-  const edits: TextEdit[] = [{ ...declSpan, text: '' }];
-  for (const ref of refs) {
-    if (tsApi().isShorthandPropertyAssignment(ref.parent)) {
-      const prefix = `${name}: `;
-      edits.push({
-        ...nodeSpan(sf, ref),
-        text: prefix + literal,
-        literals: [{ start: prefix.length, end: prefix.length + literal.length }],
-      });
-    } else {
-      edits.push(literalEdit(ref, literal));
-    }
-  }
-  return { edits };
-}
-
-function isInTypeQuery(node: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node; n; n = n.parent) if (tsApi().isTypeQueryNode(n)) return true;
-  return false;
+  return { edits: [{ ...declSpan, text: '' }, ...readsReplaced(sf, refs, literal)] };
 }
 
 /** Replace `target` with `literal` text (parenthesised where the grammar needs it), tracking it for more steps. */
 function replaceWithLiteral(target: ts.Node, literal: string): Step {
   return { edits: [literalEdit(target, literal)] };
-}
-
-/**
- * The edit replacing `target` with `literal` (parenthesised where the grammar needs it: `({…})` as an arrow body
- * or statement start, `(5).x`, `-(-1)`), with the literal tracked for {@link simplifyFromLiterals}.
- */
-export function literalEdit(target: ts.Node, literal: string): TextEdit {
-  const sf = target.getSourceFile();
-  const parenthesise = needsParens(target, literal);
-  const text = parenthesise ? `(${literal})` : literal;
-  const offset = parenthesise ? 1 : 0;
-  return { ...nodeSpan(sf, target), text, literals: [{ start: offset, end: offset + literal.length }] };
 }
 
 /**
@@ -465,33 +438,6 @@ function rendersNothing(value: StaticValue): boolean {
     value.kind === 'primitive' &&
     (typeof value.value === 'boolean' || value.value === null || value.value === undefined)
   );
-}
-
-/** Whether `text` needs parentheses where `target` stands: `({…})` as an arrow body or statement start, `(5).x`. */
-function needsParens(target: ts.Node, text: string): boolean {
-  const p = target.parent;
-  if (text.startsWith('{') || text.startsWith('function') || text.startsWith('class')) {
-    if (tsApi().isArrowFunction(p) && p.body === target) return true;
-    for (let n: ts.Node = target; n.parent; n = n.parent) {
-      if (tsApi().isExpressionStatement(n.parent)) return n.parent.getStart() === target.getStart();
-      if (n.parent.getStart() !== target.getStart()) break;
-    }
-  }
-  if (/^-?\d/.test(text)) {
-    if (
-      (tsApi().isPropertyAccessExpression(p) || tsApi().isElementAccessExpression(p) || tsApi().isCallExpression(p)) &&
-      p.expression === target
-    ) {
-      return true;
-    }
-    if (text.startsWith('-')) {
-      return (
-        tsApi().isPrefixUnaryExpression(p) ||
-        (tsApi().isBinaryExpression(p) && p.operatorToken.kind === tsApi().SyntaxKind.AsteriskAsteriskToken)
-      );
-    }
-  }
-  return false;
 }
 
 /** Whether the parentheses around `lit` must stay (see {@link needsParens}). */

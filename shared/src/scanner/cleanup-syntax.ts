@@ -130,6 +130,15 @@ export function declarationsByName(sf: ts.SourceFile, name: string): ts.Identifi
   return found;
 }
 
+/** The first read that stops a name from being replaced by a literal: a write, `export { x }`, `typeof x`. */
+export function blocksInlining(refs: readonly ts.Identifier[]): ts.Identifier | undefined {
+  const inTypeQuery = (node: ts.Node): boolean => {
+    for (let n: ts.Node | undefined = node; n; n = n.parent) if (tsApi().isTypeQueryNode(n)) return true;
+    return false;
+  };
+  return refs.find((r) => isWrite(r) || tsApi().isExportSpecifier(r.parent) || inTypeQuery(r));
+}
+
 /** True when `id` is assigned, incremented or decremented. */
 export function isWrite(id: ts.Identifier): boolean {
   const p = id.parent;

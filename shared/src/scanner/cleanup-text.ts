@@ -212,3 +212,58 @@ export function removalSpanOf(sf: ts.SourceFile, span: Span): Span {
   }
   return { start, end };
 }
+
+/**
+ * The edit replacing `target` with `literal` (parenthesised where the grammar needs it: `({…})` as an arrow body
+ * or statement start, `(5).x`, `-(-1)`), with the literal tracked for the simplifier.
+ */
+export function literalEdit(target: ts.Node, literal: string): TextEdit {
+  const sf = target.getSourceFile();
+  const parenthesise = needsParens(target, literal);
+  const text = parenthesise ? `(${literal})` : literal;
+  const offset = parenthesise ? 1 : 0;
+  return { ...nodeSpan(sf, target), text, literals: [{ start: offset, end: offset + literal.length }] };
+}
+
+/**
+ * The edits replacing each read in `refs` with `literal` (tracked): `{ on }` becomes `{ on: true }`. Callers check
+ * `blocksInlining` first.
+ */
+export function readsReplaced(sf: ts.SourceFile, refs: readonly ts.Identifier[], literal: string): TextEdit[] {
+  return refs.map((ref) => {
+    if (!tsApi().isShorthandPropertyAssignment(ref.parent)) return literalEdit(ref, literal);
+    const prefix = `${ref.text}: `;
+    return {
+      ...nodeSpan(sf, ref),
+      text: prefix + literal,
+      literals: [{ start: prefix.length, end: prefix.length + literal.length }],
+    };
+  });
+}
+
+/** Whether `text` needs parentheses where `target` stands: `({…})` as an arrow body or statement start, `(5).x`. */
+export function needsParens(target: ts.Node, text: string): boolean {
+  const p = target.parent;
+  if (text.startsWith('{') || text.startsWith('function') || text.startsWith('class')) {
+    if (tsApi().isArrowFunction(p) && p.body === target) return true;
+    for (let n: ts.Node = target; n.parent; n = n.parent) {
+      if (tsApi().isExpressionStatement(n.parent)) return n.parent.getStart() === target.getStart();
+      if (n.parent.getStart() !== target.getStart()) break;
+    }
+  }
+  if (/^-?\d/.test(text)) {
+    if (
+      (tsApi().isPropertyAccessExpression(p) || tsApi().isElementAccessExpression(p) || tsApi().isCallExpression(p)) &&
+      p.expression === target
+    ) {
+      return true;
+    }
+    if (text.startsWith('-')) {
+      return (
+        tsApi().isPrefixUnaryExpression(p) ||
+        (tsApi().isBinaryExpression(p) && p.operatorToken.kind === tsApi().SyntaxKind.AsteriskAsteriskToken)
+      );
+    }
+  }
+  return false;
+}

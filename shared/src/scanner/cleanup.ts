@@ -13,12 +13,12 @@ import { FlagError } from '../errors.ts';
 import { writeFileAtomic } from '../store/fs-util.ts';
 import type { VariantValue } from '../flags/model.ts';
 import type { FlagReference } from './types.ts';
-import { literalEdit, simplifyFromLiterals } from './cleanup-simplify.ts';
+import { simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
 import { typeFactsOf, type TypeFact } from './cleanup-types.ts';
 import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
-import { applyEdits, findNodeBySpan, parseSource, tsApi, type TextEdit } from './cleanup-text.ts';
+import { applyEdits, findNodeBySpan, literalEdit, parseSource, tsApi, type TextEdit } from './cleanup-text.ts';
 
 /** The variant to keep and its value (as declared in the store). */
 export interface CleanupKeep {
