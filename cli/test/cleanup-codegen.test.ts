@@ -47,6 +47,7 @@ function repo(dir: string): void {
 interface CleanupJson {
   applied: boolean;
   ok?: boolean;
+  check?: { files: number; unresolvedImports: number };
   files: { file: string; replaced: number; diff: string }[];
   newDiagnostics?: { file: string; code: number }[];
 }
@@ -66,6 +67,7 @@ describe('rollgate cleanup / codegen', () => {
     const applied = rollgateJson<CleanupJson>(dir.path, ['cleanup', 'new-checkout', '--keep', 'on', '--apply']);
     assert.equal(applied.applied, true);
     assert.equal(applied.ok, true);
+    assert.deepEqual(applied.check, { files: 1, unresolvedImports: 0 });
     assert.match(
       readFileSync(join(dir.path, 'src/app.ts'), 'utf8'),
       /export function label\(\): string \{\n {2}return 'new';\n\}/,
@@ -84,6 +86,16 @@ describe('rollgate cleanup / codegen', () => {
       [['src/app.ts', 2367]],
     );
     assert.match(result.stderr, /new type error/);
+  });
+
+  it('cleanup --apply says the type check is partial when imports are unresolved', () => {
+    using dir = tempDir();
+    repo(dir.path);
+    writeFileSync(join(dir.path, 'src/app.ts'), `import { track } from 'analytics-not-installed';\n${APP}track();\n`);
+    const result = rollgate(dir.path, ['cleanup', 'new-checkout', '--keep', 'on', '--apply']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /type check partial: 0 new type errors in 1 edited file, but 1 import is unresolved/);
+    assert.doesNotMatch(result.stdout, /still type-check/);
   });
 
   it('cleanup refuses an unknown variant with the variants in the hint', () => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import {
   applyCleanup,
+  describeTypeCheck,
   planWorkspaceCleanup,
   type ApplyCleanupResult,
   type CleanupFinding,
@@ -69,6 +70,7 @@ function toJson(root: string, plan: CleanupPlan, applied: ApplyCleanupResult | u
       ? {}
       : {
           ok: applied.ok,
+          check: applied.check,
           newDiagnostics: applied.newDiagnostics.map((d) => ({ ...d, file: relative(root, d.file) })),
         }),
   };
@@ -92,9 +94,8 @@ function formatCleanup(
   const summary = `${plan.files.length} file(s), ${replaced} evaluation(s) of "${plan.flagKey}" replaced by variant "${plan.keep.variant}"`;
   if (plan.files.length === 0) lines.push(`Nothing to change for "${plan.flagKey}".`);
   else if (!apply) lines.push('', `Dry run: ${summary}. Run again with --apply to write the files.`);
-  else if (applied?.ok) lines.push(`Wrote ${summary}; the edited files still type-check.`);
   else if (applied) {
-    lines.push(`Wrote ${summary}, but new type errors appeared:`);
+    lines.push(`Wrote ${summary}; ${describeTypeCheck(applied)}`);
     lines.push(...applied.newDiagnostics.map((d) => `  ${where(d)}  TS${d.code}: ${d.message}`));
   }
   section('Needs a manual edit', plan.manual);

@@ -37,6 +37,10 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
         applied: z.boolean(),
         written: z.array(z.string()),
         newTypeErrors: z.array(z.object({ file: z.string(), line: z.number().int(), message: z.string() })),
+        typeCheck: z
+          .string()
+          .optional()
+          .describe('How complete the type check after apply was (partial when imports are unresolved).'),
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
@@ -56,7 +60,7 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
       const files = plan.files.map((f) => ({ file: relativeTo(f.file), diff: f.diff, replaced: f.replaced }));
       return {
         summary: apply
-          ? `Cleaned up "${key}" in ${outcome?.written.length ?? 0} file(s)${outcome?.ok ? '' : '; new type errors appeared, see newTypeErrors'}.`
+          ? `Cleaned up "${key}" in ${outcome?.written.length ?? 0} file(s)${outcome ? `; ${scanner.describeTypeCheck(outcome)}` : '.'}`
           : `Preview: ${files.length} file(s) would change; call again with apply=true to write them.`,
         data: {
           files,
@@ -69,6 +73,7 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
             line: d.line,
             message: d.message,
           })),
+          ...(outcome ? { typeCheck: scanner.describeTypeCheck(outcome) } : {}),
         },
       };
     },

@@ -1,8 +1,8 @@
 /**
  * The cleanup simplifier: starting from the literals that replaced flag evaluations, it folds what became
  * constant — `!`, `&&`/`||`/`??`, `===`/`!==`, parentheses, ternaries, JSX `{x && <A/>}`, `if`/`else`, early
- * returns and the dead code after them, and `const` variables that only held the flag value — one step at a
- * time, re-parsing after each edit. It only ever climbs from those literals, so code unrelated to the flag is
+ * returns and the dead code after them, and `const` variables that only held the flag value (literals in JSX
+ * attributes, hook dependency lists and spreads: `cleanup-containers.ts`) — one step at a time, re-parsing after each edit. It only ever climbs from those literals, so code unrelated to the flag is
  * never touched, and where a step would not be provably behaviour-preserving it stops and leaves a note.
  */
 import type { ts } from 'ts-morph';
@@ -12,11 +12,17 @@ import {
   lineIndent,
   parseSource,
   keepOnly,
+  listElementRemoval,
+  literalEdit,
+  needsParens,
+  nodeSpan,
+  readsReplaced,
   removalSpan,
   removalSpanOf,
   tsApi,
   type LiteralSpan,
   type Span,
+  type Step,
   type TextEdit,
 } from './cleanup-text.ts';
 import {
@@ -27,11 +33,13 @@ import {
   isInStatementList,
   isPure,
   isTruthy,
-  isWrite,
-  referencesByName,
+  blocksInlining,
   staticValue,
   type StaticValue,
 } from './cleanup-syntax.ts';
+import { referencesOfDeclaration } from './cleanup-scope.ts';
+import { isHookDependencyList, jsxAttributeStep, spreadStep } from './cleanup-containers.ts';
+import type { TypeFact } from './cleanup-types.ts';
 
 /** Something the simplifier deliberately left alone, at an offset of the simplified text. */
 export interface SimplifyNote {
@@ -45,22 +53,31 @@ export interface SimplifyResult {
   readonly notes: SimplifyNote[];
 }
 
-/** One simplification: edits to apply, with `track` = literals already in the text to keep simplifying from. */
-type Step = { readonly edits: TextEdit[]; readonly track?: LiteralSpan[] } | { readonly note?: string };
+/** What the type checker knew about a node of the current text, if anything. */
+type FactLookup = (node: ts.Node) => TypeFact | undefined;
 
 interface Tracked extends LiteralSpan {
   readonly message?: string;
   readonly work?: boolean;
+  readonly fact?: TypeFact;
 }
 
 /**
  * Simplifies `text` outward from the literal `spans` (typically where flag evaluations were just replaced by
- * the kept value) until nothing more folds. Returns the new text and notes about constructs left unchanged.
+ * the kept value) until nothing more folds. `facts` are what the type checker knew about expressions of `text`
+ * (see `cleanup-types.ts`); they move with the text and let `x && true` fold to `x` when `x` is a boolean.
+ * Returns the new text and notes about constructs left unchanged.
  */
-export function simplifyFromLiterals(fileName: string, text: string, spans: readonly Span[]): SimplifyResult {
+export function simplifyFromLiterals(
+  fileName: string,
+  text: string,
+  spans: readonly Span[],
+  facts: readonly TypeFact[] = [],
+): SimplifyResult {
   let current = text;
   let work: LiteralSpan[] = [...spans].sort((a, b) => a.start - b.start);
   let notes: Tracked[] = [];
+  let known: Tracked[] = facts.map((fact) => ({ start: fact.start, end: fact.end, fact }));
   // Each step removes or shrinks code, so the loop ends; the bound is a guard against a bug looping forever.
   for (let guard = 0; work.length > 0 && guard < 10_000; guard++) {
     const span = work.shift()!;
@@ -68,21 +85,32 @@ export function simplifyFromLiterals(fileName: string, text: string, spans: read
     const node = findNodeBySpan(sf, span);
     const value = node && staticValue(node);
     if (!node || !value) continue;
-    const step = simplifyStep(sf, node as ts.Expression, value, span.user ?? false);
+    const factOf = (n: ts.Node): TypeFact | undefined => {
+      const start = n.getStart(sf);
+      return known.find((k) => k.start === start && k.end === n.end)?.fact;
+    };
+    const step = simplifyStep(sf, node as ts.Expression, value, span.user ?? false, factOf);
     if (!('edits' in step)) {
-      if (step.note) notes.push({ ...span, message: step.note });
+      if (step.note) notes.push({ start: span.start, end: span.end, message: step.note });
       continue;
     }
     const tracked: Tracked[] = [...work, ...(step.track ?? [])].map((w) => ({ ...w, work: true }));
-    const mapped = applyEdits<Tracked>(current, step.edits, [...tracked, ...notes]);
+    const mapped = applyEdits<Tracked>(current, step.edits, [...tracked, ...notes, ...known]);
     current = mapped.text;
     work = [...mapped.tracked.filter((t) => t.work), ...mapped.literals].sort((a, b) => a.start - b.start);
     notes = mapped.tracked.filter((t) => t.message !== undefined);
+    known = mapped.tracked.filter((t) => t.fact !== undefined);
   }
   return { text: current, notes: notes.map((n) => ({ offset: n.start, message: n.message ?? '' })) };
 }
 
-function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue, user: boolean): Step {
+function simplifyStep(
+  sf: ts.SourceFile,
+  lit: ts.Expression,
+  value: StaticValue,
+  user: boolean,
+  factOf: FactLookup,
+): Step {
   const parent = lit.parent;
   if (tsApi().isParenthesizedExpression(parent)) {
     // `({ … });` (an evaluation whose result was unused) has no effect either.
@@ -95,7 +123,7 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   if (tsApi().isPrefixUnaryExpression(parent) && parent.operator === tsApi().SyntaxKind.ExclamationToken) {
     return replaceWithLiteral(parent, String(!isTruthy(value)));
   }
-  if (tsApi().isBinaryExpression(parent)) return binaryStep(sf, parent, lit, value);
+  if (tsApi().isBinaryExpression(parent)) return binaryStep(sf, parent, lit, value, factOf);
   if (tsApi().isConditionalExpression(parent) && parent.condition === lit) {
     return replaceNode(sf, parent, isTruthy(value) ? parent.whenTrue : parent.whenFalse);
   }
@@ -110,6 +138,13 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   if (tsApi().isJsxExpression(parent) && isJsxChild(parent) && rendersNothing(value)) {
     return { edits: [{ ...removalSpanOf(sf, { start: parent.getStart(sf), end: parent.end }), text: '' }] };
   }
+  if (tsApi().isArrayLiteralExpression(parent) && value.kind === 'primitive' && isHookDependencyList(parent)) {
+    // The same primitive at every render never changes whether the hook reruns.
+    return {
+      edits: [{ ...listElementRemoval(sf, parent.elements, parent.elements.indexOf(lit), parent.end - 1), text: '' }],
+    };
+  }
+  if (tsApi().isSpreadElement(parent) || tsApi().isSpreadAssignment(parent)) return spreadStep(sf, parent, lit, value);
   if (tsApi().isVariableDeclaration(parent) && parent.initializer === lit && !user) {
     // A literal the author wrote in a kept branch is their constant, not the flag's value: it is not inlined.
     return inlineStep(sf, parent, lit, value);
@@ -117,21 +152,13 @@ function simplifyStep(sf: ts.SourceFile, lit: ts.Expression, value: StaticValue,
   return {};
 }
 
-/**
- * `prop={true}` → `prop`, `prop={'text'}` → `prop="text"` (when the text needs no escaping in a JSX attribute
- * string); other literals stay in braces.
- */
-function jsxAttributeStep(sf: ts.SourceFile, attribute: ts.JsxAttribute, value: StaticValue): Step {
-  const name = attribute.name.getText(sf);
-  const start = attribute.getStart(sf);
-  if (value.kind === 'primitive' && value.value === true) return { edits: [{ start, end: attribute.end, text: name }] };
-  if (value.kind === 'primitive' && typeof value.value === 'string' && /^[^"\\\n\r{}<>&]*$/.test(value.value)) {
-    return { edits: [{ start, end: attribute.end, text: `${name}="${value.value}"` }] };
-  }
-  return {};
-}
-
-function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expression, value: StaticValue): Step {
+function binaryStep(
+  sf: ts.SourceFile,
+  parent: ts.BinaryExpression,
+  lit: ts.Expression,
+  value: StaticValue,
+  factOf: FactLookup,
+): Step {
   const op = parent.operatorToken.kind;
   const isLeft = parent.left === lit;
   const otherValue = staticValue(isLeft ? parent.right : parent.left);
@@ -147,24 +174,11 @@ function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expr
           ? !isTruthy(leftValue)
           : op === tsApi().SyntaxKind.BarBarToken
             ? isTruthy(leftValue)
-            : !(leftValue.kind === 'primitive' && leftValue.value === null);
+            : !(leftValue.kind === 'primitive' && (leftValue.value === null || leftValue.value === undefined));
       return replaceNode(sf, parent, keepLeft ? parent.left : parent.right);
     }
     if (op === tsApi().SyntaxKind.QuestionQuestionToken) return {};
-    const left = parent.left.getText(sf);
-    // `x && <true>` / `x || <false>`: the flag operand is neutral.
-    const absorbing = (op === tsApi().SyntaxKind.AmpersandAmpersandToken) !== isTruthy(value);
-    const condition = isConditionContext(parent);
-    if (!absorbing) {
-      if (condition || isBooleanValued(parent.left)) return replaceNode(sf, parent, parent.left);
-      return { note: `\`${parent.getText(sf)}\` left as is: it equals \`${left}\` only when that is a boolean.` };
-    }
-    if (condition && isPure(parent.left)) return replaceWithLiteral(parent, String(isTruthy(value)));
-    return {
-      note: condition
-        ? `\`${parent.getText(sf)}\` left as is: \`${left}\` may have side effects, remove it by hand if not.`
-        : `\`${parent.getText(sf)}\` left as is: its value depends on \`${left}\`.`,
-    };
+    return logicalStep(sf, parent, value, factOf);
   }
   const equality = [
     tsApi().SyntaxKind.EqualsEqualsEqualsToken,
@@ -184,6 +198,49 @@ function binaryStep(sf: ts.SourceFile, parent: ts.BinaryExpression, lit: ts.Expr
     return replaceWithLiteral(parent, String(result));
   }
   return {};
+}
+
+/**
+ * `x && <literal>` / `x || <literal>` (the literal on the right, `x` not a literal). A neutral literal
+ * (`x && true`, `x || false`) goes when only the truthiness of the result matters (a condition, or the left
+ * operand of the same operator: `a && true && b` is `a && b`), when `x` is a comparison, or when the type
+ * checker says the literal is `x`'s only truthy (falsy) value. An absorbing one (`x && false`) wins when `x` is
+ * pure and the result's value is the literal either way (a condition, or `x` is boolean by its type).
+ */
+function logicalStep(sf: ts.SourceFile, parent: ts.BinaryExpression, value: StaticValue, factOf: FactLookup): Step {
+  const and = parent.operatorToken.kind === tsApi().SyntaxKind.AmpersandAmpersandToken;
+  const left = parent.left.getText(sf);
+  const fact = factOf(skipParentheses(parent.left));
+  const exactly = (b: boolean): boolean => value.kind === 'primitive' && value.value === b;
+  const absorbing = and !== isTruthy(value);
+  const condition = isConditionContext(parent);
+  if (!absorbing) {
+    const typed = and ? exactly(true) && fact?.onlyTruthyIsTrue : exactly(false) && fact?.onlyFalsyIsFalse;
+    if (condition || typed || isBooleanValued(parent.left) || isLeftOfSameOperator(parent)) {
+      return replaceNode(sf, parent, parent.left);
+    }
+    return { note: `\`${parent.getText(sf)}\` left as is: it equals \`${left}\` only when that is a boolean.` };
+  }
+  const typed = and ? exactly(false) && fact?.onlyFalsyIsFalse : exactly(true) && fact?.onlyTruthyIsTrue;
+  if ((condition || typed) && isPure(parent.left)) return replaceWithLiteral(parent, String(isTruthy(value)));
+  return {
+    note:
+      condition || typed
+        ? `\`${parent.getText(sf)}\` left as is: \`${left}\` may have side effects, remove it by hand if not.`
+        : `\`${parent.getText(sf)}\` left as is: its value depends on \`${left}\`.`,
+  };
+}
+
+/** True when `node` (through parentheses) is the left operand of a binary expression with the same operator. */
+function isLeftOfSameOperator(node: ts.BinaryExpression): boolean {
+  let n: ts.Node = node;
+  while (tsApi().isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  return tsApi().isBinaryExpression(p) && p.left === n && p.operatorToken.kind === node.operatorToken.kind;
+}
+
+function skipParentheses(node: ts.Expression): ts.Expression {
+  return tsApi().isParenthesizedExpression(node) ? skipParentheses(node.expression) : node;
 }
 
 /** `if (<literal>)`: keep the taken branch (unwrapped when its declarations cannot clash), drop the other. */
@@ -306,10 +363,6 @@ function blockContent(sf: ts.SourceFile, block: ts.Block): Span {
   return { start, end };
 }
 
-function nodeSpan(sf: ts.SourceFile, node: ts.Node): Span {
-  return { start: node.getStart(sf), end: node.end };
-}
-
 /** `const x = <literal>` holding the flag value: replace every read of `x` with the literal, drop the declaration. */
 function inlineStep(sf: ts.SourceFile, decl: ts.VariableDeclaration, lit: ts.Expression, value: StaticValue): Step {
   const list = decl.parent;
@@ -329,55 +382,20 @@ function inlineStep(sf: ts.SourceFile, decl: ts.VariableDeclaration, lit: ts.Exp
   if (!(list.flags & tsApi().NodeFlags.Const)) {
     return { note: `\`${name}\` kept: only \`const\` variables are inlined.` };
   }
-  if (declarationsByName(sf, name).length > 1) {
-    return { note: `\`${name}\` kept: another declaration has the same name, inline it by hand.` };
-  }
-  const refs = referencesByName(sf, name);
-  const blocker = refs.find((r) => isWrite(r) || tsApi().isExportSpecifier(r.parent) || isInTypeQuery(r));
+  const refs = referencesOfDeclaration(sf, decl as ts.VariableDeclaration & { name: ts.Identifier });
+  const blocker = blocksInlining(refs);
   if (blocker) return { note: `\`${name}\` kept: it is used in \`${blocker.parent.getText(sf)}\`.` };
   const literal = lit.getText(sf);
   const declSpan =
     list.declarations.length === 1
       ? removalSpan(sf, stmt, true)
-      : list.declarations.indexOf(decl) < list.declarations.length - 1
-        ? { start: decl.getStart(sf), end: list.declarations[list.declarations.indexOf(decl) + 1]!.getStart(sf) }
-        : { start: list.declarations[list.declarations.length - 2]!.end, end: decl.end };
-  const edits: TextEdit[] = [{ ...declSpan, text: '' }];
-  for (const ref of refs) {
-    if (tsApi().isShorthandPropertyAssignment(ref.parent)) {
-      const prefix = `${name}: `;
-      edits.push({
-        ...nodeSpan(sf, ref),
-        text: prefix + literal,
-        literals: [{ start: prefix.length, end: prefix.length + literal.length }],
-      });
-    } else {
-      edits.push(literalEdit(ref, literal));
-    }
-  }
-  return { edits };
-}
-
-function isInTypeQuery(node: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node; n; n = n.parent) if (tsApi().isTypeQueryNode(n)) return true;
-  return false;
+      : listElementRemoval(sf, list.declarations, list.declarations.indexOf(decl), list.end);
+  return { edits: [{ ...declSpan, text: '' }, ...readsReplaced(sf, refs, literal)] };
 }
 
 /** Replace `target` with `literal` text (parenthesised where the grammar needs it), tracking it for more steps. */
 function replaceWithLiteral(target: ts.Node, literal: string): Step {
   return { edits: [literalEdit(target, literal)] };
-}
-
-/**
- * The edit replacing `target` with `literal` (parenthesised where the grammar needs it: `({…})` as an arrow body
- * or statement start, `(5).x`, `-(-1)`), with the literal tracked for {@link simplifyFromLiterals}.
- */
-export function literalEdit(target: ts.Node, literal: string): TextEdit {
-  const sf = target.getSourceFile();
-  const parenthesise = needsParens(target, literal);
-  const text = parenthesise ? `(${literal})` : literal;
-  const offset = parenthesise ? 1 : 0;
-  return { ...nodeSpan(sf, target), text, literals: [{ start: offset, end: offset + literal.length }] };
 }
 
 /**
@@ -414,36 +432,12 @@ function isJsxChild(node: ts.JsxExpression): boolean {
   return tsApi().isJsxElement(node.parent) || tsApi().isJsxFragment(node.parent);
 }
 
-/** `{true}`, `{false}` and `{null}` render nothing in JSX. */
+/** `{true}`, `{false}`, `{null}` and `{undefined}` render nothing in JSX. */
 function rendersNothing(value: StaticValue): boolean {
-  return value.kind === 'primitive' && (typeof value.value === 'boolean' || value.value === null);
-}
-
-/** Whether `text` needs parentheses where `target` stands: `({…})` as an arrow body or statement start, `(5).x`. */
-function needsParens(target: ts.Node, text: string): boolean {
-  const p = target.parent;
-  if (text.startsWith('{') || text.startsWith('function') || text.startsWith('class')) {
-    if (tsApi().isArrowFunction(p) && p.body === target) return true;
-    for (let n: ts.Node = target; n.parent; n = n.parent) {
-      if (tsApi().isExpressionStatement(n.parent)) return n.parent.getStart() === target.getStart();
-      if (n.parent.getStart() !== target.getStart()) break;
-    }
-  }
-  if (/^-?\d/.test(text)) {
-    if (
-      (tsApi().isPropertyAccessExpression(p) || tsApi().isElementAccessExpression(p) || tsApi().isCallExpression(p)) &&
-      p.expression === target
-    ) {
-      return true;
-    }
-    if (text.startsWith('-')) {
-      return (
-        tsApi().isPrefixUnaryExpression(p) ||
-        (tsApi().isBinaryExpression(p) && p.operatorToken.kind === tsApi().SyntaxKind.AsteriskAsteriskToken)
-      );
-    }
-  }
-  return false;
+  return (
+    value.kind === 'primitive' &&
+    (typeof value.value === 'boolean' || value.value === null || value.value === undefined)
+  );
 }
 
 /** Whether the parentheses around `lit` must stay (see {@link needsParens}). */

@@ -8,9 +8,13 @@ import { tsApi } from './cleanup-text.ts';
 
 /** The value of a literal expression: a primitive, or `object` for object/array literals (truthy, identity unknown). */
 export type StaticValue =
-  { readonly kind: 'primitive'; readonly value: string | number | boolean | null } | { readonly kind: 'object' };
+  | { readonly kind: 'primitive'; readonly value: string | number | boolean | null | undefined }
+  | { readonly kind: 'object' };
 
-/** The static value of `node` when it is a literal (`true`, `'a'`, `-1`, `null`, `{…}`, `[…]`), else undefined. */
+/**
+ * The static value of `node` when it is a literal (`true`, `'a'`, `-1`, `null`, `undefined`, `{…}`, `[…]`), else
+ * undefined. (`undefined` cannot be redeclared in a module: TypeScript rejects it, error 2397.)
+ */
 export function staticValue(node: ts.Node): StaticValue | undefined {
   const ts = tsApi();
   const k = node.kind;
@@ -18,6 +22,9 @@ export function staticValue(node: ts.Node): StaticValue | undefined {
     return { kind: 'primitive', value: k === ts.SyntaxKind.TrueKeyword };
   }
   if (k === ts.SyntaxKind.NullKeyword) return { kind: 'primitive', value: null };
+  if (ts.isIdentifier(node) && node.text === 'undefined' && isReferenceIdentifier(node)) {
+    return { kind: 'primitive', value: undefined };
+  }
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
     return { kind: 'primitive', value: node.text };
   }
@@ -63,7 +70,7 @@ function isDeclarationName(id: ts.Identifier): boolean {
  * True when `id` refers to a binding by name: not a property name, member name, label, JSX attribute name or
  * declaration name. Shorthand properties (`{ x }`) and export specifiers (`export { x }`) do refer.
  */
-function isReferenceIdentifier(id: ts.Identifier): boolean {
+export function isReferenceIdentifier(id: ts.Identifier): boolean {
   const p = id.parent;
   if (isDeclarationName(id)) return false;
   if (tsApi().isPropertyAccessExpression(p) && p.name === id) return false;
@@ -121,6 +128,15 @@ export function declarationsByName(sf: ts.SourceFile, name: string): ts.Identifi
   };
   tsApi().forEachChild(sf, visit);
   return found;
+}
+
+/** The first read that stops a name from being replaced by a literal: a write, `export { x }`, `typeof x`. */
+export function blocksInlining(refs: readonly ts.Identifier[]): ts.Identifier | undefined {
+  const inTypeQuery = (node: ts.Node): boolean => {
+    for (let n: ts.Node | undefined = node; n; n = n.parent) if (tsApi().isTypeQueryNode(n)) return true;
+    return false;
+  };
+  return refs.find((r) => isWrite(r) || tsApi().isExportSpecifier(r.parent) || inTypeQuery(r));
 }
 
 /** True when `id` is assigned, incremented or decremented. */

@@ -28,6 +28,14 @@ export interface TextEdit extends Span {
   readonly literals?: readonly LiteralSpan[];
 }
 
+/** One simplification: edits to apply, with `track` = literals already in the text to keep simplifying from. */
+export type Step = { readonly edits: TextEdit[]; readonly track?: LiteralSpan[] } | { readonly note?: string };
+
+/** The span of `node` without its leading trivia. */
+export function nodeSpan(sf: ts.SourceFile, node: ts.Node): Span {
+  return { start: node.getStart(sf), end: node.end };
+}
+
 /** Parses `text` with parent pointers; the script kind follows the file extension (`.tsx`/`.jsx` allow JSX). */
 export function parseSource(fileName: string, text: string): ts.SourceFile {
   const kind = /\.[jt]sx$/.test(fileName)
@@ -40,7 +48,7 @@ export function parseSource(fileName: string, text: string): ts.SourceFile {
 
 /**
  * Applies non-overlapping edits to `text` and maps `tracked` spans through them: spans before or after an edit
- * move with the text, spans an edit overlaps are dropped. `literals` are the edits' own literal spans, mapped to
+ * move with the text, spans around an edit grow or shrink with it, spans an edit overlaps otherwise are dropped. `literals` are the edits' own literal spans, mapped to
  * the result.
  */
 export function applyEdits<T extends Span>(
@@ -61,6 +69,8 @@ export function applyEdits<T extends Span>(
     const move = <S extends Span>(s: S): S[] => {
       if (s.end <= edit.start) return [s];
       if (s.start >= edit.end) return [{ ...s, start: s.start + delta, end: s.end + delta }];
+      // An edit strictly inside (re-indenting a multi-line literal) keeps the span: the node is still there.
+      if (edit.start > s.start && edit.end < s.end) return [{ ...s, end: s.end + delta }];
       return [];
     };
     spans = spans.flatMap(move);
@@ -80,6 +90,24 @@ export function findNodeBySpan(sf: ts.SourceFile, span: Span): ts.Node | undefin
   };
   tsApi().forEachChild(sf, visit);
   return found;
+}
+
+/**
+ * The span to delete to remove `elements[index]` from a comma-separated list (array, arguments, properties,
+ * declarations) with its comma; `close` is where the list's closing token starts, which a sole element's
+ * removal runs up to (so `[ x, ]` becomes `[]`, not a hole).
+ */
+export function listElementRemoval(
+  sf: ts.SourceFile,
+  elements: readonly ts.Node[] & ts.TextRange,
+  index: number,
+  close: number,
+): Span {
+  if (elements.length === 1) return { start: elements.pos, end: close };
+  if (index < elements.length - 1) {
+    return { start: elements[index]!.getStart(sf), end: elements[index + 1]!.getStart(sf) };
+  }
+  return { start: elements[index - 1]!.end, end: elements[index]!.end };
 }
 
 /** The whitespace that starts the line containing `offset`. */
@@ -183,4 +211,59 @@ export function removalSpanOf(sf: ts.SourceFile, span: Span): Span {
     start = text.lastIndexOf('\n', start - 2) + 1;
   }
   return { start, end };
+}
+
+/**
+ * The edit replacing `target` with `literal` (parenthesised where the grammar needs it: `({…})` as an arrow body
+ * or statement start, `(5).x`, `-(-1)`), with the literal tracked for the simplifier.
+ */
+export function literalEdit(target: ts.Node, literal: string): TextEdit {
+  const sf = target.getSourceFile();
+  const parenthesise = needsParens(target, literal);
+  const text = parenthesise ? `(${literal})` : literal;
+  const offset = parenthesise ? 1 : 0;
+  return { ...nodeSpan(sf, target), text, literals: [{ start: offset, end: offset + literal.length }] };
+}
+
+/**
+ * The edits replacing each read in `refs` with `literal` (tracked): `{ on }` becomes `{ on: true }`. Callers check
+ * `blocksInlining` first.
+ */
+export function readsReplaced(sf: ts.SourceFile, refs: readonly ts.Identifier[], literal: string): TextEdit[] {
+  return refs.map((ref) => {
+    if (!tsApi().isShorthandPropertyAssignment(ref.parent)) return literalEdit(ref, literal);
+    const prefix = `${ref.text}: `;
+    return {
+      ...nodeSpan(sf, ref),
+      text: prefix + literal,
+      literals: [{ start: prefix.length, end: prefix.length + literal.length }],
+    };
+  });
+}
+
+/** Whether `text` needs parentheses where `target` stands: `({…})` as an arrow body or statement start, `(5).x`. */
+export function needsParens(target: ts.Node, text: string): boolean {
+  const p = target.parent;
+  if (text.startsWith('{') || text.startsWith('function') || text.startsWith('class')) {
+    if (tsApi().isArrowFunction(p) && p.body === target) return true;
+    for (let n: ts.Node = target; n.parent; n = n.parent) {
+      if (tsApi().isExpressionStatement(n.parent)) return n.parent.getStart() === target.getStart();
+      if (n.parent.getStart() !== target.getStart()) break;
+    }
+  }
+  if (/^-?\d/.test(text)) {
+    if (
+      (tsApi().isPropertyAccessExpression(p) || tsApi().isElementAccessExpression(p) || tsApi().isCallExpression(p)) &&
+      p.expression === target
+    ) {
+      return true;
+    }
+    if (text.startsWith('-')) {
+      return (
+        tsApi().isPrefixUnaryExpression(p) ||
+        (tsApi().isBinaryExpression(p) && p.operatorToken.kind === tsApi().SyntaxKind.AsteriskAsteriskToken)
+      );
+    }
+  }
+  return false;
 }

@@ -13,11 +13,12 @@ import { FlagError } from '../errors.ts';
 import { writeFileAtomic } from '../store/fs-util.ts';
 import type { VariantValue } from '../flags/model.ts';
 import type { FlagReference } from './types.ts';
-import { literalEdit, simplifyFromLiterals } from './cleanup-simplify.ts';
+import { simplifyFromLiterals } from './cleanup-simplify.ts';
 import { removeNewlyUnused } from './cleanup-tidy.ts';
+import { typeFactsOf, type TypeFact } from './cleanup-types.ts';
 import { printTsLiteral } from '../snippets/literals.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
-import { applyEdits, findNodeBySpan, parseSource, tsApi, type TextEdit } from './cleanup-text.ts';
+import { applyEdits, findNodeBySpan, literalEdit, parseSource, tsApi, type TextEdit } from './cleanup-text.ts';
 
 /** The variant to keep and its value (as declared in the store). */
 export interface CleanupKeep {
@@ -108,7 +109,7 @@ export async function planCleanup(options: PlanCleanupOptions): Promise<CleanupP
   const notes: CleanupFinding[] = [];
   for (const [file, refs] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
     const before = readSource(project, file);
-    const result = cleanupText(file, before, refs, keep);
+    const result = cleanupText(file, before, refs, keep, typeFactsOf(project, file, before));
     manual.push(...result.manual);
     notes.push(...result.notes);
     if (result.after === before) continue;
@@ -154,7 +155,13 @@ interface TextCleanup {
 }
 
 /** Cleanup of one file's text: replace the evaluations, simplify from the literals, drop what became unused. */
-function cleanupText(file: string, text: string, refs: readonly FlagReference[], keep: CleanupKeep): TextCleanup {
+function cleanupText(
+  file: string,
+  text: string,
+  refs: readonly FlagReference[],
+  keep: CleanupKeep,
+  facts: readonly TypeFact[],
+): TextCleanup {
   const sf = parseSource(file, text);
   const manual: CleanupFinding[] = [];
   const edits: TextEdit[] = [];
@@ -175,8 +182,8 @@ function cleanupText(file: string, text: string, refs: readonly FlagReference[],
     const quote = sf.text[ref.keyStart] === '"' ? '"' : "'";
     edits.push(literalEdit(replacement.target, printTsLiteral(replacement.value, quote)));
   }
-  const replaced = applyEdits(text, edits, []);
-  const simplified = simplifyFromLiterals(file, replaced.text, replaced.literals);
+  const replaced = applyEdits(text, edits, facts);
+  const simplified = simplifyFromLiterals(file, replaced.text, replaced.literals, replaced.tracked);
   const tidied = removeNewlyUnused(
     file,
     text,
@@ -246,21 +253,53 @@ export interface CleanupDiagnostic {
   readonly message: string;
 }
 
+/** How much the type check after {@link applyCleanup} could see. */
+export interface CleanupTypeCheck {
+  /** Edited files checked. */
+  readonly files: number;
+  /**
+   * Imports of the edited files the compiler could not resolve or found no types for (TS2307, TS2792, TS7016):
+   * everything typed through them is `any`, so the check is partial when this is not 0.
+   */
+  readonly unresolvedImports: number;
+}
+
 /** Outcome of {@link applyCleanup}. */
 export interface ApplyCleanupResult {
   /** Files written. */
   readonly written: readonly string[];
   /** Type errors in the edited files that were not there before the cleanup. */
   readonly newDiagnostics: readonly CleanupDiagnostic[];
-  /** True when every file was written and no new type error appeared. */
+  /** True when every file was written and no new type error appeared (see `check` for how complete that is). */
   readonly ok: boolean;
+  readonly check: CleanupTypeCheck;
+}
+
+/** Diagnostics saying an import has no types to check against. */
+const UNRESOLVED_IMPORT_CODES: ReadonlySet<number> = new Set([2307, 2792, 7016]);
+
+/**
+ * The sentence about the type check, honest about what it could not see: "0 new type errors in 3 files" only when
+ * every import resolved; otherwise it says the check is partial and why.
+ */
+export function describeTypeCheck(result: ApplyCleanupResult): string {
+  const { files, unresolvedImports } = result.check;
+  const errors = `${result.newDiagnostics.length} new type error${result.newDiagnostics.length === 1 ? '' : 's'}`;
+  const checked = `${errors} in ${files} edited file${files === 1 ? '' : 's'}`;
+  if (unresolvedImports === 0) return `type check: ${checked}.`;
+  const count = unresolvedImports.toLocaleString('en-US');
+  return (
+    `type check partial: ${checked}, but ${count} import${unresolvedImports === 1 ? ' is' : 's are'} unresolved ` +
+    '(no node_modules? run your package install), so code typed through them was not checked.'
+  );
 }
 
 /**
  * Writes a plan: each file atomically (temp file + rename), after checking it still holds the
  * planned `before` text. Then type-checks the edited files with the plan's project and compares against the
  * diagnostics before the edit, so pre-existing errors are not blamed on the cleanup. The files stay written when
- * new errors appear; `ok` is false and `newDiagnostics` lists them.
+ * new errors appear; `ok` is false and `newDiagnostics` lists them. `check` says how much the check could see
+ * (unresolved imports make it partial; {@link describeTypeCheck} words it).
  * Throws FlagError STORE_CONFLICT when a file changed since planning (nothing is written then) and STORE_IO when
  * a write fails.
  */
@@ -289,8 +328,10 @@ export async function applyCleanup(plan: CleanupPlan): Promise<ApplyCleanupResul
   });
   // A multiset of position-free keys: the cleanup moves code, and may add a second copy of an existing error.
   const before = new Map<string, number>();
+  let unresolvedImports = 0;
   for (const d of sourceFiles.flatMap((sf) => sf.getPreEmitDiagnostics())) {
     before.set(diagnosticKey(d), (before.get(diagnosticKey(d)) ?? 0) + 1);
+    if (UNRESOLVED_IMPORT_CODES.has(d.getCode())) unresolvedImports++;
   }
   const written: string[] = [];
   for (const f of plan.files) {
@@ -317,7 +358,12 @@ export async function applyCleanup(plan: CleanupPlan): Promise<ApplyCleanupResul
         message: tsApi().flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n'),
       };
     });
-  return { written, newDiagnostics, ok: newDiagnostics.length === 0 };
+  return {
+    written,
+    newDiagnostics,
+    ok: newDiagnostics.length === 0,
+    check: { files: sourceFiles.length, unresolvedImports },
+  };
 }
 
 /** Identity of a diagnostic independent of its position. */

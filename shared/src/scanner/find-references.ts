@@ -209,30 +209,40 @@ class FileAnalyzer {
   }
 
   /**
-   * A wrapper used as a value (`keys.map(isOn)`, `onChange={isOn}`, `export { isOn as check }` excluded): its keys
-   * are decided where it is finally called, which the scanner cannot see, so it is an unresolved reference.
+   * A wrapper used as a value (`keys.map(isOn)`, `onChange={isOn}`, `const check = isOn`, `isOn.bind(…)`) or
+   * renamed (`import { isOn as check }`, `export { isOn as check }`): its keys are decided where it is finally
+   * called, which the scanner does not follow, so it is an unresolved reference.
    */
   private visitWrapperValue(id: ts.Identifier, pass: Pass): void {
     const ts = this.ts;
     const parent = id.parent;
     const isCallee = (ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression === id;
+    // `import { isOn as check }` / `export { isOn as check }`: calls of `check` are not matched, so the rename is.
+    const renamedTo =
+      (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent)) &&
+      parent.propertyName === id &&
+      parent.name.text !== id.text
+        ? parent.name.text
+        : undefined;
     const isDeclarationOrName =
-      ts.isFunctionDeclaration(parent) ||
-      ts.isVariableDeclaration(parent) ||
+      ((ts.isFunctionDeclaration(parent) || ts.isVariableDeclaration(parent)) && parent.name === id) ||
       ts.isImportSpecifier(parent) ||
       ts.isImportClause(parent) ||
       ts.isExportSpecifier(parent) ||
-      ts.isPropertyAccessExpression(parent) ||
+      (ts.isPropertyAccessExpression(parent) && parent.name === id) ||
       (ts.isPropertyAssignment(parent) && parent.name === id) ||
       ts.isTypeQueryNode(parent) ||
       ts.isQualifiedName(parent);
-    if (isCallee || isDeclarationOrName) return;
+    if (isCallee || (isDeclarationOrName && renamedTo === undefined)) return;
+    const reason = renamedTo
+      ? `the flag wrapper ${id.text} is renamed to ${renamedTo}; calls under that name are not followed`
+      : `the flag wrapper ${id.text} is passed as a value; its keys are given where it is called`;
     pass.references.push(
       buildReference(this.resolver, {
         kind: 'call',
         node: id,
         keyNode: id,
-        resolved: unresolved(`the flag wrapper ${id.text} is passed as a value; its keys are given where it is called`),
+        resolved: unresolved(reason),
         sdk: 'custom',
         method: id.text,
       }),

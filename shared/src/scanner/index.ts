@@ -45,7 +45,7 @@ export {
 export type { StalePolicy } from './policy.ts';
 export { StaleReasonCode, getSingleServing, detectStaleFlags } from './stale.ts';
 export type { StaleReason, StaleFlag, StaleReport, StaleInput, SingleServing } from './stale.ts';
-export { planCleanup, applyCleanup } from './cleanup.ts';
+export { planCleanup, applyCleanup, describeTypeCheck } from './cleanup.ts';
 export type {
   CleanupKeep,
   PlanCleanupOptions,
@@ -54,6 +54,7 @@ export type {
   CleanupPlan,
   CleanupDiagnostic,
   ApplyCleanupResult,
+  CleanupTypeCheck,
 } from './cleanup.ts';
 export { planWorkspaceCleanup } from './workspace-cleanup.ts';
 export type { WorkspaceCleanupOptions } from './workspace-cleanup.ts';

@@ -267,12 +267,39 @@ export class KeyResolver {
         : isRelative(decl.specifier)
           ? modulePathOf(joinPath(dirnameOf(this.sf.fileName), decl.specifier))
           : undefined;
-      return [...(isRelative(decl.specifier) ? [] : [decl.specifier]), ...(resolved === undefined ? [] : [resolved])];
+      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : decl.importedName!;
+      return [
+        ...(isRelative(decl.specifier) ? [] : [decl.specifier]),
+        ...(resolved === undefined ? [] : [resolved]),
+        ...(file ? this.reexportOrigins(file, name, 0) : []),
+      ];
     }
     if (ts.isIdentifier(callee) && (decl.kind === 'function' || decl.kind === 'variable')) {
       return [modulePathOf(this.filePath)];
     }
     return [];
+  }
+
+  /**
+   * The repo modules `file` re-exports `name` from (`export { name } from './x'`, `export { y as name } from`,
+   * `export * from './x'`), followed through barrels: a wrapper imported from an index file is still that wrapper.
+   */
+  private reexportOrigins(file: ts.SourceFile, name: string, depth: number): string[] {
+    const ts = this.ts;
+    if (depth > MAX_DEPTH) return [];
+    const origins: string[] = [];
+    for (const statement of file.statements) {
+      if (!ts.isExportDeclaration(statement) || !statement.moduleSpecifier) continue;
+      if (!ts.isStringLiteral(statement.moduleSpecifier) || !isRelative(statement.moduleSpecifier.text)) continue;
+      const clause = statement.exportClause;
+      const element =
+        clause && ts.isNamedExports(clause) ? clause.elements.find((e) => e.name.text === name) : undefined;
+      const inner = !clause ? name : element ? (element.propertyName ?? element.name).text : undefined;
+      if (inner === undefined) continue;
+      const target = this.resolveModuleFile(statement.moduleSpecifier.text, file);
+      if (target) origins.push(modulePathOf(target.fileName), ...this.reexportOrigins(target, inner, depth + 1));
+    }
+    return origins;
   }
 
   resolve(expr: ts.Expression, depth: number): Resolved {

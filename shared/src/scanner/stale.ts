@@ -206,7 +206,7 @@ export function detectStaleFlags(input: StaleInput): StaleReport {
           code: 'NOT_IN_CODE',
           message: readyToArchive
             ? 'Is not referenced in code: ready to archive.'
-            : `Has no resolved reference in code, but is not ready to archive: ${plural(unresolvedRefs.length, 'reference')} with an unresolved key could still evaluate it (see UNRESOLVED_KEY).`,
+            : `Has no resolved reference in code, but may be referenced dynamically at ${dynamicPlaces(unresolvedRefs)}: not ready to archive (see UNRESOLVED_KEY).`,
           unresolvedReferences: unresolvedRefs.length,
           readyToArchive,
         });
@@ -319,6 +319,12 @@ function lastChangeByFlag(audit: readonly AuditEntry[]): Map<string, string> {
 /** Whole days from `from` (ISO) to `now`, rounded down; 0 when `from` is in the future. */
 function daysBetween(from: string, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - Date.parse(from)) / DAY_MS));
+}
+
+/** Where dynamic evaluations are: the first three locations, then how many more. */
+function dynamicPlaces(refs: readonly FlagReference[]): string {
+  const shown = refs.slice(0, 3).map(locationOf).join(', ');
+  return refs.length > 3 ? `${shown} and ${plural(refs.length - 3, 'more place')}` : shown;
 }
 
 function plural(n: number, word: string): string {

@@ -3,7 +3,7 @@
  * and the extension share, so they build the ts-morph project and pick the kept value the same way.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FlagError } from '../errors.ts';
 import type { StoreDocument } from '../flags/model.ts';
 import { suggestNearest } from '../flags/suggest.ts';
@@ -12,7 +12,10 @@ import { loadTsMorph } from './ts-morph-runtime.ts';
 import type { FlagReference } from './types.ts';
 
 export interface WorkspaceCleanupOptions {
-  /** Workspace root; its `tsconfig.json` (when present) drives the type check after applying. */
+  /**
+   * Workspace root. The type check after applying uses the nearest `tsconfig.json` above the edited files when
+   * they share one, else the root's (when present).
+   */
   readonly root: string;
   readonly document: StoreDocument;
   readonly flagKey: string;
@@ -48,12 +51,33 @@ export async function planWorkspaceCleanup(options: WorkspaceCleanupOptions): Pr
     });
   }
   const { Project } = await loadTsMorph();
-  const tsconfig = join(root, 'tsconfig.json');
+  const files = new Set(options.references.filter((r) => r.key === flagKey).map((r) => r.file));
+  const tsconfig = tsconfigFor(root, files);
   // Without a tsconfig, JavaScript files still take part in the type check after applying.
-  const project = existsSync(tsconfig)
+  const project = tsconfig
     ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true })
     : new Project({ compilerOptions: { allowJs: true, noEmit: true } });
-  const files = new Set(options.references.filter((r) => r.key === flagKey).map((r) => r.file));
   for (const file of files) project.addSourceFileAtPath(file);
   return planCleanup({ project, flagKey, keep: { variant: keepVariant, value }, references: options.references, root });
+}
+
+/**
+ * The tsconfig.json the type check after applying uses: the nearest one above the edited files when they share
+ * it (in a monorepo, `frontend/tsconfig.json` carries the paths and JSX settings the root one lacks), else the
+ * root's, else none.
+ */
+function tsconfigFor(root: string, files: ReadonlySet<string>): string | undefined {
+  const nearest = new Set([...files].map((file) => nearestTsconfig(root, dirname(file))));
+  const [only] = nearest;
+  if (nearest.size === 1 && only !== undefined) return only;
+  const atRoot = join(root, 'tsconfig.json');
+  return existsSync(atRoot) ? atRoot : undefined;
+}
+
+function nearestTsconfig(root: string, dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    const candidate = join(current, 'tsconfig.json');
+    if (existsSync(candidate)) return candidate;
+    if (resolve(current) === resolve(root) || dirname(current) === current) return undefined;
+  }
 }

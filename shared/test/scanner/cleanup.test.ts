@@ -58,7 +58,8 @@ async function realProject(files: readonly string[]): Promise<Project> {
   const project = new Project({
     tsConfigFilePath: join(import.meta.dirname, '../../../tsconfig.json'),
     skipAddingFilesFromTsConfig: true,
-    compilerOptions: { jsx: ts.JsxEmit.ReactJSX },
+    // React fixtures use the DOM, as React code does.
+    compilerOptions: { jsx: ts.JsxEmit.ReactJSX, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] },
   });
   for (const f of files) project.addSourceFileAtPath(f);
   return project;

@@ -103,6 +103,64 @@ describe('FlagScanner on real workspaces', () => {
     assert.deepEqual(list(result.references), ['src/app.ts call static-flag', 'src/app.ts call ?']);
   });
 
+  it('wrapper calls through a barrel are matched; renamed or stored wrappers stay unresolved: never ready to archive', async () => {
+    await write({
+      'src/flags/run.ts': `export function run(k: string) { return client.getBooleanValue(k, false); }`,
+      'src/flags/index.ts': `export * from './run';\nexport { run as check } from './run';`,
+      'src/app.ts': [
+        `import { run } from './flags';`,
+        `import * as flags from './flags/index';`,
+        `import { run as evaluate } from './flags/run';`,
+        `run('barrel-flag');`,
+        `flags.run('namespace-flag');`,
+        `const alias = run;`,
+        `export const all = (names: string[]) => names.map((n) => alias(n) || evaluate(n));`,
+      ].join('\n'),
+    });
+    const scanner = await FlagScanner.create(root, config());
+    const result = scanner.scan();
+    scanner.dispose();
+    assert.deepEqual(list(result.references), [
+      'src/app.ts call ?', // import { run as evaluate }
+      'src/app.ts call barrel-flag',
+      'src/app.ts call namespace-flag',
+      'src/app.ts call ?', // const alias = run
+      'src/flags/index.ts call ?', // export { run as check }
+    ]);
+    assert.deepEqual(
+      result.unresolved.map((r) => r.unresolvedReason),
+      [
+        'the flag wrapper run is renamed to evaluate; calls under that name are not followed',
+        'the flag wrapper run is passed as a value; its keys are given where it is called',
+        'the flag wrapper run is renamed to check; calls under that name are not followed',
+      ],
+    );
+    const report = detectStaleFlags({
+      document: storeDocumentSchema.parse({
+        version: 1,
+        environments: [{ key: 'production' }],
+        flags: [
+          {
+            key: 'unused-flag',
+            name: 'unused-flag',
+            kind: 'release',
+            createdAt: '2026-01-01T00:00:00Z',
+            type: 'boolean',
+            variants: { on: true, off: false },
+          },
+        ],
+      }),
+      references: result.references,
+      audit: [],
+      now: new Date('2026-02-01T00:00:00Z'),
+      policy: DEFAULT_STALE_POLICY,
+    });
+    const notInCode = report.flags.find((f) => f.key === 'unused-flag')?.reasons.find((r) => r.code === 'NOT_IN_CODE');
+    assert.ok(notInCode?.code === 'NOT_IN_CODE');
+    assert.equal(notInCode.readyToArchive, false);
+    assert.match(notInCode.message, /may be referenced dynamically at .*src\/app\.ts:3:10, /);
+  });
+
   it('config objects in another file whose property reaches an evaluator', async () => {
     await write({
       'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true }, include: ['src'] }),

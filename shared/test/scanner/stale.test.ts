@@ -272,10 +272,15 @@ describe('detectStaleFlags', () => {
     assert.deepEqual(notInCode([ref('used'), ref(undefined, 4)]), {
       code: 'NOT_IN_CODE',
       message:
-        'Has no resolved reference in code, but is not ready to archive: 1 reference with an unresolved key could still evaluate it (see UNRESOLVED_KEY).',
+        'Has no resolved reference in code, but may be referenced dynamically at /repo/src/app.ts:5:3: not ready to archive (see UNRESOLVED_KEY).',
       unresolvedReferences: 1,
       readyToArchive: false,
     });
+    const many = notInCode([ref('used'), ...[1, 2, 3, 4].map((line) => ref(undefined, line))]);
+    assert.equal(
+      many?.message,
+      'Has no resolved reference in code, but may be referenced dynamically at /repo/src/app.ts:2:3, /repo/src/app.ts:3:3, /repo/src/app.ts:4:3 and 1 more place: not ready to archive (see UNRESOLVED_KEY).',
+    );
   });
 
   it('counts evidence references across case and separators, and never makes them UNKNOWN_KEY', () => {
