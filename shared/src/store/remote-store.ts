@@ -97,7 +97,7 @@ export class RemoteStore implements FlagStore {
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) params.set(name, String(value));
     }
-    const reply = await this.call('GET', `audit?${params}`, z.object({ entries: z.array(auditEntrySchema) }));
+    const reply = await this.call('GET', `audit?${params.toString()}`, z.object({ entries: z.array(auditEntrySchema) }));
     return reply.entries;
   }
 
