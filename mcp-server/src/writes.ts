@@ -11,6 +11,7 @@ import {
   applyExposureReduction,
   applyOperation,
   describeEnvironmentState,
+  describeOperation,
   diffValues,
   impactOf,
   reducesExposure,
@@ -341,7 +342,7 @@ function checkAllowed(policy: WritePolicy, impact: ChangeImpact): void {
  * environment protected or disallowed meanwhile, the write fails instead of slipping through.
  */
 function unprotectedOnly(change: ProposedChange, policy: WritePolicy): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const impact = impactOf(document, change, context);
     checkAllowed(policy, impact);
     const touched = impact.environments.filter((e) => e.protected).map((e) => e.environment);
@@ -352,6 +353,8 @@ function unprotectedOnly(change: ProposedChange, policy: WritePolicy): Operation
     }
     return impact.result;
   };
+  // Remote mode: the server applies the change and enforces protection itself (a protected change becomes a request).
+  return describeOperation(operation, { descriptor: { kind: 'apply', change } });
 }
 
 function checkStep(policy: WritePolicy, document: StoreDocument, change: ProposedChange): void {
