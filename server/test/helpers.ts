@@ -68,9 +68,15 @@ export interface Fixture {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** A temp store holding `document` (default {@link seedDocument}) served on free loopback ports. */
+/**
+ * A temp store holding `document` (default {@link seedDocument}) served on free loopback ports; `server` overrides
+ * server deps (a function gets the store, e.g. for its token file).
+ */
 export async function startFixture(
-  options: { document?: StoreDocument; server?: Partial<ServerDeps> } = {},
+  options: {
+    document?: StoreDocument;
+    server?: Partial<ServerDeps> | ((store: FileStore) => Partial<ServerDeps>);
+  } = {},
 ): Promise<Fixture> {
   const root = mkdtempSync(join(tmpdir(), 'rollgate-server-'));
   const store = await initStore(root, { pollIntervalMs: 50, debounceMs: 10 });
@@ -89,7 +95,7 @@ export async function startFixture(
     probeIntervalMs: 100,
     usage: new FileUsageStore(join(store.location, 'usage')),
     ...ports,
-    ...options.server,
+    ...(typeof options.server === 'function' ? options.server(store) : options.server),
   });
   const fixture: Fixture = {
     root,
