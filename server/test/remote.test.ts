@@ -81,11 +81,13 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     await local[Symbol.asyncDispose]();
   });
 
-  it('create, toggle, set-rollout, list and get print what they print in file mode', async () => {
+  it('create, toggle, set-rollout, set-rule, list and get print what they print in file mode', async () => {
     const steps = [
       ['create', 'checkout-v2', '--name', 'Checkout v2', '--owner', 'payments'],
       ['toggle', 'checkout-v2', 'on', '--env', 'staging'],
       ['set-rollout', 'checkout-v2', '25', '--env', 'staging'],
+      ['set-rule', 'checkout-v2', '--env', 'staging', '--when', 'plan in pro,team', '--serve', 'on'],
+      ['set-rule', 'checkout-v2', '--env', 'staging', '--when', 'country == DE', '--serve', 'off', '--at', '1'],
       ['list'],
       ['get', 'checkout-v2'],
       ['--json', 'get', 'checkout-v2'],

@@ -109,5 +109,5 @@ export type {
 export { reducesExposure, applyExposureReduction } from './exposure.ts';
 export { describeEnvironmentState } from './state.ts';
 export type { EnvironmentStateDescription } from './state.ts';
-export { describeOperation, descriptionOf } from './descriptor.ts';
+export { describeOperation, derivedOperation, descriptionOf } from './descriptor.ts';
 export type { OperationDescriptor, OperationDescription } from './descriptor.ts';

@@ -97,7 +97,11 @@ export class RemoteStore implements FlagStore {
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) params.set(name, String(value));
     }
-    const reply = await this.call('GET', `audit?${params.toString()}`, z.object({ entries: z.array(auditEntrySchema) }));
+    const reply = await this.call(
+      'GET',
+      `audit?${params.toString()}`,
+      z.object({ entries: z.array(auditEntrySchema) }),
+    );
     return reply.entries;
   }
 
@@ -107,6 +111,9 @@ export class RemoteStore implements FlagStore {
 
   async execute(operation: Operation, context: ChangeContext, options: ApplyOptions): Promise<StoreSnapshot> {
     const description = descriptionOf(operation);
+    if (description !== undefined && 'derive' in description) {
+      return this.execute(description.derive((await this.read()).document), context, options);
+    }
     if (description === undefined) {
       throw new FlagError('INVALID_INPUT', `This change cannot be sent to the Rollgate server at ${this.location}.`, {
         hint: 'Make it in a checkout of the store (unset ROLLGATE_URL) and commit it, or use a command the server supports.',

@@ -48,8 +48,11 @@ describe('executeRemoteOperation', () => {
 
   const send = (identity: Identity, body: Record<string, unknown>): ReturnType<typeof executeRemoteOperation> =>
     executeRemoteOperation(store, identity, body, now);
-  const descriptorOf = (operation: Parameters<typeof descriptionOf>[0]): unknown =>
-    descriptionOf(operation)?.descriptor;
+  const descriptorOf = (operation: Parameters<typeof descriptionOf>[0]): unknown => {
+    const description = descriptionOf(operation);
+    assert.ok(description && 'descriptor' in description);
+    return description.descriptor;
+  };
   const servedIn = async (env: string): Promise<number | undefined> =>
     (await store.read()).document.flags[0]?.environments[env]?.rollout?.percentage;
 

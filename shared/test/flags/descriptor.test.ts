@@ -72,7 +72,7 @@ describe('operation descriptors', () => {
   for (const [name, operation, before] of cases) {
     it(`${name}: the operation rebuilt from its descriptor on the server does what it does locally`, () => {
       const description = descriptionOf(operation);
-      assert.ok(description, 'the factory attaches a descriptor');
+      assert.ok(description && 'descriptor' in description, 'the factory attaches a descriptor');
       // The descriptor travels as JSON and is validated like any request body.
       const body = remoteOperationRequestSchema.parse(
         JSON.parse(JSON.stringify({ operation: description.descriptor })),
