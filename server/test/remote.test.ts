@@ -5,37 +5,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/shared/auth';
 import type { AuditEntry } from '@rollgate/shared/flags';
+import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, startFixture, type Fixture } from './helpers.ts';
+import { NOW, ROOT, runCli, startFixture, type Finished, type Fixture } from './helpers.ts';
 
-const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
-async function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
+function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
+  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
 }
 
 async function token(
@@ -165,6 +148,21 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
       ],
     );
     assert.ok(!audit.stdout.includes('rgt_'), 'no token in the audit log');
+  });
+
+  it('tells a RemoteStore’s listeners of changes (the long-polled change feed)', async () => {
+    const store = new RemoteStore({ url: fixture.server.url, token: tokens.bob });
+    try {
+      const before = await store.read();
+      const changed = new Promise<StoreSnapshot>((resolve) => store.onDidChange(resolve));
+      const toggled = await cli(['toggle', 'banner-color', 'on', '--env', 'development'], remote('alice'), ROOT);
+      assert.equal(toggled.status, 0, toggled.stderr);
+      const seen = await changed;
+      assert.ok(seen.revision > before.revision);
+      assert.equal(seen.document.flags.find((f) => f.key === 'banner-color')?.environments.development?.enabled, true);
+    } finally {
+      store.dispose();
+    }
   });
 
   it('serves the MCP server’s read and write tools as the assistant token', async () => {
