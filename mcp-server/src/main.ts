@@ -5,7 +5,7 @@
 // First import: config.ts pulls in zod, so the bundle initializes zod before the MCP SDK's modules use it (the lazily
 // imported scanner makes esbuild wrap zod in a deferred initializer).
 import { USAGE, parseServerConfig } from './config.ts';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { errorMessage } from '@rollgate/shared/errors';
 import { RemoteStore, STORE_DIR_NAME, type FlagStore } from '@rollgate/shared/store';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const store: FlagStore = config.remote ? new RemoteStore(config.remote) : new LazyFileStore(root);
   const deps: ServerDeps = {
     store,
-    ...(store instanceof LazyFileStore ? { setup: store } : {}),
+    ...(store instanceof LazyFileStore ? { setup: store, usageDir: join(store.location, 'usage') } : {}),
     workspaceRoot: root,
     policy: {
       readOnly: config.readOnly,

@@ -53,6 +53,8 @@ export interface ServerDeps {
   readonly setup?: StoreSetup;
   /** Root of the repository the store belongs to: where the code tools scan. */
   readonly workspaceRoot: string;
+  /** Folder of the evaluation counts (`.rollgate/usage`); absent in remote mode (the server keeps them). */
+  readonly usageDir?: string;
   readonly policy: WritePolicy;
   readonly now: () => Date;
   readonly log: Logger;
