@@ -100,6 +100,15 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     assert.equal(noToken.status, 5);
     assert.match(noToken.stderr, /The token is not valid/);
 
+    const whoami = await fetch(`${fixture.server.url}/api/v1/whoami`, {
+      headers: { Authorization: `Bearer ${tokens.viewer}` },
+    });
+    assert.equal(whoami.status, 200);
+    assert.deepEqual(((await whoami.json()) as { identity: { name: string } }).identity.name, 'vic');
+    const anonymous = await fetch(`${fixture.server.url}/api/v1/snapshot`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+
     await new FileTokenStore(fixture.store.location).revoke('vic', new Date(NOW));
     const revoked = await cli(['list'], remote('viewer'), ROOT);
     assert.equal(revoked.status, 5);
