@@ -18,7 +18,7 @@ import {
 import { applyExposureReduction, reducesExposure } from '../flags/exposure.ts';
 import { formatPath } from '../flags/diff.ts';
 import type { ChangeRequest, StoreDocument } from '../flags/model.ts';
-import { applyOperation, type ChangeContext, type Operation, type OperationResult } from '../flags/operations.ts';
+import { applyOperation, type ChangeContext, type Operation } from '../flags/operations.ts';
 import type { AuditEntryInput, FlagStore, StoreSnapshot } from '../store/types.ts';
 import { authorize, type Identity } from './roles.ts';
 
@@ -89,30 +89,28 @@ export async function executeRemoteOperation(
   };
   const { operation } = request;
   const run: Operation = (document, ctx) => {
+    // Reset per attempt: applyOperation may run the operation again on a fresher document.
     pending = false;
-    let result: OperationResult;
+    captured = undefined;
     switch (operation.kind) {
       case 'apply':
       case 'reduce-exposure':
       case 'propose': {
-        const change = operation.change;
+        const { change } = operation;
         for (const environment of touchedEnvironments(document, change)) authorize(identity, 'write', environment);
-        const protectedEnvs = impactOf(document, change, ctx).environments.filter((e) => e.protected);
-        if (operation.kind === 'propose') {
-          result = proposeChange(change, capture)(document, ctx);
-        } else if (
+        const impact = impactOf(document, change, ctx);
+        const isProtected = impact.environments.some((e) => e.protected);
+        if (
           operation.kind === 'reduce-exposure' ||
-          (protectedEnvs.length > 0 && reducesExposure(document, change))
+          (operation.kind === 'apply' && isProtected && reducesExposure(document, change))
         ) {
           // A reduction is re-checked on the current document, so it applies whatever moved since the client's read.
           return applyExposureReduction(change)(document, ctx);
-        } else if (protectedEnvs.length > 0) {
-          // Four eyes: whoever asks, raising exposure in a protected environment waits for an approver.
-          pending = true;
-          result = proposeChange(change, capture)(document, ctx);
-        } else {
-          result = impactOf(document, change, ctx).result;
         }
+        // Four eyes: whoever asks, raising exposure in a protected environment waits for an approver.
+        pending = operation.kind === 'apply' && isProtected;
+        const result =
+          operation.kind === 'propose' || pending ? proposeChange(change, capture)(document, ctx) : impact.result;
         checkUnchangedSince(changedSince, result.audit);
         return result;
       }
@@ -120,10 +118,8 @@ export async function executeRemoteOperation(
       case 'reject': {
         const target = document.changeRequests?.find((r) => r.id === operation.id);
         for (const environment of target?.environments ?? []) authorize(identity, 'approve', environment);
-        return (operation.kind === 'approve' ? approveChangeRequest : rejectChangeRequest)(operation.id, capture)(
-          document,
-          ctx,
-        );
+        const decide = operation.kind === 'approve' ? approveChangeRequest : rejectChangeRequest;
+        return decide(operation.id, capture)(document, ctx);
       }
       case 'withdraw':
         return withdrawChangeRequest(operation.id)(document, ctx);
