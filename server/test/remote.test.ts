@@ -96,6 +96,10 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     assert.equal(compile.status, 1);
     assert.match(compile.stderr, /`rollgate compile` works on a local \.rollgate\//);
 
+    const down = await cli(['list'], { ROLLGATE_URL: 'http://127.0.0.1:9', ROLLGATE_TOKEN: tokens.alice }, ROOT);
+    assert.equal(down.status, 4);
+    assert.match(down.stderr, /Cannot reach the Rollgate server at http:\/\/127\.0\.0\.1:9/);
+
     const noToken = await cli(['list'], { ROLLGATE_URL: fixture.server.url, ROLLGATE_TOKEN: 'rgt_forged' }, ROOT);
     assert.equal(noToken.status, 5);
     assert.match(noToken.stderr, /The token is not valid/);
