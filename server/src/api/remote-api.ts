@@ -1,10 +1,10 @@
 /**
- * Remote mode over HTTP (`/api/v1/*`): what the CLI, the MCP server and the extension call with ROLLGATE_URL set.
+ * Remote mode over HTTP (`/api/v1/*`): what the CLI and the MCP server call with ROLLGATE_URL set.
  * Every request carries an API token (`Authorization: Bearer rgt_…`, checked on each request, so a revoked token
  * is refused at once). Handlers are thin: the rules live in @rollgate/shared/auth (executeRemoteOperation).
  *
- * - `GET  /api/v1/snapshot[?after=<revision>]`: the document, revision and version; with `after`, held open until
- *   the revision differs (or {@link LONG_POLL_SECONDS} pass): the clients' change feed.
+ * - `GET  /api/v1/snapshot[?after=<version>]`: the document, revision and version; with `after`, held open until
+ *   the version differs (or {@link LONG_POLL_SECONDS} pass): the clients' change feed.
  * - `GET  /api/v1/audit?flagKey&environment&since&limit`: audit entries, newest last.
  * - `GET  /api/v1/whoami`: the token's identity (name, kind, roles).
  * - `POST /api/v1/operations`: `{operation, reason?, baseRevision?, expectedVersion?}` → `{snapshot, request?, …}`.
@@ -114,10 +114,10 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
   };
 }
 
-/** The current snapshot, or with `after`, the first one whose revision differs (waiting up to the long-poll time). */
+/** The current snapshot, or with `after`, the first one whose version differs (waiting up to the long-poll time). */
 async function snapshotAfter(store: FlagStore, req: IncomingMessage, after: string | null): Promise<StoreSnapshot> {
   const current = await store.read();
-  if (after === null || String(current.revision) !== after) return current;
+  if (after === null || current.version !== after) return current;
   await new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

@@ -15,7 +15,7 @@ import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './type
 
 /** Path prefix of the server's remote-mode API. */
 export const REMOTE_API_PREFIX = '/api/v1';
-/** How long the server holds a `GET snapshot?after=<revision>` open when nothing changed, in seconds. */
+/** How long the server holds a `GET snapshot?after=<version>` open when nothing changed, in seconds. */
 export const LONG_POLL_SECONDS = 25;
 
 /** A snapshot on the wire. */
@@ -69,8 +69,8 @@ export class RemoteStore implements FlagStore {
   private listeners = 0;
   private polling: AbortController | undefined;
   private disposed = false;
-  /** Revision of the last snapshot this client saw: the base it sends with operations. */
-  private seen: number | undefined;
+  /** The last snapshot this client saw: its revision is the base sent with operations, its version the feed's start. */
+  private seen: StoreSnapshot | undefined;
 
   constructor(options: RemoteStoreOptions) {
     this.base = parseServerUrl(options.url);
@@ -122,7 +122,7 @@ export class RemoteStore implements FlagStore {
     const reply = await this.call('POST', 'operations', remoteOperationReplySchema, {
       operation: description.descriptor,
       ...(context.reason === undefined ? {} : { reason: context.reason }),
-      ...(this.seen === undefined ? {} : { baseRevision: this.seen }),
+      ...(this.seen === undefined ? {} : { baseRevision: this.seen.revision }),
       ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
     });
     const snapshot = this.remember(reply.snapshot);
@@ -149,7 +149,7 @@ export class RemoteStore implements FlagStore {
   }
 
   private remember(snapshot: StoreSnapshot): StoreSnapshot {
-    this.seen = snapshot.revision;
+    this.seen = snapshot;
     return snapshot;
   }
 
@@ -158,13 +158,14 @@ export class RemoteStore implements FlagStore {
     const controller = new AbortController();
     this.polling = controller;
     const loop = async (): Promise<void> => {
-      let revision = this.seen;
+      // Versions, not revisions: a hand edit of the server's store changes the version only.
+      let version = this.seen?.version;
       while (!controller.signal.aborted) {
         try {
-          const path = revision === undefined ? 'snapshot' : `snapshot?after=${revision}`;
+          const path = version === undefined ? 'snapshot' : `snapshot?after=${encodeURIComponent(version)}`;
           const snapshot = await this.call('GET', path, remoteSnapshotSchema, undefined, controller.signal);
-          if (revision !== undefined && snapshot.revision !== revision) this._onDidChange.fire(snapshot);
-          revision = snapshot.revision;
+          if (version !== undefined && snapshot.version !== version) this._onDidChange.fire(snapshot);
+          version = snapshot.version;
         } catch {
           // Server down or restarting: try again shortly; listeners hear of the next change once it is back.
           await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
