@@ -13,6 +13,7 @@ import { findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/s
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
 import { reportRecoveries } from './recovery.ts';
+import { checkRemoteOptions, localOnlyError, openRemoteStore, remoteTargetOf } from './remote.ts';
 
 /** Process-level facts main.ts injects; tests may pass their own. */
 export interface CliDeps {
@@ -42,8 +43,13 @@ export interface Invocation {
   readonly out: Output;
   readonly now: () => Date;
   readonly cwd: string;
-  /** Opens the store of --store (or the nearest `.rollgate/` upwards from cwd), runs `fn`, disposes the store. */
-  withStore<T>(fn: (store: FileStore) => Promise<T>): Promise<T>;
+  /**
+   * Opens the store (remote mode: the server of ROLLGATE_URL; else --store, or the nearest `.rollgate/` upwards from
+   * cwd), runs `fn`, disposes the store.
+   */
+  withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
+  /** {@link withStore} for commands that work on the local files of `.rollgate/`; refused in remote mode. */
+  withFileStore<T>(fn: (store: FileStore) => Promise<T>): Promise<T>;
   /**
    * Applies `operation` to `store` as the --actor with the --reason. A change to a `protected` environment
    * without --reason is refused (INVALID_INPUT) before anything is written.
@@ -54,6 +60,8 @@ export interface Invocation {
 /** The {@link Invocation} of the command `command` (whose parents carry the global options). */
 export function invocation(command: Command, deps: CliDeps): Invocation {
   const raw = command.optsWithGlobals<{ store?: string; json?: boolean; actor?: string; reason?: string }>();
+  const remote = remoteTargetOf(deps.env);
+  if (remote) checkRemoteOptions(remote, raw);
   const options: GlobalOptions = {
     ...(raw.store === undefined ? {} : { store: raw.store }),
     json: raw.json === true,
@@ -65,21 +73,28 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
     now: deps.now,
     ...(options.reason === undefined ? {} : { reason: options.reason }),
   };
+  /** Runs `fn` on `store`, then disposes it; tells the repairs made by the open, then by the command's writes. */
+  async function using<S extends FlagStore, T>(store: S, fn: (store: S) => Promise<T>): Promise<T> {
+    reportRecoveries(store, deps.stderr, options.json);
+    try {
+      return await fn(store);
+    } finally {
+      reportRecoveries(store, deps.stderr, options.json);
+      store.dispose();
+    }
+  }
+
   return {
     options,
     out: createOutput(deps.stdout, options.json),
     now: deps.now,
     cwd: deps.cwd,
     async withStore(fn) {
-      const store = await openStore(options.store, deps.cwd);
-      // Repairs made by the open, then those made by the command's own writes.
-      reportRecoveries(store, deps.stderr, options.json);
-      try {
-        return await fn(store);
-      } finally {
-        reportRecoveries(store, deps.stderr, options.json);
-        store.dispose();
-      }
+      return using(remote ? openRemoteStore(remote) : await openStore(options.store, deps.cwd), fn);
+    },
+    async withFileStore(fn) {
+      if (remote) throw localOnlyError(command, remote);
+      return using(await openStore(options.store, deps.cwd), fn);
     },
     async change(store, operation, environment) {
       if (environment !== undefined) {

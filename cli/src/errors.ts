@@ -18,6 +18,8 @@ export const ExitCode = {
   storeIo: 4,
   /** Remote mode: the token is missing, unknown, expired or revoked, or lacks the role the command needs. */
   denied: 5,
+  /** Remote mode: the change raises exposure in a protected environment; it was filed as a change request. */
+  approvalRequired: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -40,6 +42,8 @@ export function exitCodeFor(code: FlagErrorCode): ExitCode {
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN':
       return ExitCode.denied;
+    case 'APPROVAL_REQUIRED':
+      return ExitCode.approvalRequired;
   }
 }
 

@@ -21,6 +21,9 @@ Options:
   --host <addr>         HTTP bind address (default: 127.0.0.1); other than loopback needs --token
   --token <secret>      HTTP bearer token clients must send (default: $ROLLGATE_MCP_TOKEN)
   -h, --help            show this help
+
+Remote mode: with ROLLGATE_URL (and ROLLGATE_TOKEN) set, the tools work against that Rollgate server instead of
+.rollgate/, as the token's identity (--store and --actor are refused then). See docs/teams.md.
 `;
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
@@ -33,6 +36,8 @@ export const serverConfigSchema = z.object({
   /** Environments writes may touch; undefined = all. */
   allowedEnvironments: z.array(environmentKeySchema).min(1).optional(),
   actor: z.string().min(1).optional(),
+  /** Remote mode: the Rollgate server (ROLLGATE_URL) and the API token (ROLLGATE_TOKEN) the tools act with. */
+  remote: z.object({ url: z.url(), token: z.string().min(1, 'set ROLLGATE_TOKEN to your API token') }).optional(),
   /** Largest rollout increase (percentage points) per set-rollout in a protected environment. */
   maxStep: z.number().gt(0).max(100),
   transport: z.discriminatedUnion('kind', [
@@ -80,7 +85,15 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     return { kind: 'error', message: e instanceof Error ? e.message : String(e) };
   }
   if (values.help) return { kind: 'help' };
+  const url = env.ROLLGATE_URL?.trim();
+  if (url && (values.store !== undefined || values.actor !== undefined)) {
+    return {
+      kind: 'error',
+      message: `${values.actor === undefined ? '--store' : '--actor'}: not with ROLLGATE_URL (${url}): the flags live on the server, and it records the identity of your token.`,
+    };
+  }
   const result = serverConfigSchema.safeParse({
+    ...(url ? { remote: { url, token: env.ROLLGATE_TOKEN?.trim() ?? '' } } : {}),
     store: values.store ?? (env.ROLLGATE_STORE || undefined),
     readOnly: values['read-only'],
     allowedEnvironments: values['allowed-envs']
@@ -139,6 +152,7 @@ function optionName(path: readonly PropertyKey[]): string {
     host: '--host',
     token: '--token',
   };
+  if (path[0] === 'remote') return path[1] === 'token' ? 'ROLLGATE_TOKEN' : 'ROLLGATE_URL';
   const last = [...path].reverse().find((p) => typeof p === 'string' && p in names);
   return typeof last === 'string' ? (names[last] ?? last) : 'options';
 }

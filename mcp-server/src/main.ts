@@ -5,10 +5,10 @@
 // First import: config.ts pulls in zod, so the bundle initializes zod before the MCP SDK's modules use it (the lazily
 // imported scanner makes esbuild wrap zod in a deferred initializer).
 import { USAGE, parseServerConfig } from './config.ts';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { errorMessage } from '@rollgate/shared/errors';
-import { STORE_DIR_NAME } from '@rollgate/shared/store';
+import { RemoteStore, STORE_DIR_NAME, type FlagStore } from '@rollgate/shared/store';
 import { startHttpServer } from './http.ts';
 import { LazyFileStore, defaultStoreRoot } from './lazy-store.ts';
 import { createServer } from './server.ts';
@@ -32,10 +32,11 @@ async function main(): Promise<void> {
   const { config } = parsed;
   const root = config.store !== undefined ? storeRootOf(config.store) : await defaultStoreRoot(process.cwd());
   // Zero setup: without .rollgate/ the server starts on an empty store; the first write creates it in `root`.
-  const store = new LazyFileStore(root);
+  // Remote mode: the store is the Rollgate server's (the code tools still scan `root`).
+  const store: FlagStore = config.remote ? new RemoteStore(config.remote) : new LazyFileStore(root);
   const deps: ServerDeps = {
     store,
-    setup: store,
+    ...(store instanceof LazyFileStore ? { setup: store, usageDir: join(store.location, 'usage') } : {}),
     workspaceRoot: root,
     policy: {
       readOnly: config.readOnly,
@@ -80,7 +81,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-async function describeStore(store: LazyFileStore): Promise<string> {
+async function describeStore(store: FlagStore): Promise<string> {
+  if (!(store instanceof LazyFileStore)) return `the Rollgate server at ${store.location}`;
   return (await store.exists()) ? store.location : `${store.location} (not created yet: the first write creates it)`;
 }
 

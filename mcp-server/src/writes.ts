@@ -11,6 +11,7 @@ import {
   applyExposureReduction,
   applyOperation,
   describeEnvironmentState,
+  describeOperation,
   diffValues,
   impactOf,
   reducesExposure,
@@ -52,6 +53,8 @@ export interface ServerDeps {
   readonly setup?: StoreSetup;
   /** Root of the repository the store belongs to: where the code tools scan. */
   readonly workspaceRoot: string;
+  /** Folder of the evaluation counts (`.rollgate/usage`); absent in remote mode (the server keeps them). */
+  readonly usageDir?: string;
   readonly policy: WritePolicy;
   readonly now: () => Date;
   readonly log: Logger;
@@ -341,7 +344,7 @@ function checkAllowed(policy: WritePolicy, impact: ChangeImpact): void {
  * environment protected or disallowed meanwhile, the write fails instead of slipping through.
  */
 function unprotectedOnly(change: ProposedChange, policy: WritePolicy): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const impact = impactOf(document, change, context);
     checkAllowed(policy, impact);
     const touched = impact.environments.filter((e) => e.protected).map((e) => e.environment);
@@ -352,6 +355,8 @@ function unprotectedOnly(change: ProposedChange, policy: WritePolicy): Operation
     }
     return impact.result;
   };
+  // Remote mode: the server applies the change and enforces protection itself (a protected change becomes a request).
+  return describeOperation(operation, { descriptor: { kind: 'apply', change } });
 }
 
 function checkStep(policy: WritePolicy, document: StoreDocument, change: ProposedChange): void {

@@ -87,6 +87,7 @@ export async function connect(
   const deps: ServerDeps = {
     store,
     workspaceRoot: dirname(store.location),
+    usageDir: join(store.location, 'usage'),
     policy: { readOnly: false, maxStep: 25, ...policy },
     now: () => NOW,
     log: () => {},

@@ -12,6 +12,7 @@ import { HttpError, readJsonBody, send, type Reply } from './http-util.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { postUsage } from './api/usage.ts';
+import type { RemoteApi } from './api/remote-api.ts';
 
 export interface HttpDeps {
   readonly distributor: Distributor;
@@ -20,6 +21,8 @@ export interface HttpDeps {
   readonly log: (message: string) => void;
   /** Where `POST /v1/usage` adds evaluation counts. */
   readonly usage: UsageStore;
+  /** Remote mode (`/api/v1/*`, API tokens); absent: those endpoints answer 404. */
+  readonly api?: RemoteApi;
 }
 
 const CORS_HEADERS = {
@@ -128,6 +131,17 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
         endpoint: 'usage',
         methods: ['POST'],
         handle: (req) => postUsage(req, access, deps.usage, headerOf(req, 'x-api-key')),
+      },
+    ],
+    [
+      /^\/api\/v1\/([a-z-]+)$/,
+      {
+        endpoint: 'api',
+        methods: ['GET', 'POST'],
+        handle: (req, match) => {
+          if (deps.api === undefined) throw new HttpError(404, 'GENERAL', 'Remote mode is not enabled on this server.');
+          return deps.api(req, match[1] ?? '');
+        },
       },
     ],
     [

@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { errorMessage } from '@rollgate/shared/errors';
 import { FileSdkKeyStore, STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
+import { FileTokenStore } from '@rollgate/shared/auth';
 import { USAGE, isLoopbackHost, parseServerConfig, type ServerConfig } from './config.ts';
 import { createServer, type TlsConfig } from './server.ts';
 
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     syncPort: config.syncPort,
     loopback,
     usage: new FileUsageStore(join(store.location, 'usage')),
+    tokens: new FileTokenStore(store.location),
     ...(config.tlsCert === undefined ? {} : { tls: await readTls(config) }),
     log,
   }).catch((e: unknown) => {

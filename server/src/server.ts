@@ -11,10 +11,12 @@ import type { Disposable } from '@rollgate/shared/lifecycle';
 import { disposeAll } from '@rollgate/shared/lifecycle';
 import type { FlagStore, SdkKeyStore } from '@rollgate/shared/store';
 import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
+import type { TokenStore } from '@rollgate/shared/auth';
 import { createAccessControl } from './auth.ts';
 import { Distributor } from './delivery/distributor.ts';
 import { registerSyncService } from './delivery/sync-service.ts';
 import { createHttpHandler } from './http.ts';
+import { createRemoteApi } from './api/remote-api.ts';
 import { createMetrics } from './metrics.ts';
 
 /** PEM material for TLS on both listeners; `ca` also requires client certificates signed by it. */
@@ -41,6 +43,8 @@ export interface ServerDeps {
   readonly now?: () => number;
   /** Evaluation counts posted by apps (`POST /v1/usage`). */
   readonly usage: UsageStore;
+  /** API tokens of remote mode (`/api/v1/*`); absent: remote mode is off. */
+  readonly tokens?: TokenStore;
 }
 
 export interface RollgateServer {
@@ -79,7 +83,15 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
     }),
   );
 
-  const handler = createHttpHandler({ distributor, access, metrics, log: deps.log, usage: deps.usage });
+  const api = deps.tokens && createRemoteApi({ store: deps.store, tokens: deps.tokens, now });
+  const handler = createHttpHandler({
+    distributor,
+    access,
+    metrics,
+    log: deps.log,
+    usage: deps.usage,
+    ...(api && { api }),
+  });
   const http: HttpServer =
     deps.tls === undefined
       ? createHttpServer(handler)

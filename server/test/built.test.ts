@@ -12,9 +12,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, flagdClient, ofrepClient, startFixture, until } from './helpers.ts';
+import { CLI_BIN, NOW, ROOT, flagdClient, ofrepClient, runCli, startFixture, until, type Finished } from './helpers.ts';
 
-const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 const ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
 
@@ -43,21 +42,8 @@ async function startCliServer(root: string, args: string[] = []): Promise<Runnin
 }
 
 /** Runs the built CLI in `root` (with `--store root` unless `store` is false) to completion. */
-async function cli(
-  root: string,
-  args: string[],
-  { store = true } = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_BIN, ...(store ? ['--store', root] : []), ...args], {
-    cwd: root,
-    env: ENV,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
+function cli(root: string, args: string[], { store = true } = {}): Promise<Finished> {
+  return runCli([...(store ? ['--store', root] : []), ...args], root, ENV);
 }
 
 describe('built server', () => {

@@ -3,6 +3,8 @@
  * providers (flagd in-process over the sync service, OFREP server and web providers) connected to it.
  */
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,25 @@ import { createServer, type RollgateServer, type ServerDeps } from '../src/serve
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const NOW = '2026-11-25T12:00:00.000Z';
+export const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
+
+/** What a finished process printed and its exit status. */
+export interface Finished {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI with `args` in `cwd` and `env` to completion. */
+export async function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Finished> {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
 
 /** Two flags over three environments: a boolean at 50 % in staging, a string served by a rule in production. */
 export function seedDocument(): StoreDocument {
@@ -68,9 +89,15 @@ export interface Fixture {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** A temp store holding `document` (default {@link seedDocument}) served on free loopback ports. */
+/**
+ * A temp store holding `document` (default {@link seedDocument}) served on free loopback ports; `server` overrides
+ * server deps (a function gets the store, e.g. for its token file).
+ */
 export async function startFixture(
-  options: { document?: StoreDocument; server?: Partial<ServerDeps> } = {},
+  options: {
+    document?: StoreDocument;
+    server?: Partial<ServerDeps> | ((store: FileStore) => Partial<ServerDeps>);
+  } = {},
 ): Promise<Fixture> {
   const root = mkdtempSync(join(tmpdir(), 'rollgate-server-'));
   const store = await initStore(root, { pollIntervalMs: 50, debounceMs: 10 });
@@ -89,7 +116,7 @@ export async function startFixture(
     probeIntervalMs: 100,
     usage: new FileUsageStore(join(store.location, 'usage')),
     ...ports,
-    ...options.server,
+    ...(typeof options.server === 'function' ? options.server(store) : options.server),
   });
   const fixture: Fixture = {
     root,

@@ -15,6 +15,8 @@ export const FlagErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** Known credentials without the role the action needs (HTTP 403). */
   FORBIDDEN: 'FORBIDDEN',
+  /** The change was filed as a change request instead of applied: it waits for an approver (details.requestId). */
+  APPROVAL_REQUIRED: 'APPROVAL_REQUIRED',
   GENERAL: 'GENERAL',
 } as const;
 export type FlagErrorCode = (typeof FlagErrorCode)[keyof typeof FlagErrorCode];

@@ -27,7 +27,7 @@ export function registerKeysCommand(program: Command, deps: CliDeps): void {
     .option('--label <text>', 'what uses the key, e.g. checkout-service')
     .action(async (opts: CreateOptions, command: Command) => {
       const run = invocation(command, deps);
-      await run.withStore(async (store) => {
+      await run.withFileStore(async (store) => {
         getEnvironmentOrThrow((await store.read()).document, opts.env);
         const created = await new FileSdkKeyStore(store.location).create({
           environment: opts.env,
@@ -48,7 +48,7 @@ export function registerKeysCommand(program: Command, deps: CliDeps): void {
     .option('--env <env>', 'only the keys of this environment')
     .action(async (opts: { env?: string }, command: Command) => {
       const run = invocation(command, deps);
-      await run.withStore(async (store) => {
+      await run.withFileStore(async (store) => {
         const list = await new FileSdkKeyStore(store.location).list(opts.env);
         run.out.result(
           { keys: list },
@@ -65,7 +65,7 @@ export function registerKeysCommand(program: Command, deps: CliDeps): void {
     .argument('<id>', 'key id, from `rollgate keys list`')
     .action(async (id: string, _opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      await run.withStore(async (store) => {
+      await run.withFileStore(async (store) => {
         const key = await new FileSdkKeyStore(store.location).revoke(id, run.now());
         run.out.result({ key }, `Revoked SDK key ${key.id} of "${key.environment}".`);
       });

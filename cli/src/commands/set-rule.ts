@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
-import { setRules, type Operation, type Rule } from '@rollgate/shared/flags';
+import { derivedOperation, setRules, type Rule } from '@rollgate/shared/flags';
 import { invocation, type CliDeps } from '../deps.ts';
 import { usageError } from '../errors.ts';
 import { formatRule } from '../format.ts';
@@ -56,10 +56,10 @@ export function registerSetRuleCommand(program: Command, deps: CliDeps): void {
     .action(async (key: string, opts: SetRuleOptions, command: Command) => {
       const run = invocation(command, deps);
       const edit = ruleEditFromOptions(opts);
-      const operation: Operation = (document, context) => {
+      const operation = derivedOperation((document) => {
         const rules = getFlagOrThrow(document, key).environments[opts.env]?.rules ?? [];
-        return setRules(key, opts.env, applyRuleEdit(rules, edit, opts.env))(document, context);
-      };
+        return setRules(key, opts.env, applyRuleEdit(rules, edit, opts.env));
+      });
       const snapshot = await run.withStore((store) => run.change(store, operation, opts.env));
       const rules = getFlagOrThrow(snapshot.document, key).environments[opts.env]?.rules ?? [];
       run.out.result(

@@ -24,7 +24,7 @@ export function registerStaleCommand(program: Command, deps: CliDeps): void {
       const run = invocation(command, deps);
       const root = await scanRoot(run, dir);
       const [{ document, audit, usage }, policy] = await Promise.all([
-        run.withStore(async (store) => {
+        run.withFileStore(async (store) => {
           const { document } = await store.read();
           // Usage telemetry (rollgate server's POST /v1/usage), beside the code signals.
           const counts = new FileUsageStore(join(store.location, 'usage'));

@@ -20,7 +20,7 @@ export function registerUsageCommand(program: Command, deps: CliDeps): void {
     .option('--days <n>', 'only the last n days (default: everything recorded)')
     .action(async (key: string, opts: UsageOptions, command: Command) => {
       const run = invocation(command, deps);
-      const { days, location } = await run.withStore(async (store) => {
+      const { days, location } = await run.withFileStore(async (store) => {
         getFlagOrThrow((await store.read()).document, key);
         return {
           days: await new FileUsageStore(join(store.location, 'usage')).flagUsage(key),

@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { FlagError } from '../errors.ts';
 import { diffValues } from './diff.ts';
+import { describeOperation } from './descriptor.ts';
 import type { AuditEntryInput, FlagStore } from '../store/types.ts';
 import {
   applyOperation,
@@ -110,6 +111,8 @@ export const proposedChangeSchema = z.discriminatedUnion('action', [
 ]);
 /** See {@link proposedChangeSchema}. */
 export type ProposedChange = z.infer<typeof proposedChangeSchema>;
+/** What {@link proposedChangeSchema} accepts (defaults not yet filled in). */
+export type ProposedChangeInput = z.input<typeof proposedChangeSchema>;
 
 const ROLLOUT_COMMANDS = {
   pause: pauseRolloutOperation,
@@ -230,7 +233,7 @@ export function proposeChange(
   change: ProposedChange,
   onCreated?: (request: ChangeRequest, merged: boolean) => void,
 ): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const reason = context.reason?.trim();
     if (!reason) {
       throw new FlagError('INVALID_INPUT', 'A change to a protected environment needs a reason.', {
@@ -280,6 +283,10 @@ export function proposeChange(
       ],
     };
   };
+  return describeOperation(operation, {
+    descriptor: { kind: 'propose', change },
+    ...(onCreated === undefined ? {} : { receive: onCreated }),
+  });
 }
 
 /** What the environments of `request` ask of its approvers: the strictest count, and every list that restricts. */
@@ -347,7 +354,7 @@ function checkApprover(document: StoreDocument, request: ChangeRequest, actor: s
  * change's operation throws.
  */
 export function approveChangeRequest(id: string, onApplied?: (request: ChangeRequest) => void): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const request = pendingRequest(document, id);
     checkApprover(document, request, context.actor);
     const change = changeOf(request);
@@ -401,13 +408,17 @@ export function approveChangeRequest(id: string, onApplied?: (request: ChangeReq
       audit: [...result.audit, auditBase(decided, context, 'change-request.approve')],
     };
   };
+  return describeOperation(operation, {
+    descriptor: { kind: 'approve', id },
+    ...(onApplied === undefined ? {} : { receive: onApplied }),
+  });
 }
 
 /**
  * Operation that rejects a pending request (`context.reason` is the note). Errors: FLAG_NOT_FOUND, INVALID_INPUT.
  */
 export function rejectChangeRequest(id: string, onRejected?: (request: ChangeRequest) => void): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const decided = decide(pendingRequest(document, id), 'rejected', context);
     onRejected?.(decided);
     return {
@@ -415,6 +426,10 @@ export function rejectChangeRequest(id: string, onRejected?: (request: ChangeReq
       audit: [{ ...auditBase(decided, context, 'change-request.reject'), reason: context.reason }],
     };
   };
+  return describeOperation(operation, {
+    descriptor: { kind: 'reject', id },
+    ...(onRejected === undefined ? {} : { receive: onRejected }),
+  });
 }
 
 /**
@@ -423,7 +438,7 @@ export function rejectChangeRequest(id: string, onRejected?: (request: ChangeReq
  * decided, or someone else's request).
  */
 export function withdrawChangeRequest(id: string): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const request = pendingRequest(document, id);
     if (request.createdBy !== context.actor) {
       throw new FlagError(
@@ -440,6 +455,7 @@ export function withdrawChangeRequest(id: string): Operation {
       audit: [{ ...auditBase(decided, context, 'change-request.withdraw'), reason: context.reason }],
     };
   };
+  return describeOperation(operation, { descriptor: { kind: 'withdraw', id } });
 }
 
 /**

@@ -8,6 +8,7 @@ import { FlagError } from '../errors.ts';
 import { impactOf, type ProposedChange } from './change-requests.ts';
 import type { ChangeContext, Operation } from './operations.ts';
 import type { StoreDocument } from './model.ts';
+import { describeOperation } from './descriptor.ts';
 
 /**
  * True when `change`, applied to `document`, can only reduce exposure: turning a flag off, lowering the rollout of
@@ -42,7 +43,7 @@ export function reducesExposure(document: StoreDocument, change: ProposedChange)
  * change's operation throws.
  */
 export function applyExposureReduction(change: ProposedChange): Operation {
-  return (document, context: ChangeContext) => {
+  const operation: Operation = (document, context: ChangeContext) => {
     if (!reducesExposure(document, change)) {
       throw new FlagError('INVALID_INPUT', `This change to "${change.flagKey}" does not only reduce exposure.`, {
         flagKey: change.flagKey,
@@ -55,4 +56,5 @@ export function applyExposureReduction(change: ProposedChange): Operation {
       audit: result.audit.map((entry) => ({ ...entry, data: { ...entry.data, exposure: 'reduced' } })),
     };
   };
+  return describeOperation(operation, { descriptor: { kind: 'reduce-exposure', change } });
 }

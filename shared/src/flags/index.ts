@@ -101,6 +101,7 @@ export {
 } from './change-requests.ts';
 export type {
   ProposedChange,
+  ProposedChangeInput,
   EnvironmentImpact,
   ChangeImpact,
   ChangeRequestQuery,
@@ -108,3 +109,5 @@ export type {
 export { reducesExposure, applyExposureReduction } from './exposure.ts';
 export { describeEnvironmentState } from './state.ts';
 export type { EnvironmentStateDescription } from './state.ts';
+export { describeOperation, derivedOperation, descriptionOf } from './descriptor.ts';
+export type { OperationDescriptor, OperationDescription } from './descriptor.ts';

@@ -31,6 +31,7 @@ import { FlagError } from '../errors.ts';
 import { diffValues, formatPath } from './diff.ts';
 import { didYouMean, suggestNearest } from './suggest.ts';
 import { INPUT_LIMITS } from './limits.ts';
+import { describeOperation } from './descriptor.ts';
 
 /** Who is changing what, and why. */
 export interface ChangeContext {
@@ -67,8 +68,8 @@ export interface ApplyOptions {
 /**
  * Reads the store, applies `operation`, commits. Retries on concurrent commits unless `expectedVersion` is set.
  * When the store offers {@link FlagStore.update}, the read, the operation and the commit happen under the store's
- * write lock instead, so there is nothing to retry. Errors: whatever the operation throws, STORE_CONFLICT,
- * STORE_IO, PARSE_ERROR.
+ * write lock instead, so there is nothing to retry; a remote store runs it on its server ({@link FlagStore.execute}).
+ * Errors: whatever the operation throws, STORE_CONFLICT, STORE_IO, PARSE_ERROR.
  */
 export async function applyOperation(
   store: FlagStore,
@@ -83,6 +84,7 @@ export async function applyOperation(
       });
     }
   };
+  if (store.execute) return store.execute(operation, context, options);
   if (store.update) {
     return store.update((base) => {
       checkBase(base);
@@ -135,7 +137,7 @@ export type CreateFlagInput = z.input<typeof createFlagInputSchema>;
  * {@link updateFlag}; a non-boolean flag without variants).
  */
 export function createFlag(input: CreateFlagInput): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const parsed = parseInput(createFlagInputSchema, input, 'flag');
     if (document.flags.some((f) => f.key === parsed.key)) {
       throw new FlagError('INVALID_INPUT', `Flag "${parsed.key}" already exists.`, {
@@ -180,6 +182,10 @@ export function createFlag(input: CreateFlagInput): Operation {
       audit: [auditEntry(context, 'flag.create', { flagKey: flag.key, changes: diffValues(undefined, json(created)) })],
     };
   };
+  const { key, ...fields } = input;
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'flag.create', flagKey: key, flag: fields } },
+  });
 }
 
 const environmentConfigPatchSchema = z
@@ -229,7 +235,7 @@ export type FlagUpdate = z.input<typeof flagUpdateSchema>;
  * e.g. removing a variant still in use), INVALID_RULE (invalid rules).
  */
 export function updateFlag(flagKey: string, patch: FlagUpdate): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const parsed = parseInput(flagUpdateSchema, patch, 'patch');
     if (Object.keys(parsed).length === 0) {
       throw new FlagError('INVALID_INPUT', 'The update names no field to change.', {
@@ -270,6 +276,9 @@ export function updateFlag(flagKey: string, patch: FlagUpdate): Operation {
       },
     );
   };
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'flag.update', flagKey, patch } },
+  });
 }
 
 /**
@@ -278,7 +287,7 @@ export function updateFlag(flagKey: string, patch: FlagUpdate): Operation {
  * on an archived flag, which would still serve as disabled).
  */
 export function setFlagEnabled(flagKey: string, environment: string, enabled: boolean): Operation {
-  return envOperation(flagKey, environment, 'flag.toggle', (config, flag) => {
+  const operation = envOperation(flagKey, environment, 'flag.toggle', (config, flag) => {
     if (enabled && flag.archived) {
       throw new FlagError('INVALID_INPUT', `Flag "${flagKey}" is archived; turning it on would change nothing.`, {
         flagKey,
@@ -287,6 +296,9 @@ export function setFlagEnabled(flagKey: string, environment: string, enabled: bo
       });
     }
     config.enabled = enabled;
+  });
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'flag.toggle', flagKey, environment, enabled } },
   });
 }
 
@@ -305,7 +317,7 @@ export function setRollout(
   percentageOrRollout: number | Rollout | null,
   variant?: string,
 ): Operation {
-  return envOperation(flagKey, environment, 'flag.set-rollout', (config, flag) => {
+  const operation = envOperation(flagKey, environment, 'flag.set-rollout', (config, flag) => {
     if (percentageOrRollout === null) {
       delete config.rollout;
       return;
@@ -324,6 +336,21 @@ export function setRollout(
     requireVariant(flag, target, environment);
     config.rollout = { variant: target, percentage };
   });
+  if (percentageOrRollout === null) return operation;
+  const requested =
+    typeof percentageOrRollout === 'number' ? { percentage: percentageOrRollout, variant } : percentageOrRollout;
+  return describeOperation(operation, {
+    descriptor: {
+      kind: 'apply',
+      change: {
+        action: 'flag.set-rollout',
+        flagKey,
+        environment,
+        percentage: requested.percentage,
+        ...(requested.variant === undefined ? {} : { variant: requested.variant }),
+      },
+    },
+  });
 }
 
 /**
@@ -332,8 +359,11 @@ export function setRollout(
  * model rejects, e.g. an unknown operator or variant; details.path + hint).
  */
 export function setRules(flagKey: string, environment: string, rules: readonly Rule[]): Operation {
-  return envOperation(flagKey, environment, 'flag.set-rules', (config) => {
+  const operation = envOperation(flagKey, environment, 'flag.set-rules', (config) => {
     config.rules = parseInput(z.array(ruleSchema), rules, 'rules', 'INVALID_RULE');
+  });
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'flag.set-targeting', flagKey, environment, rules: [...rules] } },
   });
 }
 
@@ -342,9 +372,12 @@ export function setRules(flagKey: string, environment: string, rules: readonly R
  * `flag.set-default-variant`. Errors: FLAG_NOT_FOUND, INVALID_INPUT (unknown variant or environment).
  */
 export function setDefaultVariant(flagKey: string, environment: string, variant: string): Operation {
-  return envOperation(flagKey, environment, 'flag.set-default-variant', (config, flag) => {
+  const operation = envOperation(flagKey, environment, 'flag.set-default-variant', (config, flag) => {
     requireVariant(flag, variant, environment);
     config.defaultVariant = variant;
+  });
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'flag.set-default-variant', flagKey, environment, variant } },
   });
 }
 
@@ -353,10 +386,13 @@ export function setDefaultVariant(flagKey: string, environment: string, variant:
  * restores it with `archived = false`. Audit: `flag.archive` / `flag.unarchive`. Errors: FLAG_NOT_FOUND.
  */
 export function archiveFlag(flagKey: string, archived = true): Operation {
-  return (document, context) =>
+  const operation: Operation = (document, context) =>
     changeFlag(document, context, flagKey, archived ? 'flag.archive' : 'flag.unarchive', undefined, (flag) => {
       flag.archived = archived;
     });
+  return archived
+    ? describeOperation(operation, { descriptor: { kind: 'apply', change: { action: 'flag.archive', flagKey } } })
+    : operation;
 }
 
 /** Input of {@link setRolloutPlan}: a plan; omitted fields get the model's defaults (steps 1–100 %, etc.). */

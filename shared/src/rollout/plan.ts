@@ -20,6 +20,7 @@ import type {
 import { rolloutPlanSchema } from '../flags/model.ts';
 import type { ChangeContext, Operation, OperationResult } from '../flags/operations.ts';
 import { applyOperation, setRollout, setRolloutPlan } from '../flags/operations.ts';
+import { describeOperation } from '../flags/descriptor.ts';
 import type { AuditEntryInput, FlagStore } from '../store/types.ts';
 import { FlagError } from '../errors.ts';
 import { countGuardrailTests } from './guardrails.ts';
@@ -309,7 +310,7 @@ export function parseRolloutPlan(
  * invalid plan).
  */
 export function startRolloutOperation(request: StartRolloutRequest): Operation {
-  return transitionOperation(request, ({ flag, config }, existing, now) => {
+  const operation = transitionOperation(request, ({ flag, config }, existing, now) => {
     if (existing && (existing.state.status === 'running' || existing.state.status === 'paused')) {
       throw invalidState(
         request,
@@ -347,17 +348,22 @@ export function startRolloutOperation(request: StartRolloutRequest): Operation {
     });
     return { action: RolloutAuditAction.start, plan: started, percentage: first, data: { steps: plan.steps } };
   });
+  const { flagKey, environment, plan } = request;
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'rollout.start', flagKey, environment, ...(plan ? { plan } : {}) } },
+  });
 }
 
 /** Pauses a running plan at its current step (the percentage stays). Errors: FLAG_NOT_FOUND, INVALID_INPUT. */
 export function pauseRolloutOperation(target: RolloutTarget): Operation {
-  return transitionOperation(target, (located, _existing, _now) => {
+  const operation = transitionOperation(target, (located, _existing, _now) => {
     const plan = planOrThrow(located, target);
     if (plan.state.status !== 'running') {
       throw invalidState(target, plan, 'pause', 'Only a running plan can be paused.');
     }
     return { action: RolloutAuditAction.pause, plan: withState(plan, { status: 'paused' }) };
   });
+  return describeControl(target, 'pause', operation);
 }
 
 /**
@@ -366,7 +372,7 @@ export function pauseRolloutOperation(target: RolloutTarget): Operation {
  * Errors: FLAG_NOT_FOUND; INVALID_INPUT (nothing to resume, or the flag is still disabled).
  */
 export function resumeRolloutOperation(target: RolloutTarget): Operation {
-  return transitionOperation(target, (located, _existing, now) => {
+  const operation = transitionOperation(target, (located, _existing, now) => {
     const plan = planOrThrow(located, target);
     const { status } = plan.state;
     if (status !== 'paused' && status !== 'locked' && status !== 'rolled-back') {
@@ -396,6 +402,7 @@ export function resumeRolloutOperation(target: RolloutTarget): Operation {
       percentage: plan.steps[stepIndex] ?? 0,
     };
   });
+  return describeControl(target, 'resume', operation);
 }
 
 /**
@@ -403,7 +410,7 @@ export function resumeRolloutOperation(target: RolloutTarget): Operation {
  * own). Completes the plan when the next step is 100% or there is none. Errors: FLAG_NOT_FOUND, INVALID_INPUT.
  */
 export function advanceRolloutOperation(target: RolloutTarget): Operation {
-  return transitionOperation(target, (located, _existing, now) => {
+  const operation = transitionOperation(target, (located, _existing, now) => {
     const plan = planOrThrow(located, target);
     if (plan.state.status !== 'running' && plan.state.status !== 'paused') {
       throw invalidState(target, plan, 'advance', 'Resume the plan first (`rollgate rollout resume`).');
@@ -413,11 +420,24 @@ export function advanceRolloutOperation(target: RolloutTarget): Operation {
     }
     return advanceTransition(plan, now);
   });
+  return describeControl(target, 'advance', operation);
+}
+
+/** `operation` marked as the `rollout.control` change `command` of `target` (so it can run on a server). */
+function describeControl(
+  target: RolloutTarget,
+  command: 'pause' | 'resume' | 'advance' | 'rollback',
+  operation: Operation,
+): Operation {
+  const { flagKey, environment } = target;
+  return describeOperation(operation, {
+    descriptor: { kind: 'apply', change: { action: 'rollout.control', flagKey, environment, command } },
+  });
 }
 
 /** Rolls back to 0% and stops the plan until a human resumes it. Errors: FLAG_NOT_FOUND, INVALID_INPUT. */
 export function rollbackRolloutOperation(target: RolloutTarget): Operation {
-  return transitionOperation(target, (located) => {
+  const operation = transitionOperation(target, (located) => {
     const plan = planOrThrow(located, target);
     if (plan.state.status === 'rolled-back' || plan.state.status === 'pending') {
       throw invalidState(target, plan, 'roll back', 'Nothing is being served by this plan.');
@@ -428,6 +448,7 @@ export function rollbackRolloutOperation(target: RolloutTarget): Operation {
       percentage: 0,
     };
   });
+  return describeControl(target, 'rollback', operation);
 }
 
 /** What the controller decided for one plan, with the numbers behind it. */

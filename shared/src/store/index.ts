@@ -8,3 +8,12 @@ export { parseStoreDocument, serializeStoreDocument } from './store-yaml.ts';
 export type { StoreSnapshot, AuditEntryInput, CommitRequest, AuditQuery, FlagStore } from './types.ts';
 export { FileSdkKeyStore, SDK_KEY_PREFIX, generateSdkKey, hashSdkKey } from './sdk-keys.ts';
 export type { SdkKey, SdkKeyStore, CreatedSdkKey, FileSdkKeyStoreOptions } from './sdk-keys.ts';
+export {
+  RemoteStore,
+  REMOTE_API_PREFIX,
+  LONG_POLL_SECONDS,
+  remoteSnapshotSchema,
+  remoteOperationReplySchema,
+  remoteErrorSchema,
+} from './remote-store.ts';
+export type { RemoteStoreOptions, RemoteOperationReply } from './remote-store.ts';

@@ -5,6 +5,7 @@
  */
 import type { Event, Disposable } from '../lifecycle.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
+import type { ApplyOptions, ChangeContext, Operation } from '../flags/operations.ts';
 import type { StoreRecovery } from './recovery.ts';
 
 /** A consistent read of a store. */
@@ -60,6 +61,13 @@ export interface FlagStore extends Disposable {
    * written. `applyOperation` (flags/operations.ts) uses it when present. Errors as for {@link FlagStore.commit}, minus STORE_CONFLICT.
    */
   update?(change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>): Promise<StoreSnapshot>;
+  /**
+   * Optional: runs operations somewhere else instead of here (a Rollgate server, see remote-store.ts): the operation
+   * travels as its descriptor and runs there as the authenticated identity (`context.actor` is not sent).
+   * `applyOperation` forwards to it when present; `commit` and `update` are then refused. Errors: whatever the
+   * operation throws, STORE_CONFLICT, STORE_IO, UNAUTHENTICATED, FORBIDDEN, APPROVAL_REQUIRED (filed as a request).
+   */
+  execute?(operation: Operation, context: ChangeContext, options: ApplyOptions): Promise<StoreSnapshot>;
   /** Fires (within a second) when the store changed, whoever changed it: this process, another one, a hand edit. */
   readonly onDidChange: Event<StoreSnapshot>;
   /**

@@ -1,0 +1,239 @@
+/**
+ * Remote mode end to end: the real server (with API tokens) and the BUILT CLI and MCP server pointed at it with
+ * ROLLGATE_URL / ROLLGATE_TOKEN. The same commands as in file mode give the same output; roles, four eyes and the
+ * audit identity are enforced on the server.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/shared/auth';
+import type { AuditEntry } from '@rollgate/shared/flags';
+import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
+import { ensureBuilt } from '../../scripts/ensure-built.ts';
+import { NOW, ROOT, runCli, startFixture, type Finished, type Fixture } from './helpers.ts';
+
+const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
+
+/** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
+function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
+  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
+}
+
+async function token(
+  fixture: Fixture,
+  name: string,
+  roles: RoleGrants,
+  kind: IdentityKind = 'person',
+): Promise<string> {
+  const created = await new FileTokenStore(fixture.store.location).create(
+    { name, kind, roles, createdBy: 'test' },
+    new Date(NOW),
+  );
+  return created.token;
+}
+
+describe('remote mode (built CLI and MCP server against the server)', () => {
+  let fixture: Fixture;
+  let local: Fixture;
+  let tokens: Record<'alice' | 'bob' | 'viewer' | 'assistant', string>;
+  const remote = (who: keyof typeof tokens): Record<string, string> => ({
+    ROLLGATE_URL: fixture.server.url,
+    ROLLGATE_TOKEN: tokens[who],
+  });
+
+  before(async () => {
+    ensureBuilt('cli');
+    ensureBuilt('mcp');
+    // The store behind the server; the tokens file lives beside it, as `rollgate token create` writes it.
+    fixture = await startFixture({
+      server: (store) => ({ tokens: new FileTokenStore(store.location), now: () => Date.parse(NOW) }),
+    });
+    // A second store with the same seed, for file-mode reference output.
+    local = await startFixture();
+    tokens = {
+      alice: await token(fixture, 'alice', { '*': 'editor', production: 'approver' }),
+      bob: await token(fixture, 'bob', { '*': 'approver' }),
+      viewer: await token(fixture, 'vic', { '*': 'viewer' }),
+      assistant: await token(fixture, 'cursor-alice', { '*': 'editor' }, 'assistant'),
+    };
+  });
+  after(async () => {
+    await fixture[Symbol.asyncDispose]();
+    await local[Symbol.asyncDispose]();
+  });
+
+  it('create, toggle, set-rollout, set-rule, list and get print what they print in file mode', async () => {
+    const steps = [
+      ['create', 'checkout-v2', '--name', 'Checkout v2', '--owner', 'payments'],
+      ['toggle', 'checkout-v2', 'on', '--env', 'staging'],
+      ['set-rollout', 'checkout-v2', '25', '--env', 'staging'],
+      ['set-rule', 'checkout-v2', '--env', 'staging', '--when', 'plan in pro,team', '--serve', 'on'],
+      ['set-rule', 'checkout-v2', '--env', 'staging', '--when', 'country == DE', '--serve', 'off', '--at', '1'],
+      ['list'],
+      ['get', 'checkout-v2'],
+      ['--json', 'get', 'checkout-v2'],
+    ];
+    for (const args of steps) {
+      const fileMode = await cli(['--store', local.root, ...args], {}, local.root);
+      const remoteMode = await cli(args, remote('alice'), ROOT);
+      assert.equal(fileMode.status, 0, fileMode.stderr);
+      assert.deepEqual(remoteMode, fileMode, `rollgate ${args.join(' ')}`);
+    }
+  });
+
+  it('refuses a viewer’s change (exit 5), --actor, a revoked token, and local-only commands', async () => {
+    const viewer = await cli(['toggle', 'new-checkout', 'off', '--env', 'staging'], remote('viewer'), ROOT);
+    assert.equal(viewer.status, 5);
+    assert.match(viewer.stderr, /vic may not write in staging: that needs the editor role/);
+
+    const actor = await cli(['--actor', 'mallory', 'list'], remote('alice'), ROOT);
+    assert.equal(actor.status, 1);
+    assert.match(actor.stderr, /--actor cannot be used with ROLLGATE_URL/);
+
+    const compile = await cli(['compile'], remote('alice'), ROOT);
+    assert.equal(compile.status, 1);
+    assert.match(compile.stderr, /`rollgate compile` works on a local \.rollgate\//);
+
+    const down = await cli(['list'], { ROLLGATE_URL: 'http://127.0.0.1:9', ROLLGATE_TOKEN: tokens.alice }, ROOT);
+    assert.equal(down.status, 4);
+    assert.match(down.stderr, /Cannot reach the Rollgate server at http:\/\/127\.0\.0\.1:9/);
+
+    const noToken = await cli(['list'], { ROLLGATE_URL: fixture.server.url, ROLLGATE_TOKEN: 'rgt_forged' }, ROOT);
+    assert.equal(noToken.status, 5);
+    assert.match(noToken.stderr, /The token is not valid/);
+
+    const whoami = await fetch(`${fixture.server.url}/api/v1/whoami`, {
+      headers: { Authorization: `Bearer ${tokens.viewer}` },
+    });
+    assert.equal(whoami.status, 200);
+    assert.deepEqual(((await whoami.json()) as { identity: { name: string } }).identity.name, 'vic');
+    const anonymous = await fetch(`${fixture.server.url}/api/v1/snapshot`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+
+    await new FileTokenStore(fixture.store.location).revoke('vic', new Date(NOW));
+    const revoked = await cli(['list'], remote('viewer'), ROOT);
+    assert.equal(revoked.status, 5);
+    assert.match(revoked.stderr, /"vic" was revoked/);
+  });
+
+  it('files a protected raise as a change request, refuses self-approval, applies on another approver', async () => {
+    const raise = await cli(
+      ['set-rollout', 'new-checkout', '10', '--env', 'production', '--reason', 'ramp up'],
+      remote('alice'),
+      ROOT,
+    );
+    assert.equal(raise.status, 6, raise.stderr);
+    const id = /change request (cr-\d+)/.exec(raise.stderr)?.[1];
+    assert.ok(id, raise.stderr);
+    assert.equal((await fixture.store.read()).document.flags[0]?.environments.production?.rollout, undefined);
+
+    const own = await cli(['approve', id], remote('alice'), ROOT);
+    assert.equal(own.status, 5);
+    assert.match(own.stderr, new RegExp(`alice requested ${id} and cannot approve it`));
+
+    const approved = await cli(['approve', id], remote('bob'), ROOT);
+    assert.equal(approved.status, 0, approved.stderr);
+    assert.match(approved.stdout, new RegExp(`Applied ${id} \\(new-checkout in production\\)`));
+    const production = (await fixture.store.read()).document.flags.find((f) => f.key === 'new-checkout')?.environments
+      .production;
+    assert.deepEqual(production?.rollout, { variant: 'on', percentage: 10 });
+
+    // A reduction (kill switch) by an editor applies at once.
+    const kill = await cli(
+      ['toggle', 'new-checkout', 'off', '--env', 'production', '--reason', 'INC-1'],
+      remote('alice'),
+      ROOT,
+    );
+    assert.equal(kill.status, 0, kill.stderr);
+
+    const audit = await cli(['--json', 'audit', '--flag', 'new-checkout', '--env', 'production'], remote('bob'), ROOT);
+    const entries = (JSON.parse(audit.stdout) as { entries: AuditEntry[] }).entries;
+    assert.deepEqual(
+      entries.map((e) => [e.action, e.actor]),
+      [
+        ['change-request.create', 'alice'],
+        ['flag.set-rollout', 'bob'],
+        ['change-request.approve', 'bob'],
+        ['flag.toggle', 'alice'],
+      ],
+    );
+    assert.ok(!audit.stdout.includes('rgt_'), 'no token in the audit log');
+  });
+
+  it('tells a RemoteStore’s listeners of changes (the long-polled change feed)', async () => {
+    const store = new RemoteStore({ url: fixture.server.url, token: tokens.bob });
+    try {
+      const before = await store.read();
+      const changed = new Promise<StoreSnapshot>((resolve) => store.onDidChange(resolve));
+      const toggled = await cli(['toggle', 'banner-color', 'on', '--env', 'development'], remote('alice'), ROOT);
+      assert.equal(toggled.status, 0, toggled.stderr);
+      const seen = await changed;
+      assert.ok(seen.revision > before.revision);
+      assert.equal(seen.document.flags.find((f) => f.key === 'banner-color')?.environments.development?.enabled, true);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('serves the MCP server’s read and write tools as the assistant token', async () => {
+    const mcp = new Client({ name: 'remote-test', version: '1.0.0' });
+    await mcp.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [MCP_BIN],
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...remote('assistant') },
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      const listed = await mcp.callTool({ name: 'list-flags', arguments: {} });
+      assert.notEqual(listed.isError, true, JSON.stringify(listed.content));
+      assert.match(JSON.stringify(listed.structuredContent), /banner-color/);
+
+      const toggled = await mcp.callTool({
+        name: 'toggle-flag',
+        arguments: { key: 'banner-color', environment: 'staging', enabled: true },
+      });
+      assert.notEqual(toggled.isError, true, JSON.stringify(toggled.content));
+      assert.equal((toggled.structuredContent as { status: string }).status, 'applied');
+      assert.equal(
+        (await fixture.store.read()).document.flags.find((f) => f.key === 'banner-color')?.environments.staging
+          ?.enabled,
+        true,
+      );
+
+      const proposed = await mcp.callTool({
+        name: 'set-rollout',
+        arguments: {
+          key: 'banner-color',
+          environment: 'production',
+          percentage: 20,
+          variant: 'blue',
+          reason: 'try it',
+        },
+      });
+      assert.notEqual(proposed.isError, true, JSON.stringify(proposed.content));
+      const result = proposed.structuredContent as { status: string; changeRequests: { id: string }[] };
+      assert.equal(result.status, 'pending-approval');
+      const request = (await fixture.store.read()).document.changeRequests?.find(
+        (r) => r.id === result.changeRequests[0]?.id,
+      );
+      assert.equal(request?.createdBy, 'cursor-alice');
+
+      const audit = await fixture.store.readAudit({ flagKey: 'banner-color' });
+      assert.deepEqual(
+        audit.slice(-2).map((e) => [e.action, e.actor]),
+        [
+          ['flag.toggle', 'cursor-alice'],
+          ['change-request.create', 'cursor-alice'],
+        ],
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+});
