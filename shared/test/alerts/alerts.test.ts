@@ -193,7 +193,8 @@ describe('AlertDispatcher', () => {
           `  - { name: healthy, kind: webhook, url: "${healthy.url}" }`,
         ].join('\n'),
       ),
-      timeoutMs: 50,
+      // Long enough for the 4xx receiver to answer on a loaded machine; the hanging one costs 6 timeouts.
+      timeoutMs: 500,
       maxAttempts: 3,
       sleep: () => Promise.resolve(),
     });
