@@ -9,6 +9,7 @@ import { errorMessage } from '@rollgate/shared/errors';
 import { FileSdkKeyStore, STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { USAGE, isLoopbackHost, parseServerConfig, type ServerConfig } from './config.ts';
+import { controllerDepsOf } from './controller.ts';
 import { createServer, type TlsConfig } from './server.ts';
 
 function log(message: string): void {
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     loopback,
     usage: new FileUsageStore(join(store.location, 'usage')),
     ...(config.tlsCert === undefined ? {} : { tls: await readTls(config) }),
+    controller: controllerDepsOf(config, store, process.env, process.cwd()),
     log,
   }).catch((e: unknown) => {
     store.dispose();

@@ -1,6 +1,6 @@
 /**
- * The composition root of `rollgate server`: one distributor over any FlagStore, the gRPC sync listener and the HTTP
- * listener (OFREP, flagd JSON, health, metrics). main.ts turns argv/env into {@link ServerDeps}; tests call
+ * The composition root of `rollgate server`: one distributor over any FlagStore, the gRPC sync listener, the HTTP
+ * listener (OFREP, flagd JSON, health, metrics) and the rollout controller with its alerts (controller.ts). main.ts turns argv/env into {@link ServerDeps}; tests call
  * {@link createServer} directly with a real store.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -12,6 +12,7 @@ import { disposeAll } from '@rollgate/shared/lifecycle';
 import type { FlagStore, SdkKeyStore } from '@rollgate/shared/store';
 import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { createAccessControl } from './auth.ts';
+import { startController, type ControllerDeps } from './controller.ts';
 import { Distributor } from './delivery/distributor.ts';
 import { registerSyncService } from './delivery/sync-service.ts';
 import { createHttpHandler } from './http.ts';
@@ -41,6 +42,8 @@ export interface ServerDeps {
   readonly now?: () => number;
   /** Evaluation counts posted by apps (`POST /v1/usage`). */
   readonly usage: UsageStore;
+  /** The rollout controller and alerts (controller.ts); absent with `--no-controller`. */
+  readonly controller?: ControllerDeps;
 }
 
 export interface RollgateServer {
@@ -114,6 +117,7 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
         resolve();
       });
     });
+    const controller = deps.controller && (await startController(deps.store, deps.controller, deps.log));
     const port = (http.address() as AddressInfo).port;
     const scheme = deps.tls === undefined ? 'http' : 'https';
     const urlHost = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
@@ -123,6 +127,7 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
       syncPort,
       port,
       async close() {
+        await controller?.close();
         disposeAll(disposables);
         await Promise.all([
           new Promise<void>((resolve) => {

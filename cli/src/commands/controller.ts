@@ -2,10 +2,9 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startAlertPipeline } from '@rollgate/shared/alerts';
 import {
+  createMetricSources,
+  describeTickResult,
   runControllerService,
-  createBuiltinMetricSource,
-  createPrometheusMetricSource,
-  type MetricSources,
   type TickResult,
 } from '@rollgate/shared/rollout';
 import { invocation, type CliDeps } from '../deps.ts';
@@ -23,14 +22,6 @@ interface ControllerOptions {
   prometheusUrl?: string;
 }
 
-function describeResult(result: TickResult): string {
-  const { evaluation } = result;
-  const { decision } = evaluation;
-  const head = `${evaluation.at}  ${result.flagKey}/${result.environment}  ${decision.decision} at ${evaluation.percentage}%`;
-  const status = result.error ? ` (not applied: ${result.error})` : result.committed ? '' : ' (unchanged)';
-  return [`${head}${status}`, ...decision.reasons.map((r) => `    - ${r}`)].join('\n');
-}
-
 /**
  * Prints a tick's committed or refused decisions through `out` (text, or one JSON document each with --json; with
  * `once` and --json the caller prints them all as one array); unchanged holds are not repeated.
@@ -38,7 +29,7 @@ function describeResult(result: TickResult): string {
 function reportTick(results: readonly TickResult[], once: boolean, out: Output): void {
   for (const result of results) {
     if (!once && !result.committed && !result.error) continue;
-    if (!(once && out.json)) out.result(result, describeResult(result));
+    if (!(once && out.json)) out.result(result, describeTickResult(result));
   }
 }
 
@@ -79,12 +70,7 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
         const results = await run.withStore(async (store) => {
           const directory =
             opts.metricsDir === undefined ? join(store.location, 'metrics') : resolve(run.cwd, opts.metricsDir);
-          const sources: MetricSources = {
-            builtin: createBuiltinMetricSource({ directory }),
-            ...(opts.prometheusUrl === undefined
-              ? {}
-              : { prometheus: createPrometheusMetricSource({ baseUrl: opts.prometheusUrl }) }),
-          };
+          const sources = createMetricSources({ metricsDir: directory, prometheusUrl: opts.prometheusUrl });
           const alerts = await startAlertPipeline({
             store,
             ...(opts.alerts === undefined ? {} : { file: resolve(run.cwd, opts.alerts) }),
