@@ -351,16 +351,26 @@ export class FileStore implements FlagStore {
     return this.parsed;
   }
 
+  /**
+   * Fires for a new version, and again for the same version with a higher revision: a snapshot read while a commit
+   * was being published pairs the new flags.yaml with the previous revision (its audit entries not yet appended),
+   * and watchers of the audit log (alerts) must hear of the entries once they are there.
+   */
   private notify(snapshot: StoreSnapshot): void {
     const w = this.watching;
-    if (!w || w.lastVersion === snapshot.version) return;
+    if (!w) return;
+    const sameVersion = w.lastVersion === snapshot.version;
+    // The baseline's revision was not known yet: this is the baseline, not news.
+    const news = !sameVersion || (w.lastRevision >= 0 && snapshot.revision > w.lastRevision);
     w.lastVersion = snapshot.version;
-    this._onDidChange.fire(snapshot);
+    w.lastRevision = Math.max(w.lastRevision, snapshot.revision);
+    if (news) this._onDidChange.fire(snapshot);
   }
 
   private startWatching(): Watching {
     const w: Watching = {
       lastVersion: this.parsed?.version,
+      lastRevision: -1,
       lastStat: undefined,
       checking: false,
       recheck: false,
@@ -420,8 +430,10 @@ export class FileStore implements FlagStore {
         w.recheck = false;
         const snapshot = await this.read().catch(() => undefined);
         if (w.stopped || !snapshot) continue;
-        if (w.lastVersion === undefined) w.lastVersion = snapshot.version;
-        else this.notify(snapshot);
+        if (w.lastVersion === undefined) {
+          w.lastVersion = snapshot.version;
+          w.lastRevision = snapshot.revision;
+        } else this.notify(snapshot);
       } while (w.recheck && !w.stopped);
     } finally {
       w.checking = false;
@@ -432,6 +444,8 @@ export class FileStore implements FlagStore {
 interface Watching {
   /** Version of the last snapshot fired (or the baseline); undefined until known. */
   lastVersion: string | undefined;
+  /** Highest revision seen (fired, or the baseline's); -1 until known. */
+  lastRevision: number;
   lastStat: string | undefined;
   checking: boolean;
   recheck: boolean;
