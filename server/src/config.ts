@@ -19,10 +19,12 @@ Options:
   --tls-cert <file>   PEM certificate: serve both ports over TLS (with --tls-key)
   --tls-key <file>    PEM private key of --tls-cert
   --tls-ca <file>     PEM CA: clients must present a certificate it signed (mutual TLS)
-  --no-controller     do not run the rollout controller and alerts (another process runs them)
-  --controller-interval <s>  seconds between rollout checks (default: 60)
-  --metrics-dir <dir> built-in metrics of the apps (default: .rollgate/metrics of a file store)
-  --prometheus-url <url>  Prometheus server for guardrails with source "prometheus"
+  --no-controller     do not run the rollout controller and alerts here (docs/server.md)
+  --controller-interval <s>
+                      seconds between rollout checks (default: 60)
+  --metrics-dir <dir> built-in metrics the apps write (default: .rollgate/metrics of a file store)
+  --prometheus-url <url>
+                      Prometheus server for guardrails with source "prometheus"
   --alerts <file>     alert receivers (default: .rollgate/alerts.yaml of a file store, when it exists)
   -h, --help          show this help
 `;
