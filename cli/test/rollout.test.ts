@@ -137,6 +137,15 @@ describe('rollgate rollout / controller', () => {
       assert.equal(result.status, code, `rollgate ${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, hint, args.join(' '));
     }
+    // Approval gates: a human must be able to approve, so only protected environments take them.
+    rollgateJson(temp.path, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
+    const start = ['rollout', 'start', 'new-checkout', '--env', 'staging', '--steps', '10,50,100'];
+    const gated = rollgate(temp.path, [...start, '--approve-before', '50']);
+    assert.equal(gated.status, 1, gated.stderr);
+    assert.match(gated.stderr, /need a protected environment; "staging" is not protected/);
+    const bad = rollgate(temp.path, [...start, '--approve-before', 'soon']);
+    assert.equal(bad.status, 1, bad.stderr);
+    assert.match(bad.stderr, /--approve-before 50/);
   });
 
   it('runs long-lived, locks on the kill switch without waiting for the interval, and stops cleanly on SIGINT', async () => {
