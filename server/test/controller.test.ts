@@ -3,107 +3,30 @@
 // Slack and a signed webhook. A simulated clock drives the controller; the test waits for its ticks, not for time.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signStandardWebhook } from '@rollgate/shared/alerts';
-import type { AuditEntry, Guardrail } from '@rollgate/shared/flags';
-import { MetricsRecorder, createBuiltinMetricSource, startRollout } from '@rollgate/shared/rollout';
-import type { FlagStore } from '@rollgate/shared/store';
-import { startReceiver, type ReceivedRequest } from '../../shared/test/alerts/receiver.ts';
-import type { ControllerDeps } from '../src/controller.ts';
-import { NOW, startFixture, until } from './helpers.ts';
+import type { AuditEntry } from '@rollgate/shared/flags';
+import { startRollout } from '@rollgate/shared/rollout';
+import type { ReceivedRequest } from '../../shared/test/alerts/receiver.ts';
+import { CANARY_PLAN, SECRET, servedPercentage, startCanaryWorld, target } from './canary.ts';
+import { startFixture, until } from './helpers.ts';
 
-const SECRET = 'whsec_c2VydmVyLXRlc3Qtc2lnbmluZy1zZWNyZXQ=';
-const target = { flagKey: 'new-checkout', environment: 'production' };
-const errors: Guardrail = { name: 'errors', metric: 'error-rate', source: 'builtin', max: 0.02 };
-
-async function servedPercentage(store: FlagStore): Promise<number> {
-  const { document } = await store.read();
-  return document.flags.find((f) => f.key === target.flagKey)?.environments.production?.rollout?.percentage ?? 0;
-}
-
-/** What a canary looks like to the controller: a server, an app writing metrics, receivers, a simulated clock. */
+/** A server on a file store running a canary of `new-checkout` in production. */
 async function setup(errorRate: { treatment: number; control: number }) {
-  const dir = await mkdtemp(join(tmpdir(), 'rollgate-server-controller-'));
-  const receiver = await startReceiver();
-  const alertsFile = join(dir, 'alerts.yaml');
-  await writeFile(
-    alertsFile,
-    [
-      'receivers:',
-      '  - { name: team, kind: slack, urlEnv: SLACK_WEBHOOK_URL }',
-      '  - { name: sink, kind: webhook, urlEnv: HOOK_URL, secretEnv: HOOK_SECRET }',
-      '',
-    ].join('\n'),
-  );
-  let t = new Date(NOW).getTime();
-  let ticks = 0;
-  const metricsDir = join(dir, 'metrics');
-  const logDir = join(dir, 'alerts');
-  const controller: ControllerDeps = {
-    sources: { builtin: createBuiltinMetricSource({ directory: metricsDir }) },
-    intervalMs: 10,
-    alerts: { file: alertsFile, logDir },
-    env: { SLACK_WEBHOOK_URL: `${receiver.url}/slack`, HOOK_URL: `${receiver.url}/hook`, HOOK_SECRET: SECRET },
-    // The controller reads the clock once per tick: counting reads tells the test a tick happened.
-    now: () => {
-      ticks++;
-      return new Date(t);
-    },
-  };
-  const logs: string[] = [];
-  const fixture = await startFixture({ server: { controller, log: (m) => logs.push(m) } });
-  const recorder = new MetricsRecorder({ directory: metricsDir, environment: 'production', now: () => new Date(t) });
-  await startRollout(
-    fixture.store,
-    {
-      ...target,
-      plan: {
-        variant: 'on',
-        steps: [5, 25, 50, 100],
-        minStepDurationMinutes: 10,
-        minSamplesPerStep: 200,
-        guardrails: [errors],
-      },
-    },
-    { actor: 'cli:alice', now: () => new Date(t) },
-  );
-
-  /** Five minutes of traffic (20,000 requests split by the served percentage), then the clock moves on. */
-  async function fiveMinutes(): Promise<void> {
-    const share = (await servedPercentage(fixture.store)) / 100;
-    const arms = [
-      { variant: 'on', count: Math.round(20_000 * share), rate: errorRate.treatment },
-      { variant: 'off', count: Math.round(20_000 * (1 - share)), rate: errorRate.control },
-    ];
-    for (const arm of arms) {
-      const failing = Math.round(arm.count * arm.rate);
-      for (let i = 0; i < arm.count; i++) {
-        recorder.recordOutcome(target.flagKey, arm.variant, { error: i < failing, latencyMs: 20 });
-      }
-    }
-    await recorder.flush();
-    t += 5 * 60_000;
-    // Two clock reads after the move: at least one whole tick ran at the new time.
-    const seen = ticks;
-    await until('a controller tick', () => ticks >= seen + 2);
-  }
-
-  const decisions = async (): Promise<AuditEntry[]> =>
-    (await fixture.store.readAudit({ flagKey: target.flagKey })).filter((e) => e.action.startsWith('rollout.'));
-
+  const world = await startCanaryWorld(errorRate);
+  const fixture = await startFixture({ server: { controller: world.controllerDeps('alerts') } });
+  await startRollout(fixture.store, { ...target, plan: CANARY_PLAN }, { actor: 'cli:alice', now: () => world.now() });
   return {
     fixture,
-    receiver,
-    logs,
-    logDir,
-    fiveMinutes,
-    decisions,
+    receiver: world.receiver,
+    logDir: join(world.dir, 'alerts'),
+    fiveMinutes: () => world.fiveMinutes(fixture.store),
+    decisions: async (): Promise<AuditEntry[]> =>
+      (await fixture.store.readAudit({ flagKey: target.flagKey })).filter((e) => e.action.startsWith('rollout.')),
     async [Symbol.asyncDispose]() {
       await fixture[Symbol.asyncDispose]();
-      await receiver.close();
-      await rm(dir, { recursive: true, force: true });
+      await world[Symbol.asyncDispose]();
     },
   };
 }
