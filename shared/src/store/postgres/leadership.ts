@@ -3,7 +3,8 @@
  * dedicated connection, held for as long as that connection lives. PostgreSQL releases it when the session ends, so a
  * leader that dies (kill -9, a crashed host whose TCP connection the server drops) frees it for the next replica's
  * try; a leader whose connection breaks notices on its next try (or at once, from the connection's error event),
- * stops leading and competes again on a new connection. Requires a session-mode connection: a transaction-mode
+ * stops leading and competes again on a new connection. A leader whose host vanishes silently is noticed by the
+ * server's TCP keepalive (set per session, below). Requires a session-mode connection: a transaction-mode
  * pooler (PgBouncer `pool_mode=transaction`) would release the lock under the leader.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +15,12 @@ import type { StoreLeadership } from '../types.ts';
 /** Bounds on the leadership connection, so a try never hangs on an unreachable server. */
 const CONNECT_TIMEOUT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 5_000;
+/**
+ * TCP keepalive of the leader's session on the server side (idle 10 s, then 3 probes 5 s apart): when the leader's
+ * host vanishes without closing the connection, PostgreSQL ends the session, and frees the lock, within about 25 s
+ * instead of the operating system's default of hours. Ignored on unix sockets (no TCP).
+ */
+const SERVER_KEEPALIVE = 'SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3';
 
 /** The advisory lock key of a leadership name: 64 bits of SHA-256("rollgate:<name>"), as a signed bigint string. */
 export function advisoryLockKey(name: string): string {
@@ -61,6 +68,7 @@ export function createPostgresLeadership(
     c.on('end', lost);
     client = c;
     await c.connect();
+    await c.query(SERVER_KEEPALIVE);
     return c;
   };
 
