@@ -6,19 +6,21 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signStandardWebhook } from '@rollgate/shared/alerts';
-import type { AuditEntry } from '@rollgate/shared/flags';
-import { startRollout } from '@rollgate/shared/rollout';
+import { applyOperation, approveChangeRequest, type AuditEntry } from '@rollgate/shared/flags';
+import { startRollout, type RolloutPlanInput } from '@rollgate/shared/rollout';
 import type { ReceivedRequest } from '../../shared/test/alerts/receiver.ts';
 import { CANARY_PLAN, SECRET, servedPercentage, startCanaryWorld, target } from './canary.ts';
 import { startFixture, until } from './helpers.ts';
 
 /** A server on a file store running a canary of `new-checkout` in production. */
-async function setup(errorRate: { treatment: number; control: number }) {
+async function setup(errorRate: { treatment: number; control: number }, plan: Partial<RolloutPlanInput> = {}) {
   const world = await startCanaryWorld(errorRate);
   const fixture = await startFixture({ server: { controller: world.controllerDeps('alerts') } });
-  await startRollout(fixture.store, { ...target, plan: CANARY_PLAN }, { actor: 'cli:alice', now: () => world.now() });
+  const now = (): Date => world.now();
+  await startRollout(fixture.store, { ...target, plan: { ...CANARY_PLAN, ...plan } }, { actor: 'cli:alice', now });
   return {
     fixture,
+    now,
     receiver: world.receiver,
     logDir: join(world.dir, 'alerts'),
     fiveMinutes: () => world.fiveMinutes(fixture.store),
@@ -91,5 +93,33 @@ describe('rollgate server: rollout controller and alerts', () => {
       kinds.filter((k) => k !== 'rollout.held'),
       ['rollout.advanced', 'rollout.advanced', 'rollout.completed'],
     );
+  });
+
+  it('holds at an approval gate, tells the approvers, and advances once a human approves', async () => {
+    await using canary = await setup({ treatment: 0.01, control: 0.01 }, { approveBefore: [50] });
+    const waiting = (): boolean =>
+      canary.receiver.requests.some((r) => r.path === '/hook' && r.body.includes('"change-request.waiting"'));
+    for (let i = 0; i < 8 && !waiting(); i++) await canary.fiveMinutes();
+    await until('the waiting change request alert', waiting);
+    assert.equal(await servedPercentage(canary.fixture.store), 25, 'held before the gated step');
+    await canary.fiveMinutes();
+    assert.equal(await servedPercentage(canary.fixture.store), 25, 'still held: the controller cannot approve');
+
+    const request = (await canary.fixture.store.read()).document.changeRequests?.find((r) => r.status === 'pending');
+    assert.equal(request?.createdBy, 'controller');
+    await applyOperation(canary.fixture.store, approveChangeRequest(request?.id ?? ''), {
+      actor: 'cli:bob',
+      now: canary.now,
+    });
+    for (let i = 0; i < 6 && (await servedPercentage(canary.fixture.store)) < 100; i++) await canary.fiveMinutes();
+    const steps = (await canary.decisions())
+      .filter((e) => e.action !== 'rollout.hold')
+      .map((e) => `${e.actor} ${e.action}`);
+    assert.deepEqual(steps, [
+      'cli:alice rollout.start',
+      'controller rollout.advance',
+      'cli:bob rollout.advance',
+      'controller rollout.complete',
+    ]);
   });
 });
