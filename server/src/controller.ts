@@ -1,16 +1,15 @@
 /**
  * The rollout controller and the alert pipeline inside `rollgate server` (docs/server.md): the shared
- * runControllerService and startAlertPipeline, under the store's leadership (store.createLeadership('controller'):
+ * startWatchedController (runControllerService + startAlertPipeline), under the store's leadership (store.createLeadership('controller'):
  * an advisory lock on PostgreSQL, a lock file in `.rollgate/`), so among replicas on one store exactly one advances
  * rollouts and sends alerts; the others stand by and take over within one interval when it is gone.
  */
 import { dirname, join, resolve } from 'node:path';
-import { startAlertPipeline } from '@rollgate/shared/alerts';
+import { startWatchedController } from '@rollgate/shared/alerts';
 import { errorMessage } from '@rollgate/shared/errors';
 import {
   createMetricSources,
   describeTickResult,
-  runControllerService,
   type ControllerLeadership,
   type MetricSources,
 } from '@rollgate/shared/rollout';
@@ -76,37 +75,32 @@ export async function startController(
   deps: ControllerDeps,
   log: (message: string) => void,
 ): Promise<ServerController> {
-  let leading = false;
-  const alerts = await startAlertPipeline({
-    store,
-    ...deps.alerts,
-    env: deps.env,
-    log,
-    active: () => leading,
-  });
   const leadership = deps.leadership ?? store.createLeadership?.('controller');
   const stop = new AbortController();
-  const running = runControllerService({
+  const started = await startWatchedController({
     store,
     sources: deps.sources,
     now: deps.now ?? (() => new Date()),
     intervalMs: deps.intervalMs,
     signal: stop.signal,
     ...(leadership === undefined ? {} : { leadership }),
-    onLeadershipChange: (leads) => {
-      leading = leads;
+    alerts: { ...deps.alerts, env: deps.env, log },
+    alertGraceMs: ALERT_GRACE_MS,
+    onLeadershipChange: (leads) =>
       log(
         leads
           ? `rollout controller: this replica leads, checking rollouts every ${deps.intervalMs / 1000}s`
           : 'rollout controller: standing by (another replica leads)',
-      );
-    },
+      ),
     onTick: (results) => {
       for (const result of results) if (result.committed || result.error) log(describeTickResult(result));
-      alerts?.monitor.observeTick(results);
     },
     onTickError: (e) => log(`rollout controller: tick failed, retrying next interval: ${errorMessage(e)}`),
   }).catch((e: unknown) => {
+    leadership?.dispose();
+    throw e;
+  });
+  const running = started.done.catch((e: unknown) => {
     log(`rollout controller stopped: ${errorMessage(e)}`);
     return [];
   });
@@ -115,7 +109,6 @@ export async function startController(
       stop.abort();
       await running;
       leadership?.dispose();
-      await alerts?.close(ALERT_GRACE_MS);
     },
   };
 }

@@ -1,12 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startAlertPipeline } from '@rollgate/shared/alerts';
-import {
-  createMetricSources,
-  describeTickResult,
-  runControllerService,
-  type TickResult,
-} from '@rollgate/shared/rollout';
+import { startWatchedController } from '@rollgate/shared/alerts';
+import { createMetricSources, describeTickResult, type TickResult } from '@rollgate/shared/rollout';
 import { invocation, type CliDeps } from '../deps.ts';
 import type { Output } from '../output.ts';
 import { usageError } from '../errors.ts';
@@ -71,34 +66,49 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
           const directory =
             opts.metricsDir === undefined ? join(store.location, 'metrics') : resolve(run.cwd, opts.metricsDir);
           const sources = createMetricSources({ metricsDir: directory, prometheusUrl: opts.prometheusUrl });
-          const alerts = await startAlertPipeline({
-            store,
-            ...(opts.alerts === undefined ? {} : { file: resolve(run.cwd, opts.alerts) }),
-            configDir: store.location,
-            logDir: join(store.location, 'alerts'),
-            env: deps.env,
-            log: (line) => run.out.line(line),
-          });
-          if (!opts.once) {
-            run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
-          }
+          const once = opts.once === true;
+          // Long-running, it takes the store's controller leadership: next to servers (or another terminal) on this
+          // store only one process acts and alerts. One explicit check (--once) always runs.
+          const leadership = once ? undefined : store.createLeadership?.('controller');
+          let started = false;
           try {
-            const once = opts.once === true;
-            return await runControllerService({
+            const { done } = await startWatchedController({
               store,
               sources,
               now: run.now,
               intervalMs: seconds * 1000,
               once,
               signal: stop.signal,
-              onTick: (ticks) => {
-                reportTick(ticks, once, run.out);
-                alerts?.monitor.observeTick(ticks);
+              ...(leadership === undefined ? {} : { leadership }),
+              alerts: {
+                ...(opts.alerts === undefined ? {} : { file: resolve(run.cwd, opts.alerts) }),
+                configDir: store.location,
+                logDir: join(store.location, 'alerts'),
+                env: deps.env,
+                log: (line) => run.out.line(line),
               },
+              alertGraceMs: ALERT_GRACE_MS,
+              // First called once the alerts listen (a change from now on is announced), before the first check.
+              onLeadershipChange: (leads) => {
+                if (!started) {
+                  started = true;
+                  if (!once) {
+                    run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
+                  }
+                  if (leads) return;
+                }
+                run.out.line(
+                  leads
+                    ? 'taking over: this process now runs the rollouts'
+                    : 'standing by: another process (a server, another terminal) runs the controller on this store',
+                );
+              },
+              onTick: (ticks) => reportTick(ticks, once, run.out),
               onTickError: (e) => run.out.line(`${run.now().toISOString()}  tick failed, retrying: ${String(e)}`),
             });
+            return await done;
           } finally {
-            await alerts?.close(ALERT_GRACE_MS);
+            leadership?.dispose();
           }
         });
         if (opts.once) {
