@@ -1,7 +1,7 @@
 /**
  * The composition root of `rollgate server`: one distributor over any FlagStore, the gRPC sync listener, the HTTP
- * listener (OFREP, flagd JSON, health, metrics) and the rollout controller with its alerts (controller.ts). main.ts turns argv/env into {@link ServerDeps}; tests call
- * {@link createServer} directly with a real store.
+ * listener (OFREP, flagd JSON, health, metrics) and the rollout controller with its alerts (controller.ts). main.ts
+ * turns argv/env into {@link ServerDeps}; tests call {@link createServer} directly with a real store.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';

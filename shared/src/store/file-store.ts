@@ -58,7 +58,7 @@ audit.jsonl merge=union
 # Compiled from flags.yaml on every change; regenerate instead of merging by hand.
 flagd/*.flagd.json linguist-generated=true
 `;
-const GITIGNORE = `# Written by Rollgate: the commit lock, the controller's leadership lock, the commit journal and interrupted atomic writes.
+const GITIGNORE = `# Written by Rollgate: the commit and controller locks, the commit journal and interrupted atomic writes.
 .lock
 .*.lock
 journal.json
