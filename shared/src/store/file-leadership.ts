@@ -20,10 +20,11 @@ export function createFileLeadership(
 ): StoreLeadership {
   let held: HeldLock | undefined;
   let disposed = false;
-  const letGo = (): void => {
-    // release() removes the lock file only while it is still ours (a successor's lock stays).
-    void held?.release();
+  // release() removes the lock file only while it is still ours (a successor's lock stays).
+  const letGo = (): Promise<void> => {
+    const lock = held;
     held = undefined;
+    return lock?.release() ?? Promise.resolve();
   };
   return {
     async tryLead() {
@@ -33,7 +34,8 @@ export function createFileLeadership(
           held.assertHeldSync();
           return true;
         } catch {
-          letGo();
+          // Lost (paused past the lease, or taken over): let go of our file, then compete like anyone else.
+          await letGo();
         }
       }
       try {
@@ -50,7 +52,7 @@ export function createFileLeadership(
     },
     dispose() {
       disposed = true;
-      letGo();
+      void letGo();
     },
   };
 }
