@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { initStore, openFileStore } from '../../src/store/file-store.ts';
@@ -42,6 +42,13 @@ describe('file store controller leadership', () => {
       leadA.dispose();
       assert.equal(await eventually(() => leadB.tryLead()), true);
       assert.equal(await leadA.tryLead(), false, 'a disposed leadership never leads again');
+
+      // A leader whose lock file was taken over (removed by hand, then won by another) notices and stands by.
+      const leadC = a.createLeadership('controller');
+      await rm(join(a.location, '.controller.lock'));
+      assert.equal(await leadC.tryLead(), true);
+      assert.equal(await leadB.tryLead(), false, 'the fence sees another token');
+      leadC.dispose();
     } finally {
       leadA.dispose();
       leadB.dispose();
