@@ -113,6 +113,15 @@ describe('rollgate rollout / controller', () => {
       assert.equal(result.status, code, `rollgate ${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, hint, args.join(' '));
     }
+    // Approval gates: a human must be able to approve, so only protected environments take them.
+    rollgateJson(temp.path, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
+    const start = ['rollout', 'start', 'new-checkout', '--env', 'staging', '--steps', '10,50,100'];
+    const gated = rollgate(temp.path, [...start, '--approve-before', '50']);
+    assert.equal(gated.status, 1, gated.stderr);
+    assert.match(gated.stderr, /need a protected environment; "staging" is not protected/);
+    const bad = rollgate(temp.path, [...start, '--approve-before', 'soon']);
+    assert.equal(bad.status, 1, bad.stderr);
+    assert.match(bad.stderr, /--approve-before 50/);
   });
 
   it('runs long-lived, locks on the kill switch without waiting for the interval, and stops cleanly on SIGINT', async () => {
@@ -149,5 +158,46 @@ describe('rollgate rollout / controller', () => {
     child.kill('SIGINT');
     assert.equal(await exited, 0);
     assert.match(output, /waiting for data/);
+  });
+
+  it('long-running controllers on one store: one acts, the other stands by and takes over when it stops', async () => {
+    using temp = tempDir();
+    storeWithRunningRollout(temp.path);
+    const start = (): { child: ReturnType<typeof spawn>; seen: (text: string) => Promise<boolean> } => {
+      const child = spawn(process.execPath, [BIN, 'controller', '--interval', '0.1'], {
+        cwd: temp.path,
+        env: { ...process.env, ROLLGATE_NOW: at(1) },
+      });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      /** Resolves when `text` appears in the output (false after 30 s). */
+      const seen = (text: string): Promise<boolean> =>
+        new Promise((resolve) => {
+          const timer = setTimeout(() => resolve(false), 30_000);
+          const check = (): void => {
+            if (output.includes(text)) {
+              clearTimeout(timer);
+              resolve(true);
+            }
+          };
+          child.stdout?.on('data', check);
+          check();
+        });
+      return { child, seen };
+    };
+    const first = start();
+    let second: ReturnType<typeof start> | undefined;
+    try {
+      assert.ok(await first.seen('hold at 10%'), 'the first controller checks the rollout');
+      second = start();
+      assert.ok(await second.seen('standing by: another process'), 'the second one stands by');
+      const exited = new Promise((resolve) => first.child.once('exit', resolve));
+      first.child.kill('SIGINT');
+      await exited;
+      assert.ok(await second.seen('taking over'), 'the second one takes over');
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGINT');
+    }
   });
 });

@@ -19,6 +19,13 @@ Options:
   --tls-cert <file>   PEM certificate: serve both ports over TLS (with --tls-key)
   --tls-key <file>    PEM private key of --tls-cert
   --tls-ca <file>     PEM CA: clients must present a certificate it signed (mutual TLS)
+  --no-controller     do not run the rollout controller and alerts here (docs/server.md)
+  --controller-interval <s>
+                      seconds between rollout checks (default: 60)
+  --metrics-dir <dir> built-in metrics the apps write (default: .rollgate/metrics of a file store)
+  --prometheus-url <url>
+                      Prometheus server for guardrails with source "prometheus"
+  --alerts <file>     alert receivers (default: .rollgate/alerts.yaml of a file store, when it exists)
   -h, --help          show this help
 `;
 
@@ -36,6 +43,11 @@ export const serverConfigSchema = z
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
     tlsCa: z.string().min(1).optional(),
+    controller: z.boolean(),
+    controllerIntervalSeconds: z.number().positive().max(86_400),
+    metricsDir: z.string().min(1).optional(),
+    prometheusUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    alerts: z.string().min(1).optional(),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
     message: 'pass --tls-cert and --tls-key together',
@@ -66,6 +78,10 @@ const OPTION_NAMES: Record<string, string> = {
   tlsCert: '--tls-cert',
   tlsKey: '--tls-key',
   tlsCa: '--tls-ca',
+  controllerIntervalSeconds: '--controller-interval',
+  metricsDir: '--metrics-dir',
+  prometheusUrl: '--prometheus-url',
+  alerts: '--alerts',
 };
 
 /** Parses argv (without node and script) and the environment; never throws. `--store` wins over $DATABASE_URL. */
@@ -88,6 +104,11 @@ export function parseServerConfig(
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-ca': { type: 'string' },
+        'no-controller': { type: 'boolean', default: false },
+        'controller-interval': { type: 'string', default: '60' },
+        'metrics-dir': { type: 'string' },
+        'prometheus-url': { type: 'string' },
+        alerts: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -108,6 +129,11 @@ export function parseServerConfig(
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
     tlsCa: values['tls-ca'],
+    controller: !values['no-controller'],
+    controllerIntervalSeconds: toNumber(values['controller-interval']),
+    metricsDir: values['metrics-dir'],
+    prometheusUrl: values['prometheus-url'],
+    alerts: values.alerts,
   });
   if (!result.success) {
     return {

@@ -10,6 +10,7 @@ import { FileSdkKeyStore, STORE_DIR_NAME, findStoreRoot, openFileStore } from '@
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { FileTokenStore } from '@rollgate/shared/auth';
 import { USAGE, isLoopbackHost, parseServerConfig, type ServerConfig } from './config.ts';
+import { controllerDepsOf } from './controller.ts';
 import { createServer, type TlsConfig } from './server.ts';
 
 function log(message: string): void {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     usage: new FileUsageStore(join(store.location, 'usage')),
     tokens: new FileTokenStore(store.location),
     ...(config.tlsCert === undefined ? {} : { tls: await readTls(config) }),
+    controller: controllerDepsOf(config, store, process.env, process.cwd()),
     log,
   }).catch((e: unknown) => {
     store.dispose();

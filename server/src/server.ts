@@ -1,7 +1,7 @@
 /**
- * The composition root of `rollgate server`: one distributor over any FlagStore, the gRPC sync listener and the HTTP
- * listener (OFREP, flagd JSON, health, metrics). main.ts turns argv/env into {@link ServerDeps}; tests call
- * {@link createServer} directly with a real store.
+ * The composition root of `rollgate server`: one distributor over any FlagStore, the gRPC sync listener, the HTTP
+ * listener (OFREP, flagd JSON, health, metrics) and the rollout controller with its alerts (controller.ts). main.ts
+ * turns argv/env into {@link ServerDeps}; tests call {@link createServer} directly with a real store.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,6 +13,7 @@ import type { FlagStore, SdkKeyStore } from '@rollgate/shared/store';
 import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
 import type { TokenStore } from '@rollgate/shared/auth';
 import { createAccessControl } from './auth.ts';
+import { startController, type ControllerDeps } from './controller.ts';
 import { Distributor } from './delivery/distributor.ts';
 import { registerSyncService } from './delivery/sync-service.ts';
 import { createHttpHandler } from './http.ts';
@@ -45,6 +46,8 @@ export interface ServerDeps {
   readonly usage: UsageStore;
   /** API tokens of remote mode (`/api/v1/*`); absent: remote mode is off. */
   readonly tokens?: TokenStore;
+  /** The rollout controller and alerts (controller.ts); absent with `--no-controller`. */
+  readonly controller?: ControllerDeps;
 }
 
 export interface RollgateServer {
@@ -126,6 +129,7 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
         resolve();
       });
     });
+    const controller = deps.controller && (await startController(deps.store, deps.controller, deps.log));
     const port = (http.address() as AddressInfo).port;
     const scheme = deps.tls === undefined ? 'http' : 'https';
     const urlHost = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
@@ -135,6 +139,7 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
       syncPort,
       port,
       async close() {
+        await controller?.close();
         disposeAll(disposables);
         await Promise.all([
           new Promise<void>((resolve) => {

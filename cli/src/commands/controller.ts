@@ -1,13 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startAlertPipeline } from '@rollgate/shared/alerts';
-import {
-  runControllerService,
-  createBuiltinMetricSource,
-  createPrometheusMetricSource,
-  type MetricSources,
-  type TickResult,
-} from '@rollgate/shared/rollout';
+import { startWatchedController } from '@rollgate/shared/alerts';
+import { createMetricSources, describeTickResult, type TickResult } from '@rollgate/shared/rollout';
 import { invocation, type CliDeps } from '../deps.ts';
 import type { Output } from '../output.ts';
 import { usageError } from '../errors.ts';
@@ -24,14 +18,6 @@ interface ControllerOptions {
   prometheusUrl?: string;
 }
 
-function describeResult(result: TickResult): string {
-  const { evaluation } = result;
-  const { decision } = evaluation;
-  const head = `${evaluation.at}  ${result.flagKey}/${result.environment}  ${decision.decision} at ${evaluation.percentage}%`;
-  const status = result.error ? ` (not applied: ${result.error})` : result.committed ? '' : ' (unchanged)';
-  return [`${head}${status}`, ...decision.reasons.map((r) => `    - ${r}`)].join('\n');
-}
-
 /**
  * Prints a tick's committed or refused decisions through `out` (text, or one JSON document each with --json; with
  * `once` and --json the caller prints them all as one array); unchanged holds are not repeated.
@@ -39,7 +25,7 @@ function describeResult(result: TickResult): string {
 function reportTick(results: readonly TickResult[], once: boolean, out: Output): void {
   for (const result of results) {
     if (!once && !result.committed && !result.error) continue;
-    if (!(once && out.json)) out.result(result, describeResult(result));
+    if (!(once && out.json)) out.result(result, describeTickResult(result));
   }
 }
 
@@ -80,42 +66,54 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
         const results = await run.withFileStore(async (store) => {
           const directory =
             opts.metricsDir === undefined ? join(store.location, 'metrics') : resolve(run.cwd, opts.metricsDir);
-          const sources: MetricSources = {
-            builtin: createBuiltinMetricSource({ directory }),
-            ...(opts.prometheusUrl === undefined
-              ? {}
-              : { prometheus: createPrometheusMetricSource({ baseUrl: opts.prometheusUrl }) }),
-          };
-          const alerts = await startAlertPipeline({
-            store,
-            ...(opts.alerts === undefined ? {} : { file: resolve(run.cwd, opts.alerts) }),
-            configDir: store.location,
-            logDir: join(store.location, 'alerts'),
-            env: deps.env,
-            log: (line) => run.out.line(line),
-          });
-          if (!opts.once) {
-            run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
-          }
+          const sources = createMetricSources({ metricsDir: directory, prometheusUrl: opts.prometheusUrl });
+          const once = opts.once === true;
+          // Long-running, it takes the store's controller leadership: next to servers (or another terminal) on this
+          // store only one process acts and alerts. One explicit check (--once) always runs.
+          const leadership = once ? undefined : store.createLeadership?.('controller');
+          let started = false;
           try {
-            const once = opts.once === true;
-            return await runControllerService({
+            const { done } = await startWatchedController({
               store,
               sources,
               now: run.now,
               intervalMs: seconds * 1000,
               once,
               signal: stop.signal,
+              ...(leadership === undefined ? {} : { leadership }),
+              alerts: {
+                ...(opts.alerts === undefined ? {} : { file: resolve(run.cwd, opts.alerts) }),
+                configDir: store.location,
+                logDir: join(store.location, 'alerts'),
+                env: deps.env,
+                log: (line) => run.out.line(line),
+              },
+              alertGraceMs: ALERT_GRACE_MS,
+              // First called once the alerts listen (a change from now on is announced), before the first check.
+              onLeadershipChange: (leads) => {
+                if (!started) {
+                  started = true;
+                  if (!once) {
+                    run.out.line(`rollout controller on ${store.location}: checking every ${seconds}s (Ctrl-C stops)`);
+                  }
+                  if (leads) return;
+                }
+                run.out.line(
+                  leads
+                    ? 'taking over: this process now runs the rollouts'
+                    : 'standing by: another process (a server, another terminal) runs the controller on this store',
+                );
+              },
               onTick: (ticks) => {
                 // A long run: what a tick's commits repaired (another writer crashed) is told as it happens.
                 reportRecoveries(store, deps.stderr, run.options.json);
                 reportTick(ticks, once, run.out);
-                alerts?.monitor.observeTick(ticks);
               },
               onTickError: (e) => run.out.line(`${run.now().toISOString()}  tick failed, retrying: ${String(e)}`),
             });
+            return await done;
           } finally {
-            await alerts?.close(ALERT_GRACE_MS);
+            leadership?.dispose();
           }
         });
         if (opts.once) {

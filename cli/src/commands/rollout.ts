@@ -32,6 +32,7 @@ interface StartOptions extends EnvOption {
   minDuration?: string;
   minSamples?: string;
   onBreach?: string;
+  approveBefore?: string;
   guardrail: string[];
   plan?: string;
 }
@@ -86,6 +87,11 @@ async function planFromOptions(
   }
   if (opts.minSamples !== undefined) plan.minSamplesPerStep = parseNumber(opts.minSamples, '--min-samples', '1000');
   if (opts.onBreach !== undefined) plan.onBreach = opts.onBreach;
+  if (opts.approveBefore !== undefined) {
+    plan.approveBefore = opts.approveBefore
+      .split(',')
+      .map((s) => parseNumber(s.replace('%', ''), '--approve-before', '50'));
+  }
   if (opts.guardrail.length > 0) {
     plan.guardrails = opts.guardrail.map(
       (text) => parseJsonOption(text, '--guardrail', GUARDRAIL_EXAMPLE) as Guardrail,
@@ -144,6 +150,10 @@ export function registerRolloutCommand(program: Command, deps: CliDeps): void {
     .option('--min-duration <minutes>', 'minimum time per step (default 30)')
     .option('--min-samples <n>', 'minimum samples of the new variant per step (default 1000)')
     .option('--on-breach <action>', 'rollback (0% and stop, default) or pause')
+    .option(
+      '--approve-before <list>',
+      'steps a human approves before the plan moves onto them, e.g. 50 (protected environments)',
+    )
     .option('--guardrail <json>', `a guardrail, repeatable, e.g. '${GUARDRAIL_EXAMPLE}'`, collect, [])
     .option('--plan <file>', 'a YAML/JSON plan file (options above override its fields)')
     .action(async (key: string, opts: StartOptions, command: Command) => {

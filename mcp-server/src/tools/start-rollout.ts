@@ -23,7 +23,7 @@ export function registerStartRolloutTool(server: McpServer, deps: ServerDeps): v
           .omit({ state: true })
           .optional()
           .describe(
-            'e.g. {"variant":"on","steps":[5,25,50,100],"minStepDurationMinutes":60}; guardrails default to the built-in error rate.',
+            'e.g. {"variant":"on","steps":[5,25,50,100],"minStepDurationMinutes":60}; guardrails default to the built-in error rate; "approveBefore":[50] (protected environments) makes a human approve 25 % → 50 %.',
           ),
         reason: reasonField,
       },

@@ -10,3 +10,5 @@ export { AlertMonitor } from './monitor.ts';
 export type { AlertMonitorOptions } from './monitor.ts';
 export { startAlertPipeline } from './pipeline.ts';
 export type { AlertPipeline, AlertPipelineOptions } from './pipeline.ts';
+export { startWatchedController } from './watched-controller.ts';
+export type { WatchedController, WatchedControllerOptions } from './watched-controller.ts';

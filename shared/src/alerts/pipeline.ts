@@ -40,14 +40,19 @@ export interface AlertPipelineOptions {
   readonly store: FlagStore;
   /** The alerts config; it must exist. Absent: `configDir/alerts.yaml` when it exists, else no alerts. */
   readonly file?: string;
-  /** Where the implicit alerts.yaml is looked for (the `.rollgate/` directory of a file store). */
-  readonly configDir: string;
+  /** Where the implicit alerts.yaml is looked for (the `.rollgate/` directory of a file store; none for a database). */
+  readonly configDir?: string;
   /** Where `deliveries.jsonl` goes. */
   readonly logDir: string;
   /** The process environment, for the receivers' secrets; never written anywhere. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Progress and failures, one line each (failed deliveries, an unreadable audit log). */
   readonly log: (line: string) => void;
+  /**
+   * Whether this process sends alerts now (default always): among server replicas only the one whose controller
+   * leads does, so each alert is sent once.
+   */
+  readonly active?: () => boolean;
 }
 
 /**
@@ -57,7 +62,8 @@ export interface AlertPipelineOptions {
  */
 export async function startAlertPipeline(options: AlertPipelineOptions): Promise<AlertPipeline | undefined> {
   const { store, file, logDir, env, log } = options;
-  const path = file ?? join(options.configDir, 'alerts.yaml');
+  const path = file ?? (options.configDir === undefined ? undefined : join(options.configDir, 'alerts.yaml'));
+  if (path === undefined) return undefined;
   const text = await readIfPresent(path, file !== undefined);
   if (text === undefined) return undefined;
   const config = parseAlertsConfig(text, path);
@@ -72,7 +78,9 @@ export async function startAlertPipeline(options: AlertPipelineOptions): Promise
   });
   const monitor = await AlertMonitor.start({
     store,
-    publish: (event) => dispatcher.publish(event),
+    publish: (event) => {
+      if (options.active?.() ?? true) dispatcher.publish(event);
+    },
     heldIntervals: config.heldIntervals,
     onError: (e) => log(`alerts: cannot read the audit log, retrying on the next change: ${String(e)}`),
   });

@@ -148,15 +148,20 @@ export function operationFor(change: ProposedChange): Operation {
 /**
  * What one environment serves of a flag, as far as a change can affect it: `null` when the flag or its config
  * in that environment does not exist, else the flag's archived state, type, variants and the environment config.
- * Two equal states serve every user the same.
+ * Two equal states serve every user the same. A rollout plan's bookkeeping (when it and its step started, the
+ * controller's last check) is left out: a rollout change approved later starts its step then, and is the same change.
  */
 export function servedState(document: StoreDocument, flagKey: string, environment: string): JsonValue {
   const flag = document.flags.find((f) => f.key === flagKey);
   const config = flag?.environments[environment];
   if (!flag || !config) return null;
+  const plan = config.plan && {
+    ...config.plan,
+    state: { ...config.plan.state, startedAt: undefined, stepStartedAt: undefined, lastCheck: undefined },
+  };
   // JSON round trip drops `undefined` members so states compare by content.
   return JSON.parse(
-    JSON.stringify({ archived: flag.archived, type: flag.type, variants: flag.variants, config }),
+    JSON.stringify({ archived: flag.archived, type: flag.type, variants: flag.variants, config: { ...config, plan } }),
   ) as JsonValue;
 }
 

@@ -208,6 +208,11 @@ export const rolloutPlanSchema = z.object({
   onBreach: z.enum(['rollback', 'pause']).default('rollback'),
   /** Bound on the probability that a healthy release is stopped by a false alarm over the whole plan. */
   falseAlarmRate: z.number().gt(0).max(0.2).default(0.05),
+  /**
+   * Approval gates: steps (percentages) the plan moves onto only after a human approves, e.g. `[50]` for "a human
+   * approves 25% → 50%". Protected environments only; the controller files a change request and holds.
+   */
+  approveBefore: z.array(z.number().gt(0).max(100)).min(1).optional(),
   state: z
     .object({
       status: rolloutStatusSchema,

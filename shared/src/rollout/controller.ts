@@ -4,11 +4,12 @@
  * store operation, so it lands in the audit log with the numbers behind it.
  */
 import type { EnvironmentConfig, Flag, Guardrail, JsonValue, RolloutPlan } from '../flags/model.ts';
-import type { ChangeContext } from '../flags/operations.ts';
+import type { ChangeContext, Operation } from '../flags/operations.ts';
 import { applyOperation } from '../flags/operations.ts';
 import type { FlagStore } from '../store/types.ts';
 import type { Disposable } from '../lifecycle.ts';
 import { errorMessage } from '../errors.ts';
+import { approvalGateAction, chain } from './approval-gate.ts';
 import type { ArmSummary, GuardrailCheck, ThresholdCheck } from './guardrails.ts';
 import {
   countGuardrailTests,
@@ -390,15 +391,23 @@ export class RolloutController implements Disposable {
         if (!plan) continue;
         const watched = plan.state.status === 'running' || (plan.state.status === 'paused' && !config.enabled);
         if (!watched) continue;
-        const evaluation = await evaluateRollout(flag, environment, config, plan, sources, now);
+        const evaluated = await evaluateRollout(flag, environment, config, plan, sources, now);
+        const gate = approvalGateAction(
+          snapshot.document,
+          { flagKey: flag.key, environment },
+          plan,
+          evaluated.decision,
+        );
+        const evaluation = gate ? { ...evaluated, decision: gate.decision } : evaluated;
         this.latestByPlan.set(`${flag.key}\u0000${environment}`, evaluation);
-        results.push(await this.commit(plan, evaluation));
+        results.push(await this.commit(plan, evaluation, gate?.then));
       }
     }
     return results;
   }
 
-  private async commit(plan: RolloutPlan, evaluation: RolloutEvaluation): Promise<TickResult> {
+  /** Commits the decision, and `then` (an approval gate's change request) in the same commit. */
+  private async commit(plan: RolloutPlan, evaluation: RolloutEvaluation, then?: Operation): Promise<TickResult> {
     const { decision } = evaluation;
     const target = { flagKey: evaluation.flagKey, environment: evaluation.environment };
     const last = plan.state.lastCheck;
@@ -415,7 +424,8 @@ export class RolloutController implements Disposable {
       stepStartedAt: plan.state.stepStartedAt,
     };
     try {
-      await applyOperation(this.options.store, controllerDecisionOperation(target, expected, decision), context);
+      const operation = controllerDecisionOperation(target, expected, decision);
+      await applyOperation(this.options.store, then ? chain(operation, then) : operation, context);
       return { ...target, evaluation, committed: true };
     } catch (e) {
       return { ...target, evaluation, committed: false, error: errorMessage(e) };

@@ -30,7 +30,7 @@ export type {
   ExpectedPlanState,
 } from './plan.ts';
 export { RolloutController, evaluateRollout } from './controller.ts';
-export { runControllerService } from './service.ts';
+export { createMetricSources, describeTickResult, runControllerService } from './service.ts';
 export type { ControllerLeadership, ControllerServiceOptions } from './service.ts';
 export type { MetricSources, RolloutControllerOptions, RolloutEvaluation, TickResult } from './controller.ts';
 export {

@@ -78,6 +78,8 @@ interface Located {
   readonly flag: Flag;
   readonly flagIndex: number;
   readonly config: EnvironmentConfig;
+  /** The environment is protected: changes that raise exposure need an approved change request. */
+  readonly protectedEnvironment: boolean;
 }
 
 function locate(document: StoreDocument, target: RolloutTarget): Located {
@@ -97,7 +99,8 @@ function locate(document: StoreDocument, target: RolloutTarget): Located {
       hint: `Configure the flag in ${target.environment} first (environments: ${Object.keys(flag.environments).join(', ') || 'none'}).`,
     });
   }
-  return { flag, flagIndex, config };
+  const protectedEnvironment = document.environments.find((e) => e.key === target.environment)?.protected === true;
+  return { flag, flagIndex, config, protectedEnvironment };
 }
 
 function planOrThrow(located: Located, target: RolloutTarget): RolloutPlan {
@@ -190,6 +193,16 @@ export function nextStep(
   return { stepIndex: next, percentage, completed: percentage >= 100 };
 }
 
+/**
+ * The approval gate in front of the plan's next step: the percentage it would move onto, when that step is listed
+ * in `approveBefore` and the environment is protected; undefined when the next step needs no approval.
+ */
+export function approvalGateOf(plan: RolloutPlan, protectedEnvironment: boolean): number | undefined {
+  if (!protectedEnvironment || !plan.approveBefore) return undefined;
+  const next = plan.steps[plan.state.stepIndex + 1];
+  return next !== undefined && plan.approveBefore.includes(next) ? next : undefined;
+}
+
 function advanceTransition(
   plan: RolloutPlan,
   now: Date,
@@ -247,6 +260,14 @@ export function parseRolloutPlan(
       `steps must increase strictly (got ${plan.steps.join(', ')})`,
       'List the percentages in increasing order, e.g. 1, 5, 10, 25, 50, 100.',
     );
+  }
+  for (const gate of plan.approveBefore ?? []) {
+    if (!plan.steps.includes(gate) || gate === plan.steps[0]) {
+      throw fail(
+        `approveBefore ${gate}% is not a later step of the plan (steps: ${plan.steps.join(', ')})`,
+        'List steps after the first one, e.g. "approveBefore": [50] to have a human approve 25% → 50%.',
+      );
+    }
   }
   if (plan.guardrails.length === 0) plan.guardrails = DEFAULT_GUARDRAILS.map((g) => ({ ...g }));
   const names = new Set<string>();
@@ -310,7 +331,7 @@ export function parseRolloutPlan(
  * invalid plan).
  */
 export function startRolloutOperation(request: StartRolloutRequest): Operation {
-  const operation = transitionOperation(request, ({ flag, config }, existing, now) => {
+  const operation = transitionOperation(request, ({ flag, config, protectedEnvironment }, existing, now) => {
     if (existing && (existing.state.status === 'running' || existing.state.status === 'paused')) {
       throw invalidState(
         request,
@@ -339,6 +360,17 @@ export function startRolloutOperation(request: StartRolloutRequest): Operation {
       );
     }
     const plan = parseRolloutPlan(input, flag, config, request.environment);
+    if (plan.approveBefore && !protectedEnvironment) {
+      throw new FlagError(
+        'INVALID_INPUT',
+        `Approval gates (approveBefore) need a protected environment; "${request.environment}" is not protected.`,
+        {
+          flagKey: request.flagKey,
+          environment: request.environment,
+          hint: 'Remove approveBefore here, or mark the environment protected (its changes then need approval).',
+        },
+      );
+    }
     const first = plan.steps[0] ?? 100;
     const started = withState(plan, {
       status: first >= 100 ? 'completed' : 'running',

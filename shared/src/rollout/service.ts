@@ -5,15 +5,16 @@
  * of them act; the others keep trying every interval and take over when the leader is gone. Without leadership every
  * process acts, which is still safe: each decision commits only if the plan is still where it was evaluated.
  */
-import type { Disposable } from '../lifecycle.ts';
-import type { FlagStore } from '../store/types.ts';
+import type { FlagStore, StoreLeadership } from '../store/types.ts';
+import { createBuiltinMetricSource } from './builtin-metrics.ts';
 import { RolloutController, type MetricSources, type TickResult } from './controller.ts';
+import { createPrometheusMetricSource } from './prometheus.ts';
 
-/** Who may act among processes sharing a store (a PostgreSQL advisory lock, say). */
-export interface ControllerLeadership extends Disposable {
-  /** True when this process leads now: acquires leadership if free, confirms it if held. Never throws. */
-  tryLead(): Promise<boolean>;
-}
+/**
+ * Who may act among processes sharing a store: a store's own leadership (`store.createLeadership('controller')`: a
+ * PostgreSQL advisory lock, a lock file) or any other.
+ */
+export type ControllerLeadership = StoreLeadership;
 
 /** What {@link runControllerService} needs besides the store. */
 export interface ControllerServiceOptions {
@@ -34,6 +35,36 @@ export interface ControllerServiceOptions {
   readonly onTickError?: (error: unknown) => void;
   /** Leadership changed: this process started or stopped acting. */
   readonly onLeadershipChange?: (leading: boolean) => void;
+}
+
+/**
+ * The metric sources of a controller process: built-in metrics when `metricsDir` (where apps' recorders write) is
+ * given, Prometheus when `prometheusUrl` is.
+ */
+export function createMetricSources(options: {
+  metricsDir?: string | undefined;
+  prometheusUrl?: string | undefined;
+}): MetricSources {
+  return {
+    ...(options.metricsDir === undefined
+      ? {}
+      : { builtin: createBuiltinMetricSource({ directory: options.metricsDir }) }),
+    ...(options.prometheusUrl === undefined
+      ? {}
+      : { prometheus: createPrometheusMetricSource({ baseUrl: options.prometheusUrl }) }),
+  };
+}
+
+/**
+ * One committed or refused decision for a log: `<at>  <flag>/<env>  <decision> at <n>%`, a status when it was not
+ * applied, then its reasons, one per line.
+ */
+export function describeTickResult(result: TickResult): string {
+  const { evaluation } = result;
+  const { decision } = evaluation;
+  const head = `${evaluation.at}  ${result.flagKey}/${result.environment}  ${decision.decision} at ${evaluation.percentage}%`;
+  const status = result.error ? ` (not applied: ${result.error})` : result.committed ? '' : ' (unchanged)';
+  return [`${head}${status}`, ...decision.reasons.map((r) => `    - ${r}`)].join('\n');
 }
 
 /** Waits `ms`, or less when `signal` aborts or the store changes. */

@@ -7,6 +7,7 @@
  *   .rollgate/.gitattributes          audit.jsonl merge=union; flagd outputs marked generated
  *   .rollgate/.gitignore              the lock, the journal and temp files
  *   .rollgate/.lock                   inter-process commit lock (lock.ts)
+ *   .rollgate/.controller.lock        which process runs the rollout controller (file-leadership.ts)
  *   .rollgate/journal.json            a decided commit being published (journal.ts); present only mid-commit
  */
 import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
@@ -33,13 +34,14 @@ import {
   writeJournal,
 } from './journal.ts';
 import type { JournalEntry, StoreFiles } from './journal.ts';
+import { createFileLeadership } from './file-leadership.ts';
 import { DEFAULT_LOCK_LEASE_MS, isLockAbandoned, withLock } from './lock.ts';
 import type { LockOptions, StoreLock } from './lock.ts';
 import { lockRecovery } from './recovery.ts';
 import type { StoreRecovery } from './recovery.ts';
 import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
-import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
+import type { AuditQuery, CommitRequest, FlagStore, StoreLeadership, StoreSnapshot } from './types.ts';
 import { validateAudit, validateDocument } from './validate.ts';
 
 /** Name of the store directory at the root of a repository. */
@@ -57,8 +59,9 @@ audit.jsonl merge=union
 # Compiled from flags.yaml on every change; regenerate instead of merging by hand.
 flagd/*.flagd.json linguist-generated=true
 `;
-const GITIGNORE = `# Written by Rollgate: the commit lock, the commit journal and interrupted atomic writes.
+const GITIGNORE = `# Written by Rollgate: the commit and controller locks, the commit journal and interrupted atomic writes.
 .lock
+.*.lock
 journal.json
 *.tmp
 # Runtime evaluation metrics of the built-in OpenFeature hook (read by the rollout controller).
@@ -274,6 +277,11 @@ export class FileStore implements FlagStore {
     return found;
   }
 
+  /** Leadership over `.rollgate/.<name>.lock` (file-leadership.ts), with the commit lock's lease. */
+  createLeadership(name: string): StoreLeadership {
+    return createFileLeadership(join(this.location, `.${name}.lock`), this.lockOptions);
+  }
+
   private locked<T>(fn: (lock: StoreLock) => Promise<T>): Promise<T> {
     return withLock(join(this.location, LOCK_NAME), this.lockOptions, fn);
   }
@@ -360,6 +368,7 @@ export class FileStore implements FlagStore {
     return this.parsed;
   }
 
+  /** Tells the watchers of a snapshot this instance read or committed (see StoreWatcher.notify). */
   private notify(snapshot: StoreSnapshot): void {
     this.watching?.notify(snapshot);
   }

@@ -1,7 +1,8 @@
 /**
  * Change detection of the file store (`FileStore.onDidChange`): `fs.watch` on the store directory with a short
  * debounce, plus a `stat` poll of flags.yaml as a fallback for file systems where fs.watch is unreliable. Fires a
- * snapshot only when its version differs from the last one seen; timers and the watcher never keep a process alive.
+ * snapshot when its version differs from the last one seen, or when the same version comes with a higher revision (see
+ * {@link StoreWatcher.notify}); timers and the watcher never keep a process alive.
  */
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
@@ -26,6 +27,8 @@ export interface WatchTarget {
 export class StoreWatcher implements Disposable {
   /** Version of the last snapshot fired (or the baseline); undefined until known. */
   private lastVersion: string | undefined;
+  /** Highest revision seen (fired, or the baseline's); -1 until known. */
+  private lastRevision = -1;
   private lastStat: string | undefined;
   private checking = false;
   private recheck = false;
@@ -66,11 +69,20 @@ export class StoreWatcher implements Disposable {
     if (this.lastVersion === undefined) check();
   }
 
-  /** Fires `snapshot` unless its version is the last one seen (e.g. a commit of the owner itself). */
+  /**
+   * Fires `snapshot` for a new version (not e.g. a commit of the owner itself, already seen), and again for the same
+   * version with a higher revision: a snapshot read while a commit was being published pairs the new flags.yaml with
+   * the previous revision (its audit entries not yet appended), and watchers of the audit log (alerts) must hear of
+   * the entries once they are there.
+   */
   notify(snapshot: StoreSnapshot): void {
-    if (this.stopped || this.lastVersion === snapshot.version) return;
+    if (this.stopped) return;
+    const sameVersion = this.lastVersion === snapshot.version;
+    // The baseline's revision was not known yet: this is the baseline, not news.
+    const news = !sameVersion || (this.lastRevision >= 0 && snapshot.revision > this.lastRevision);
     this.lastVersion = snapshot.version;
-    this.fire(snapshot);
+    this.lastRevision = Math.max(this.lastRevision, snapshot.revision);
+    if (news) this.fire(snapshot);
   }
 
   dispose(): void {
@@ -99,8 +111,10 @@ export class StoreWatcher implements Disposable {
         this.recheck = false;
         const snapshot = await this.target.read().catch(() => undefined);
         if (this.stopped || !snapshot) continue;
-        if (this.lastVersion === undefined) this.lastVersion = snapshot.version;
-        else this.notify(snapshot);
+        if (this.lastVersion === undefined) {
+          this.lastVersion = snapshot.version;
+          this.lastRevision = snapshot.revision;
+        } else this.notify(snapshot);
       } while (this.recheck && !this.stopped);
     } finally {
       this.checking = false;

@@ -5,7 +5,7 @@ export type { CompiledOutputState } from './flagd-outputs.ts';
 export type { StoreRecovery } from './recovery.ts';
 export { writeFileAtomic } from './fs-util.ts';
 export { parseStoreDocument, serializeStoreDocument } from './store-yaml.ts';
-export type { StoreSnapshot, AuditEntryInput, CommitRequest, AuditQuery, FlagStore } from './types.ts';
+export type { StoreSnapshot, AuditEntryInput, CommitRequest, AuditQuery, FlagStore, StoreLeadership } from './types.ts';
 export { FileSdkKeyStore, SDK_KEY_PREFIX, generateSdkKey, hashSdkKey } from './sdk-keys.ts';
 export type { SdkKey, SdkKeyStore, CreatedSdkKey, FileSdkKeyStoreOptions } from './sdk-keys.ts';
 export {

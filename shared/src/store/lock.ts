@@ -1,6 +1,7 @@
 /**
- * The commit lock of the file store, `.rollgate/.lock`: a small JSON file naming its holder (pid, host, process
- * start identity, a random token), created atomically with `link()` so it is never seen half-written.
+ * The commit lock of the file store, `.rollgate/.lock` (and, held for as long as a process leads, the rollout
+ * controller's `.rollgate/.controller.lock`, file-leadership.ts): a small JSON file naming its holder (pid, host,
+ * process start identity, a random token), created atomically with `link()` so it is never seen half-written.
  *
  * - A holder on this host whose process is gone (no such pid, a zombie, or a pid reused by a process that started
  *   at another time) is taken over at once.
@@ -76,33 +77,58 @@ export function withLock<T>(lockPath: string, options: LockOptions, fn: (lock: S
   });
 }
 
-interface HeldLock extends StoreLock {
+/** A lock this process holds until it calls `release()`. */
+export interface HeldLock extends StoreLock {
   release(): Promise<void>;
 }
 
-async function acquire(lockPath: string, options: LockOptions): Promise<HeldLock> {
-  const owner: LockOwner = {
+function newOwner(): LockOwner {
+  return {
     pid: process.pid,
     host: hostname(),
     start: startIdentity(process.pid),
     token: randomBytes(16).toString('hex'),
     acquiredAt: new Date().toISOString(),
   };
-  const deadline = performance.now() + options.timeoutMs;
-  let delay = 1;
+}
+
+/** One attempt: the lock when it was free (or abandoned and taken over), else who holds it. */
+async function attempt(
+  lockPath: string,
+  owner: LockOwner,
+  options: LockOptions,
+): Promise<{ readonly lock: HeldLock } | { readonly holder: Holder }> {
   let replaced: ReplacedLock | undefined;
   for (;;) {
     const attemptedAt = performance.now();
     const ino = await createExclusive(lockPath, `${JSON.stringify(owner)}\n`);
-    if (ino !== undefined) return hold(lockPath, owner, ino, attemptedAt, options, replaced);
+    if (ino !== undefined) return { lock: hold(lockPath, owner, ino, attemptedAt, options, replaced) };
     const holder = await inspect(lockPath);
     if (holder === undefined) continue; // released in between: try again at once
     const why = abandonment(holder, options.leaseMs);
-    if (why) {
-      await removeLock(lockPath, holder.ino);
-      replaced = { owner: holder.owner, why };
-      continue;
-    }
+    if (!why) return { holder };
+    await removeLock(lockPath, holder.ino);
+    replaced = { owner: holder.owner, why };
+  }
+}
+
+/**
+ * Takes `lockPath` if it is free or abandoned, without waiting; undefined when a live holder has it. The caller
+ * keeps it (refreshed in the background) until `release()`. Errors: STORE_IO.
+ */
+export async function tryAcquireLock(lockPath: string, options: LockOptions): Promise<HeldLock | undefined> {
+  const result = await attempt(lockPath, newOwner(), options);
+  return 'lock' in result ? result.lock : undefined;
+}
+
+async function acquire(lockPath: string, options: LockOptions): Promise<HeldLock> {
+  const owner = newOwner();
+  const deadline = performance.now() + options.timeoutMs;
+  let delay = 1;
+  for (;;) {
+    const result = await attempt(lockPath, owner, options);
+    if ('lock' in result) return result.lock;
+    const { holder } = result;
     if (performance.now() > deadline) {
       const who = holder.owner ? ` by process ${holder.owner.pid} on ${holder.owner.host}` : '';
       throw new FlagError('STORE_IO', `Timed out waiting for the store lock ${lockPath} (held${who}).`, {

@@ -43,6 +43,18 @@ export interface AuditQuery {
 }
 
 /**
+ * Exclusive leadership among the processes sharing a store: at most one of them leads at a time (the rollout
+ * controller of `rollgate server` replicas). Dispose to let go, so another process can lead.
+ */
+export interface StoreLeadership extends Disposable {
+  /**
+   * True when this process leads now: acquires leadership when free, confirms it when held (false as soon as it was
+   * lost, e.g. with the connection that held it). Never throws: a store it cannot reach means not leading.
+   */
+  tryLead(): Promise<boolean>;
+}
+
+/**
  * Persistence of flags, environments and audit log.
  * Errors: STORE_CONFLICT (base is stale), STORE_IO (file system / network), PARSE_ERROR (stored data unreadable:
  * details carry file, line and column; the stored data is never overwritten).
@@ -68,6 +80,11 @@ export interface FlagStore extends Disposable {
    * operation throws, STORE_CONFLICT, STORE_IO, UNAUTHENTICATED, FORBIDDEN, APPROVAL_REQUIRED (filed as a request).
    */
   execute?(operation: Operation, context: ChangeContext, options: ApplyOptions): Promise<StoreSnapshot>;
+  /**
+   * Optional: a leadership named `name` among the processes sharing this store (file store: a lock file; PostgreSQL:
+   * an advisory lock). Stores of one process (in memory) have none.
+   */
+  createLeadership?(name: string): StoreLeadership;
   /** Fires (within a second) when the store changed, whoever changed it: this process, another one, a hand edit. */
   readonly onDidChange: Event<StoreSnapshot>;
   /**

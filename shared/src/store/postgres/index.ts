@@ -5,3 +5,4 @@ export { loadMigrations, runMigrations, MIGRATIONS_DIR } from './migrate.ts';
 export type { Migration } from './migrate.ts';
 export { importFileStore, exportToFileStore } from './transfer.ts';
 export type { TransferContext, TransferResult } from './transfer.ts';
+export { advisoryLockKey, createPostgresLeadership } from './leadership.ts';

@@ -17,9 +17,17 @@ import {
 import type { AuditEntry, ChangeRequest, Environment, Flag, StoreDocument } from '../../flags/model.ts';
 import { Emitter, toDisposable } from '../../lifecycle.ts';
 import type { Disposable, Event } from '../../lifecycle.ts';
-import type { AuditEntryInput, AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from '../types.ts';
+import type {
+  AuditEntryInput,
+  AuditQuery,
+  CommitRequest,
+  FlagStore,
+  StoreLeadership,
+  StoreSnapshot,
+} from '../types.ts';
 import { invalidDocumentError, parseAuditQuery, validateAudit, validateDocument } from '../validate.ts';
 import { databaseError, describeDatabaseUrl, isConnectionError } from './connection.ts';
+import { createPostgresLeadership } from './leadership.ts';
 import { listen } from './listener.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
 
@@ -97,6 +105,11 @@ export class PostgresStore implements FlagStore {
     this.pool = pool;
     this.connectionString = connectionString;
     this.location = location;
+  }
+
+  /** Leadership by a session advisory lock on a connection of its own (leadership.ts). */
+  createLeadership(name: string): StoreLeadership {
+    return createPostgresLeadership(this.connectionString, name);
   }
 
   /** Reads the current snapshot (one query when this instance is up to date). Errors: STORE_IO, PARSE_ERROR. */
