@@ -6,6 +6,7 @@
 import type { ts } from 'ts-morph';
 import { keepOnly, lineIndent, listElementRemoval, nodeSpan, tsApi, type Step } from './cleanup-text.ts';
 import { isPure, type StaticValue } from './cleanup-syntax.ts';
+import { constantPropEdits } from './cleanup-props.ts';
 
 /** React's hooks taking a dependency list, and the list's argument index. */
 const DEPENDENCY_HOOKS: ReadonlyMap<string, number> = new Map([
@@ -108,10 +109,13 @@ export function spreadStep(
 
 /**
  * `prop={true}` → `prop`, `prop={'text'}` → `prop="text"` (when the text needs no escaping in a JSX attribute
- * string), `prop={undefined}` removed (an absent prop reads as `undefined` too) unless a spread attribute before
+ * string) — or the prop removed from a local component that now always gets this value (`cleanup-props.ts`) —,
+ * `prop={undefined}` removed (an absent prop reads as `undefined` too) unless a spread attribute before
  * it could set the prop; other literals stay in braces.
  */
 export function jsxAttributeStep(sf: ts.SourceFile, attribute: ts.JsxAttribute, value: StaticValue): Step {
+  const constant = constantPropEdits(sf, attribute, value);
+  if (constant) return { edits: constant };
   const name = attribute.name.getText(sf);
   const start = attribute.getStart(sf);
   if (value.kind === 'primitive' && value.value === true) return { edits: [{ start, end: attribute.end, text: name }] };
