@@ -1,6 +1,6 @@
 /**
  * Cleanup steps for a literal inside a container: a JSX attribute (`prop={true}` → `prop`, `prop={undefined}`
- * removed), a React hook's dependency list (`[on, a]` → `[a]`) and a spread (`[...[x], y]` → `[x, y]`). Called by
+ * removed, constant props of local components removed), a React hook's dependency list (`[on, a]` → `[a]`) and a spread (`[...[x], y]` → `[x, y]`). Called by
  * the simplifier (`cleanup-simplify.ts`) when it reaches such a literal.
  */
 import type { ts } from 'ts-morph';
@@ -108,9 +108,9 @@ export function spreadStep(
 }
 
 /**
+ * A prop a local component now always gets with this value is removed from it (`cleanup-props.ts`). Else
  * `prop={true}` → `prop`, `prop={'text'}` → `prop="text"` (when the text needs no escaping in a JSX attribute
- * string) — or the prop removed from a local component that now always gets this value (`cleanup-props.ts`) —,
- * `prop={undefined}` removed (an absent prop reads as `undefined` too) unless a spread attribute before
+ * string), `prop={undefined}` removed (an absent prop reads as `undefined` too) unless a spread attribute before
  * it could set the prop; other literals stay in braces.
  */
 export function jsxAttributeStep(sf: ts.SourceFile, attribute: ts.JsxAttribute, value: StaticValue): Step {
