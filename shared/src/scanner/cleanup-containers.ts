@@ -1,7 +1,8 @@
 /**
  * Cleanup steps for a literal inside a container: a JSX attribute (`prop={true}` → `prop`, `prop={undefined}`
- * removed, constant props of local components removed), a React hook's dependency list (`[on, a]` → `[a]`) and a spread (`[...[x], y]` → `[x, y]`). Called by
- * the simplifier (`cleanup-simplify.ts`) when it reaches such a literal.
+ * removed, constant props of local components removed), a React hook's dependency list (`[on, a]` → `[a]`) and
+ * a spread (`[...[x], y]` → `[x, y]`). Called by the simplifier (`cleanup-simplify.ts`) when it reaches such a
+ * literal.
  */
 import type { ts } from 'ts-morph';
 import { keepOnly, lineIndent, listElementRemoval, nodeSpan, tsApi, type Step } from './cleanup-text.ts';
