@@ -1,11 +1,13 @@
 /**
  * Cleanup steps for a literal inside a container: a JSX attribute (`prop={true}` → `prop`, `prop={undefined}`
- * removed), a React hook's dependency list (`[on, a]` → `[a]`) and a spread (`[...[x], y]` → `[x, y]`). Called by
- * the simplifier (`cleanup-simplify.ts`) when it reaches such a literal.
+ * removed, constant props of local components removed), a React hook's dependency list (`[on, a]` → `[a]`) and
+ * a spread (`[...[x], y]` → `[x, y]`). Called by the simplifier (`cleanup-simplify.ts`) when it reaches such a
+ * literal.
  */
 import type { ts } from 'ts-morph';
 import { keepOnly, lineIndent, listElementRemoval, nodeSpan, tsApi, type Step } from './cleanup-text.ts';
 import { isPure, type StaticValue } from './cleanup-syntax.ts';
+import { constantPropEdits } from './cleanup-props.ts';
 
 /** React's hooks taking a dependency list, and the list's argument index. */
 const DEPENDENCY_HOOKS: ReadonlyMap<string, number> = new Map([
@@ -107,11 +109,14 @@ export function spreadStep(
 }
 
 /**
+ * A prop a local component now always gets with this value is removed from it (`cleanup-props.ts`). Else
  * `prop={true}` → `prop`, `prop={'text'}` → `prop="text"` (when the text needs no escaping in a JSX attribute
  * string), `prop={undefined}` removed (an absent prop reads as `undefined` too) unless a spread attribute before
  * it could set the prop; other literals stay in braces.
  */
 export function jsxAttributeStep(sf: ts.SourceFile, attribute: ts.JsxAttribute, value: StaticValue): Step {
+  const constant = constantPropEdits(sf, attribute, value);
+  if (constant) return { edits: constant };
   const name = attribute.name.getText(sf);
   const start = attribute.getStart(sf);
   if (value.kind === 'primitive' && value.value === true) return { edits: [{ start, end: attribute.end, text: name }] };

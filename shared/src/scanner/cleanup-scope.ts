@@ -13,7 +13,10 @@ import { declarationsByName, isReferenceIdentifier, referencesByName } from './c
  * specifiers included), in source order. When the file declares the name only once, names are enough and no
  * binder runs.
  */
-export function referencesOfDeclaration(sf: ts.SourceFile, decl: ts.VariableDeclaration & { name: ts.Identifier }) {
+export function referencesOfDeclaration(
+  sf: ts.SourceFile,
+  decl: (ts.VariableDeclaration | ts.BindingElement) & { name: ts.Identifier },
+): ts.Identifier[] {
   const name = decl.name.text;
   if (declarationsByName(sf, name).length <= 1) return referencesByName(sf, name);
   const checker = bindFile(sf);

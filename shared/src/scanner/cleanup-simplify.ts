@@ -2,8 +2,9 @@
  * The cleanup simplifier: starting from the literals that replaced flag evaluations, it folds what became
  * constant — `!`, `&&`/`||`/`??`, `===`/`!==`, parentheses, ternaries, JSX `{x && <A/>}`, `if`/`else`, early
  * returns and the dead code after them, and `const` variables that only held the flag value (literals in JSX
- * attributes, hook dependency lists and spreads: `cleanup-containers.ts`) — one step at a time, re-parsing after each edit. It only ever climbs from those literals, so code unrelated to the flag is
- * never touched, and where a step would not be provably behaviour-preserving it stops and leaves a note.
+ * attributes, hook dependency lists and spreads: `cleanup-containers.ts`) — one step at a time, re-parsing after
+ * each edit. It only ever climbs from those literals, so code unrelated to the flag is never touched, and where a
+ * step would not be provably behaviour-preserving it stops and leaves a note.
  */
 import type { ts } from 'ts-morph';
 import {

@@ -48,8 +48,8 @@ export function parseSource(fileName: string, text: string): ts.SourceFile {
 
 /**
  * Applies non-overlapping edits to `text` and maps `tracked` spans through them: spans before or after an edit
- * move with the text, spans around an edit grow or shrink with it, spans an edit overlaps otherwise are dropped. `literals` are the edits' own literal spans, mapped to
- * the result.
+ * move with the text, spans strictly around an edit grow or shrink with it, spans an edit overlaps otherwise are
+ * dropped. `literals` are the edits' own literal spans, mapped to the result.
  */
 export function applyEdits<T extends Span>(
   text: string,
