@@ -1,7 +1,7 @@
 /** Typed access to the `rollgate.*` settings; the only place that reads them. */
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { CONFIG_SECTION } from './constants.ts';
+import { CONFIG_SECTION, SCANNER_PRESETS } from './constants.ts';
 
 const wrapperSchema = z.object({
   function: z.string().min(1),
@@ -15,7 +15,11 @@ const configSchema = z.object({
   lensEnabled: z.boolean().catch(true),
   lensEnvironments: z.array(z.string()).catch([]),
   scannerWrappers: z.array(wrapperSchema).catch([]),
-  scannerPresets: z.array(z.enum(['launchdarkly', 'unleash', 'growthbook'])).catch([]),
+  // An unknown preset (a typo, a newer setting) is skipped, not a reason to drop the others.
+  scannerPresets: z
+    .array(z.unknown())
+    .catch([])
+    .transform((presets) => SCANNER_PRESETS.filter((p) => presets.includes(p))),
   staleSingleVariantDays: z.number().min(0).nullable().catch(null),
   mcpRegister: z.boolean().catch(true),
   cleanupPreview: z.boolean().catch(false),

@@ -30,6 +30,19 @@ export const ContextKeys = { hasStore: 'rollgate:hasStore', flagFilter: 'rollgat
 
 export const CONFIG_SECTION = 'rollgate';
 
+/** SDK presets the `rollgate.scanner.presets` setting accepts: the scanner's (a unit test keeps them equal). */
+export const SCANNER_PRESETS = [
+  'launchdarkly',
+  'unleash',
+  'growthbook',
+  'statsig',
+  'configcat',
+  'posthog',
+  'flagsmith',
+  'devcycle',
+  'vwo',
+] as const;
+
 /** Must match `contributes.mcpServerDefinitionProviders[].id`. */
 export const MCP_PROVIDER_ID = 'rollgate.mcp';
 
