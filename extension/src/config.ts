@@ -23,6 +23,14 @@ const configSchema = z.object({
   staleSingleVariantDays: z.number().min(0).nullable().catch(null),
   mcpRegister: z.boolean().catch(true),
   cleanupPreview: z.boolean().catch(false),
+  /** A Rollgate server to work against instead of `.rollgate/` (its token lives in the editor's secret storage). */
+  serverUrl: z
+    .string()
+    .trim()
+    .url()
+    .optional()
+    .catch(undefined)
+    .transform((url) => url || undefined),
 });
 export type RollgateConfig = z.infer<typeof configSchema>;
 export type WrapperSetting = z.infer<typeof wrapperSchema>;
@@ -38,10 +46,16 @@ export function readConfig(scope?: vscode.ConfigurationScope): RollgateConfig {
     staleSingleVariantDays: c.get('stale.singleVariantDays') ?? null,
     mcpRegister: c.get('mcp.register'),
     cleanupPreview: c.get('cleanup.preview'),
+    serverUrl: c.get('server.url') || undefined,
   });
 }
 
 /** True when a configuration change touches any Rollgate setting. */
 export function affectsRollgate(e: vscode.ConfigurationChangeEvent): boolean {
   return e.affectsConfiguration(CONFIG_SECTION);
+}
+
+/** True when a configuration change moves a folder to or from a Rollgate server. */
+export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${CONFIG_SECTION}.server`);
 }

@@ -21,6 +21,8 @@ export const Commands = {
   resumeRollout: 'rollgate.resumeRollout',
   advanceRollout: 'rollgate.advanceRollout',
   rollbackRollout: 'rollgate.rollbackRollout',
+  connectServer: 'rollgate.connectServer',
+  disconnectServer: 'rollgate.disconnectServer',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -29,6 +31,9 @@ export const Views = { flags: 'rollgate.flags' } as const;
 export const ContextKeys = { hasStore: 'rollgate:hasStore', flagFilter: 'rollgate:flagFilter' } as const;
 
 export const CONFIG_SECTION = 'rollgate';
+
+/** Secret-storage key of the API token for the Rollgate server at `url` (never in settings.json). */
+export const serverTokenSecret = (url: string): string => `rollgate.serverToken:${url}`;
 
 /** SDK presets the `rollgate.scanner.presets` setting accepts: the scanner's (a unit test keeps them equal). */
 export const SCANNER_PRESETS = [
