@@ -1,7 +1,7 @@
 /** Typed access to the `rollgate.*` settings; the only place that reads them. */
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { CONFIG_SECTION } from './constants.ts';
+import { CONFIG_SECTION, SCANNER_PRESETS } from './constants.ts';
 
 const wrapperSchema = z.object({
   function: z.string().min(1),
@@ -15,10 +15,22 @@ const configSchema = z.object({
   lensEnabled: z.boolean().catch(true),
   lensEnvironments: z.array(z.string()).catch([]),
   scannerWrappers: z.array(wrapperSchema).catch([]),
-  scannerPresets: z.array(z.enum(['launchdarkly', 'unleash', 'growthbook'])).catch([]),
+  // An unknown preset (a typo, a newer setting) is skipped, not a reason to drop the others.
+  scannerPresets: z
+    .array(z.unknown())
+    .catch([])
+    .transform((presets) => SCANNER_PRESETS.filter((p) => presets.includes(p))),
   staleSingleVariantDays: z.number().min(0).nullable().catch(null),
   mcpRegister: z.boolean().catch(true),
   cleanupPreview: z.boolean().catch(false),
+  /** A Rollgate server to work against instead of `.rollgate/` (its token lives in the editor's secret storage). */
+  serverUrl: z
+    .string()
+    .trim()
+    .url()
+    .optional()
+    .catch(undefined)
+    .transform((url) => url || undefined),
 });
 export type RollgateConfig = z.infer<typeof configSchema>;
 export type WrapperSetting = z.infer<typeof wrapperSchema>;
@@ -34,10 +46,16 @@ export function readConfig(scope?: vscode.ConfigurationScope): RollgateConfig {
     staleSingleVariantDays: c.get('stale.singleVariantDays') ?? null,
     mcpRegister: c.get('mcp.register'),
     cleanupPreview: c.get('cleanup.preview'),
+    serverUrl: c.get('server.url') || undefined,
   });
 }
 
 /** True when a configuration change touches any Rollgate setting. */
 export function affectsRollgate(e: vscode.ConfigurationChangeEvent): boolean {
   return e.affectsConfiguration(CONFIG_SECTION);
+}
+
+/** True when a configuration change moves a folder to or from a Rollgate server. */
+export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${CONFIG_SECTION}.server`);
 }

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '@rollgate/shared/errors';
 import type * as ScannerApi from '@rollgate/shared/scanner';
-import { affectsRollgate, readConfig } from './config.ts';
-import { ContextKeys } from './constants.ts';
+import { affectsRollgate, affectsServer, readConfig } from './config.ts';
+import { ContextKeys, serverTokenSecret } from './constants.ts';
 import type { Logger } from './logger.ts';
 import { FlagWorkspace } from './workspace/flag-workspace.ts';
 
@@ -57,6 +57,10 @@ export class Container implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!affectsRollgate(e)) return;
+        if (affectsServer(e)) {
+          void this.reopenFolders();
+          return;
+        }
         for (const ws of this.workspaces.values()) void ws.updateConfig(readConfig(ws.folder));
         this._onDidChange.fire();
       }),
@@ -77,18 +81,23 @@ export class Container implements vscode.Disposable {
     }
   }
 
-  /** Opens a FlagWorkspace for every folder that has `.rollgate/flags.yaml`, closes those that no longer do. */
+  /**
+   * Opens a FlagWorkspace for every folder connected to a Rollgate server (`rollgate.server.url` with a token in
+   * secret storage) or holding `.rollgate/flags.yaml`, and closes those that no longer do.
+   */
   async refreshFolders(): Promise<void> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const wanted = new Set<string>();
     for (const folder of folders) {
       const key = folder.uri.toString();
-      if (!existsSync(join(folder.uri.fsPath, '.rollgate', 'flags.yaml'))) continue;
+      const config = readConfig(folder);
+      const remote = config.serverUrl === undefined ? undefined : await this.serverOf(folder, config.serverUrl);
+      if (!remote && !existsSync(join(folder.uri.fsPath, '.rollgate', 'flags.yaml'))) continue;
       wanted.add(key);
       if (this.workspaces.has(key)) continue;
       try {
         const ws = await this.timed('store open', () =>
-          FlagWorkspace.open(folder, this.logger, this.loadScanner, readConfig(folder)),
+          FlagWorkspace.open(folder, this.logger, this.loadScanner, config, remote),
         );
         ws.onDidChange(() => this._onDidChange.fire(), undefined, this.disposables);
         this.workspaces.set(key, ws);
@@ -110,6 +119,27 @@ export class Container implements vscode.Disposable {
     }
     await vscode.commands.executeCommand('setContext', ContextKeys.hasStore, this.workspaces.size > 0);
     this._onDidChange.fire();
+  }
+
+  /** The server `url` with its token from secret storage; undefined (and said once) when the token is missing. */
+  private async serverOf(
+    folder: vscode.WorkspaceFolder,
+    url: string,
+  ): Promise<{ url: string; token: string } | undefined> {
+    const token = await this.context.secrets.get(serverTokenSecret(url));
+    if (token) return { url, token };
+    this.logger.warn(`${folder.name}: rollgate.server.url is ${url} but no token is stored for it.`);
+    void vscode.window.showWarningMessage(
+      `Rollgate: ${folder.name} points at ${url} without a token. Run “Rollgate: Connect to Server” to enter it.`,
+    );
+    return undefined;
+  }
+
+  /** Closes every workspace and opens them again (a folder moved to or from a server). */
+  async reopenFolders(): Promise<void> {
+    for (const ws of this.workspaces.values()) ws.dispose();
+    this.workspaces.clear();
+    await this.refreshFolders();
   }
 
   /** Finds the references of an open source file on its own while its folder's full scan has not finished. */

@@ -1,8 +1,12 @@
-/** Commands over a whole workspace: initialise a store, scan for flags, approve pending change requests. */
+/**
+ * Commands over a whole workspace: initialise a store, connect to a Rollgate server, scan for flags, approve pending
+ * change requests.
+ */
 import * as vscode from 'vscode';
 import { approveChangeRequest, listChangeRequests, rejectChangeRequest } from '@rollgate/shared/flags';
-import { initStore } from '@rollgate/shared/store';
-import { Commands } from '../constants.ts';
+import { RemoteStore, initStore } from '@rollgate/shared/store';
+import { CONFIG_SECTION, Commands, serverTokenSecret } from '../constants.ts';
+import { readConfig } from '../config.ts';
 import type { Container } from '../container.ts';
 import type { FlagTreeNode } from '../views/flags-tree.ts';
 import { applyFromEditor, registerCommand } from './command-support.ts';
@@ -10,16 +14,26 @@ import { applyFromEditor, registerCommand } from './command-support.ts';
 export function registerWorkspaceCommands(container: Container): vscode.Disposable {
   return vscode.Disposable.from(
     registerCommand(container, Commands.initStore, async () => {
-      const folders = vscode.workspace.workspaceFolders ?? [];
-      const folder =
-        folders.length <= 1
-          ? folders[0]
-          : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to hold .rollgate/' });
+      const folder = await pickFolder('Folder to hold .rollgate/');
       if (!folder) return;
       const store = await initStore(folder.uri.fsPath);
       store.dispose();
       await container.refreshFolders();
       void vscode.window.showInformationMessage(`Rollgate: created .rollgate/ in ${folder.name}.`);
+    }),
+
+    registerCommand(container, Commands.connectServer, () => connectServer(container)),
+
+    registerCommand(container, Commands.disconnectServer, async () => {
+      const folder = await pickFolder('Folder to disconnect from its Rollgate server');
+      const url = folder && readConfig(folder).serverUrl;
+      if (!folder || !url) return;
+      await container.context.secrets.delete(serverTokenSecret(url));
+      await vscode.workspace
+        .getConfiguration(CONFIG_SECTION, folder)
+        .update('server.url', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      await container.reopenFolders();
+      void vscode.window.showInformationMessage(`Rollgate: ${folder.name} is no longer connected to ${url}.`);
     }),
 
     registerCommand(container, Commands.scanWorkspace, async () => {
@@ -95,4 +109,50 @@ async function decide(container: Container, arg: unknown, approve: boolean): Pro
   );
   container.logger.info(`${request.id} ${approve ? 'approved' : 'rejected'}: ${note}`);
   return request.id;
+}
+
+/** The only workspace folder, or the one the user picks. */
+async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceFolder | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return folders.length <= 1 ? folders[0] : vscode.window.showWorkspaceFolderPick({ placeHolder });
+}
+
+/**
+ * Points a folder at a Rollgate server: asks for the URL and the API token, checks them with a read, then keeps the
+ * token in the editor's secret storage and the URL in the folder's settings (never the token).
+ */
+async function connectServer(container: Container): Promise<string | undefined> {
+  const folder = await pickFolder('Folder to connect to a Rollgate server');
+  if (!folder) return undefined;
+  const url = await vscode.window.showInputBox({
+    title: 'Rollgate: Connect to Server',
+    prompt: 'URL of the Rollgate server (rollgate server)',
+    placeHolder: 'https://flags.example.com',
+    value: readConfig(folder).serverUrl ?? '',
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'An http:// or https:// URL'),
+  });
+  if (!url) return undefined;
+  const token = await vscode.window.showInputBox({
+    title: 'Rollgate: Connect to Server',
+    prompt: `API token for ${url.trim()} (rollgate token create); kept in the editor's secret storage`,
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? undefined : 'The token is required'),
+  });
+  if (!token) return undefined;
+  const target = { url: url.trim(), token: token.trim() };
+  const probe = new RemoteStore(target);
+  try {
+    await probe.read(); // UNAUTHENTICATED, FORBIDDEN or STORE_IO come back as the command's error message
+  } finally {
+    probe.dispose();
+  }
+  await container.context.secrets.store(serverTokenSecret(target.url), target.token);
+  await vscode.workspace
+    .getConfiguration(CONFIG_SECTION, folder)
+    .update('server.url', target.url, vscode.ConfigurationTarget.WorkspaceFolder);
+  await container.reopenFolders();
+  void vscode.window.showInformationMessage(`Rollgate: ${folder.name} now works with the flags of ${target.url}.`);
+  return target.url;
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import type { AuditEntry, Flag } from '@rollgate/shared/flags';
 import { join } from 'node:path';
-import { openFileStore } from '@rollgate/shared/store';
+import { RemoteStore, openFileStore } from '@rollgate/shared/store';
 import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
 import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
 import type * as ScannerApi from '@rollgate/shared/scanner';
@@ -63,14 +63,18 @@ export class FlagWorkspace implements vscode.Disposable {
     this.disposables.push({ dispose: () => subscription.dispose() });
   }
 
-  /** Opens the store of `folder`; the first read happens before this resolves. */
+  /**
+   * Opens the flags of `folder`: its `.rollgate/`, or the Rollgate server of `remote` (the `rollgate.server.url`
+   * setting and its token). The first read happens before this resolves.
+   */
   static async open(
     folder: vscode.WorkspaceFolder,
     logger: Logger,
     loadScanner: () => Promise<ScannerModule>,
     config: RollgateConfig,
+    remote?: { readonly url: string; readonly token: string },
   ): Promise<FlagWorkspace> {
-    const store = await openFileStore(folder.uri.fsPath);
+    const store = remote ? new RemoteStore(remote) : await openFileStore(folder.uri.fsPath);
     const workspace = new FlagWorkspace(folder, store, logger, loadScanner, config);
     await workspace.reload();
     return workspace;
@@ -127,6 +131,8 @@ export class FlagWorkspace implements vscode.Disposable {
    * days per environment and the usage stale signals. Read at most once a minute per flag; unreadable usage is none.
    */
   usageOf(key: string, now: Date): Promise<FlagUsage> {
+    // On a server the counts stay there (no API for them yet).
+    if (this.store instanceof RemoteStore) return Promise.resolve({ summaries: [], signals: [] });
     const cached = this.usageCache.get(key);
     if (cached && now.getTime() - cached.at < USAGE_CACHE_MS) return cached.usage;
     const usage = new FileUsageStore(join(this.store.location, 'usage')).flagUsage(key).then(

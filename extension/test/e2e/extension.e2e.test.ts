@@ -25,7 +25,9 @@ import {
 } from '@rollgate/shared/flags';
 import { startRolloutOperation } from '@rollgate/shared/rollout';
 import { initStore, openFileStore } from '@rollgate/shared/store';
+import { FileTokenStore } from '@rollgate/shared/auth';
 import { ensureBuilt } from '../../../scripts/ensure-built.ts';
+import { startFixture } from '../../../server/test/helpers.ts';
 import {
   ARTIFACTS_DIR,
   answerInputBox,
@@ -363,6 +365,33 @@ describe('extension in a real VS Code (code-server)', { skip, timeout: 300_000 }
     await waitForStore(root, 'old-banner to be archived', (doc) =>
       doc.flags.find((f) => f.key === 'old-banner')?.archived === true ? true : undefined,
     );
+  });
+
+  it('connects to a Rollgate server: lenses show its flags and follow its changes; the token stays out of settings', async () => {
+    const page = workbench!.page;
+    await using fixture = await startFixture({
+      server: (store) => ({ tokens: new FileTokenStore(store.location) }),
+    });
+    const { token } = await new FileTokenStore(fixture.store.location).create(
+      { name: 'dana', kind: 'person', roles: { '*': 'editor' }, createdBy: 'test' },
+      new Date(),
+    );
+    await openFile(page, join(root, 'src', 'checkout.ts'));
+    await runCommand(page, 'Rollgate: Connect to Server');
+    await answerInputBox(page, fixture.server.url);
+    await answerInputBox(page, token);
+    // The server's new-checkout is on in production and serves `off` (the local store rolls it out).
+    await page.locator('.codelens-decoration', { hasText: 'prod: serves `off`' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, '9-connected-to-server');
+    const settings = await readFile(join(root, '.vscode', 'settings.json'), 'utf8');
+    assert.match(settings, new RegExp(`"rollgate.server.url": "${fixture.server.url}"`));
+    assert.ok(!settings.includes(token), 'the token is in secret storage, not in settings.json');
+    // A change on the server reaches the lens through the change feed.
+    await applyOperation(fixture.store, setRollout('new-checkout', 'production', 70), context);
+    await page
+      .locator('.codelens-decoration', { hasText: 'prod: on → 70% get `on`' })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
 });
 
