@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { environmentKeySchema, flagKeySchema, rolloutCheckSchema, rolloutStatusSchema } from '@rollgate/shared/flags';
-import { renderRolloutPage, rolloutStatusOf } from '@rollgate/shared/rollout';
+import { formatStep, renderRolloutPage, rolloutStatusOf } from '@rollgate/shared/rollout';
 import { requireFlag } from '../lookup.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
@@ -22,7 +22,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
         status: rolloutStatusSchema,
         variant: z.string(),
         controlVariant: z.string(),
-        steps: z.array(z.number()),
+        steps: z.array(z.string()).describe('e.g. "internal", "5%"'),
         stepIndex: z.number().int(),
         percentage: z.number(),
         flagEnabled: z.boolean(),
@@ -45,7 +45,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
           status: report.status,
           variant: report.variant,
           controlVariant: report.controlVariant,
-          steps: [...report.steps],
+          steps: report.steps.map(formatStep),
           stepIndex: report.stepIndex,
           percentage: report.percentage,
           flagEnabled: report.flagEnabled,

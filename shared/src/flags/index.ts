@@ -14,6 +14,11 @@ export {
   ConditionOperator,
   conditionOperatorSchema,
   conditionSchema,
+  attributeConditionSchema,
+  segmentConditionSchema,
+  segmentKeySchema,
+  segmentSchema,
+  audienceStepSchema,
   splitBucketSchema,
   serveSchema,
   ruleSchema,
@@ -37,6 +42,10 @@ export type {
   JsonValue,
   VariantValue,
   Condition,
+  AttributeCondition,
+  SegmentCondition,
+  Segment,
+  AudienceStep,
   SplitBucket,
   Serve,
   Rule,
@@ -108,3 +117,17 @@ export type {
 export { reducesExposure, applyExposureReduction } from './exposure.ts';
 export { describeEnvironmentState } from './state.ts';
 export type { EnvironmentStateDescription } from './state.ts';
+export {
+  createSegmentInputSchema,
+  segmentUpdateSchema,
+  getSegment,
+  getSegmentOrThrow,
+  segmentUsage,
+  describeUsage,
+  createSegment,
+  updateSegment,
+  deleteSegment,
+} from './segments.ts';
+export type { CreateSegmentInput, SegmentUpdate } from './segments.ts';
+export { segmentReferences, stepSegments } from './segment-check.ts';
+export type { SegmentReference } from './segment-check.ts';

@@ -293,8 +293,8 @@ export function setFlagEnabled(flagKey: string, environment: string, enabled: bo
 /**
  * Sets the percentage rollout of a flag in one environment: `percentage` % (0–100, fractions such as 0.5 allowed)
  * of the users no rule matches get `variant`, the rest the default variant. `variant` defaults to the current
- * rollout's variant, else `on`, else the first variant that is not the default. Pass a whole {@link Rollout}
- * instead, or `null` to remove the rollout. Audit: `flag.set-rollout`. Errors: FLAG_NOT_FOUND, INVALID_INPUT
+ * rollout's variant, else `on`, else the first variant that is not the default; the current rollout's segments
+ * (staged audiences) stay. Pass a whole {@link Rollout} instead (segments included), or `null` to remove it. Audit: `flag.set-rollout`. Errors: FLAG_NOT_FOUND, INVALID_INPUT
  * (percentage out of range, unknown variant or environment, no variant other than the default).
  */
 export function setRollout(flagKey: string, environment: string, percentage: number, variant?: string): Operation;
@@ -322,7 +322,14 @@ export function setRollout(
     }
     const target = requested.variant ?? config.rollout?.variant ?? rolloutVariantOf(flag, config);
     requireVariant(flag, target, environment);
-    config.rollout = { variant: target, percentage };
+    // A whole Rollout sets its segments; a percentage keeps those of the current rollout of the same variant.
+    const segments =
+      typeof percentageOrRollout === 'number'
+        ? config.rollout?.variant === target
+          ? config.rollout.segments
+          : undefined
+        : percentageOrRollout.segments;
+    config.rollout = { variant: target, percentage, ...(segments?.length ? { segments } : {}) };
   });
 }
 
@@ -483,7 +490,8 @@ function changeFlag(
   };
 }
 
-function auditEntry(
+/** An audit entry of `action` by `context` (with its reason); `changes` relative to the flag or document. */
+export function auditEntry(
   context: ChangeContext,
   action: string,
   fields: Pick<AuditEntryInput, 'flagKey' | 'environment' | 'changes'>,
@@ -567,7 +575,7 @@ function requireVariant(flag: Flag, variant: string, environment: string): void 
 }
 
 /** Parses untrusted input with `schema`; the first issue becomes a FlagError naming its path. */
-function parseInput<S extends z.ZodType>(
+export function parseInput<S extends z.ZodType>(
   schema: S,
   input: unknown,
   what: string,
@@ -587,7 +595,7 @@ function parseInput<S extends z.ZodType>(
  * Validates a whole next document with the model (shape + checkDocument) and returns it with defaults filled.
  * A problem in a rule is INVALID_RULE, any other INVALID_INPUT; details carry the path, flagKey and a hint.
  */
-function validated(document: StoreDocument, flagKey?: string): StoreDocument {
+export function validated(document: StoreDocument, flagKey?: string): StoreDocument {
   const result = storeDocumentSchema.safeParse(document);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
