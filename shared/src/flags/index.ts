@@ -108,12 +108,7 @@ export {
   submitChangeRequest,
   decideChangeRequest,
 } from './change-requests.ts';
-export type {
-  ProposedChange,
-  EnvironmentImpact,
-  ChangeImpact,
-  ChangeRequestQuery,
-} from './change-requests.ts';
+export type { ProposedChange, EnvironmentImpact, ChangeImpact, ChangeRequestQuery } from './change-requests.ts';
 export { reducesExposure, applyExposureReduction } from './exposure.ts';
 export { describeEnvironmentState } from './state.ts';
 export type { EnvironmentStateDescription } from './state.ts';

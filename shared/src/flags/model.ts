@@ -356,7 +356,10 @@ export const segmentSchema = z.object({
   /** Targeting keys never in the segment (wins over `included` and rules). */
   excluded: z.array(z.string().min(1).max(200)).max(10_000).default([]),
   /** Any rule matches (OR); a rule matches when all its attribute conditions hold (AND). */
-  rules: z.array(z.object({ conditions: z.array(attributeConditionSchema).min(1).max(20) })).max(50).default([]),
+  rules: z
+    .array(z.object({ conditions: z.array(attributeConditionSchema).min(1).max(20) }))
+    .max(50)
+    .default([]),
 });
 export type Segment = z.infer<typeof segmentSchema>;
 

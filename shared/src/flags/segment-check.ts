@@ -25,7 +25,13 @@ export function segmentReferences(flags: readonly Flag[]): SegmentReference[] {
   const found: SegmentReference[] = [];
   flags.forEach((flag, i) => {
     for (const [environment, config] of Object.entries(flag.environments)) {
-      const at = (...rest: (string | number)[]): (string | number)[] => ['flags', i, 'environments', environment, ...rest];
+      const at = (...rest: (string | number)[]): (string | number)[] => [
+        'flags',
+        i,
+        'environments',
+        environment,
+        ...rest,
+      ];
       const add = (segment: string, path: (string | number)[]): void => {
         found.push({ flagKey: flag.key, environment, path, segment });
       };
@@ -46,7 +52,8 @@ export function checkSegments(doc: { flags: Flag[]; segments?: Segment[] | undef
   const issues: DocumentIssue[] = [];
   const keys = new Set<string>();
   (doc.segments ?? []).forEach((segment, i) => {
-    if (keys.has(segment.key)) issues.push({ path: ['segments', i, 'key'], message: `duplicate segment "${segment.key}"` });
+    if (keys.has(segment.key))
+      {issues.push({ path: ['segments', i, 'key'], message: `duplicate segment "${segment.key}"` });}
     keys.add(segment.key);
   });
   for (const ref of segmentReferences(doc.flags)) {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { FlagError } from '../errors.ts';
 import { diffValues } from './diff.ts';
 import { segmentSchema } from './model.ts';
-import type { JsonValue, Segment, StoreDocument } from './model.ts';
+import type { Segment, StoreDocument } from './model.ts';
 import { auditEntry, parseInput, validated, type Operation } from './operations.ts';
 import { segmentReferences, type SegmentReference } from './segment-check.ts';
 import { didYouMean } from './suggest.ts';
@@ -128,7 +128,7 @@ export function deleteSegment(key: string): Operation {
       throw new FlagError('INVALID_INPUT', `Segment "${key}" is used by ${describeUsage(usage)}.`, {
         segment: key,
         usedBy: [...new Set(usage.map((u) => u.flagKey))],
-        hint: 'Remove it from those flags\' rules, rollouts and plans first, then delete it.',
+        hint: "Remove it from those flags' rules, rollouts and plans first, then delete it.",
       });
     }
     return commit(document, context, 'segment.delete', key, before, undefined);
@@ -153,10 +153,6 @@ function commit(
   const stored = getSegment(next, key);
   return {
     document: next,
-    audit: [auditEntry(context, action, { changes: diffValues(json(before), json(stored), `/segments/${key}`) })],
+    audit: [auditEntry(context, action, { changes: diffValues(before, stored, `/segments/${key}`) })],
   };
-}
-
-function json(value: Segment | undefined): JsonValue | undefined {
-  return value as JsonValue | undefined;
 }

@@ -171,8 +171,9 @@ export function renderRolloutPage(
       return `| ${cell(name)} | ${metric} | ${g.source} | ${cell(describeLimits(g))} | ${arm('treatment')} | ${arm('control')} | ${unit?.verdict ?? 'not checked yet'} | ${power} |`;
     };
     lines.push(row(g.name, check, check?.unit ?? 'proportion'));
-    for (const slice of check?.slices ?? [])
-      {lines.push(row(sliceLabel(g.name, slice), slice, check?.unit ?? 'proportion'));}
+    for (const slice of check?.slices ?? []) {
+      lines.push(row(sliceLabel(g.name, slice), slice, check?.unit ?? 'proportion'));
+    }
   }
   lines.push(
     '',

@@ -67,7 +67,10 @@ describe('segment operations', () => {
       () => updateSegment('internal-user', { addKeys: ['x'] })(base(), ctx),
       (e) => FlagError.is(e, 'FLAG_NOT_FOUND') && /Did you mean "internal-users"/.test(String(e.details.hint)),
     );
-    assert.throws(() => updateSegment('internal-users', {})(base(), ctx), (e) => FlagError.is(e, 'INVALID_INPUT'));
+    assert.throws(
+      () => updateSegment('internal-users', {})(base(), ctx),
+      (e) => FlagError.is(e, 'INVALID_INPUT'),
+    );
   });
 
   it('refuses a rule that names an unknown segment, with did-you-mean', () => {
@@ -83,7 +86,8 @@ describe('segment operations', () => {
     );
     assert.throws(
       () => setRollout('checkout', 'staging', { variant: 'on', percentage: 5, segments: ['beta'] })(base(), ctx),
-      (e) => FlagError.is(e, 'INVALID_INPUT') && /unknown segment "beta"; declared segments: internal-users/.test(e.message),
+      (e) =>
+        FlagError.is(e, 'INVALID_INPUT') && /unknown segment "beta"; declared segments: internal-users/.test(e.message),
     );
   });
 
@@ -111,7 +115,7 @@ describe('segment operations', () => {
     assert.equal(audit[0]?.changes[0]?.after, undefined);
   });
 
-  it('keeps a rollout\'s segments when only the percentage changes', () => {
+  it("keeps a rollout's segments when only the percentage changes", () => {
     const doc = run(
       base(),
       setRollout('checkout', 'staging', { variant: 'on', percentage: 5, segments: ['internal-users'] }),
