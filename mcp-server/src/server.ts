@@ -26,6 +26,7 @@ import { registerToggleFlagTool } from './tools/toggle-flag.ts';
 import { registerUpdateFlagTool } from './tools/update-flag.ts';
 import { registerWithdrawChangeRequestTool } from './tools/withdraw-change-request.ts';
 import type { ServerDeps } from './writes.ts';
+import { publishToolList } from './tool-list.ts';
 
 /** `serverInfo` of the initialize result. */
 export const SERVER_NAME = 'rollgate';
@@ -77,6 +78,7 @@ export function createServer(deps: ServerDeps): RollgateServer {
     { instructions: instructions(deps) },
   );
   for (const register of [...READ_TOOLS, ...(deps.policy.readOnly ? [] : WRITE_TOOLS)]) register(server, deps);
+  publishToolList(server);
   registerFlagResources(server, deps);
   registerPrompts(server, deps);
   const subscription = deps.store.onDidChange(() => {
@@ -104,6 +106,8 @@ function instructions(deps: ServerDeps): string {
       'off, lower a rollout, pause or roll back) applies at once; raising it is capped at ' +
       `+${deps.policy.maxStep} points and creates a change request that a human approves with ` +
       '`rollgate approve <id>`. Tell the user the request id.',
+    'Write tools reply {status: applied|pending-approval|unchanged|declined, changes: [{path, before, after}], ' +
+      'environments: [{environment, protected, state}] (state after the call), changeRequests?, revision}.',
   ];
   if (deps.policy.readOnly) lines.push('This server is read-only: it has no write tools.');
   if (deps.policy.allowedEnvironments) {

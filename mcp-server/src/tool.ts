@@ -12,6 +12,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
+import { recordTool } from './tool-list.ts';
 
 /** Request context the SDK hands to a tool handler (abort signal, client requests such as elicitation). */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -60,6 +61,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       return toolError(`Internal error in ${name}: ${errorMessage(e)}. The server log has details; retry once.`);
     }
   };
+  recordTool(server, name, definition);
   return server.registerTool(
     name,
     {

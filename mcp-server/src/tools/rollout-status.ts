@@ -1,7 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { environmentKeySchema, flagKeySchema, rolloutCheckSchema, rolloutStatusSchema } from '@rollgate/shared/flags';
-import { formatStep, renderRolloutPage, rolloutStatusOf } from '@rollgate/shared/rollout';
+import {
+  environmentKeySchema,
+  flagKeySchema,
+  rolloutCheckSchema,
+  rolloutPlanSchema,
+  rolloutStatusSchema,
+} from '@rollgate/shared/flags';
+import { renderRolloutPage, rolloutStatusOf } from '@rollgate/shared/rollout';
 import { requireFlag } from '../lookup.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
@@ -14,15 +20,14 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
     {
       title: 'Rollout status',
       description:
-        'Reports a progressive rollout in one environment: status (running, paused, locked, completed, ' +
-        "rolled-back), current step and percentage, the guardrails' latest check, and the rollout page as " +
-        'markdown (steps, guardrails, history). Use it before control-rollout and to answer "how is the rollout going?".',
+        'A progressive rollout in one environment: status, step, served percentage, latest guardrail check, ' +
+        'and the rollout page (markdown). Use before control-rollout.',
       input: { key: flagKeySchema, environment: environmentKeySchema },
       output: {
         status: rolloutStatusSchema,
         variant: z.string(),
         controlVariant: z.string(),
-        steps: z.array(z.string()).describe('e.g. "internal", "5%"'),
+        steps: rolloutPlanSchema.shape.steps.removeDefault(),
         stepIndex: z.number().int(),
         percentage: z.number(),
         flagEnabled: z.boolean(),
@@ -45,7 +50,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
           status: report.status,
           variant: report.variant,
           controlVariant: report.controlVariant,
-          steps: report.steps.map(formatStep),
+          steps: [...report.steps],
           stepIndex: report.stepIndex,
           percentage: report.percentage,
           flagEnabled: report.flagEnabled,

@@ -11,10 +11,9 @@ export function registerUpdateFlagTool(server: McpServer, deps: ServerDeps): voi
     {
       title: 'Update flag',
       description:
-        "Changes a flag's name, description, kind, owner, tags, cleanupBy date, variants or metadata. Only the " +
-        'fields you pass change; nothing else is dropped (tags are replaced as a whole, variants merged by name). ' +
-        'For on/off, rollout or targeting use toggle-flag, set-rollout, set-targeting. Changing variant values of ' +
-        'a flag configured in a protected environment creates a change request; give a reason.',
+        "Changes a flag's descriptive fields or variants (only those passed; variants/metadata merge by name, " +
+        "null removes), or copies one environment's configuration to others (copy). For on/off, rollout, " +
+        'rules use toggle-flag, set-rollout, set-targeting.',
       input: {
         key: flagKeySchema,
         changes: flagUpdateSchema

@@ -63,6 +63,7 @@ export type {
 } from './model.ts';
 export {
   applyOperation,
+  parseInput,
   createFlag,
   createFlagInputSchema,
   updateFlag,
