@@ -17,6 +17,8 @@ import { registerGetFlagTool } from './tools/get-flag.ts';
 import { registerListEnvironmentsTool } from './tools/list-environments.ts';
 import { registerListChangeRequestsTool } from './tools/list-change-requests.ts';
 import { registerListFlagsTool } from './tools/list-flags.ts';
+import { registerListSegmentsTool } from './tools/list-segments.ts';
+import { registerManageSegmentTool } from './tools/manage-segment.ts';
 import { registerPreviewChangeTool } from './tools/preview-change.ts';
 import { registerRolloutStatusTool } from './tools/rollout-status.ts';
 import { registerSetRolloutTool } from './tools/set-rollout.ts';
@@ -53,6 +55,7 @@ const READ_TOOLS: readonly Registration[] = [
   registerDetectStaleFlagsTool,
   registerGenerateSnippetTool,
   registerListChangeRequestsTool,
+  registerListSegmentsTool,
 ];
 
 const WRITE_TOOLS: readonly Registration[] = [
@@ -66,6 +69,7 @@ const WRITE_TOOLS: readonly Registration[] = [
   registerControlRolloutTool,
   registerCleanupFlagTool,
   registerWithdrawChangeRequestTool,
+  registerManageSegmentTool,
 ];
 
 /**

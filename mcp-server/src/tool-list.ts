@@ -75,15 +75,52 @@ function compact(node: unknown): unknown {
   if (typeof node !== 'object' || node === null) return node;
   // zod's recursive JSON value: a reference into `definitions`, published as "any value".
   if ('$ref' in node) return {};
-  return Object.fromEntries(
+  const kept = Object.fromEntries(
     Object.entries(node)
+      .map(([key, value]) => [key, key === 'properties' ? mapValues(value, compact) : compact(value)] as const)
       .filter(([key, value]) => {
         if (key === '$schema' || key === 'pattern' || key === 'definitions') return false;
-        if (key === 'propertyNames') return !isDeepStrictEqual(value, { type: 'string' });
+        if (key === 'propertyNames' || key === 'additionalProperties') {
+          // `{type: string}` names and `{}` values are what JSON objects allow anyway.
+          return !isDeepStrictEqual(value, { type: 'string' }) && !isDeepStrictEqual(value, {});
+        }
         return !((key === 'maximum' || key === 'minimum') && SAFE_INTEGER_BOUNDS.has(value as number));
-      })
-      .map(([key, value]) => [key, compact(value)]),
+      }),
   );
+  return Array.isArray(kept.anyOf) ? mergeAnyOf(kept as JsonSchema & { anyOf: unknown[] }) : kept;
+}
+
+/** `properties` maps names to schemas: its keys are field names, never keywords to drop. */
+function mapValues(value: unknown, f: (v: unknown) => unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, f(v)]));
+}
+
+/** Keywords that constrain every value whatever its type, so members holding them cannot be merged. */
+const UNTYPED_KEYWORDS = new Set(['enum', 'const', 'anyOf', 'oneOf', 'allOf', 'not', 'description', 'default']);
+
+/**
+ * `{anyOf: [{type: a, …}, {type: b, …}]}` → `{type: [a, b], …}` when every member names other types and only
+ * type-specific keywords (maxLength, items, …), none twice: the same set of values, fewer bytes. Nested `anyOf`
+ * members are flattened first.
+ */
+function mergeAnyOf(schema: JsonSchema & { anyOf: unknown[] }): JsonSchema {
+  const { anyOf, ...rest } = schema;
+  const members = anyOf.flatMap((m) => {
+    const member = m as JsonSchema;
+    return Array.isArray(member.anyOf) && Object.keys(member).length === 1 ? (member.anyOf as JsonSchema[]) : [member];
+  });
+  const types: unknown[] = [];
+  const merged: JsonSchema = {};
+  for (const member of members) {
+    const { type, ...keywords } = member;
+    const memberTypes: unknown[] = Array.isArray(type) ? type : [type];
+    const clash = Object.keys(keywords).some((k) => UNTYPED_KEYWORDS.has(k) || k in merged || k in rest);
+    if (type === undefined || clash || memberTypes.some((t) => types.includes(t))) return { ...rest, anyOf: members };
+    types.push(...memberTypes);
+    Object.assign(merged, keywords);
+  }
+  return { ...rest, type: types, ...merged };
 }
 
 /** An output schema cut to its top-level fields and their types, so clients can still check the result's shape. */

@@ -15,6 +15,7 @@ const READ_TOOLS = [
   'list-change-requests',
   'list-environments',
   'list-flags',
+  'list-segments',
   'preview-change',
   'rollout-status',
 ];
@@ -23,6 +24,7 @@ const WRITE_TOOLS = [
   'cleanup-flag',
   'control-rollout',
   'create-flag',
+  'manage-segment',
   'set-rollout',
   'set-targeting',
   'start-rollout',

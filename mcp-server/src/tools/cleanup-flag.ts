@@ -21,9 +21,8 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
     {
       title: 'Clean up flag in code',
       description:
-        "Removes a flag from the code: evaluations become the kept variant's value, dead branches and unused " +
-        'imports go. apply=false returns diffs; show them and get a yes before apply=true (writes and ' +
-        'type-checks). Archive the flag afterwards.',
+        "Removes a flag from the code: evaluations become the kept variant's value, dead branches and imports " +
+        'go. apply=false returns diffs; get a yes before apply=true (writes, type-checks).',
       input: {
         key: flagKeySchema,
         keep: variantNameSchema.describe('Variant whose value the code keeps, e.g. "on" after a full rollout.'),

@@ -16,7 +16,7 @@ export function registerCreateFlagTool(server: McpServer, deps: ServerDeps): voi
         'others pass variants, e.g. {"control":"blue","treatment":"green"}. Then set-rollout, set-targeting, ' +
         'toggle-flag; generate-snippet for the code.',
       input: {
-        key: key.describe('Flag key, e.g. "new-checkout" (lowercase, digits, . _ -).'),
+        key: key.describe('e.g. "new-checkout"'),
         ...flag,
         reason: reasonField,
       },

@@ -12,9 +12,8 @@ export function registerDetectStaleFlagsTool(server: McpServer, deps: ServerDeps
     {
       title: 'Detect stale flags',
       description:
-        'Finds flags ready for removal, from store, audit log and code: one variant served to all for weeks, ' +
-        "past cleanupBy or their kind's lifetime, gone from code; plus keys in code missing from the store. " +
-        'Explains each.',
+        'Finds flags ready for removal (store, audit log, code): one variant for weeks, past cleanupBy or ' +
+        'lifetime, gone from code; plus code keys missing from the store. Explains each.',
       input: {},
       output: {
         flags: z.array(

@@ -24,8 +24,8 @@ export function registerFindFlagReferencesTool(server: McpServer, deps: ServerDe
     {
       title: 'Find flag references',
       description:
-        'Lists where the workspace code (TS/JS: OpenFeature calls, React hooks, wrappers) evaluates a flag ' +
-        '(every flag without key), plus calls with unresolved keys. Use before archiving or cleanup.',
+        'Where the workspace code (TS/JS: OpenFeature calls, React hooks, wrappers) evaluates a flag (all ' +
+        'flags without key), plus calls with unresolved keys. Use before archiving.',
       input: { key: flagKeySchema.optional() },
       output: {
         references: z.array(referenceSchema),

@@ -15,8 +15,8 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
     {
       title: 'Get flag',
       description:
-        'One flag in full: variants, per environment its state, rules, rollout and plan; pending change ' +
-        'requests; usage counts and stale signals. Read it before changing a flag.',
+        'One flag in full: variants, per environment state, rules, rollout, plan; pending change requests; ' +
+        'usage and stale signals. Read it before changing a flag.',
       input: { key: flagKeySchema.describe('Flag key, e.g. "new-checkout".') },
       output: {
         // Loose on purpose: the full flag schema would add ~8 KB to tools/list; the shape is the store's.

@@ -12,7 +12,7 @@ export function registerListChangeRequestsTool(server: McpServer, deps: ServerDe
     {
       title: 'List change requests',
       description:
-        'Change requests of all flags (default: pending), with what each would change. Withdraw your own with ' +
+        'Change requests of all flags (default: pending) with what each would change. Withdraw yours with ' +
         'withdraw-change-request; humans approve with `rollgate approve <id>`.',
       input: {
         status: z.enum(['pending', 'applied', 'rejected', 'withdrawn', 'all']).default('pending'),

@@ -57,16 +57,14 @@ export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): 
       title: 'Preview change',
       description:
         'Dry run (nothing written): per affected environment the diff and the share of sampled users whose ' +
-        'variant would change, evaluated on the compiled flags. Use before raising exposure in production; ' +
-        'quote the numbers.',
+        'variant would change. Use before raising exposure in production; quote the numbers.',
       input: {
         // Checked against the full change schema in the handler: declaring it here would add ~12 KB to tools/list.
         change: z
           .looseObject({ action: z.enum(CHANGE_ACTIONS), flagKey: flagKeySchema })
           .describe(
-            'The write tool\'s arguments with action and flagKey, e.g. {"action":"flag.set-rollout","flagKey":' +
-              '"new-checkout","environment":"production","percentage":25}; flag.set-targeting takes "rules", ' +
-              'flag.update "patch", rollout.control "command".',
+            'e.g. {"action":"flag.set-rollout","flagKey":"new-checkout","environment":"production","percentage":25}; ' +
+              'set-targeting takes "rules", update "patch", rollout.control "command", copy "from".',
           ),
         sampleSize: z
           .number()

@@ -21,7 +21,7 @@ export function registerSetRolloutTool(server: McpServer, deps: ServerDeps): voi
     {
       title: 'Set rollout percentage',
       description:
-        'Sets the % of users (those no rule matched) who get a variant, in one or more environments; sticky: ' +
+        'Sets the % of users (no rule matched) who get a variant, in one or more environments; sticky: ' +
         'raising only adds users. Raising in a protected environment is capped and needs approval; lowering ' +
         'applies at once.',
       input: {

@@ -19,10 +19,9 @@ export function registerSetTargetingTool(server: McpServer, deps: ServerDeps): v
     {
       title: 'Set targeting rules',
       description:
-        "Replaces a flag's targeting rules in one environment ([] removes all); the first matching rule wins, " +
-        'all its conditions must hold. Condition: ' +
-        '{"attribute":"email","operator":"ends_with","value":"@acme.com"} or {"segment":"beta-users"} ' +
-        '(list-segments). Serve {"variant":"on"} or ' +
+        "Replaces a flag's rules in one environment ([] removes all); the first matching rule wins, all its " +
+        'conditions must hold. Condition: {"attribute":"email","operator":"ends_with","value":"@acme.com"} or ' +
+        '{"segment":"beta-users"}. Serve {"variant":"on"} or ' +
         '{"split":[{"variant":"on","weight":50},{"variant":"off","weight":50}]}.',
       input: {
         key: flagKeySchema,

@@ -32,10 +32,9 @@ export function registerStartRolloutTool(server: McpServer, deps: ServerDeps): v
     {
       title: 'Start progressive rollout',
       description:
-        'Starts a guarded progressive rollout in one environment: the controller advances through the steps ' +
-        '(default 1,5,10,25,50,100 %) while guardrails (default: error rate) hold, rolls back on a breach. A ' +
-        'step may be an audience: {"segment":"internal"} or {"segments":["beta"],"percentage":5}. The flag ' +
-        'must be on; omit plan to start the stored one.',
+        'Starts a guarded progressive rollout in one environment: steps (default 1,5,10,25,50,100 %) advance ' +
+        'while guardrails (default: error rate) hold; a breach rolls back. A step may be an audience: ' +
+        '{"segment":"internal"} or {"segments":["beta"],"percentage":5}. The flag must be on.',
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,

@@ -111,6 +111,7 @@ export {
 } from './change-requests.ts';
 export type { ProposedChange, EnvironmentImpact, ChangeImpact, ChangeRequestQuery } from './change-requests.ts';
 export { reducesExposure, applyExposureReduction } from './exposure.ts';
+export { copyEnvironmentConfig } from './copy.ts';
 export { describeEnvironmentState } from './state.ts';
 export type { EnvironmentStateDescription } from './state.ts';
 export {

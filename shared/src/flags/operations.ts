@@ -535,7 +535,8 @@ function rolloutVariantOf(flag: Flag, config: EnvironmentConfig): string {
   return other;
 }
 
-function requireFlag(document: StoreDocument, flagKey: string): Flag {
+/** The flag `flagKey`; FLAG_NOT_FOUND with a did-you-mean hint when there is none. */
+export function requireFlag(document: StoreDocument, flagKey: string): Flag {
   const flag = document.flags.find((f) => f.key === flagKey);
   if (flag) return flag;
   const keys = document.flags.map((f) => f.key);
@@ -552,7 +553,8 @@ function requireFlag(document: StoreDocument, flagKey: string): Flag {
   });
 }
 
-function requireEnvironment(document: StoreDocument, key: string): Environment {
+/** The environment `key`; INVALID_INPUT naming the declared ones (and a did-you-mean) when there is none. */
+export function requireEnvironment(document: StoreDocument, key: string): Environment {
   const env = document.environments.find((e) => e.key === key);
   if (env) return env;
   const keys = document.environments.map((e) => e.key);

@@ -52,8 +52,9 @@ export function checkSegments(doc: { flags: Flag[]; segments?: Segment[] | undef
   const issues: DocumentIssue[] = [];
   const keys = new Set<string>();
   (doc.segments ?? []).forEach((segment, i) => {
-    if (keys.has(segment.key))
-      {issues.push({ path: ['segments', i, 'key'], message: `duplicate segment "${segment.key}"` });}
+    if (keys.has(segment.key)) {
+      issues.push({ path: ['segments', i, 'key'], message: `duplicate segment "${segment.key}"` });
+    }
     keys.add(segment.key);
   });
   for (const ref of segmentReferences(doc.flags)) {
