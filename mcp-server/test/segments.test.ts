@@ -5,13 +5,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import type { Flag } from '@rollgate/shared/flags';
 import type { WriteResult } from '../src/writes.ts';
-import { SERVER_BIN, call, callOk, connect, ensureBuilt, seededStore, textOf } from './helpers.ts';
+import { call, callOk, connect, ensureBuilt, seededStore, stdioClient, textOf } from './helpers.ts';
 
 const INTERNAL = {
   action: 'create',
@@ -121,21 +119,54 @@ describe('segment tools (in-memory client, real file store)', () => {
   });
 });
 
+describe('a staged-audience rollout through the MCP tools', () => {
+  it('start-rollout with audience steps → control-rollout advance → evaluate-flag per audience', async () => {
+    await using fixture = await seededStore();
+    await using session = await connect(fixture.store);
+    const { client } = session;
+    await callOk(client, 'manage-segment', INTERNAL);
+    await callOk(client, 'manage-segment', { action: 'create', key: 'beta', included: ['bea'] });
+    await callOk(client, 'start-rollout', {
+      key: 'new-checkout',
+      environment: 'staging',
+      plan: { variant: 'on', steps: [{ segment: 'internal-users' }, { segments: ['beta'], percentage: 5 }, 50, 100] },
+    });
+    const variantOf = async (targetingKey: string): Promise<string> =>
+      (
+        await callOk<{ variant: string }>(client, 'evaluate-flag', {
+          key: 'new-checkout',
+          environment: 'staging',
+          context: { targetingKey },
+        })
+      ).variant;
+    const seen: string[] = [];
+    for (let step = 0; step < 3; step++) {
+      const status = await callOk<{ stepIndex: number; percentage: number; segments: string[] }>(
+        client,
+        'rollout-status',
+        { key: 'new-checkout', environment: 'staging' },
+      );
+      seen.push(
+        `${status.stepIndex}:${[...status.segments, `${status.percentage}%`].join('+')}:` +
+          `alice=${await variantOf('alice')},bea=${await variantOf('bea')}`,
+      );
+      await callOk(client, 'control-rollout', { key: 'new-checkout', environment: 'staging', command: 'advance' });
+    }
+    assert.deepEqual(seen, [
+      '0:internal-users+0%:alice=on,bea=off',
+      '1:internal-users+beta+5%:alice=on,bea=on',
+      '2:internal-users+beta+50%:alice=on,bea=on',
+    ]);
+  });
+});
+
 describe('segments over stdio on the built server, evaluated by the stock flagd provider', () => {
   before(() => ensureBuilt('mcp'));
   after(() => OpenFeature.close());
 
   it('round trip: manage-segment → set-targeting with enable → flagd file with $evaluators', async () => {
     await using fixture = await seededStore();
-    const client = new Client({ name: 'stdio-segments', version: '1.0.0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [SERVER_BIN, '--store', fixture.root],
-        env: { PATH: process.env.PATH ?? '' },
-        stderr: 'pipe',
-      }),
-    );
+    const client = await stdioClient(fixture.root);
     try {
       await callOk(client, 'manage-segment', INTERNAL);
       await callOk(client, 'set-targeting', {

@@ -4,9 +4,7 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { SERVER_BIN, ensureBuilt, seededStore } from './helpers.ts';
+import { ensureBuilt, seededStore, stdioClient } from './helpers.ts';
 
 /** The budget of the JSON `result` of tools/list, in bytes. */
 const TOOLS_LIST_BUDGET = 25_000;
@@ -16,15 +14,7 @@ describe('tools/list of the built server', () => {
 
   it(`stays within ${TOOLS_LIST_BUDGET} bytes and keeps limits, enums and required fields`, async () => {
     await using fixture = await seededStore();
-    const client = new Client({ name: 'size-test', version: '1.0.0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [SERVER_BIN, '--store', fixture.root],
-        env: { PATH: process.env.PATH ?? '' },
-        stderr: 'pipe',
-      }),
-    );
+    const client = await stdioClient(fixture.root);
     try {
       const listed = await client.listTools();
       const bytes = Buffer.byteLength(JSON.stringify(listed));

@@ -30,6 +30,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
         steps: rolloutPlanSchema.shape.steps.removeDefault(),
         stepIndex: z.number().int(),
         percentage: z.number(),
+        segments: z.array(z.string()).describe('Served whatever the percentage (audience steps).'),
         flagEnabled: z.boolean(),
         stepStartedAt: z.string().optional(),
         reason: z.string().optional(),
@@ -45,7 +46,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
       const report = rolloutStatusOf(document, { flagKey: key, environment });
       const audit = await deps.store.readAudit({ flagKey: key, environment });
       return {
-        summary: `Rollout of "${key}" in ${environment}: ${report.status}, ${report.percentage}% on ${report.variant}.`,
+        summary: `Rollout of "${key}" in ${environment}: ${report.status}, ${[...report.segments, `${report.percentage}%`].join(' + ')} on ${report.variant}.`,
         data: {
           status: report.status,
           variant: report.variant,
@@ -53,6 +54,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
           steps: [...report.steps],
           stepIndex: report.stepIndex,
           percentage: report.percentage,
+          segments: [...report.segments],
           flagEnabled: report.flagEnabled,
           ...(report.stepStartedAt ? { stepStartedAt: report.stepStartedAt } : {}),
           ...(report.reason ? { reason: report.reason } : {}),
