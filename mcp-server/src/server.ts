@@ -110,6 +110,8 @@ function instructions(deps: ServerDeps): string {
       'off, lower a rollout, pause or roll back) applies at once; raising it is capped at ' +
       `+${deps.policy.maxStep} points and creates a change request that a human approves with ` +
       '`rollgate approve <id>`. Tell the user the request id.',
+    'Segments (list-segments, manage-segment) are reusable audiences: a set-targeting condition {"segment": key}, ' +
+      'or a start-rollout step {"segment": key}.',
     'Write tools reply {status: applied|pending-approval|unchanged|declined, changes: [{path, before, after}], ' +
       'environments: [{environment, protected, state}] (state after the call), changeRequests?, revision}.',
   ];
