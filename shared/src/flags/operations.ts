@@ -294,8 +294,9 @@ export function setFlagEnabled(flagKey: string, environment: string, enabled: bo
  * Sets the percentage rollout of a flag in one environment: `percentage` % (0–100, fractions such as 0.5 allowed)
  * of the users no rule matches get `variant`, the rest the default variant. `variant` defaults to the current
  * rollout's variant, else `on`, else the first variant that is not the default; the current rollout's segments
- * (staged audiences) stay. Pass a whole {@link Rollout} instead (segments included), or `null` to remove it. Audit: `flag.set-rollout`. Errors: FLAG_NOT_FOUND, INVALID_INPUT
- * (percentage out of range, unknown variant or environment, no variant other than the default).
+ * (staged audiences) stay. Pass a whole {@link Rollout} instead (segments included), or `null` to remove it.
+ * Audit: `flag.set-rollout`. Errors: FLAG_NOT_FOUND, INVALID_INPUT (percentage out of range, unknown variant or
+ * environment, no variant other than the default).
  */
 export function setRollout(flagKey: string, environment: string, percentage: number, variant?: string): Operation;
 export function setRollout(flagKey: string, environment: string, rollout: Rollout | null): Operation;
