@@ -13,7 +13,7 @@ import { auditEntry, parseInput, validated, type Operation } from './operations.
 import { segmentReferences, type SegmentReference } from './segment-check.ts';
 import { didYouMean } from './suggest.ts';
 
-const keyList = z.array(z.string().min(1).max(200)).max(10_000);
+const keyList = segmentSchema.shape.included.removeDefault();
 const segmentRules = segmentSchema.shape.rules.removeDefault();
 
 /** Input of {@link createSegment}: a key and at least one way in (keys or rules). */
