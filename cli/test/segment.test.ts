@@ -87,8 +87,9 @@ describe('rollgate segment and copy', () => {
     rollgateJson(dir, ['segment', 'delete', 'internal-users']);
     assert.deepEqual(rollgateJson<{ segments: Segment[] }>(dir, ['segment', 'list']).segments, []);
     const audit = rollgateJson<{ entries: AuditEntry[] }>(dir, ['audit']).entries.map((e) => e.action);
-    for (const action of ['segment.create', 'segment.update', 'segment.delete'])
-      {assert.ok(audit.includes(action), action);}
+    for (const action of ['segment.create', 'segment.update', 'segment.delete']) {
+      assert.ok(audit.includes(action), action);
+    }
   });
 
   it('copies staging to production in one audited change; production needs --reason', () => {
