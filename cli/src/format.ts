@@ -3,9 +3,9 @@
  * syntax `--when` reads, so what `rollgate get` shows can be pasted back into `rollgate set-rule`.
  */
 import { describeEnvironmentState } from '@rollgate/shared/flags';
-import type { Condition, Flag, JsonValue, Rule, Serve } from '@rollgate/shared/flags';
+import type { AttributeCondition, Condition, Flag, JsonValue, Rule, Serve } from '@rollgate/shared/flags';
 
-const OPERATOR_SYMBOLS: Partial<Record<Condition['operator'], string>> = {
+const OPERATOR_SYMBOLS: Partial<Record<AttributeCondition['operator'], string>> = {
   equals: '==',
   not_equals: '!=',
   not_in: 'not in',
@@ -28,8 +28,9 @@ function formatLiteral(value: string | number | boolean): string {
   return /^(true|false|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/.test(value) ? `"${value}"` : value;
 }
 
-/** `plan in pro,team`, `country == DE`, `beta exists`. */
+/** `plan in pro,team`, `country == DE`, `beta exists`, `segment internal-users`. */
 export function formatCondition(condition: Condition): string {
+  if ('segment' in condition) return `segment ${condition.segment}`;
   const op = OPERATOR_SYMBOLS[condition.operator] ?? condition.operator;
   const { value } = condition;
   if (value === undefined) return `${condition.attribute} ${op}`;

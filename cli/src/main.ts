@@ -28,6 +28,8 @@ import { registerTokenCommand } from './commands/token.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerUsageCommand } from './commands/usage.ts';
+import { registerSegmentCommand } from './commands/segment.ts';
+import { registerCopyCommand } from './commands/copy.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -45,6 +47,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerRolloutCommand,
   registerControllerCommand,
   registerSetRuleCommand,
+  registerSegmentCommand,
+  registerCopyCommand,
   registerEvaluateCommand,
   registerAuditCommand,
   registerApproveCommand,

@@ -51,11 +51,16 @@ const OPERATOR_ALIASES: ReadonlyMap<string, ConditionOperator> = new Map<string,
 
 const CONDITION_HINT =
   'Write --when "<attribute> <operator> <value>", e.g. --when "plan in pro,team", --when "country == DE", ' +
-  '--when "version semver>= 2.1.0", --when "beta exists". Operators: ==, !=, in, not in, contains, starts-with, ' +
+  '--when "version semver>= 2.1.0", --when "beta exists", --when "segment beta-users". Operators: ==, !=, in, not in, contains, starts-with, ' +
   'ends-with, >, >=, <, <=, semver==, semver>, semver>=, semver<, semver<=, exists.';
 
-/** Parses one `--when` condition: `<attribute> <operator> [<value>]`; `in` / `not in` take a comma list. */
+/**
+ * Parses one `--when` condition: `<attribute> <operator> [<value>]` (`in` / `not in` take a comma list), or
+ * `segment <key>` for the users of a segment.
+ */
 export function parseCondition(text: string): Condition {
+  const segment = /^\s*segment\s+(\S+)\s*$/i.exec(text)?.[1];
+  if (segment !== undefined && !OPERATOR_ALIASES.has(segment.toLowerCase())) return { segment };
   const match = /^\s*(\S+)\s+(not\s+in|\S+)(?:\s+(.*?))?\s*$/i.exec(text);
   const attribute = match?.[1];
   const opText = match?.[2]?.toLowerCase().replace(/\s+/, ' ');

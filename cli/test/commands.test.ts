@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEntry, Flag, Rule } from '@rollgate/shared/flags';
+import type { AuditEntry, Condition, Flag, Rule } from '@rollgate/shared/flags';
 import { ensureBuilt, NOW, rollgate, rollgateJson, tempDir } from './helpers.ts';
 
 interface ErrorJson {
@@ -144,7 +144,7 @@ describe('rollgate commands', () => {
       '{"conditions":[{"attribute":"email","operator":"ends_with","value":"@acme.com"}],"serve":{"variant":"on"}}',
     );
     assert.deepEqual(
-      rules.map((r) => r.conditions[0]?.attribute),
+      rules.map((r) => attributeOf(r.conditions[0])),
       ['beta', 'country', 'email'],
     );
     assert.deepEqual(rules[0]?.serve, {
@@ -160,7 +160,7 @@ describe('rollgate commands', () => {
     });
     rules = setRule('--remove', '2');
     assert.deepEqual(
-      rules.map((r) => r.conditions[0]?.attribute),
+      rules.map((r) => attributeOf(r.conditions[0])),
       ['beta', 'email'],
     );
     assert.deepEqual(setRule('--clear'), []);
@@ -363,3 +363,7 @@ describe('rollgate commands', () => {
     assert.ok(error.line !== undefined && error.line >= 4, `line ${String(error.line)}`);
   });
 });
+
+function attributeOf(condition: Condition | undefined): string | undefined {
+  return condition && 'attribute' in condition ? condition.attribute : undefined;
+}

@@ -17,6 +17,8 @@ import { registerGetFlagTool } from './tools/get-flag.ts';
 import { registerListEnvironmentsTool } from './tools/list-environments.ts';
 import { registerListChangeRequestsTool } from './tools/list-change-requests.ts';
 import { registerListFlagsTool } from './tools/list-flags.ts';
+import { registerListSegmentsTool } from './tools/list-segments.ts';
+import { registerManageSegmentTool } from './tools/manage-segment.ts';
 import { registerPreviewChangeTool } from './tools/preview-change.ts';
 import { registerRolloutStatusTool } from './tools/rollout-status.ts';
 import { registerSetRolloutTool } from './tools/set-rollout.ts';
@@ -26,6 +28,7 @@ import { registerToggleFlagTool } from './tools/toggle-flag.ts';
 import { registerUpdateFlagTool } from './tools/update-flag.ts';
 import { registerWithdrawChangeRequestTool } from './tools/withdraw-change-request.ts';
 import type { ServerDeps } from './writes.ts';
+import { publishToolList } from './tool-list.ts';
 
 /** `serverInfo` of the initialize result. */
 export const SERVER_NAME = 'rollgate';
@@ -52,6 +55,7 @@ const READ_TOOLS: readonly Registration[] = [
   registerDetectStaleFlagsTool,
   registerGenerateSnippetTool,
   registerListChangeRequestsTool,
+  registerListSegmentsTool,
 ];
 
 const WRITE_TOOLS: readonly Registration[] = [
@@ -65,6 +69,7 @@ const WRITE_TOOLS: readonly Registration[] = [
   registerControlRolloutTool,
   registerCleanupFlagTool,
   registerWithdrawChangeRequestTool,
+  registerManageSegmentTool,
 ];
 
 /**
@@ -77,6 +82,7 @@ export function createServer(deps: ServerDeps): RollgateServer {
     { instructions: instructions(deps) },
   );
   for (const register of [...READ_TOOLS, ...(deps.policy.readOnly ? [] : WRITE_TOOLS)]) register(server, deps);
+  publishToolList(server);
   registerFlagResources(server, deps);
   registerPrompts(server, deps);
   const subscription = deps.store.onDidChange(() => {
@@ -104,6 +110,10 @@ function instructions(deps: ServerDeps): string {
       'off, lower a rollout, pause or roll back) applies at once; raising it is capped at ' +
       `+${deps.policy.maxStep} points and creates a change request that a human approves with ` +
       '`rollgate approve <id>`. Tell the user the request id.',
+    'Segments (list-segments, manage-segment) are reusable audiences: a set-targeting condition {"segment": key}, ' +
+      'or a start-rollout step {"segment": key}.',
+    'Write tools reply {status: applied|pending-approval|unchanged|declined, changes: [{path, before, after}], ' +
+      'environments: [{environment, protected, state}] (state after the call), changeRequests?, revision}.',
   ];
   if (deps.policy.readOnly) lines.push('This server is read-only: it has no write tools.');
   if (deps.policy.allowedEnvironments) {

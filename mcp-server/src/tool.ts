@@ -13,6 +13,7 @@ import type {
 import type { z } from 'zod';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import type { FlagStore } from '@rollgate/shared/store';
+import { recordTool } from './tool-list.ts';
 
 /** Request context the SDK hands to a tool handler (abort signal, client requests such as elicitation). */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -76,6 +77,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       return toolError(`Internal error in ${name}: ${errorMessage(e)}. The server log has details; retry once.`);
     }
   };
+  recordTool(server, name, definition);
   return server.registerTool(
     name,
     {

@@ -67,7 +67,7 @@ export const reasonField = z
   .min(3, 'give a short reason, e.g. "ramp up after a clean 24h at 10%"')
   .max(500)
   .optional()
-  .describe('Why the change is made. Required for protected environments (production); goes to the audit log.');
+  .describe('Why (audit log); required in protected environments.');
 
 const requestRefSchema = z.object({
   id: z.string(),
@@ -79,20 +79,12 @@ const requestRefSchema = z.object({
 
 /** Input fields of the per-environment write tools: one environment, or several at once. */
 export const environmentFields = {
-  environment: environmentKeySchema.optional().describe('e.g. "staging"; or pass environments.'),
-  environments: z
-    .array(environmentKeySchema)
-    .min(1)
-    .max(20)
-    .optional()
-    .describe('Several environments in one call, e.g. ["development","staging"].'),
+  environment: environmentKeySchema.optional().describe('e.g. "staging"; or environments'),
+  environments: z.array(environmentKeySchema).min(1).max(20).optional(),
 };
 
 /** Input field of set-rollout / set-targeting: also turn the flag on where it is off. */
-export const enableField = z
-  .boolean()
-  .optional()
-  .describe('true: also turn the flag on in those environments (a change only serves users while the flag is on).');
+export const enableField = z.boolean().optional().describe('Also turn the flag on there (it serves only while on).');
 
 /**
  * The environments a call names: `environments`, else `environment`. Throws INVALID_INPUT when it names none.

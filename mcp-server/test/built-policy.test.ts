@@ -192,6 +192,24 @@ describe('built server: issue 12', () => {
         },
       ],
       () => ['update-flag', { key: pick(keys), changes: pick([{ description: junk() }, { tags: ['a', 'b'] }, {}]) }],
+      () => ['update-flag', { key: pick(keys), copy: { from: pick(environments), to: [pick(environments)] } }],
+      () => [
+        'manage-segment',
+        {
+          action: pick(['create', 'update', 'delete', 'explode']),
+          key: pick(['beta', 'staff', 'Bad Key']),
+          ...pick([{ included: ['u1', 'u2'] }, { addKeys: [junk()] }, { rules: junk() }, {}]),
+        },
+      ],
+      () => [
+        'set-targeting',
+        {
+          key: pick(keys),
+          environment: pick(environments),
+          rules: [{ conditions: [{ segment: pick(['beta', 'staff', 'nope']) }], serve: { variant: 'on' } }],
+          reason: 'fuzz segment',
+        },
+      ],
       () => [
         'preview-change',
         {

@@ -9,28 +9,14 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Flag } from '@rollgate/shared/flags';
-import { CLI_BIN, NOW, ROOT, SERVER_BIN, callOk, ensureBuilt, seededStore } from './helpers.ts';
+import { CLI_BIN, NOW, ROOT, SERVER_BIN, callOk, ensureBuilt, seededStore, stdioClient } from './helpers.ts';
 
 /** The official MCP Inspector (0.21.x: the last line with a CLI mode), a devDependency of this workspace. */
 const INSPECTOR_BIN = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector', 'cli', 'build', 'cli.js');
 
 const run = promisify(execFile);
-
-async function stdioClient(root: string, args: string[] = []): Promise<Client> {
-  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-  await client.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [SERVER_BIN, '--store', root, ...args],
-      env: { PATH: process.env.PATH ?? '' },
-      stderr: 'pipe',
-    }),
-  );
-  return client;
-}
 
 describe('built server', () => {
   before(() => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
 import { initStore, type FileStore, type FlagStore } from '@rollgate/shared/store';
@@ -104,6 +105,20 @@ export async function connect(
       await close();
     },
   };
+}
+
+/** A real Client connected over stdio to the built server (SERVER_BIN) on the store at `root`. */
+export async function stdioClient(root: string, args: string[] = []): Promise<Client> {
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [SERVER_BIN, '--store', root, ...args],
+      env: { PATH: process.env.PATH ?? '' },
+      stderr: 'pipe',
+    }),
+  );
+  return client;
 }
 
 /** Calls a tool and returns its result (tool errors included, never thrown). */

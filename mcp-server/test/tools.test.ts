@@ -15,6 +15,7 @@ const READ_TOOLS = [
   'list-change-requests',
   'list-environments',
   'list-flags',
+  'list-segments',
   'preview-change',
   'rollout-status',
 ];
@@ -23,6 +24,7 @@ const WRITE_TOOLS = [
   'cleanup-flag',
   'control-rollout',
   'create-flag',
+  'manage-segment',
   'set-rollout',
   'set-targeting',
   'start-rollout',
@@ -48,10 +50,13 @@ describe('MCP tools (in-memory client, real file store)', () => {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', tool.name);
       assert.ok((tool.description ?? '').length > 60, `${tool.name} needs a description that says when to use it`);
-      assert.equal(tool.annotations?.readOnlyHint, READ_TOOLS.includes(tool.name), tool.name);
+      // Hints equal to MCP's defaults (readOnly false, destructive true, idempotent false) are left out.
+      assert.equal(tool.annotations?.readOnlyHint ?? false, READ_TOOLS.includes(tool.name), tool.name);
+      assert.equal(tool.annotations?.openWorldHint, false, tool.name);
     }
     const byName = new Map(tools.map((t) => [t.name, t]));
-    assert.equal(byName.get('archive-flag')?.annotations?.destructiveHint, true);
+    assert.equal(byName.get('archive-flag')?.annotations?.destructiveHint ?? true, true);
+    assert.equal(byName.get('create-flag')?.annotations?.destructiveHint, false);
     assert.equal(byName.get('toggle-flag')?.annotations?.idempotentHint, true);
     assert.deepEqual(byName.get('set-rollout')?.inputSchema.required?.sort(), ['key', 'percentage']);
   });

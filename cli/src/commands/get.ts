@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Flag } from '@rollgate/shared/flags';
+import { formatStep } from '@rollgate/shared/rollout';
 import { invocation, type CliDeps } from '../deps.ts';
 import { formatRule, summarizeEnvironment } from '../format.ts';
 import { getFlagOrThrow } from '../lookup.ts';
@@ -47,7 +48,7 @@ function describeFlag(flag: Flag, environments: readonly string[]): string {
     if (config?.plan !== undefined) {
       const { plan } = config;
       lines.push(
-        `${' '.repeat(width)}    rollout plan ${plan.state.status}: steps ${plan.steps.join('→')}% of ${plan.variant}`,
+        `${' '.repeat(width)}    rollout plan ${plan.state.status}: steps ${plan.steps.map(formatStep).join(' → ')} of ${plan.variant}`,
       );
     }
   }

@@ -6,6 +6,7 @@ import { errorMessage } from '@rollgate/shared/errors';
 import type { Guardrail } from '@rollgate/shared/flags';
 import {
   advanceRolloutOperation,
+  formatStep,
   pauseRolloutOperation,
   renderRolloutPage,
   resumeRolloutOperation,
@@ -102,9 +103,10 @@ async function planFromOptions(
 
 /** One human-readable paragraph for a status report. */
 export function describeRolloutStatus(report: RolloutStatusReport): string {
-  const steps = report.steps.map((s, i) => (i === report.stepIndex ? `[${s}%]` : `${s}%`)).join(' → ');
+  const steps = report.steps.map((s, i) => (i === report.stepIndex ? `[${formatStep(s)}]` : formatStep(s))).join(' → ');
+  const audience = [...report.segments, `${report.percentage}%`].join(' + ');
   const lines = [
-    `${report.flagKey} in ${report.environment}: ${report.status}, serving "${report.variant}" to ${report.percentage}% (control "${report.controlVariant}")${report.flagEnabled ? '' : ' — flag disabled (kill switch)'}`,
+    `${report.flagKey} in ${report.environment}: ${report.status}, serving "${report.variant}" to ${audience} (control "${report.controlVariant}")${report.flagEnabled ? '' : ' — flag disabled (kill switch)'}`,
     `  steps: ${steps}`,
   ];
   if (report.stepStartedAt) lines.push(`  step started: ${report.stepStartedAt}`);

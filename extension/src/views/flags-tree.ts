@@ -1,10 +1,18 @@
 /**
  * The Flags view: pending change requests (approve / reject inline), then each flag with its markers (stale,
- * archived) and reference count, grouping its environments and their state; keys evaluated in code but missing
- * from the store last. A filter narrows the flags by key, name or tag.
+ * archived) and reference count, grouping its environments and their state; the segments with the flags using each;
+ * keys evaluated in code but missing from the store last. A filter narrows the flags by key, name or tag.
  */
 import * as vscode from 'vscode';
-import { describeEnvironmentState, listChangeRequests, type ChangeRequest, type Flag } from '@rollgate/shared/flags';
+import {
+  describeEnvironmentState,
+  describeUsage,
+  listChangeRequests,
+  segmentUsage,
+  type ChangeRequest,
+  type Flag,
+  type Segment,
+} from '@rollgate/shared/flags';
 import { Commands, ContextKeys, Views } from '../constants.ts';
 import type { Container } from '../container.ts';
 import { commandLink } from '../logic/flag-state.ts';
@@ -19,6 +27,8 @@ export type FlagTreeNode =
   | { readonly kind: 'flagEnv'; readonly ws: FlagWorkspace; readonly flag: Flag; readonly environment: string }
   | { readonly kind: 'requests'; readonly ws: FlagWorkspace; readonly requests: readonly ChangeRequest[] }
   | { readonly kind: 'changeRequest'; readonly ws: FlagWorkspace; readonly request: ChangeRequest }
+  | { readonly kind: 'segments'; readonly ws: FlagWorkspace; readonly segments: readonly Segment[] }
+  | { readonly kind: 'segment'; readonly ws: FlagWorkspace; readonly segment: Segment }
   | { readonly kind: 'unknown'; readonly ws: FlagWorkspace; readonly keys: readonly string[] }
   | { readonly kind: 'unknownKey'; readonly ws: FlagWorkspace; readonly key: string }
   | { readonly kind: 'error'; readonly message: string };
@@ -58,7 +68,10 @@ export function registerFlagsTree(container: Container): vscode.Disposable {
           return node.requests.map((request) => ({ kind: 'changeRequest', ws: node.ws, request }));
         case 'unknown':
           return node.keys.map((key) => ({ kind: 'unknownKey', ws: node.ws, key }));
+        case 'segments':
+          return node.segments.map((segment) => ({ kind: 'segment', ws: node.ws, segment }));
         case 'flagEnv':
+        case 'segment':
         case 'changeRequest':
         case 'unknownKey':
         case 'error':
@@ -103,6 +116,14 @@ export function registerFlagsTree(container: Container): vscode.Disposable {
           item.contextValue = r.createdBy === editorActor() ? 'changeRequestOwn' : 'changeRequest';
           return item;
         }
+        case 'segments': {
+          const item = new vscode.TreeItem('Segments', vscode.TreeItemCollapsibleState.Collapsed);
+          item.description = plural(node.segments.length, 'segment');
+          item.iconPath = new vscode.ThemeIcon('organization');
+          return item;
+        }
+        case 'segment':
+          return segmentItem(node.ws, node.segment);
         case 'unknown': {
           const item = new vscode.TreeItem('Not in the flag store', vscode.TreeItemCollapsibleState.Expanded);
           item.description = plural(node.keys.length, 'key');
@@ -183,6 +204,26 @@ function flagItem(ws: FlagWorkspace, flag: Flag): vscode.TreeItem {
   return item;
 }
 
+/** A segment: its keys and rules in the description, the flags using it in the tooltip. */
+function segmentItem(ws: FlagWorkspace, segment: Segment): vscode.TreeItem {
+  const document = ws.snapshot?.document;
+  const usage = document ? segmentUsage(document, segment.key) : [];
+  const item = new vscode.TreeItem(segment.key, vscode.TreeItemCollapsibleState.None);
+  item.description = [
+    segment.name ?? '',
+    plural(segment.included.length, 'key'),
+    plural(segment.rules.length, 'rule'),
+    usage.length ? `used by ${plural(new Set(usage.map((u) => u.flagKey)).size, 'flag')}` : 'unused',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  item.tooltip = [segment.description ?? '', usage.length ? `Used by ${describeUsage(usage)}` : 'Used by no flag']
+    .filter(Boolean)
+    .join('\n');
+  item.iconPath = new vscode.ThemeIcon('person');
+  return item;
+}
+
 function rootsOf(ws: FlagWorkspace, filter: string): FlagTreeNode[] {
   const nodes: FlagTreeNode[] = [];
   if (ws.storeError) nodes.push({ kind: 'error', message: ws.storeError.message });
@@ -195,6 +236,8 @@ function rootsOf(ws: FlagWorkspace, filter: string): FlagTreeNode[] {
     .filter((f) => matchesFilter(f, filter))
     .sort((a, b) => Number(a.archived) - Number(b.archived));
   for (const flag of flags) nodes.push({ kind: 'flag', ws, flag });
+  const segments = document.segments ?? [];
+  if (segments.length > 0) nodes.push({ kind: 'segments', ws, segments });
   const known = new Set(document.flags.map((f) => f.key));
   const unknown = [...new Set(ws.allReferences().flatMap((r) => (r.key && !known.has(r.key) ? [r.key] : [])))]
     .filter((key) => key.toLowerCase().includes(filter.trim().toLowerCase()))

@@ -11,9 +11,8 @@ export function registerArchiveFlagTool(server: McpServer, deps: ServerDeps): vo
     {
       title: 'Archive flag',
       description:
-        'Archives a flag: it stays in the store and audit log but is no longer served, so apps fall back to the ' +
-        'default value in their code. Use only after the code no longer depends on it (find-flag-references). ' +
-        'When the flag is configured in a protected environment this creates a change request; give a reason.',
+        'Archives a flag: kept in the store, no longer served (apps get their code default). Only once the ' +
+        'code no longer uses it (find-flag-references).',
       input: { key: flagKeySchema, reason: reasonField },
       output: writeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

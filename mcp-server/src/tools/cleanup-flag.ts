@@ -21,10 +21,8 @@ export function registerCleanupFlagTool(server: McpServer, deps: ServerDeps): vo
     {
       title: 'Clean up flag in code',
       description:
-        "Removes a flag from the code: every evaluation is replaced by the kept variant's value, branches are " +
-        'simplified, newly unused imports dropped. apply=false (default) only returns the unified diffs; ' +
-        'apply=true writes the files and type-checks them. Show the user the diff and get a yes before apply=true. ' +
-        'The flag itself stays in the store; archive it afterwards with archive-flag.',
+        "Removes a flag from the code: evaluations become the kept variant's value, dead branches and imports " +
+        'go. apply=false returns diffs; get a yes before apply=true (writes, type-checks).',
       input: {
         key: flagKeySchema,
         keep: variantNameSchema.describe('Variant whose value the code keeps, e.g. "on" after a full rollout.'),

@@ -12,9 +12,8 @@ export function registerControlRolloutTool(server: McpServer, deps: ServerDeps):
     {
       title: 'Pause, resume, advance or roll back a rollout',
       description:
-        'Steers a progressive rollout started with start-rollout: pause (hold the current step), resume (continue ' +
-        'a paused, locked or rolled-back plan), advance (go to the next step now), rollback (serve 0% and stop). ' +
-        'Check rollout-status first. Protected environments create a change request; give a reason.',
+        'Steers a progressive rollout: pause, resume (a paused, locked or rolled-back plan), advance (next ' +
+        'step now), rollback (0% and stop). Check rollout-status first.',
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,

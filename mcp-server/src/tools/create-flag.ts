@@ -12,12 +12,11 @@ export function registerCreateFlagTool(server: McpServer, deps: ServerDeps): voi
     {
       title: 'Create flag',
       description:
-        'Creates a flag, off in every environment (apps keep their code default until you turn it on). A boolean ' +
-        'flag gets variants on/off; for string/number/object flags pass variants, e.g. {"control":"blue",' +
-        '"treatment":"green"}. kind: release, experiment, operational, kill-switch or permission. Then use ' +
-        'set-rollout / set-targeting / toggle-flag per environment, and generate-snippet for the code.',
+        'Creates a flag, off everywhere (apps keep their code default). Boolean flags get variants on/off; ' +
+        'others pass variants, e.g. {"control":"blue","treatment":"green"}. Then set-rollout, set-targeting, ' +
+        'toggle-flag; generate-snippet for the code.',
       input: {
-        key: key.describe('Flag key, e.g. "new-checkout" (lowercase, digits, . _ -).'),
+        key: key.describe('e.g. "new-checkout"'),
         ...flag,
         reason: reasonField,
       },

@@ -12,10 +12,8 @@ export function registerDetectStaleFlagsTool(server: McpServer, deps: ServerDeps
     {
       title: 'Detect stale flags',
       description:
-        'Finds flags ready for cleanup by combining the store, its audit log and a scan of the code: serving one ' +
-        "variant to everyone for weeks, past cleanupBy, older than their kind's lifetime, no longer in code; plus " +
-        'keys used in code but missing from the store, and archived flags still in code. Every finding is ' +
-        'explained. Use it for "which flags can we remove?"; then find-flag-references and cleanup-flag.',
+        'Finds flags ready for removal (store, audit log, code): one variant for weeks, past cleanupBy or ' +
+        'lifetime, gone from code; plus code keys missing from the store. Explains each.',
       input: {},
       output: {
         flags: z.array(

@@ -15,9 +15,8 @@ export function registerEvaluateFlagTool(server: McpServer, deps: ServerDeps): v
     {
       title: 'Evaluate flag',
       description:
-        'Evaluates a flag for one evaluation context in one environment, exactly as an OpenFeature flagd provider ' +
-        'would on the compiled flag file: returns value, variant and reason (TARGETING_MATCH, SPLIT, STATIC, ' +
-        'DISABLED, ERROR…). Use it to answer "does user X see feature Y in production?".',
+        'Evaluates a flag for one context in one environment as a flagd provider would: value, variant, ' +
+        'reason. Answers "does user X see Y in production?".',
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,

@@ -24,10 +24,8 @@ export function registerFindFlagReferencesTool(server: McpServer, deps: ServerDe
     {
       title: 'Find flag references',
       description:
-        'Scans the TypeScript/JavaScript code of the workspace (OpenFeature calls, React hooks, detected wrappers) ' +
-        'and lists where a flag is evaluated: file, line, call, enclosing function. Without key it lists every ' +
-        'reference. Also lists calls whose key could not be resolved (they might evaluate the flag). Use it before ' +
-        'archiving or cleaning up a flag, or to answer "where is this flag used?".',
+        'Where the workspace code (TS/JS: OpenFeature calls, React hooks, wrappers) evaluates a flag (all ' +
+        'flags without key), plus calls with unresolved keys. Use before archiving.',
       input: { key: flagKeySchema.optional() },
       output: {
         references: z.array(referenceSchema),

@@ -16,10 +16,8 @@ export function registerGenerateSnippetTool(server: McpServer, deps: ServerDeps)
     {
       title: 'Generate code snippet',
       description:
-        'Generates code that evaluates a flag with OpenFeature and the flagd provider in file mode, pointed at ' +
-        'the compiled flag file of an environment (.rollgate/flagd/<env>.flagd.json): provider setup, the ' +
-        'evaluation call with a safe code default, and the install command. Languages: typescript (Node), react, ' +
-        'python, go, java, dotnet. Use it when the user wants to use a flag in code.',
+        'Code that evaluates a flag with OpenFeature and the flagd provider reading ' +
+        '.rollgate/flagd/<env>.flagd.json: provider setup, the call with a safe default, the install command.',
       input: {
         key: flagKeySchema,
         language: z.enum(languages),

@@ -11,9 +11,7 @@ export function registerGetAuditLogTool(server: McpServer, deps: ServerDeps): vo
     'get-audit-log',
     {
       title: 'Get audit log',
-      description:
-        'Returns audit-log entries (who changed which flag, where, when, why, before/after values), newest last. ' +
-        'Use it to answer "who turned this on?" or "what changed in production yesterday?".',
+      description: 'Audit-log entries (who changed which flag, where, when, why, before/after values), newest last.',
       input: {
         flagKey: flagKeySchema.optional(),
         environment: environmentKeySchema.optional(),

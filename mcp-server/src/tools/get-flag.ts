@@ -14,11 +14,8 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
     {
       title: 'Get flag',
       description:
-        'Returns one flag in full: variants, and per environment whether it is on, default variant, targeting ' +
-        'rules, percentage rollout and rollout plan; plus change requests still waiting for approval, and usage ' +
-        '(evaluation counts apps sent to rollgate server, per environment and variant, and usage stale signals such ' +
-        'as "not evaluated in production for 34 days"). Use it ' +
-        'before changing a flag; use list-flags to find keys.',
+        'One flag in full: variants, per environment state, rules, rollout, plan; pending change requests; ' +
+        'usage and stale signals. Read it before changing a flag.',
       input: { key: flagKeySchema.describe('Flag key, e.g. "new-checkout".') },
       output: {
         // Loose on purpose: the full flag schema would add ~8 KB to tools/list; the shape is the store's.

@@ -12,9 +12,8 @@ export function registerListChangeRequestsTool(server: McpServer, deps: ServerDe
     {
       title: 'List change requests',
       description:
-        'Lists change requests of all flags (default: pending ones), newest last, with what each would change. ' +
-        'Filter by status, flag, environment or requester. Withdraw your own with withdraw-change-request; a ' +
-        'human approves with `rollgate approve <id>`.',
+        'Change requests of all flags (default: pending) with what each would change. Withdraw yours with ' +
+        'withdraw-change-request; humans approve with `rollgate approve <id>`.',
       input: {
         status: z.enum(['pending', 'applied', 'rejected', 'withdrawn', 'all']).default('pending'),
         flagKey: flagKeySchema.optional(),

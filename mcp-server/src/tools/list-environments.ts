@@ -11,9 +11,8 @@ export function registerListEnvironmentsTool(server: McpServer, deps: ServerDeps
     {
       title: 'List environments',
       description:
-        'Lists the environments (e.g. development, staging, production), which are protected (writes there become ' +
-        'change requests a human approves) and which this server may write. Use it before a write when unsure of ' +
-        'the environment key.',
+        'The environments, which are protected (raising exposure there needs approval) and which this server ' +
+        'may write.',
       input: {},
       output: {
         environments: z.array(

@@ -39,9 +39,8 @@ export function registerListFlagsTool(server: McpServer, deps: ServerDeps): void
     {
       title: 'List flags',
       description:
-        'Lists flags with their per-environment state (on/off, default variant, rule count, rollout %). Filter by ' +
-        "environment (only flags configured there), kind, tag, or stale=true (past cleanupBy or their kind's " +
-        'expected lifetime). Use get-flag for one flag in full; detect-stale-flags also checks code references.',
+        'Flags with their state per environment (on/off, default variant, rules, rollout %). Filters: ' +
+        "environment, kind, tag, stale (past cleanupBy or their kind's lifetime).",
       input: {
         environment: environmentKeySchema.optional(),
         kind: flagKindSchema.optional(),

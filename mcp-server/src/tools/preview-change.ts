@@ -56,19 +56,15 @@ export function registerPreviewChangeTool(server: McpServer, deps: ServerDeps): 
     {
       title: 'Preview change',
       description:
-        'Dry-runs a proposed change (nothing is written) and reports, per affected environment, the exact diff and ' +
-        'the share of a fixed sample of users whose variant would change, measured with the real evaluation ' +
-        'engine on the compiled flag files before and after. Use it before set-rollout, set-targeting, toggle-flag ' +
-        'or update-flag in production, and quote the numbers to the user. change.action is one of flag.toggle, ' +
-        'flag.set-rollout, flag.set-targeting, flag.set-default-variant, flag.update, flag.archive.',
+        'Dry run (nothing written): per affected environment the diff and the share of sampled users whose ' +
+        'variant would change. Use before raising exposure in production; quote the numbers.',
       input: {
         // Checked against the full change schema in the handler: declaring it here would add ~12 KB to tools/list.
         change: z
           .looseObject({ action: z.enum(CHANGE_ACTIONS), flagKey: flagKeySchema })
           .describe(
-            'The write tool\'s arguments with action and flagKey, e.g. {"action":"flag.set-rollout","flagKey":' +
-              '"new-checkout","environment":"production","percentage":25}; flag.set-targeting takes "rules", ' +
-              'flag.update "patch", rollout.control "command".',
+            'e.g. {"action":"flag.set-rollout","flagKey":"new-checkout","environment":"production","percentage":25}; ' +
+              'set-targeting takes "rules", update "patch", rollout.control "command", copy "from".',
           ),
         sampleSize: z
           .number()

@@ -1,6 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { environmentKeySchema, flagKeySchema, rolloutCheckSchema, rolloutStatusSchema } from '@rollgate/shared/flags';
+import {
+  environmentKeySchema,
+  flagKeySchema,
+  rolloutCheckSchema,
+  rolloutPlanSchema,
+  rolloutStatusSchema,
+} from '@rollgate/shared/flags';
 import { renderRolloutPage, rolloutStatusOf } from '@rollgate/shared/rollout';
 import { requireFlag } from '../lookup.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
@@ -14,17 +20,17 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
     {
       title: 'Rollout status',
       description:
-        'Reports a progressive rollout in one environment: status (running, paused, locked, completed, ' +
-        "rolled-back), current step and percentage, the guardrails' latest check, and the rollout page as " +
-        'markdown (steps, guardrails, history). Use it before control-rollout and to answer "how is the rollout going?".',
+        'A progressive rollout in one environment: status, step, served percentage, latest guardrail check, ' +
+        'and the rollout page (markdown). Use before control-rollout.',
       input: { key: flagKeySchema, environment: environmentKeySchema },
       output: {
         status: rolloutStatusSchema,
         variant: z.string(),
         controlVariant: z.string(),
-        steps: z.array(z.number()),
+        steps: rolloutPlanSchema.shape.steps.removeDefault(),
         stepIndex: z.number().int(),
         percentage: z.number(),
+        segments: z.array(z.string()).describe('Served whatever the percentage (audience steps).'),
         flagEnabled: z.boolean(),
         stepStartedAt: z.string().optional(),
         reason: z.string().optional(),
@@ -40,7 +46,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
       const report = rolloutStatusOf(document, { flagKey: key, environment });
       const audit = await deps.store.readAudit({ flagKey: key, environment });
       return {
-        summary: `Rollout of "${key}" in ${environment}: ${report.status}, ${report.percentage}% on ${report.variant}.`,
+        summary: `Rollout of "${key}" in ${environment}: ${report.status}, ${[...report.segments, `${report.percentage}%`].join(' + ')} on ${report.variant}.`,
         data: {
           status: report.status,
           variant: report.variant,
@@ -48,6 +54,7 @@ export function registerRolloutStatusTool(server: McpServer, deps: ServerDeps): 
           steps: [...report.steps],
           stepIndex: report.stepIndex,
           percentage: report.percentage,
+          segments: [...report.segments],
           flagEnabled: report.flagEnabled,
           ...(report.stepStartedAt ? { stepStartedAt: report.stepStartedAt } : {}),
           ...(report.reason ? { reason: report.reason } : {}),

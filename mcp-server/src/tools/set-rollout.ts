@@ -21,11 +21,9 @@ export function registerSetRolloutTool(server: McpServer, deps: ServerDeps): voi
     {
       title: 'Set rollout percentage',
       description:
-        'Sets the percentage of users (those no targeting rule matched) who get a variant in one or more ' +
-        'environments; the rest get the default variant. Raising it only adds users (sticky bucketing). Lowering ' +
-        'it applies at once everywhere. Raising it in a protected environment is capped (default +25 points) and ' +
-        'creates a change request for a human to approve; give a reason. The flag must be on to serve: pass ' +
-        'enable: true. Run preview-change first to see how many users would switch.',
+        'Sets the % of users (no rule matched) who get a variant, in one or more environments; sticky: ' +
+        'raising only adds users. Raising in a protected environment is capped and needs approval; lowering ' +
+        'applies at once.',
       input: {
         key: flagKeySchema,
         ...environmentFields,

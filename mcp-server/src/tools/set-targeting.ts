@@ -19,12 +19,10 @@ export function registerSetTargetingTool(server: McpServer, deps: ServerDeps): v
     {
       title: 'Set targeting rules',
       description:
-        'Replaces the targeting rules of a flag in one environment (pass the complete list; [] removes all). ' +
-        'Rules are tried in order, first match wins; all conditions of a rule must hold. Example rule: ' +
-        '{"conditions":[{"attribute":"email","operator":"ends_with","value":"@acme.com"}],"serve":{"variant":"on"}} ' +
-        'or serve {"split":[{"variant":"on","weight":50},{"variant":"off","weight":50}]}. Operators: equals, ' +
-        'not_equals, in, not_in, contains, starts_with, ends_with, gt, gte, lt, lte, semver_eq/gt/gte/lt/lte, ' +
-        'exists. Protected environments create a change request; give a reason.',
+        "Replaces a flag's rules in one environment ([] removes all); the first matching rule wins, all its " +
+        'conditions must hold. Condition: {"attribute":"email","operator":"ends_with","value":"@acme.com"} or ' +
+        '{"segment":"beta-users"}. Serve {"variant":"on"} or ' +
+        '{"split":[{"variant":"on","weight":50},{"variant":"off","weight":50}]}.',
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,

@@ -1,7 +1,28 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { environmentKeySchema, flagKeySchema, rolloutPlanSchema } from '@rollgate/shared/flags';
+import { z } from 'zod';
+import {
+  environmentKeySchema,
+  flagKeySchema,
+  guardrailSchema,
+  parseInput,
+  rolloutPlanSchema,
+} from '@rollgate/shared/flags';
 import { defineTool } from '../tool.ts';
 import { performWrite, reasonField, writeResultShape, type ServerDeps } from '../writes.ts';
+
+/**
+ * The plan as published: guardrails are named with their metric and limits only (their other fields, such as a
+ * Prometheus query, are in docs/rollout.md); the whole plan is validated when the tool runs.
+ */
+const planInput = rolloutPlanSchema.omit({ state: true, guardrails: true }).extend({
+  guardrails: z
+    .array(
+      z.looseObject(guardrailSchema.pick({ name: true, metric: true, max: true, maxRelativeDegradation: true }).shape),
+    )
+    .max(20)
+    .optional()
+    .describe('default: error rate at most 5% and 25% worse than control'),
+});
 
 /** Registers `start-rollout`: hand a flag's rollout in one environment to the guarded, step-by-step controller. */
 export function registerStartRolloutTool(server: McpServer, deps: ServerDeps): void {
@@ -11,19 +32,16 @@ export function registerStartRolloutTool(server: McpServer, deps: ServerDeps): v
     {
       title: 'Start progressive rollout',
       description:
-        'Starts a progressive rollout of a variant in one environment: the first step (default 1%) is served now, ' +
-        'and the rollout controller advances through the steps (default 1, 5, 10, 25, 50, 100 %) while the ' +
-        'guardrails (default: error rate) hold, rolling back on a breach. Use it instead of repeated set-rollout ' +
-        'calls for a guarded rollout; omit plan to start a plan already stored on the environment. The flag must ' +
-        'be on in that environment. Protected environments create a change request; give a reason.',
+        'Starts a guarded progressive rollout in one environment: steps (default 1,5,10,25,50,100 %) advance ' +
+        'while guardrails (default: error rate) hold; a breach rolls back. A step may be an audience: ' +
+        '{"segment":"internal"} or {"segments":["beta"],"percentage":5}. The flag must be on.',
       input: {
         key: flagKeySchema,
         environment: environmentKeySchema,
-        plan: rolloutPlanSchema
-          .omit({ state: true })
+        plan: planInput
           .optional()
           .describe(
-            'e.g. {"variant":"on","steps":[5,25,50,100],"minStepDurationMinutes":60}; guardrails default to the built-in error rate; "approveBefore":[50] (protected environments) makes a human approve 25 % → 50 %.',
+            'e.g. {"variant":"on","steps":[5,25,50,100],"minStepDurationMinutes":60}; "approveBefore":[50] (protected environments) makes a human approve 25 % → 50 %.',
           ),
         reason: reasonField,
       },
@@ -35,7 +53,12 @@ export function registerStartRolloutTool(server: McpServer, deps: ServerDeps): v
       performWrite(
         server,
         deps,
-        { action: 'rollout.start', flagKey: key, environment, ...(plan ? { plan } : {}) },
+        {
+          action: 'rollout.start',
+          flagKey: key,
+          environment,
+          ...(plan ? { plan: parseInput(rolloutPlanSchema.omit({ state: true }), plan, 'plan') } : {}),
+        },
         reason,
         extra,
       ),

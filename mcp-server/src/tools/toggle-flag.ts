@@ -20,9 +20,8 @@ export function registerToggleFlagTool(server: McpServer, deps: ServerDeps): voi
     {
       title: 'Toggle flag',
       description:
-        'Turns a flag on or off in one or more environments. Off is the kill switch: apps then get the default value ' +
-        'from their code; it applies at once everywhere, production included (give a reason there). Turning on in a ' +
-        'protected environment creates a change request a human approves. Use set-rollout to change the share of users.',
+        'Turns a flag on or off in one or more environments. Off is the kill switch (apps get their code ' +
+        'default), applied at once everywhere; turning on in a protected environment needs approval.',
       input: {
         key: flagKeySchema,
         ...environmentFields,

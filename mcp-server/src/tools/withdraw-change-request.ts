@@ -11,9 +11,7 @@ export function registerWithdrawChangeRequestTool(server: McpServer, deps: Serve
     'withdraw-change-request',
     {
       title: 'Withdraw change request',
-      description:
-        "Withdraws a pending change request you filed (not someone else's: ask a human to reject those). Find ids " +
-        'with list-change-requests.',
+      description: "Withdraws a pending change request you filed (someone else's: ask a human to reject it).",
       input: { id: z.string().regex(/^cr-[0-9]+$/, 'use an id such as "cr-3"'), reason: reasonField },
       output: { id: z.string(), status: z.string(), revision: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

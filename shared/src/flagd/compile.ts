@@ -6,12 +6,14 @@
 import { FlagError } from '../errors.ts';
 import { normalizeVersion } from '../eval/flagd-operators.ts';
 import type {
+  AttributeCondition,
   Condition,
   ConditionOperator,
   EnvironmentConfig,
   Flag,
   JsonValue,
   Rule,
+  Segment,
   SplitBucket,
   StoreDocument,
 } from '../flags/model.ts';
@@ -39,24 +41,19 @@ const NUMERIC_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const sa
   Record<ConditionOperator, string>
 >;
 
-/** Where in the store document a compile error is, for FlagError details. */
-interface Site {
-  readonly flagKey: string;
-  readonly environment: string;
-  readonly path: (string | number)[];
-}
+/** Where in the store document a compile error is, for FlagError details: a flag in an environment, or a segment. */
+type Site =
+  | { readonly flagKey: string; readonly environment: string; readonly path: (string | number)[] }
+  | { readonly segment: string; readonly path: (string | number)[] };
 
 function invalidRule(site: Site, message: string, hint: string): FlagError {
-  return new FlagError(
-    'INVALID_RULE',
-    `Flag "${site.flagKey}" in "${site.environment}": ${message} (at ${site.path.join('.')})`,
-    {
-      flagKey: site.flagKey,
-      environment: site.environment,
-      path: site.path,
-      hint,
-    },
-  );
+  const { path } = site;
+  const where = 'segment' in site ? `Segment "${site.segment}"` : `Flag "${site.flagKey}" in "${site.environment}"`;
+  return new FlagError('INVALID_RULE', `${where}: ${message} (at ${path.join('.')})`, {
+    ...('segment' in site ? { segment: site.segment } : { flagKey: site.flagKey, environment: site.environment }),
+    path,
+    hint,
+  });
 }
 
 /**
@@ -81,7 +78,36 @@ export function compileEnvironment(document: StoreDocument, environment: string)
   const flags: Record<string, FlagdFlag> = {};
   const sorted = [...document.flags].sort((a, b) => compareKeys(a.key, b.key));
   for (const flag of sorted) flags[flag.key] = compileFlag(flag, environment);
-  return { $schema: FLAGD_SCHEMA_URL, metadata: { environment }, flags };
+  const segments = document.segments ?? [];
+  return {
+    $schema: FLAGD_SCHEMA_URL,
+    metadata: { environment },
+    flags,
+    ...(segments.length ? { $evaluators: compileSegments(segments) } : {}),
+  };
+}
+
+/**
+ * Segments → flagd `$evaluators`, one per segment under its key; rules refer to them with `{"$ref": key}`, which
+ * every flagd evaluator replaces by the entry. A segment is `{"or": [included keys, rule, …]}`, guarded by
+ * `{"!": excluded keys}`; one with neither keys nor rules matches nobody.
+ */
+function compileSegments(segments: readonly Segment[]): { [key: string]: JsonValue } {
+  const targetingKey = { var: 'targetingKey' };
+  return Object.fromEntries(
+    segments.map((segment, s) => {
+      const site = (...path: (string | number)[]): Site => ({ segment: segment.key, path: ['segments', s, ...path] });
+      const members: Logic[] = [
+        ...(segment.included.length ? [{ in: [targetingKey, [...segment.included]] }] : []),
+        ...segment.rules.map((rule, r) => compileConditions(rule.conditions, site('rules', r, 'conditions'))),
+      ];
+      const anyOf: Logic = members.length === 1 ? (members[0] ?? null) : { or: members.length ? members : [false] };
+      const logic = segment.excluded.length
+        ? { and: [{ '!': [{ in: [targetingKey, [...segment.excluded]] }] }, anyOf] }
+        : anyOf;
+      return [segment.key, logic];
+    }),
+  );
 }
 
 /**
@@ -193,17 +219,21 @@ function compileTargeting(
     const weight = rolloutWeight(rollout.percentage);
     if (weight >= FLAGD_WEIGHT_SCALE) {
       defaultVariant = rollout.variant;
-    } else if (weight > 0) {
-      fallthrough = {
-        fractional: [
-          [rollout.variant, weight],
-          [config.defaultVariant, FLAGD_WEIGHT_SCALE - weight],
-        ],
-      };
+    } else {
+      if (weight > 0) {
+        fallthrough = {
+          fractional: [
+            [rollout.variant, weight],
+            [config.defaultVariant, FLAGD_WEIGHT_SCALE - weight],
+          ],
+        };
+      }
+      // Staged audiences: the rollout's segments get the variant, the percentage applies to everyone else.
+      if (rollout.segments) fallthrough = { if: [anySegment(rollout.segments), rollout.variant, fallthrough] };
     }
   }
   const branches = config.rules.flatMap((rule, r) => [
-    compileConditions(rule, site('rules', r, 'conditions')),
+    compileConditions(rule.conditions, site('rules', r, 'conditions')),
     compileServe(rule, site('rules', r, 'serve', 'split')),
   ]);
   if (branches.length === 0) {
@@ -249,14 +279,19 @@ function integerWeights(split: SplitBucket[], site: Site): [string, number][] {
   return buckets;
 }
 
-function compileConditions(rule: Rule, site: Site): Logic {
-  const compiled = rule.conditions.map((condition, c) =>
-    compileCondition(condition, { ...site, path: [...site.path, c] }),
-  );
+function compileConditions(conditions: readonly Condition[], site: Site): Logic {
+  const compiled = conditions.map((condition, c) => compileCondition(condition, { ...site, path: [...site.path, c] }));
   return compiled.length === 1 ? (compiled[0] ?? null) : { and: compiled };
 }
 
+/** Membership of any of `segments`: their `$evaluators` entries (see {@link compileSegments}). */
+function anySegment(segments: readonly string[]): Logic {
+  const refs = segments.map((segment) => ({ $ref: segment }));
+  return refs.length === 1 ? (refs[0] ?? null) : { or: refs };
+}
+
 function compileCondition(condition: Condition, site: Site): Logic {
+  if ('segment' in condition) return anySegment([condition.segment]);
   const attribute = compileAttribute(condition.attribute, site);
   const { operator, value } = condition;
   switch (operator) {
@@ -320,7 +355,7 @@ function compileAttribute(attribute: string, site: Site): Logic {
   return { var: attribute };
 }
 
-function scalarValue(condition: Condition, site: Site): string | number | boolean {
+function scalarValue(condition: AttributeCondition, site: Site): string | number | boolean {
   const { value, operator } = condition;
   if (value === undefined || Array.isArray(value)) {
     throw invalidRule(
@@ -332,7 +367,7 @@ function scalarValue(condition: Condition, site: Site): string | number | boolea
   return value;
 }
 
-function stringValue(condition: Condition, site: Site): string {
+function stringValue(condition: AttributeCondition, site: Site): string {
   const value = scalarValue(condition, site);
   if (typeof value !== 'string') {
     throw invalidRule(
@@ -344,7 +379,7 @@ function stringValue(condition: Condition, site: Site): string {
   return value;
 }
 
-function listValue(condition: Condition, site: Site): (string | number)[] {
+function listValue(condition: AttributeCondition, site: Site): (string | number)[] {
   if (!Array.isArray(condition.value)) {
     throw invalidRule(
       site,
@@ -359,7 +394,7 @@ function listValue(condition: Condition, site: Site): (string | number)[] {
  * The condition's version, normalized to strict semver text (the flagd schema requires it). Accepts what flagd's
  * `sem_ver` accepts (the engine's own reading): a `v` prefix, and partial `1` / `1.2` versions.
  */
-function semverValue(condition: Condition, site: Site): string {
+function semverValue(condition: AttributeCondition, site: Site): string {
   const raw = condition.value;
   const parsed = typeof raw === 'string' || typeof raw === 'number' ? normalizeVersion(raw) : null;
   if (!parsed) {

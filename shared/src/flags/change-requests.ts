@@ -25,6 +25,7 @@ import {
   type Operation,
   type OperationResult,
 } from './operations.ts';
+import { copyEnvironmentConfig } from './copy.ts';
 import {
   advanceRolloutOperation,
   pauseRolloutOperation,
@@ -108,6 +109,15 @@ export const proposedChangeSchema = z.discriminatedUnion('action', [
       command: z.enum(['pause', 'resume', 'advance', 'rollback']),
     })
     .strict(),
+  z
+    .object({
+      action: z.literal('flag.copy'),
+      flagKey: flagKeySchema,
+      /** The environment whose configuration is copied into `environment`. */
+      from: environmentKeySchema,
+      environment: environmentKeySchema,
+    })
+    .strict(),
 ]);
 /** See {@link proposedChangeSchema}. */
 export type ProposedChange = z.infer<typeof proposedChangeSchema>;
@@ -142,6 +152,8 @@ export function operationFor(change: ProposedChange): Operation {
       return startRolloutOperation({ flagKey: change.flagKey, environment: change.environment, plan: change.plan });
     case 'rollout.control':
       return ROLLOUT_COMMANDS[change.command]({ flagKey: change.flagKey, environment: change.environment });
+    case 'flag.copy':
+      return copyEnvironmentConfig(change.flagKey, change.from, change.environment);
   }
 }
 

@@ -32,6 +32,7 @@ export function reducesExposure(document: StoreDocument, change: ProposedChange)
     case 'flag.update':
     case 'flag.archive':
     case 'rollout.start':
+    case 'flag.copy':
       return false;
   }
 }

@@ -14,6 +14,11 @@ export {
   ConditionOperator,
   conditionOperatorSchema,
   conditionSchema,
+  attributeConditionSchema,
+  segmentConditionSchema,
+  segmentKeySchema,
+  segmentSchema,
+  audienceStepSchema,
   splitBucketSchema,
   serveSchema,
   ruleSchema,
@@ -37,6 +42,10 @@ export type {
   JsonValue,
   VariantValue,
   Condition,
+  AttributeCondition,
+  SegmentCondition,
+  Segment,
+  AudienceStep,
   SplitBucket,
   Serve,
   Rule,
@@ -54,6 +63,7 @@ export type {
 } from './model.ts';
 export {
   applyOperation,
+  parseInput,
   createFlag,
   createFlagInputSchema,
   updateFlag,
@@ -107,7 +117,22 @@ export type {
   ChangeRequestQuery,
 } from './change-requests.ts';
 export { reducesExposure, applyExposureReduction } from './exposure.ts';
+export { copyEnvironmentConfig } from './copy.ts';
 export { describeEnvironmentState } from './state.ts';
 export type { EnvironmentStateDescription } from './state.ts';
 export { describeOperation, derivedOperation, descriptionOf } from './descriptor.ts';
 export type { OperationDescriptor, OperationDescription } from './descriptor.ts';
+export {
+  createSegmentInputSchema,
+  segmentUpdateSchema,
+  getSegment,
+  getSegmentOrThrow,
+  segmentUsage,
+  describeUsage,
+  createSegment,
+  updateSegment,
+  deleteSegment,
+} from './segments.ts';
+export type { CreateSegmentInput, SegmentUpdate } from './segments.ts';
+export { segmentReferences, stepSegments } from './segment-check.ts';
+export type { SegmentReference } from './segment-check.ts';

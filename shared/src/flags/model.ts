@@ -3,6 +3,7 @@
  * zod runs at boundaries only (store file read, MCP/CLI input); inside the core these types are trusted.
  */
 import { z } from 'zod';
+import { checkSegments } from './segment-check.ts';
 
 /**
  * Flag keys: what flagd accepts (`flags` of flagd-schemas `json/flags.json` has `patternProperties` `^.{1,}$`): any
@@ -90,13 +91,25 @@ export const conditionOperatorSchema = z.enum(
   Object.values(ConditionOperator) as [ConditionOperator, ...ConditionOperator[]],
 );
 
-export const conditionSchema = z.object({
+export const attributeConditionSchema = z.object({
   /** Context attribute, e.g. `email`, `plan`, `targetingKey`; dotted paths reach nested attributes. */
   attribute: z.string().min(1),
   operator: conditionOperatorSchema,
   /** Compared value; a list for `in` / `not_in`; omitted for `exists`. */
   value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]).optional(),
 });
+export type AttributeCondition = z.infer<typeof attributeConditionSchema>;
+
+/** Segment keys: like environment keys (lowercase, digits, `.`, `_`, `-`; 1–100 characters). */
+export const segmentKeySchema = z
+  .string()
+  .regex(ENVIRONMENT_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+/** A condition that holds for the users of a segment (see `segmentSchema` and flags/segments.ts). */
+export const segmentConditionSchema = z.object({ segment: segmentKeySchema }).strict();
+export type SegmentCondition = z.infer<typeof segmentConditionSchema>;
+
+/** One condition of a rule: on a context attribute, or membership of a segment (`{segment: "beta-users"}`). */
+export const conditionSchema = z.union([segmentConditionSchema, attributeConditionSchema]);
 export type Condition = z.infer<typeof conditionSchema>;
 
 /** One weighted bucket of a percentage split; weights are relative (they need not add up to 100). */
@@ -126,6 +139,8 @@ export type Rule = z.infer<typeof ruleSchema>;
 export const rolloutSchema = z.object({
   variant: variantNameSchema,
   percentage: z.number().min(0).max(100),
+  /** Segments whose users get `variant` whatever the percentage (staged audiences of a plan, flags/segments.ts). */
+  segments: z.array(segmentKeySchema).min(1).optional(),
 });
 export type Rollout = z.infer<typeof rolloutSchema>;
 
@@ -173,6 +188,20 @@ export type Guardrail = z.infer<typeof guardrailSchema>;
 export const DEFAULT_ROLLOUT_STEPS: readonly number[] = [1, 5, 10, 25, 50, 100];
 
 /**
+ * A plan step that reaches segments: their users get the variant from this step on, plus `percentage` % of the
+ * rest (default: the percentage of the step before).
+ */
+export const audienceStepSchema = z
+  .object({
+    segment: segmentKeySchema.optional(),
+    segments: z.array(segmentKeySchema).min(1).optional(),
+    percentage: z.number().min(0).max(100).optional(),
+  })
+  .strict()
+  .refine((s) => s.segment !== undefined || s.segments !== undefined, 'name a segment (or segments)');
+export type AudienceStep = z.infer<typeof audienceStepSchema>;
+
+/**
  * Status of a progressive rollout plan. `rolled-back` (guardrail breach) and `locked` (kill switch) are stopped
  * until a human resumes.
  */
@@ -195,8 +224,9 @@ export type RolloutCheck = z.infer<typeof rolloutCheckSchema>;
 export const rolloutPlanSchema = z.object({
   /** The variant being rolled out. */
   variant: variantNameSchema,
+  /** Percentages, or audience steps `{segment}` / `{segments, percentage}` (rollout/audience-steps.ts). */
   steps: z
-    .array(z.number().gt(0).max(100))
+    .array(z.union([z.number().gt(0).max(100), audienceStepSchema]))
     .min(1)
     .default([...DEFAULT_ROLLOUT_STEPS]),
   /** Minimum time a step is held before it may advance, in minutes. */
@@ -318,6 +348,26 @@ export const changeRequestSchema = z.object({
 });
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 
+/**
+ * A segment: a named, reusable audience. A user is in it when their targeting key is in `included`, or all
+ * conditions of any of its `rules` hold; and their key is not in `excluded`. Compiles to a flagd `$evaluators` entry.
+ */
+export const segmentSchema = z.object({
+  key: segmentKeySchema,
+  name: z.string().max(200).optional(),
+  description: z.string().max(2000).optional(),
+  /** Targeting keys always in the segment. */
+  included: z.array(z.string().min(1).max(200)).max(10_000).default([]),
+  /** Targeting keys never in the segment (wins over `included` and rules). */
+  excluded: z.array(z.string().min(1).max(200)).max(10_000).default([]),
+  /** Any rule matches (OR); a rule matches when all its attribute conditions hold (AND). */
+  rules: z
+    .array(z.object({ conditions: z.array(attributeConditionSchema).min(1).max(20) }))
+    .max(50)
+    .default([]),
+});
+export type Segment = z.infer<typeof segmentSchema>;
+
 /** The whole content of a store, as held in `.rollgate/flags.yaml` or a database. */
 export const storeDocumentSchema = z
   .object({
@@ -328,6 +378,8 @@ export const storeDocumentSchema = z
     changeRequests: z.array(changeRequestSchema).optional(),
     /** Named groups of approvers (audit names), referred to as `group:<name>` in approval policies. */
     groups: z.record(groupNameSchema, z.array(z.string().trim().min(1).max(100)).max(500)).optional(),
+    /** Named audiences that rules, rollouts and plan steps refer to (flags/segments.ts); absent until the first. */
+    segments: z.array(segmentSchema).optional(),
   })
   .superRefine((doc, ctx) => {
     for (const issue of checkDocument(doc)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
@@ -348,8 +400,9 @@ export function checkDocument(doc: {
   environments: Environment[];
   flags: Flag[];
   groups?: Record<string, string[]> | undefined;
+  segments?: Segment[] | undefined;
 }): DocumentIssue[] {
-  const issues: DocumentIssue[] = [];
+  const issues: DocumentIssue[] = checkSegments(doc);
   const envKeys = new Set<string>();
   doc.environments.forEach((env, i) => {
     if (envKeys.has(env.key)) {

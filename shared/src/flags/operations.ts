@@ -305,9 +305,10 @@ export function setFlagEnabled(flagKey: string, environment: string, enabled: bo
 /**
  * Sets the percentage rollout of a flag in one environment: `percentage` % (0–100, fractions such as 0.5 allowed)
  * of the users no rule matches get `variant`, the rest the default variant. `variant` defaults to the current
- * rollout's variant, else `on`, else the first variant that is not the default. Pass a whole {@link Rollout}
- * instead, or `null` to remove the rollout. Audit: `flag.set-rollout`. Errors: FLAG_NOT_FOUND, INVALID_INPUT
- * (percentage out of range, unknown variant or environment, no variant other than the default).
+ * rollout's variant, else `on`, else the first variant that is not the default; the current rollout's segments
+ * (staged audiences) stay. Pass a whole {@link Rollout} instead (segments included), or `null` to remove it.
+ * Audit: `flag.set-rollout`. Errors: FLAG_NOT_FOUND, INVALID_INPUT (percentage out of range, unknown variant or
+ * environment, no variant other than the default).
  */
 export function setRollout(flagKey: string, environment: string, percentage: number, variant?: string): Operation;
 export function setRollout(flagKey: string, environment: string, rollout: Rollout | null): Operation;
@@ -334,7 +335,14 @@ export function setRollout(
     }
     const target = requested.variant ?? config.rollout?.variant ?? rolloutVariantOf(flag, config);
     requireVariant(flag, target, environment);
-    config.rollout = { variant: target, percentage };
+    // A whole Rollout sets its segments; a percentage keeps those of the current rollout of the same variant.
+    const segments =
+      typeof percentageOrRollout === 'number'
+        ? config.rollout?.variant === target
+          ? config.rollout.segments
+          : undefined
+        : percentageOrRollout.segments;
+    config.rollout = { variant: target, percentage, ...(segments?.length ? { segments } : {}) };
   });
   if (percentageOrRollout === null) return operation;
   const requested =
@@ -519,7 +527,8 @@ function changeFlag(
   };
 }
 
-function auditEntry(
+/** An audit entry of `action` by `context` (with its reason); `changes` relative to the flag or document. */
+export function auditEntry(
   context: ChangeContext,
   action: string,
   fields: Pick<AuditEntryInput, 'flagKey' | 'environment' | 'changes'>,
@@ -563,7 +572,8 @@ function rolloutVariantOf(flag: Flag, config: EnvironmentConfig): string {
   return other;
 }
 
-function requireFlag(document: StoreDocument, flagKey: string): Flag {
+/** The flag `flagKey`; FLAG_NOT_FOUND with a did-you-mean hint when there is none. */
+export function requireFlag(document: StoreDocument, flagKey: string): Flag {
   const flag = document.flags.find((f) => f.key === flagKey);
   if (flag) return flag;
   const keys = document.flags.map((f) => f.key);
@@ -580,7 +590,8 @@ function requireFlag(document: StoreDocument, flagKey: string): Flag {
   });
 }
 
-function requireEnvironment(document: StoreDocument, key: string): Environment {
+/** The environment `key`; INVALID_INPUT naming the declared ones (and a did-you-mean) when there is none. */
+export function requireEnvironment(document: StoreDocument, key: string): Environment {
   const env = document.environments.find((e) => e.key === key);
   if (env) return env;
   const keys = document.environments.map((e) => e.key);
@@ -603,7 +614,7 @@ function requireVariant(flag: Flag, variant: string, environment: string): void 
 }
 
 /** Parses untrusted input with `schema`; the first issue becomes a FlagError naming its path. */
-function parseInput<S extends z.ZodType>(
+export function parseInput<S extends z.ZodType>(
   schema: S,
   input: unknown,
   what: string,
@@ -623,7 +634,7 @@ function parseInput<S extends z.ZodType>(
  * Validates a whole next document with the model (shape + checkDocument) and returns it with defaults filled.
  * A problem in a rule is INVALID_RULE, any other INVALID_INPUT; details carry the path, flagKey and a hint.
  */
-function validated(document: StoreDocument, flagKey?: string): StoreDocument {
+export function validated(document: StoreDocument, flagKey?: string): StoreDocument {
   const result = storeDocumentSchema.safeParse(document);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -63,13 +63,21 @@ export function describeEnvironmentState(flag: Flag, environment: string): Envir
     planLong = ` (rollout plan ${status === 'rolled-back' ? 'rolled back' : status}, step ${plan.state.stepIndex + 1} of ${plan.steps.length})`;
   }
   const rollout = config.rollout;
-  if (rollout && rollout.percentage > 0 && rollout.percentage < 100 && rollout.variant !== config.defaultVariant) {
+  const segments = rollout?.segments ?? [];
+  if (
+    rollout &&
+    (rollout.percentage > 0 || segments.length > 0) &&
+    rollout.percentage < 100 &&
+    rollout.variant !== config.defaultVariant
+  ) {
+    // Staged audiences: the segments' users, plus the percentage of everyone else.
     const pct = formatPercent(rollout.percentage);
-    const summary = `on → ${pct} get \`${rollout.variant}\`${rulesShort}${planShort}`;
+    const who = segments.length === 0 ? pct : `${segments.join(' + ')}${rollout.percentage > 0 ? ` + ${pct}` : ''}`;
+    const summary = `on → ${who} get \`${rollout.variant}\`${rulesShort}${planShort}`;
     return {
       summary,
       short: `${environment}: ${summary}`,
-      long: `${environment}: on; ${rulesLong}${pct} get \`${rollout.variant}\`, the rest get \`${config.defaultVariant}\`${planLong}`,
+      long: `${environment}: on; ${rulesLong}${who} get \`${rollout.variant}\`, the rest get \`${config.defaultVariant}\`${planLong}`,
       live: true,
     };
   }

@@ -12,6 +12,7 @@ import { proposeChange, rejectChangeRequest, servedState } from '../flags/change
 import type { Operation } from '../flags/operations.ts';
 import type { ControllerDecision, RolloutTarget } from './plan.ts';
 import { approvalGateOf } from './plan.ts';
+import { formatStep } from './audience-steps.ts';
 
 /** The reason code of a hold at an approval gate. */
 export const AWAITING_APPROVAL = 'awaiting-approval';
@@ -82,7 +83,7 @@ export function approvalGateAction(
   );
   const file = withReason(
     proposeChange(change),
-    `approval gate: every guardrail passed at ${plan.steps[plan.state.stepIndex] ?? 0}%; approve to advance to ${gate}%`,
+    `approval gate: every guardrail passed at ${formatStep(plan.steps[plan.state.stepIndex] ?? 0)}; approve to advance to ${gate}%`,
   );
   return {
     decision: hold(`guardrails pass; advancing to ${gate}% needs a human approval (change request filed)`),

@@ -26,6 +26,7 @@ import type { AttributeMix } from './representativeness.ts';
 import { checkRepresentativeness } from './representativeness.ts';
 import type { ControllerDecision, RolloutTarget } from './plan.ts';
 import { controllerDecisionOperation, nextStep } from './plan.ts';
+import { servedAt } from './audience-steps.ts';
 import type { SampleRatioResult } from './stats.ts';
 import { testSampleRatio } from './stats.ts';
 
@@ -155,10 +156,13 @@ export async function evaluateRollout(
   now: Date,
 ): Promise<RolloutEvaluation> {
   const stepIndex = plan.state.stepIndex;
-  const expected = plan.steps[stepIndex] ?? 0;
-  const percentage = config.rollout?.variant === plan.variant ? config.rollout.percentage : 0;
+  const expectedAudience = servedAt(plan, stepIndex);
+  const expected = expectedAudience.percentage;
+  const ours = config.rollout?.variant === plan.variant ? config.rollout : undefined;
+  const percentage = ours?.percentage ?? 0;
+  const segments = ours?.segments ?? [];
   const elapsedMinutes = minutesBetween(plan.state.stepStartedAt, now);
-  const observedSteps = Math.max(plan.steps.filter((s) => s < 100).length, 1);
+  const observedSteps = Math.max(plan.steps.filter((_, i) => servedAt(plan, i).percentage < 100).length, 1);
   const tests = plan.guardrails.reduce((sum, g) => sum + countGuardrailTests(g), 0) + 1;
   const alphaPerTest = plan.falseAlarmRate / (observedSteps * tests);
   const base = {
@@ -189,9 +193,11 @@ export async function evaluateRollout(
       decision: { decision: 'lock', codes: ['kill-switch'], reasons, data: data({}) },
     };
   }
-  if (percentage !== expected) {
+  if (percentage !== expected || segments.join(',') !== expectedAudience.segments.join(',')) {
     const reasons = [
-      `served percentage ${percentage}% differs from the plan's step (${expected}%): it was changed outside the plan`,
+      `served percentage ${percentage}%${segments.length ? ` + ${segments.join(', ')}` : ''} differs from the plan's ` +
+        `step (${expected}%${expectedAudience.segments.length ? ` + ${expectedAudience.segments.join(', ')}` : ''}): ` +
+        'it was changed outside the plan',
     ];
     return {
       ...base,
@@ -233,7 +239,8 @@ export async function evaluateRollout(
 
   const counted = checks.find((c) => c.verdict !== 'source-error' && c.treatment.samples + c.control.samples > 0);
   const sampleRatio =
-    counted && config.rules.length === 0 && percentage > 0 && percentage < 100
+    // Segments served on top of the percentage skew the expected ratio: no sample-ratio test then.
+    counted && config.rules.length === 0 && segments.length === 0 && percentage > 0 && percentage < 100
       ? testSampleRatio(counted.treatment.samples, counted.control.samples, percentage / 100, alphaPerTest)
       : undefined;
   const representativeness = checkRepresentativeness(checks, plan.minSamplesPerStep);

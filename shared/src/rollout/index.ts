@@ -29,6 +29,8 @@ export type {
   ControllerDecision,
   ExpectedPlanState,
 } from './plan.ts';
+export { servedAt, formatStep } from './audience-steps.ts';
+export type { PlanStep, ServedAudience } from './audience-steps.ts';
 export { RolloutController, evaluateRollout } from './controller.ts';
 export { createMetricSources, describeTickResult, runControllerService } from './service.ts';
 export type { ControllerLeadership, ControllerServiceOptions } from './service.ts';

@@ -7,6 +7,7 @@ import type { RolloutEvaluation } from './controller.ts';
 import type { GuardrailCheck, SliceCheck, ThresholdCheck } from './guardrails.ts';
 import { TARGET_POWER, formatMetricValue, sliceLabel, thresholdPower } from './guardrails.ts';
 import { MAX_MIX_DISTANCE } from './representativeness.ts';
+import { formatStep, type PlanStep } from './audience-steps.ts';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -90,7 +91,7 @@ function representativenessSection(
   audit: readonly AuditEntry[],
   flagKey: string,
   environment: string,
-  steps: readonly number[],
+  steps: readonly PlanStep[],
   latest: RolloutEvaluation | undefined,
 ): string[] {
   const byStep = new Map<number, MixRow[]>();
@@ -115,7 +116,7 @@ function representativenessSection(
       const pct = (x: number) => formatMetricValue('proportion', x);
       const shares = m.shares.map((s) => `${s.value} ${pct(s.treatment)} vs ${pct(s.control)}`).join(', ');
       lines.push(
-        `| ${steps[step] ?? '?'}% | ${cell(m.attribute)} | ${cell(shares)} | ${pct(m.distance)} | ${m.skewed ? '**SKEWED**' : 'ok'} |`,
+        `| ${step in steps ? formatStep(steps[step] ?? 0) : '?'} | ${cell(m.attribute)} | ${cell(shares)} | ${pct(m.distance)} | ${m.skewed ? '**SKEWED**' : 'ok'} |`,
       );
     }
   }
@@ -142,7 +143,9 @@ export function renderRolloutPage(
     return lines.join('\n');
   }
   const served = config.rollout?.variant === plan.variant ? config.rollout.percentage : 0;
-  const stepList = plan.steps.map((s, i) => (i === plan.state.stepIndex ? `**${s}%**` : `${s}%`)).join(' → ');
+  const stepList = plan.steps
+    .map((s, i) => (i === plan.state.stepIndex ? `**${formatStep(s)}**` : formatStep(s)))
+    .join(' → ');
   lines.push(
     `- Status: **${plan.state.status}**${plan.state.reason ? ` — ${plan.state.reason}` : ''}`,
     `- Flag: ${config.enabled ? 'enabled' : 'disabled (kill switch)'}; variant \`${plan.variant}\` vs control \`${config.defaultVariant}\``,
@@ -168,8 +171,9 @@ export function renderRolloutPage(
       return `| ${cell(name)} | ${metric} | ${g.source} | ${cell(describeLimits(g))} | ${arm('treatment')} | ${arm('control')} | ${unit?.verdict ?? 'not checked yet'} | ${power} |`;
     };
     lines.push(row(g.name, check, check?.unit ?? 'proportion'));
-    for (const slice of check?.slices ?? [])
-      {lines.push(row(sliceLabel(g.name, slice), slice, check?.unit ?? 'proportion'));}
+    for (const slice of check?.slices ?? []) {
+      lines.push(row(sliceLabel(g.name, slice), slice, check?.unit ?? 'proportion'));
+    }
   }
   lines.push(
     '',

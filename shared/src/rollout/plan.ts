@@ -24,6 +24,7 @@ import { describeOperation } from '../flags/descriptor.ts';
 import type { AuditEntryInput, FlagStore } from '../store/types.ts';
 import { FlagError } from '../errors.ts';
 import { countGuardrailTests } from './guardrails.ts';
+import { formatStep, servedAt, stepsProblem, type PlanStep } from './audience-steps.ts';
 
 /** Audit actions written by rollout operations (`AuditEntry.action`). */
 export const RolloutAuditAction = {
@@ -64,9 +65,11 @@ export interface RolloutStatusReport extends RolloutTarget {
   readonly controlVariant: string;
   readonly status: RolloutPlan['state']['status'];
   readonly stepIndex: number;
-  readonly steps: readonly number[];
+  readonly steps: readonly PlanStep[];
   /** Percentage currently served the new variant (EnvironmentConfig.rollout). */
   readonly percentage: number;
+  /** Segments currently served the new variant whatever the percentage (staged audiences). */
+  readonly segments: readonly string[];
   readonly stepStartedAt: string | undefined;
   readonly startedAt: string | undefined;
   readonly reason: string | undefined;
@@ -120,6 +123,8 @@ interface Transition {
   readonly plan: RolloutPlan;
   /** Served percentage after the change (unchanged when undefined). */
   readonly percentage?: number;
+  /** Segments served after the change, when `percentage` is set (none when undefined). */
+  readonly segments?: readonly string[];
   readonly reason?: string;
   readonly data?: Record<string, JsonValue>;
 }
@@ -147,6 +152,7 @@ function transitionOperation(
         : setRollout(target.flagKey, target.environment, {
             variant: transition.plan.variant,
             percentage: transition.percentage,
+            ...(transition.segments?.length ? { segments: [...transition.segments] } : {}),
           })(withPlan.document, context);
     const changes = [...withPlan.audit, ...(withRollout?.audit ?? [])].flatMap((entry) => entry.changes);
     const reason = transition.reason ?? context.reason;
@@ -180,17 +186,17 @@ function withState(plan: RolloutPlan, state: Partial<RolloutPlan['state']>): Rol
 }
 
 /**
- * Step index and percentage after advancing from `stepIndex`; `completed` when the new step serves 100% or the
+ * Step index and audience after advancing from `stepIndex`; `completed` when the new step serves 100% or the
  * plan has no further step (a 100% step cannot be compared against a control group, so it ends the plan).
  */
 export function nextStep(
   plan: RolloutPlan,
   stepIndex: number,
-): { stepIndex: number; percentage: number; completed: boolean } {
+): { stepIndex: number; percentage: number; segments: readonly string[]; completed: boolean } {
   const next = stepIndex + 1;
-  const percentage = plan.steps[next];
-  if (percentage === undefined) return { stepIndex, percentage: plan.steps[stepIndex] ?? 100, completed: true };
-  return { stepIndex: next, percentage, completed: percentage >= 100 };
+  if (next >= plan.steps.length) return { stepIndex, ...servedAt(plan, stepIndex), completed: true };
+  const served = servedAt(plan, next);
+  return { stepIndex: next, ...served, completed: served.percentage >= 100 };
 }
 
 /**
@@ -200,7 +206,8 @@ export function nextStep(
 export function approvalGateOf(plan: RolloutPlan, protectedEnvironment: boolean): number | undefined {
   if (!protectedEnvironment || !plan.approveBefore) return undefined;
   const next = plan.steps[plan.state.stepIndex + 1];
-  return next !== undefined && plan.approveBefore.includes(next) ? next : undefined;
+  // Gates name percentages: an audience step ({segment}) is never gated.
+  return typeof next === 'number' && plan.approveBefore.includes(next) ? next : undefined;
 }
 
 function advanceTransition(
@@ -221,6 +228,7 @@ function advanceTransition(
     action: step.completed ? RolloutAuditAction.complete : RolloutAuditAction.advance,
     plan: next,
     percentage: step.percentage,
+    segments: step.segments,
     ...(data === undefined ? {} : { data }),
   };
 }
@@ -255,16 +263,17 @@ export function parseRolloutPlan(
       'Roll out a variant other than the default variant.',
     );
   }
-  if (plan.steps.some((s, i) => i > 0 && s <= (plan.steps[i - 1] ?? 0))) {
+  const stepProblem = stepsProblem(plan.steps);
+  if (stepProblem !== undefined) {
     throw fail(
-      `steps must increase strictly (got ${plan.steps.join(', ')})`,
-      'List the percentages in increasing order, e.g. 1, 5, 10, 25, 50, 100.',
+      `steps must increase strictly: ${stepProblem}`,
+      'List the percentages in increasing order, e.g. 1, 5, 10, 25, 50, 100; an audience step adds a segment, e.g. {"segment": "internal"}.',
     );
   }
   for (const gate of plan.approveBefore ?? []) {
     if (!plan.steps.includes(gate) || gate === plan.steps[0]) {
       throw fail(
-        `approveBefore ${gate}% is not a later step of the plan (steps: ${plan.steps.join(', ')})`,
+        `approveBefore ${gate}% is not a later step of the plan (steps: ${plan.steps.map(formatStep).join(', ')})`,
         'List steps after the first one, e.g. "approveBefore": [50] to have a human approve 25% → 50%.',
       );
     }
@@ -371,14 +380,19 @@ export function startRolloutOperation(request: StartRolloutRequest): Operation {
         },
       );
     }
-    const first = plan.steps[0] ?? 100;
+    const first = servedAt(plan, 0);
     const started = withState(plan, {
-      status: first >= 100 ? 'completed' : 'running',
+      status: first.percentage >= 100 ? 'completed' : 'running',
       stepIndex: 0,
       stepStartedAt: now.toISOString(),
       startedAt: now.toISOString(),
     });
-    return { action: RolloutAuditAction.start, plan: started, percentage: first, data: { steps: plan.steps } };
+    return {
+      action: RolloutAuditAction.start,
+      plan: started,
+      ...first,
+      data: { steps: plan.steps.map((s) => (typeof s === 'number' ? s : { ...s })) },
+    };
   });
   const { flagKey, environment, plan } = request;
   return describeOperation(operation, {
@@ -431,7 +445,7 @@ export function resumeRolloutOperation(target: RolloutTarget): Operation {
         reason: undefined,
         lastCheck: undefined,
       }),
-      percentage: plan.steps[stepIndex] ?? 0,
+      ...servedAt(plan, stepIndex),
     };
   });
   return describeControl(target, 'resume', operation);
@@ -584,6 +598,7 @@ export function rolloutStatusOf(document: StoreDocument, target: RolloutTarget):
     stepIndex: plan.state.stepIndex,
     steps: plan.steps,
     percentage: servedPercentage(located.config, plan),
+    segments: located.config.rollout?.variant === plan.variant ? (located.config.rollout.segments ?? []) : [],
     stepStartedAt: plan.state.stepStartedAt,
     startedAt: plan.state.startedAt,
     reason: plan.state.reason,

@@ -43,6 +43,7 @@ export function renderStoreDocument(
     version: document.version,
     environments: document.environments.map((env) => omitUndefined({ ...env })),
     groups: document.groups,
+    segments: document.segments,
     flags: [...document.flags].sort((a, b) => compareKeys(a.key, b.key)).map((flag) => canonicalFlag(flag, envOrder)),
     changeRequests: document.changeRequests,
   };

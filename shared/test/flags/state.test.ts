@@ -25,6 +25,12 @@ const flag: Flag = flagSchema.parse({
       rollout: { variant: 'on', percentage: 25 },
       plan: { variant: 'on', state: { status: 'paused', stepIndex: 3 } },
     },
+    staged: { enabled: true, defaultVariant: 'off', rollout: { variant: 'on', percentage: 0, segments: ['internal'] } },
+    'staged-wide': {
+      enabled: true,
+      defaultVariant: 'off',
+      rollout: { variant: 'on', percentage: 5, segments: ['internal', 'beta'] },
+    },
     targeted: {
       enabled: true,
       defaultVariant: 'off',
@@ -47,6 +53,8 @@ describe('describeEnvironmentState', () => {
     ['a full rollout serves its variant', flag, 'full', 'full: serves `on`', true],
     ['a paused plan shows its step', flag, 'planned', 'planned: on → 25% get `on` · step 4/6 paused', true],
     ['rules are counted', flag, 'targeted', 'targeted: serves `off` (+1 rule)', true],
+    ['staged audiences name their segments', flag, 'staged', 'staged: on → internal get `on`', true],
+    ['segments plus a percentage', flag, 'staged-wide', 'staged-wide: on → internal + beta + 5% get `on`', true],
     ['no configuration', flag, 'nowhere', 'nowhere: not configured', false],
     ['archived wins', archived, 'prod', 'prod: archived', false],
   ];

@@ -7,6 +7,8 @@ import pg from 'pg';
 import { applyOperation, createFlag, setFlagEnabled, updateFlag } from '../../src/flags/operations.ts';
 import type { Operation } from '../../src/flags/operations.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { createSegment } from '../../src/flags/segments.ts';
+import { FlagError } from '../../src/errors.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { StoreDocument } from '../../src/flags/model.ts';
 import { usePostgres } from '../support/postgres.ts';
@@ -51,6 +53,19 @@ describe('PostgresStore', () => {
     const reopened = await openPostgresStore(url);
     assert.equal((await reopened.read()).document.environments.length, 3);
     reopened.dispose();
+  });
+
+  it('refuses to store segments (no table yet) instead of dropping them', async () => {
+    const store = await openPostgresStore(await cluster().createDatabase());
+    try {
+      await assert.rejects(
+        applyOperation(store, createSegment({ key: 'beta', included: ['a'] }), ctx),
+        (e) => FlagError.is(e, 'INVALID_INPUT') && /cannot hold segments yet/.test(e.message),
+      );
+      assert.equal((await store.read()).document.segments, undefined);
+    } finally {
+      store.dispose();
+    }
   });
 
   it('per-flag optimistic concurrency: a stale base commits when its flag is untouched, conflicts when not', async () => {

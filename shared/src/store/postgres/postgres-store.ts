@@ -324,6 +324,12 @@ export class PostgresStore implements FlagStore {
    */
   private diff(base: StoreSnapshot, document: StoreDocument): Delta {
     if ((document.version as unknown) !== 1) throw invalidDocumentError(['version'], 'expected 1');
+    // TODO(issue 12): a segments table; until then refuse instead of dropping them on commit.
+    if (canonicalJson(document.segments) !== canonicalJson(base.document.segments)) {
+      throw new FlagError('INVALID_INPUT', `The PostgreSQL store at ${this.location} cannot hold segments yet.`, {
+        hint: 'Use the file store (.rollgate/) for segments, or target users with rule conditions instead.',
+      });
+    }
     const baseFlags = this.indexOf(base.document);
     const environmentsChanged = canonicalJson(document.environments) !== canonicalJson(base.document.environments);
     // A changed environment list can invalidate any flag: validate and compile everything then (rare).
