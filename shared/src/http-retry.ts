@@ -90,8 +90,9 @@ export async function postWithRetry(
 ): Promise<DeliveryOutcome> {
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(request, policy.timeoutMs, io);
-    if (result.status !== undefined && result.status < 300)
-      {return { outcome: 'delivered', attempt, status: result.status };}
+    if (result.status !== undefined && result.status < 300) {
+      return { outcome: 'delivered', attempt, status: result.status };
+    }
     const error = result.error ?? `HTTP ${String(result.status)}`;
     const failure = { attempt, ...(result.status === undefined ? {} : { status: result.status }), error };
     if (io.stop.aborted) return { outcome: 'stopped', ...failure };

@@ -42,12 +42,7 @@ export function registerListCommand(program: Command, deps: CliDeps): void {
           ? 'No flags match.'
           : formatTable(
               ['KEY', 'KIND', 'TYPE', ...shownEnvs.map((e) => e.toUpperCase())],
-              flags.map((f) => [
-                f.key,
-                f.kind,
-                f.type,
-                ...shownEnvs.map((e) => summarizeEnvironment(f, e)),
-              ]),
+              flags.map((f) => [f.key, f.kind, f.type, ...shownEnvs.map((e) => summarizeEnvironment(f, e))]),
             );
       run.out.result({ flags }, text);
     });
