@@ -109,7 +109,15 @@ function checkUnion(
   const results = options.map((option) => checkFields(option, value, path));
   const clean = results.find((r) => r.unknown === undefined);
   if (clean) return clean;
-  const first = results[0];
+  // The option that knows the most of this object's fields is the one the author meant.
+  const fieldsKnown = (option: z.ZodType): number => {
+    const inner = unwrap(option);
+    if (!(inner instanceof z.ZodObject) || !isPlainObject(value)) return 0;
+    const shape = inner.shape as Record<string, unknown>;
+    return Object.keys(value).filter((k) => Object.hasOwn(shape, k)).length;
+  };
+  const scores = options.map(fieldsKnown);
+  const first = results[scores.indexOf(Math.max(...scores))];
   if (!first?.unknown) return { value, unknown: undefined };
   const { path: at, key } = first.unknown;
   const same = results.flatMap((r) =>
