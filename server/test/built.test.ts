@@ -144,11 +144,14 @@ describe('built server', () => {
     }
   });
 
-  it('--database (or $DATABASE_URL) says the PostgreSQL store is not available yet; bad options are usage errors', async () => {
+  it('an unusable --database is a clear startup error; bad options are usage errors', async () => {
     await using fixture = await startFixture();
-    const pg = await cli(fixture.root, ['server', '--database', 'postgres://localhost/rollgate'], { store: false });
+    const pg = await cli(fixture.root, ['--database', 'mysql://localhost/rollgate', 'server'], { store: false });
     assert.equal(pg.status, 1);
-    assert.match(pg.stderr, /PostgreSQL store is not available/);
+    assert.match(pg.stderr, /Not a PostgreSQL connection URL \(scheme mysql:\).*postgres:\/\/user:password@localhost/);
+    const both = await cli(fixture.root, ['--database', 'postgres://localhost/rollgate', 'server']);
+    assert.equal(both.status, 1, both.stderr);
+    assert.match(both.stderr, /Both --store and --database/);
     const bad = await cli(fixture.root, ['server', '--port', 'eighty']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /--port: .*number/);

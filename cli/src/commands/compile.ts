@@ -20,7 +20,7 @@ export function registerCompileCommand(program: Command, deps: CliDeps): void {
     .option('--check', 'write nothing; exit 3 when an output is stale (for CI)')
     .action(async (opts: CompileOptions, command: Command) => {
       const run = invocation(command, deps);
-      await run.withStore(async (store) => {
+      await run.withFileStore(async (store) => {
         if (opts.check === true) {
           const outputs = await store.checkCompiledOutputs();
           const stale = outputs.filter((o) => o.state !== 'fresh');

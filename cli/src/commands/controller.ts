@@ -76,7 +76,7 @@ export function registerControllerCommand(program: Command, deps: CliDeps): void
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const results = await run.withStore(async (store) => {
+        const results = await run.withFileStore(async (store) => {
           const directory =
             opts.metricsDir === undefined ? join(store.location, 'metrics') : resolve(run.cwd, opts.metricsDir);
           const sources: MetricSources = {

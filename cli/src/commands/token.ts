@@ -102,7 +102,7 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
         throw usageError('A token needs at least one role.', 'Pass e.g. --role "*=viewer" --role staging=editor.');
       }
       const now = run.now();
-      const created = await run.withStore((store) =>
+      const created = await run.withFileStore((store) =>
         new FileTokenStore(store.location).create(
           {
             name: opts.name,
@@ -131,7 +131,7 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
     .description('list tokens (never their secrets)')
     .action(async (_opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      const records = await run.withStore((store) => new FileTokenStore(store.location).list());
+      const records = await run.withFileStore((store) => new FileTokenStore(store.location).list());
       const now = run.now();
       run.out.result(
         { tokens: records },
@@ -149,7 +149,7 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
     .description('revoke a token at once')
     .action(async (idOrName: string, _opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      const record = await run.withStore((store) => new FileTokenStore(store.location).revoke(idOrName, run.now()));
+      const record = await run.withFileStore((store) => new FileTokenStore(store.location).revoke(idOrName, run.now()));
       run.out.result({ record }, `Revoked token ${record.id} (${record.name}).`);
     });
 }

@@ -8,3 +8,5 @@ export { parseStoreDocument, serializeStoreDocument } from './store-yaml.ts';
 export type { StoreSnapshot, AuditEntryInput, CommitRequest, AuditQuery, FlagStore } from './types.ts';
 export { FileSdkKeyStore, SDK_KEY_PREFIX, generateSdkKey, hashSdkKey } from './sdk-keys.ts';
 export type { SdkKey, SdkKeyStore, CreatedSdkKey, FileSdkKeyStoreOptions } from './sdk-keys.ts';
+export { fileStoreServices } from './services.ts';
+export type { StoreServices } from './services.ts';

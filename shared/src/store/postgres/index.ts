@@ -5,3 +5,6 @@ export { loadMigrations, runMigrations, MIGRATIONS_DIR } from './migrate.ts';
 export type { Migration } from './migrate.ts';
 export { importFileStore, exportToFileStore } from './transfer.ts';
 export type { TransferContext, TransferResult } from './transfer.ts';
+export { PostgresSdkKeyStore } from './sdk-key-store.ts';
+export type { PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+export { PostgresUsageStore } from './usage-store.ts';

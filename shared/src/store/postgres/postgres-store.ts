@@ -19,8 +19,11 @@ import { Emitter, toDisposable } from '../../lifecycle.ts';
 import type { Disposable, Event } from '../../lifecycle.ts';
 import type { AuditEntryInput, AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from '../types.ts';
 import { invalidDocumentError, parseAuditQuery, validateAudit, validateDocument } from '../validate.ts';
-import { databaseError, describeDatabaseUrl, isConnectionError } from './connection.ts';
+import { describeDatabaseUrl, withPooledClient } from './connection.ts';
 import { listen } from './listener.ts';
+import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+import { PostgresUsageStore } from './usage-store.ts';
+import type { StoreServices } from '../services.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
 
 /** The channel every commit NOTIFYs, with the new revision as payload. */
@@ -219,6 +222,17 @@ export class PostgresStore implements FlagStore {
     });
   };
 
+  /**
+   * The SDK keys and usage counts in this database (tables of migration 0002), on this store's connection pool:
+   * they work until the store is disposed.
+   */
+  services(options: PostgresSdkKeyStoreOptions = {}): StoreServices {
+    return {
+      keys: new PostgresSdkKeyStore(this.pool, this.location, options),
+      usage: new PostgresUsageStore(this.pool, this.location),
+    };
+  }
+
   /** Stops listening, drops all listeners and closes the connections. */
   dispose(): void {
     if (this.disposed) return;
@@ -243,30 +257,8 @@ export class PostgresStore implements FlagStore {
     });
   }
 
-  /** Runs `fn` on a pooled connection; a broken connection is discarded, pg errors become STORE_IO. */
-  private async withClient<T>(action: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw databaseError(e, action, this.location);
-    }
-    let broken: Error | undefined;
-    // A connection lost mid-operation emits 'error' on the checked-out client as well as failing the query.
-    const onError = (e: Error): void => {
-      broken = e;
-    };
-    client.on('error', onError);
-    try {
-      return await fn(client);
-    } catch (e) {
-      if (isConnectionError(e)) broken = e instanceof Error ? e : new Error(String(e));
-      else await client.query('ROLLBACK').catch(() => {});
-      throw FlagError.is(e) ? e : databaseError(e, action, this.location);
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  private withClient<T>(action: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(this.pool, this.location, action, fn);
   }
 
   /** The write path of commit and update: lock, catch up, let `prepare` decide, write the delta, notify. */
