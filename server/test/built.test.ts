@@ -5,60 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, flagdClient, ofrepClient, startFixture, until } from './helpers.ts';
+import { ROOT, cli, flagdClient, ofrepClient, startCliServer, startFixture, until } from './helpers.ts';
 
-const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
-const ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly syncPort: number;
-}
-
-/** Starts `rollgate server --store <root> <args>` on free ports and waits for its "serving" line. */
-async function startCliServer(root: string, args: string[] = []): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [CLI_BIN, '--store', root, 'server', '--port', '0', '--sync-port', '0', ...args],
-    {
-      env: ENV,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  await until('the server to start', () => /flagd sync at/.test(stderr) || child.exitCode !== null, 20_000);
-  const match = /at (http:\/\/[^,]+), flagd sync at [^:]+:(\d+)/.exec(stderr);
-  if (match === null) throw new Error(`server did not start: ${stderr}`);
-  return { child, url: match[1] ?? '', syncPort: Number(match[2]) };
-}
-
-/** Runs the built CLI in `root` (with `--store root` unless `store` is false) to completion. */
-async function cli(
-  root: string,
-  args: string[],
-  { store = true } = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_BIN, ...(store ? ['--store', root] : []), ...args], {
-    cwd: root,
-    env: ENV,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
-}
 
 describe('built server', () => {
   before(() => {
@@ -71,7 +26,7 @@ describe('built server', () => {
   it('changes through the CLI and through the MCP server reach flagd in-process and OFREP clients', async () => {
     // The fixture only provides a seeded store; the server under test is the one the CLI starts.
     await using fixture = await startFixture();
-    const server = await startCliServer(fixture.root);
+    const server = await startCliServer(['--store', fixture.root]);
     const mcp = new Client({ name: 'server-test', version: '1.0.0' });
     try {
       const flagd = await flagdClient(server.syncPort, 'development');
@@ -131,7 +86,7 @@ describe('built server', () => {
     assert.doesNotMatch(listed.stdout, new RegExp(secret));
     assert.match(listed.stdout, /staging .*active +ci/);
 
-    const server = await startCliServer(fixture.root, ['--host', '0.0.0.0']);
+    const server = await startCliServer(['--store', fixture.root], ['--host', '0.0.0.0']);
     try {
       const url = server.url.replace('0.0.0.0', '127.0.0.1');
       const open = await fetch(`${url}/flagd/staging.flagd.json`);
