@@ -17,7 +17,7 @@ import { createEmptyDocument } from '../flags/model.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
 import { compileStore } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
-import { Emitter, toDisposable } from '../lifecycle.ts';
+import { WatchedEmitter, toDisposable } from '../lifecycle.ts';
 import type { Disposable, Event } from '../lifecycle.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts';
@@ -113,10 +113,7 @@ export class FileStore implements FlagStore {
    * YAML document, whose comments the next write carries over.
    */
   private parsed: { readonly version: string; readonly document: StoreDocument; readonly yaml: Document } | undefined;
-  private readonly _onDidChange = new Emitter<StoreSnapshot>();
-  private watching: Watching | undefined;
-  private listeners = 0;
-  private disposed = false;
+  private readonly changes = new WatchedEmitter<StoreSnapshot, Watching>(() => this.startWatching());
 
   /** Use {@link openFileStore}; `storeDir` must be the real (symlink-free) path of an existing `.rollgate`. */
   constructor(storeDir: string, options: FileStoreOptions = {}) {
@@ -309,23 +306,11 @@ export class FileStore implements FlagStore {
    * (or on dispose); it does not keep the process alive. The baseline is the version this instance last read or
    * committed: subscribe after a read so a change made in between is not missed.
    */
-  readonly onDidChange: Event<StoreSnapshot> = (listener) => {
-    if (this.disposed) return toDisposable(() => {});
-    const subscription = this._onDidChange.event(listener);
-    this.listeners++;
-    this.watching ??= this.startWatching();
-    return toDisposable(() => {
-      subscription.dispose();
-      this.listeners--;
-      if (this.listeners === 0) this.stopWatching();
-    });
-  };
+  readonly onDidChange: Event<StoreSnapshot> = this.changes.event;
 
   /** Stops watching and drops all listeners. The store can still be read and committed to. */
   dispose(): void {
-    this.disposed = true;
-    this.stopWatching();
-    this._onDidChange.dispose();
+    this.changes.dispose();
   }
 
   private async readSource(): Promise<Buffer> {
@@ -344,19 +329,23 @@ export class FileStore implements FlagStore {
   }
 
   private notify(snapshot: StoreSnapshot): void {
-    const w = this.watching;
+    const w = this.changes.watching;
     if (!w || w.lastVersion === snapshot.version) return;
     w.lastVersion = snapshot.version;
-    this._onDidChange.fire(snapshot);
+    this.changes.fire(snapshot);
   }
 
   private startWatching(): Watching {
+    const disposables: Disposable[] = [];
     const w: Watching = {
       lastVersion: this.parsed?.version,
       lastStat: undefined,
       checking: false,
       recheck: false,
-      disposables: [],
+      dispose() {
+        w.stopped = true;
+        for (const d of disposables.reverse()) d.dispose();
+      },
     };
     const check = (): void => void this.check(w);
     let debounce: NodeJS.Timeout | undefined;
@@ -374,7 +363,7 @@ export class FileStore implements FlagStore {
     }
     const poll = setInterval(() => void this.poll(w), this.options.pollIntervalMs);
     poll.unref();
-    w.disposables.push(
+    disposables.push(
       toDisposable(() => clearInterval(poll)),
       toDisposable(() => clearTimeout(debounce)),
       toDisposable(() => watcher?.close()),
@@ -382,14 +371,6 @@ export class FileStore implements FlagStore {
     // Without a version to compare against yet, take the current one as the baseline (no event for it).
     if (w.lastVersion === undefined) check();
     return w;
-  }
-
-  private stopWatching(): void {
-    const w = this.watching;
-    if (!w) return;
-    this.watching = undefined;
-    w.stopped = true;
-    for (const d of w.disposables.reverse()) d.dispose();
   }
 
   /** Cheap fallback for fs.watch: re-read only when flags.yaml's identity, size or mtime moved. */
@@ -428,7 +409,8 @@ interface Watching {
   checking: boolean;
   recheck: boolean;
   stopped?: boolean;
-  readonly disposables: Disposable[];
+  /** Stops the watcher and the poll. */
+  dispose(): void;
 }
 
 /**

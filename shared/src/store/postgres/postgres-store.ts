@@ -15,8 +15,8 @@ import {
   flagSchema,
 } from '../../flags/model.ts';
 import type { AuditEntry, ChangeRequest, Environment, Flag, StoreDocument } from '../../flags/model.ts';
-import { Emitter, toDisposable } from '../../lifecycle.ts';
-import type { Disposable, Event } from '../../lifecycle.ts';
+import { WatchedEmitter } from '../../lifecycle.ts';
+import type { Event } from '../../lifecycle.ts';
 import type { AuditEntryInput, AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from '../types.ts';
 import { invalidDocumentError, parseAuditQuery, validateAudit, validateDocument } from '../validate.ts';
 import { describeDatabaseUrl, withPooledClient } from './connection.ts';
@@ -90,9 +90,7 @@ export class PostgresStore implements FlagStore {
   private state: State | undefined;
   /** The flags of snapshots this instance produced, by key, so a commit on one of them needs no index build. */
   private readonly flagIndex = new WeakMap<StoreDocument, ReadonlyMap<string, Flag>>();
-  private readonly _onDidChange = new Emitter<StoreSnapshot>();
-  private watching: Watching | undefined;
-  private listeners = 0;
+  private readonly changes = new WatchedEmitter<StoreSnapshot, Watching>(() => this.startWatching());
   private disposed = false;
 
   /** Use {@link openPostgresStore}. */
@@ -210,17 +208,7 @@ export class PostgresStore implements FlagStore {
    * Listening starts with the first listener and stops with the last (or on dispose); it does not keep the process
    * alive. The baseline is the revision this instance last read or committed: subscribe after a read.
    */
-  readonly onDidChange: Event<StoreSnapshot> = (listener) => {
-    if (this.disposed) return toDisposable(() => {});
-    const subscription = this._onDidChange.event(listener);
-    this.listeners++;
-    this.watching ??= this.startWatching();
-    return toDisposable(() => {
-      subscription.dispose();
-      this.listeners--;
-      if (this.listeners === 0) this.stopWatching();
-    });
-  };
+  readonly onDidChange: Event<StoreSnapshot> = this.changes.event;
 
   /**
    * The SDK keys and usage counts in this database (tables of migration 0002), on this store's connection pool:
@@ -237,8 +225,7 @@ export class PostgresStore implements FlagStore {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.stopWatching();
-    this._onDidChange.dispose();
+    this.changes.dispose();
     void this.pool.end().catch(() => {});
   }
 
@@ -449,16 +436,24 @@ export class PostgresStore implements FlagStore {
   }
 
   private notify(snapshot: StoreSnapshot): void {
-    const w = this.watching;
+    const w = this.changes.watching;
     if (!w || w.lastRevision >= snapshot.revision) return;
     w.lastRevision = snapshot.revision;
-    this._onDidChange.fire(snapshot);
+    this.changes.fire(snapshot);
   }
 
   private startWatching(): Watching {
-    const w: Watching = { lastRevision: this.state?.revision ?? -1, checking: false, recheck: false };
+    const w: Watching = {
+      lastRevision: this.state?.revision ?? -1,
+      checking: false,
+      recheck: false,
+      dispose() {
+        w.stopped = true;
+        listener.dispose();
+      },
+    };
     const check = (): void => void this.check(w);
-    w.listener = listen({ connectionString: this.connectionString }, NOTIFY_CHANNEL, {
+    const listener = listen({ connectionString: this.connectionString }, NOTIFY_CHANNEL, {
       onNotification: (payload) => {
         if (Number(payload) > w.lastRevision) check();
       },
@@ -467,14 +462,6 @@ export class PostgresStore implements FlagStore {
       onDisconnected: () => {},
     });
     return w;
-  }
-
-  private stopWatching(): void {
-    const w = this.watching;
-    if (!w) return;
-    this.watching = undefined;
-    w.stopped = true;
-    w.listener?.dispose();
   }
 
   private async check(w: Watching): Promise<void> {
@@ -503,7 +490,8 @@ interface Watching {
   checking: boolean;
   recheck: boolean;
   stopped?: boolean;
-  listener?: Disposable;
+  /** Stops listening. */
+  dispose(): void;
 }
 
 /**
