@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SIZES = [10, 1_000, 10_000];
-const CHANGES = 40;
+const CHANGES = 100;
 const FILE_CHANGES = 5;
 const context = { actor: 'bench', now: () => new Date('2026-12-01T00:00:00Z') };
 
