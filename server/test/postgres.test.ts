@@ -135,6 +135,37 @@ describe('server on PostgreSQL', () => {
     }
   });
 
+  it('refuses a non-loopback address until the database holds an SDK key', async () => {
+    ensureBuilt('cli');
+    ensureBuilt('server');
+    const url = await seededDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-cli-'));
+    try {
+      const args = ['--database', url, 'server', '--host', '0.0.0.0', '--port', '0', '--sync-port', '0'];
+      const refused = await cli(cwd, args, { store: false });
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /refusing to listen on 0\.0\.0\.0 without SDK keys/);
+      const created = await cli(cwd, ['--json', '--database', url, 'keys', 'create', '--env', 'staging'], {
+        store: false,
+      });
+      assert.equal(created.status, 0, created.stderr);
+      const { secret } = JSON.parse(created.stdout) as { secret: string };
+      const server = await startCliServer(['--database', url], ['--host', '0.0.0.0']);
+      try {
+        const base = server.url.replace('0.0.0.0', '127.0.0.1');
+        assert.equal((await fetch(`${base}/flagd/staging.flagd.json`)).status, 401);
+        const keyed = await fetch(`${base}/flagd/staging.flagd.json`, {
+          headers: { Authorization: `Bearer ${secret}` },
+        });
+        assert.equal(keyed.status, 200);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   it('two replicas: a CLI change reaches clients of both, also after PostgreSQL restarts', async () => {
     ensureBuilt('cli');
     ensureBuilt('server');
