@@ -1,6 +1,6 @@
 /**
- * What every command gets: the global options (`--store`, `--database`, `--json`, `--actor`, `--reason`) resolved for this
- * invocation, an output writer honouring --json, the clock, and store helpers that open the right store and
+ * What every command gets: the global options (`--store`, `--database`, `--json`, `--actor`, `--reason`) resolved
+ * for this invocation, an output writer honouring --json, the clock, and store helpers that open the right store and
  * apply operations with the protected-environment rule. Commands stay small and never touch process.* directly.
  */
 import { stat } from 'node:fs/promises';
@@ -86,21 +86,22 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
     now: deps.now,
     ...(options.reason === undefined ? {} : { reason: options.reason }),
   };
+  const withStore: Invocation['withStore'] = async (fn) => {
+    const { store, services } = await openStore(options, deps.cwd);
+    try {
+      return await fn(store, services);
+    } finally {
+      store.dispose();
+    }
+  };
   return {
     options,
     out: createOutput(deps.stdout, options.json),
     now: deps.now,
     cwd: deps.cwd,
-    async withStore(fn) {
-      const { store, services } = await openStore(options, deps.cwd);
-      try {
-        return await fn(store, services);
-      } finally {
-        store.dispose();
-      }
-    },
+    withStore,
     withFileStore(fn) {
-      return this.withStore((store) => {
+      return withStore((store) => {
         if (!(store instanceof FileStore)) {
           throw new FlagError(
             'INVALID_INPUT',

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     store.dispose();
     throw new StartError(
       `refusing to listen on ${config.host} without SDK keys: anyone who can reach it could read every flag. ` +
-        'Create one per environment with `rollgate keys create --env <env>` (with the same --store or --database), or bind to 127.0.0.1.',
+        'Create one per environment with `rollgate keys create --env <env>` (with the same --store or --database), ' +
+        'or bind to 127.0.0.1.',
     );
   }
   const server = await createServer({
