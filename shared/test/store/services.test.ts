@@ -15,7 +15,7 @@ interface Opened {
   /** Two handles on the same services (two processes / replicas for PostgreSQL). */
   readonly a: StoreServices;
   readonly b: StoreServices;
-  cleanup(): Promise<void>;
+  readonly cleanup: () => Promise<void>;
 }
 
 const kinds: Record<string, () => Promise<Opened>> = {
