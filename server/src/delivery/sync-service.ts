@@ -224,12 +224,18 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
   );
 
   // Security: access is granted when a stream opens; a key revoked later must not keep it open.
+  // While the keys cannot be read (store down), streams stay open with the last good flags; logged once per outage.
   let rechecking = false;
+  let failing = false;
   const recheck = setInterval(() => {
     if (rechecking) return;
     rechecking = true;
     recheckAccess()
-      .catch((e: unknown) => deps.log(`checking the access of open streams failed: ${errorMessage(e)}`))
+      .then(() => (failing = false))
+      .catch((e: unknown) => {
+        if (!failing) deps.log(`checking the access of open streams failed: ${errorMessage(e)}`);
+        failing = true;
+      })
       .finally(() => (rechecking = false));
   }, deps.accessRecheckMs ?? 1000);
   recheck.unref();
