@@ -1,7 +1,7 @@
 // The only emitter: bundles the CLI, the MCP server and the extension. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -19,18 +19,27 @@ const scannerAsSeparateBundle = {
   },
 };
 
-/** Copies `file` into the bundle's output folder after each build (a runtime asset the bundle reads beside itself). */
-const copyBesideBundle = (/** @type {string} */ file) => ({
+/**
+ * Copies `paths` (files or folders) into the bundle's output folder after each build: runtime assets the bundle reads
+ * beside itself.
+ */
+const copyBesideBundle = (/** @type {string[]} */ ...paths) => ({
   name: 'copy-beside-bundle',
   /** @param {esbuild.PluginBuild} build */
   setup(build) {
     build.onEnd(async () => {
-      const outdir = build.initialOptions.outdir ?? '.';
-      await mkdir(outdir, { recursive: true });
-      await copyFile(file, join(outdir, basename(file)));
+      const { outdir, outfile } = build.initialOptions;
+      const target = outdir ?? (outfile === undefined ? '.' : dirname(outfile));
+      await mkdir(target, { recursive: true });
+      for (const path of paths) await cp(path, join(target, basename(path)), { recursive: true, force: true });
     });
   },
 });
+
+/** The PostgreSQL store reads its versioned SQL migrations from `<bundle dir>/migrations/` (see migrate.ts). */
+const POSTGRES_MIGRATIONS = 'shared/src/store/postgres/migrations';
+/** node-postgres requires `pg-native` only when asked for its native binding, which Rollgate never does. */
+const PG_EXTERNALS = ['pg-native'];
 
 /** @type {(esbuild.BuildOptions & { name: string })[]} */
 const builds = [
@@ -66,17 +75,20 @@ const builds = [
     outfile: 'cli/dist/rollgate.mjs',
     format: 'esm',
     banner: { js: `#!/usr/bin/env node\n${esmRequireBanner}` },
-    external: ['ts-morph'],
+    external: ['ts-morph', ...PG_EXTERNALS],
+    plugins: [copyBesideBundle(POSTGRES_MIGRATIONS)],
   },
   {
-    // `rollgate server` spawns this bundle (the CLI never imports the server); sync.proto is copied beside it.
+    // `rollgate server` spawns this bundle (the CLI never imports the server); sync.proto and the PostgreSQL
+    // migrations are copied beside it.
     name: 'server',
     entryPoints: { 'rollgate-server': 'server/src/main.ts' },
     outdir: 'cli/dist',
     outExtension: { '.js': '.mjs' },
     format: 'esm',
     banner: { js: `#!/usr/bin/env node\n${esmRequireBanner}` },
-    plugins: [copyBesideBundle('server/src/delivery/sync.proto')],
+    external: PG_EXTERNALS,
+    plugins: [copyBesideBundle('server/src/delivery/sync.proto', POSTGRES_MIGRATIONS)],
   },
   {
     name: 'mcp',

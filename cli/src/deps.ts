@@ -1,6 +1,6 @@
 /**
- * What every command gets: the global options (`--store`, `--json`, `--actor`, `--reason`) resolved for this
- * invocation, an output writer honouring --json, the clock, and store helpers that open the right store and
+ * What every command gets: the global options (`--store`, `--database`, `--json`, `--actor`, `--reason`) resolved
+ * for this invocation, an output writer honouring --json, the clock, and store helpers that open the right store and
  * apply operations with the protected-environment rule. Commands stay small and never touch process.* directly.
  */
 import { stat } from 'node:fs/promises';
@@ -8,8 +8,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
-import type { FileStore, FlagStore, StoreSnapshot } from '@rollgate/shared/store';
-import { findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
+import type { FlagStore, StoreServices, StoreSnapshot } from '@rollgate/shared/store';
+import { FileStore, fileStoreServices, findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
 import { reportRecoveries } from './recovery.ts';
@@ -32,6 +32,8 @@ export interface CliDeps {
 export interface GlobalOptions {
   /** `--store <dir>`: the directory holding `.rollgate/` (or the `.rollgate/` directory itself). */
   readonly store?: string;
+  /** `--database <url>` (else $ROLLGATE_DATABASE_URL unless --store is given): the PostgreSQL store. */
+  readonly database?: string;
   readonly json: boolean;
   readonly actor: string;
   readonly reason?: string;
@@ -44,11 +46,19 @@ export interface Invocation {
   readonly now: () => Date;
   readonly cwd: string;
   /**
-   * Opens the store (remote mode: the server of ROLLGATE_URL; else --store, or the nearest `.rollgate/` upwards from
-   * cwd), runs `fn`, disposes the store.
+   * Opens the store (remote mode: the server of ROLLGATE_URL; else --database, else --store, else the nearest
+   * `.rollgate/` upwards from cwd), runs `fn`, disposes the store.
    */
   withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
-  /** {@link withStore} for commands that work on the local files of `.rollgate/`; refused in remote mode. */
+  /**
+   * {@link withStore} with the store's SDK keys and usage counts (files beside `.rollgate/`, or tables in
+   * PostgreSQL). Refused in remote mode (the server keeps them).
+   */
+  withServices<T>(fn: (store: FlagStore, services: StoreServices) => Promise<T>): Promise<T>;
+  /**
+   * {@link withStore} for commands about `.rollgate/` files (compiled outputs, local config). Errors: INVALID_INPUT
+   * on a PostgreSQL store or in remote mode, with a hint.
+   */
   withFileStore<T>(fn: (store: FileStore) => Promise<T>): Promise<T>;
   /**
    * Applies `operation` to `store` as the --actor with the --reason. A change to a `protected` environment
@@ -59,11 +69,27 @@ export interface Invocation {
 
 /** The {@link Invocation} of the command `command` (whose parents carry the global options). */
 export function invocation(command: Command, deps: CliDeps): Invocation {
-  const raw = command.optsWithGlobals<{ store?: string; json?: boolean; actor?: string; reason?: string }>();
+  const raw = command.optsWithGlobals<{
+    store?: string;
+    database?: string;
+    json?: boolean;
+    actor?: string;
+    reason?: string;
+  }>();
+  if (raw.store !== undefined && raw.database !== undefined) {
+    throw new FlagError('INVALID_INPUT', 'Both --store and --database name a store.', {
+      hint: 'Pass one of them: --store <dir> for .rollgate/ files, --database <url> for PostgreSQL.',
+    });
+  }
+  // Not $DATABASE_URL: a developer's shell often holds their app's database there, and `rollgate list` in a repo
+  // with .rollgate/ must not turn to it (nor create tables in it). `rollgate server` also reads $DATABASE_URL.
+  const database =
+    raw.database ?? (raw.store === undefined ? deps.env.ROLLGATE_DATABASE_URL || undefined : undefined);
   const remote = remoteTargetOf(deps.env);
   if (remote) checkRemoteOptions(remote, raw);
   const options: GlobalOptions = {
     ...(raw.store === undefined ? {} : { store: raw.store }),
+    ...(database === undefined ? {} : { database }),
     json: raw.json === true,
     actor: raw.actor ?? deps.defaultActor,
     ...(raw.reason === undefined || raw.reason.trim() === '' ? {} : { reason: raw.reason.trim() }),
@@ -90,11 +116,23 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
     now: deps.now,
     cwd: deps.cwd,
     async withStore(fn) {
-      return using(remote ? openRemoteStore(remote) : await openStore(options.store, deps.cwd), fn);
+      return using(remote ? openRemoteStore(remote) : (await openStore(options, deps.cwd)).store, fn);
+    },
+    async withServices(fn) {
+      if (remote) throw localOnlyError(command, remote);
+      const { store, services } = await openStore(options, deps.cwd);
+      return using(store, (s) => fn(s, services));
     },
     async withFileStore(fn) {
       if (remote) throw localOnlyError(command, remote);
-      return using(await openStore(options.store, deps.cwd), fn);
+      return using((await openStore(options, deps.cwd)).store, (store) => {
+        if (!(store instanceof FileStore)) {
+          throw new FlagError('INVALID_INPUT', `This command works on a .rollgate/ directory, not on ${store.location}.`, {
+            hint: 'Run it with --store <dir>, or write the database to files first with `rollgate export --to <dir>`.',
+          });
+        }
+        return fn(store);
+      });
     },
     async change(store, operation, environment) {
       if (environment !== undefined) {
@@ -113,24 +151,24 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
 }
 
 /**
- * Opens the store of `--store <dir>` (a repository root, or its `.rollgate/` directory), or else the nearest one
- * upwards from `cwd`. Errors: FLAG_NOT_FOUND when there is no store there, and whatever openFileStore throws.
+ * Opens the PostgreSQL store of `--database <url>`, or the file store of `--store <dir>` (a repository root, or its
+ * `.rollgate/` directory), or else the nearest one upwards from `cwd`, with its services. Errors:
+ * FLAG_NOT_FOUND when there is no store there, and whatever opening throws.
  */
-async function openStore(dir: string | undefined, cwd: string): Promise<FileStore> {
-  if (dir !== undefined) {
-    const given = resolve(cwd, dir);
-    const root = basename(given) === STORE_DIR_NAME ? dirname(given) : given;
-    const isStore = await stat(join(root, STORE_DIR_NAME)).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    if (!isStore) {
-      throw new FlagError('FLAG_NOT_FOUND', `No Rollgate store (.rollgate/) in ${root}.`, {
-        hint: `Check --store, or create one with \`rollgate init ${dir}\`.`,
-      });
-    }
-    return openFileStore(root);
+async function openStore(options: GlobalOptions, cwd: string): Promise<{ store: FlagStore; services: StoreServices }> {
+  if (options.database !== undefined) {
+    // The PostgreSQL client loads only when a command uses the database.
+    const { openPostgresStore } = await import('@rollgate/shared/store/postgres');
+    const store = await openPostgresStore(options.database);
+    return { store, services: store.services() };
   }
+  const store = await openFileDirectory(options.store, cwd);
+  return { store, services: fileStoreServices(store) };
+}
+
+/** The file store of `dir` (or the nearest upwards from `cwd`). Errors: FLAG_NOT_FOUND, those of openFileStore. */
+async function openFileDirectory(dir: string | undefined, cwd: string): Promise<FileStore> {
+  if (dir !== undefined) return openFileStore(await fileStoreRoot(dir, cwd, '--store'));
   const root = await findStoreRoot(cwd);
   if (root === undefined) {
     throw new FlagError('FLAG_NOT_FOUND', `No Rollgate store (.rollgate/) in ${cwd} or any folder above it.`, {
@@ -138,4 +176,23 @@ async function openStore(dir: string | undefined, cwd: string): Promise<FileStor
     });
   }
   return openFileStore(root);
+}
+
+/**
+ * The repository root of the file store `dir` names (a root, or its `.rollgate/` directory), relative to `cwd`;
+ * `option` names where `dir` came from, for the hint. Errors: FLAG_NOT_FOUND when `dir` holds no store.
+ */
+export async function fileStoreRoot(dir: string, cwd: string, option: string): Promise<string> {
+  const given = resolve(cwd, dir);
+  const root = basename(given) === STORE_DIR_NAME ? dirname(given) : given;
+  const isStore = await stat(join(root, STORE_DIR_NAME)).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isStore) {
+    throw new FlagError('FLAG_NOT_FOUND', `No Rollgate store (.rollgate/) in ${root}.`, {
+      hint: `Check ${option}, or create one with \`rollgate init ${dir}\`.`,
+    });
+  }
+  return root;
 }

@@ -30,6 +30,8 @@ import { registerKeysCommand } from './commands/keys.ts';
 import { registerUsageCommand } from './commands/usage.ts';
 import { registerSegmentCommand } from './commands/segment.ts';
 import { registerCopyCommand } from './commands/copy.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerExportCommand } from './commands/export.ts';
 import { userInfo } from 'node:os';
 
 /**
@@ -62,6 +64,8 @@ const COMMANDS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerServerCommand,
   registerKeysCommand,
   registerUsageCommand,
+  registerMigrateCommand,
+  registerExportCommand,
 ];
 
 /** The commander program with the global options and every command of {@link COMMANDS}. */
@@ -70,6 +74,7 @@ export function createProgram(deps: CliDeps): Command {
     .description('Feature flags and progressive rollouts for TypeScript teams, stored in your repository.')
     .version(cliPackage.version)
     .option('--store <dir>', 'the store: a directory holding .rollgate/ (default: nearest .rollgate/ upwards)')
+    .option('--database <url>', 'the store: a PostgreSQL database (default: $ROLLGATE_DATABASE_URL, unless --store is given)')
     .option('--json', 'machine output: one JSON document on stdout (errors as JSON on stderr)')
     .option('--actor <actor>', `who is making the change, for the audit log (default: ${deps.defaultActor})`)
     .option('--reason <text>', 'why, for the audit log (required for protected environments)')

@@ -4,11 +4,19 @@
  * SIGINT/SIGTERM. Logs go to stderr.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { errorMessage } from '@rollgate/shared/errors';
-import { FileSdkKeyStore, STORE_DIR_NAME, findStoreRoot, openFileStore } from '@rollgate/shared/store';
-import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
+import { basename, dirname, resolve } from 'node:path';
+import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import { FileTokenStore } from '@rollgate/shared/auth';
+import {
+  FileStore,
+  STORE_DIR_NAME,
+  fileStoreServices,
+  findStoreRoot,
+  openFileStore,
+  type FlagStore,
+  type StoreServices,
+} from '@rollgate/shared/store';
+import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { USAGE, isLoopbackHost, parseServerConfig, type ServerConfig } from './config.ts';
 import { controllerDepsOf } from './controller.ts';
 import { createServer, type TlsConfig } from './server.ts';
@@ -32,27 +40,17 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = parsed;
-  if (config.database !== undefined) {
-    throw new StartError(
-      'the PostgreSQL store is not available in this build yet. Serve a file store with --store <dir> (and unset DATABASE_URL).',
-    );
-  }
-  const root = config.store !== undefined ? storeRootOf(config.store) : await findStoreRoot(process.cwd());
-  if (root === undefined) {
-    throw new StartError(
-      'no .rollgate/ store found above the working directory. Pass --store <dir> or run `rollgate init`.',
-    );
-  }
-  const store = await openFileStore(root);
-  for (const recovery of store.takeRecoveries()) log(`repaired the store after a crash: ${recovery.message}`);
-  const keys = new FileSdkKeyStore(store.location);
+  const { store, services } = await openStore(config);
+  for (const recovery of store.takeRecoveries?.() ?? []) log(`repaired the store after a crash: ${recovery.message}`);
+  const { keys } = services;
   const loopback = isLoopbackHost(config.host);
   // Security: flags (and their targeting lists) are readable by anyone who can reach an open server.
   if (!loopback && !(await keys.hasActiveKeys())) {
     store.dispose();
     throw new StartError(
       `refusing to listen on ${config.host} without SDK keys: anyone who can reach it could read every flag. ` +
-        'Create one per environment with `rollgate keys create --env <env>`, or bind to 127.0.0.1.',
+        'Create one per environment with `rollgate keys create --env <env>` (with the same --store or --database), ' +
+        'or bind to 127.0.0.1.',
     );
   }
   const server = await createServer({
@@ -62,8 +60,9 @@ async function main(): Promise<void> {
     port: config.port,
     syncPort: config.syncPort,
     loopback,
-    usage: new FileUsageStore(join(store.location, 'usage')),
-    tokens: new FileTokenStore(store.location),
+    usage: services.usage,
+    // Remote mode's API tokens live beside a file store (.rollgate/secrets/tokens.json); not yet in PostgreSQL.
+    ...(store instanceof FileStore ? { tokens: new FileTokenStore(store.location) } : {}),
     ...(config.tlsCert === undefined ? {} : { tls: await readTls(config) }),
     controller: controllerDepsOf(config, store, process.env, process.cwd()),
     log,
@@ -107,6 +106,25 @@ async function readTls(config: ServerConfig): Promise<TlsConfig> {
   };
 }
 
+/**
+ * The PostgreSQL store of --database / $DATABASE_URL (its SDK keys and usage counts in the same database), or the
+ * file store of --store / $ROLLGATE_STORE / the nearest `.rollgate/` (keys and usage in `.rollgate/`).
+ */
+async function openStore(config: ServerConfig): Promise<{ store: FlagStore; services: StoreServices }> {
+  if (config.database !== undefined) {
+    const store = await openPostgresStore(config.database);
+    return { store, services: store.services() };
+  }
+  const root = config.store !== undefined ? storeRootOf(config.store) : await findStoreRoot(process.cwd());
+  if (root === undefined) {
+    throw new StartError(
+      'no .rollgate/ store found above the working directory. Pass --store <dir> or run `rollgate init`.',
+    );
+  }
+  const store = await openFileStore(root);
+  return { store, services: fileStoreServices(store) };
+}
+
 /** `--store` names the directory holding `.rollgate/`, or `.rollgate/` itself (as the CLI accepts). */
 function storeRootOf(path: string): string {
   const absolute = resolve(path);
@@ -114,6 +132,11 @@ function storeRootOf(path: string): string {
 }
 
 main().catch((e: unknown) => {
-  log(e instanceof StartError ? e.message : `failed to start: ${errorMessage(e)}`);
+  const hint = FlagError.is(e) ? e.details.hint : undefined;
+  log(
+    e instanceof StartError
+      ? e.message
+      : `failed to start: ${errorMessage(e)}${hint === undefined ? '' : ` (${hint})`}`,
+  );
   process.exit(1);
 });

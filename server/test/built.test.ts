@@ -5,46 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { CLI_BIN, NOW, ROOT, flagdClient, ofrepClient, runCli, startFixture, until, type Finished } from './helpers.ts';
+import { ROOT, cli, flagdClient, ofrepClient, startCliServer, startFixture, until } from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
-const ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly syncPort: number;
-}
-
-/** Starts `rollgate server --store <root> <args>` on free ports and waits for its "serving" line. */
-async function startCliServer(root: string, args: string[] = []): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [CLI_BIN, '--store', root, 'server', '--port', '0', '--sync-port', '0', ...args],
-    {
-      env: ENV,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  await until('the server to start', () => /flagd sync at/.test(stderr) || child.exitCode !== null, 20_000);
-  const match = /at (http:\/\/[^,]+), flagd sync at [^:]+:(\d+)/.exec(stderr);
-  if (match === null) throw new Error(`server did not start: ${stderr}`);
-  return { child, url: match[1] ?? '', syncPort: Number(match[2]) };
-}
-
-/** Runs the built CLI in `root` (with `--store root` unless `store` is false) to completion. */
-function cli(root: string, args: string[], { store = true } = {}): Promise<Finished> {
-  return runCli([...(store ? ['--store', root] : []), ...args], root, ENV);
-}
 
 describe('built server', () => {
   before(() => {
@@ -57,7 +26,7 @@ describe('built server', () => {
   it('changes through the CLI and through the MCP server reach flagd in-process and OFREP clients', async () => {
     // The fixture only provides a seeded store; the server under test is the one the CLI starts.
     await using fixture = await startFixture();
-    const server = await startCliServer(fixture.root);
+    const server = await startCliServer(['--store', fixture.root]);
     const mcp = new Client({ name: 'server-test', version: '1.0.0' });
     try {
       const flagd = await flagdClient(server.syncPort, 'development');
@@ -117,7 +86,7 @@ describe('built server', () => {
     assert.doesNotMatch(listed.stdout, new RegExp(secret));
     assert.match(listed.stdout, /staging .*active +ci/);
 
-    const server = await startCliServer(fixture.root, ['--host', '0.0.0.0']);
+    const server = await startCliServer(['--store', fixture.root], ['--host', '0.0.0.0']);
     try {
       const url = server.url.replace('0.0.0.0', '127.0.0.1');
       const open = await fetch(`${url}/flagd/staging.flagd.json`);
@@ -130,11 +99,14 @@ describe('built server', () => {
     }
   });
 
-  it('--database (or $DATABASE_URL) says the PostgreSQL store is not available yet; bad options are usage errors', async () => {
+  it('an unusable --database is a clear startup error; bad options are usage errors', async () => {
     await using fixture = await startFixture();
-    const pg = await cli(fixture.root, ['server', '--database', 'postgres://localhost/rollgate'], { store: false });
+    const pg = await cli(fixture.root, ['--database', 'mysql://localhost/rollgate', 'server'], { store: false });
     assert.equal(pg.status, 1);
-    assert.match(pg.stderr, /PostgreSQL store is not available/);
+    assert.match(pg.stderr, /Not a PostgreSQL connection URL \(scheme mysql:\).*postgres:\/\/user:password@localhost/);
+    const both = await cli(fixture.root, ['--database', 'postgres://localhost/rollgate', 'server']);
+    assert.equal(both.status, 1, both.stderr);
+    assert.match(both.stderr, /Both --store and --database/);
     const bad = await cli(fixture.root, ['server', '--port', 'eighty']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /--port: .*number/);

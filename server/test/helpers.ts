@@ -3,7 +3,7 @@
  * providers (flagd in-process over the sync service, OFREP server and web providers) connected to it.
  */
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -205,4 +205,57 @@ export async function post(
     headers: response.headers,
     json: text === '' ? undefined : (JSON.parse(text) as unknown),
   };
+}
+
+const CLI_ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
+
+/** A `rollgate server` process started by {@link startCliServer}. */
+export interface RunningServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly syncPort: number;
+  /** What the server logged so far. */
+  stderr(): string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built `rollgate <storeArgs> server --port 0 --sync-port 0 <args>` (e.g. storeArgs `--store <root>`) and
+ * waits for its "serving" line.
+ */
+export async function startCliServer(
+  storeArgs: string[],
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI_BIN, ...storeArgs, 'server', '--port', '0', '--sync-port', '0', ...args], {
+    env: { ...CLI_ENV, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  await until('the server to start', () => /flagd sync at/.test(stderr) || child.exitCode !== null, 20_000);
+  const match = /at (http:\/\/[^,]+), flagd sync at [^:]+:(\d+)/.exec(stderr);
+  if (match === null) throw new Error(`server did not start: ${stderr}`);
+  return {
+    child,
+    url: match[1] ?? '',
+    syncPort: Number(match[2]),
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Runs the built CLI in `root` (with `--store root` unless `store` is false) to completion. */
+export function cli(
+  root: string,
+  args: string[],
+  { store = true, env = {} }: { store?: boolean; env?: Record<string, string> } = {},
+): Promise<Finished> {
+  return runCli([...(store ? ['--store', root] : []), ...args], root, { ...CLI_ENV, ...env });
 }

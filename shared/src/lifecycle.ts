@@ -71,3 +71,54 @@ export class Emitter<T> implements Disposable {
     this.dispose();
   }
 }
+
+/**
+ * An {@link Emitter} whose source runs only while someone listens: `start` runs with the first listener and what it
+ * returns (the running source, e.g. a file watcher or a LISTEN connection) is disposed with the last listener, or on
+ * {@link dispose}. After dispose, new listeners get a no-op subscription. The stores' `onDidChange` use it.
+ */
+export class WatchedEmitter<T, W extends Disposable> implements Disposable {
+  private readonly emitter = new Emitter<T>();
+  private readonly start: () => W;
+  private running: W | undefined;
+  private listeners = 0;
+  private disposed = false;
+
+  constructor(start: () => W) {
+    this.start = start;
+  }
+
+  /** The running source, while there are listeners. */
+  get watching(): W | undefined {
+    return this.running;
+  }
+
+  readonly event: Event<T> = (listener) => {
+    if (this.disposed) return toDisposable(() => {});
+    const subscription = this.emitter.event(listener);
+    this.listeners++;
+    this.running ??= this.start();
+    return toDisposable(() => {
+      subscription.dispose();
+      this.listeners--;
+      if (this.listeners === 0) this.stop();
+    });
+  };
+
+  fire(e: T): void {
+    this.emitter.fire(e);
+  }
+
+  /** Stops the source and drops every listener. Idempotent. */
+  dispose(): void {
+    this.disposed = true;
+    this.stop();
+    this.emitter.dispose();
+  }
+
+  private stop(): void {
+    const running = this.running;
+    this.running = undefined;
+    running?.dispose();
+  }
+}

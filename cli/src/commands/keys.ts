@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FileSdkKeyStore, type SdkKey } from '@rollgate/shared/store';
+import type { SdkKey } from '@rollgate/shared/store';
 import { invocation, type CliDeps } from '../deps.ts';
 import { getEnvironmentOrThrow } from '../lookup.ts';
 import { formatTable } from '../output.ts';
@@ -15,7 +15,7 @@ function row(key: SdkKey): string[] {
 
 /**
  * `rollgate keys create|list|revoke`: SDK keys of `rollgate server` (read-only, one environment each). Only a hash is
- * stored (in .rollgate/sdk-keys.json, gitignored); `create` prints the key once.
+ * stored (in .rollgate/sdk-keys.json, gitignored, or the sdk_keys table with --database); `create` prints the key once.
  */
 export function registerKeysCommand(program: Command, deps: CliDeps): void {
   const keys = program.command('keys').description('SDK keys of the server: create, list, revoke (docs/server.md)');
@@ -27,9 +27,9 @@ export function registerKeysCommand(program: Command, deps: CliDeps): void {
     .option('--label <text>', 'what uses the key, e.g. checkout-service')
     .action(async (opts: CreateOptions, command: Command) => {
       const run = invocation(command, deps);
-      await run.withFileStore(async (store) => {
+      await run.withServices(async (store, { keys }) => {
         getEnvironmentOrThrow((await store.read()).document, opts.env);
-        const created = await new FileSdkKeyStore(store.location).create({
+        const created = await keys.create({
           environment: opts.env,
           ...(opts.label === undefined ? {} : { label: opts.label }),
           now: run.now(),
@@ -48,8 +48,8 @@ export function registerKeysCommand(program: Command, deps: CliDeps): void {
     .option('--env <env>', 'only the keys of this environment')
     .action(async (opts: { env?: string }, command: Command) => {
       const run = invocation(command, deps);
-      await run.withFileStore(async (store) => {
-        const list = await new FileSdkKeyStore(store.location).list(opts.env);
+      await run.withServices(async (_store, { keys }) => {
+        const list = await keys.list(opts.env);
         run.out.result(
           { keys: list },
           list.length === 0
@@ -65,8 +65,8 @@ export function registerKeysCommand(program: Command, deps: CliDeps): void {
     .argument('<id>', 'key id, from `rollgate keys list`')
     .action(async (id: string, _opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      await run.withFileStore(async (store) => {
-        const key = await new FileSdkKeyStore(store.location).revoke(id, run.now());
+      await run.withServices(async (_store, { keys }) => {
+        const key = await keys.revoke(id, run.now());
         run.out.result({ key }, `Revoked SDK key ${key.id} of "${key.environment}".`);
       });
     });

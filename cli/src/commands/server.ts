@@ -8,7 +8,6 @@ import { FlagError } from '@rollgate/shared/errors';
 import { invocation, type CliDeps } from '../deps.ts';
 
 interface ServerOptions {
-  database?: string;
   port: string;
   syncPort: string;
   host: string;
@@ -22,13 +21,12 @@ const SERVER_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), 'rollgate-se
 
 /**
  * `rollgate server`: runs the server bundle as a child process (the CLI never imports the server), with the global
- * --store, forwarding SIGINT/SIGTERM and taking over its exit code. The server parses and checks its own options.
+ * --store or --database, forwarding SIGINT/SIGTERM and taking over its exit code. The server parses and checks its own options.
  */
 export function registerServerCommand(program: Command, deps: CliDeps): void {
   program
     .command('server')
     .description('serve flags to apps: flagd sync (gRPC), OFREP and flagd JSON over HTTP (docs/server.md)')
-    .option('--database <url>', 'PostgreSQL store (default: $DATABASE_URL) instead of --store')
     .option('--port <n>', 'HTTP port: OFREP, flagd JSON, health, metrics', '8016')
     .option('--sync-port <n>', 'gRPC flagd sync port', '8015')
     .option('--host <addr>', 'bind address; any non-loopback address requires SDK keys', '127.0.0.1')
@@ -44,7 +42,6 @@ export function registerServerCommand(program: Command, deps: CliDeps): void {
       }
       const args = [
         ...(run.options.store === undefined ? [] : ['--store', resolve(run.cwd, run.options.store)]),
-        ...(opts.database === undefined ? [] : ['--database', opts.database]),
         ...['--port', opts.port, '--sync-port', opts.syncPort, '--host', opts.host],
         ...(opts.tlsCert === undefined ? [] : ['--tls-cert', resolve(run.cwd, opts.tlsCert)]),
         ...(opts.tlsKey === undefined ? [] : ['--tls-key', resolve(run.cwd, opts.tlsKey)]),
@@ -53,7 +50,8 @@ export function registerServerCommand(program: Command, deps: CliDeps): void {
       const child = spawn(process.execPath, [SERVER_BUNDLE, ...args], {
         cwd: run.cwd,
         stdio: 'inherit',
-        env: deps.env,
+        // Security: the database URL (it may hold a password) goes by environment, not argv (visible in `ps`).
+        env: run.options.database === undefined ? deps.env : { ...deps.env, DATABASE_URL: run.options.database },
       });
       const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
       process.on('SIGINT', forward);

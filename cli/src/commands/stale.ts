@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { detectStaleFlags, loadStalePolicy, type StaleReport } from '@rollgate/shared/scanner';
-import { FileUsageStore, usageSignals, type UsageSignal } from '@rollgate/shared/telemetry/usage-store';
-import { join } from 'node:path';
+import { usageSignals, type UsageSignal } from '@rollgate/shared/telemetry/usage-store';
 import { invocation, type CliDeps } from '../deps.ts';
 import { formatLocation, scanRoot, scanWorkspace } from './scan.ts';
 
@@ -24,13 +23,12 @@ export function registerStaleCommand(program: Command, deps: CliDeps): void {
       const run = invocation(command, deps);
       const root = await scanRoot(run, dir);
       const [{ document, audit, usage }, policy] = await Promise.all([
-        run.withFileStore(async (store) => {
+        run.withServices(async (store, services) => {
           const { document } = await store.read();
           // Usage telemetry (rollgate server's POST /v1/usage), beside the code signals.
-          const counts = new FileUsageStore(join(store.location, 'usage'));
           const usage = new Map<string, UsageSignal[]>();
           for (const flag of document.flags) {
-            usage.set(flag.key, usageSignals(await counts.flagUsage(flag.key), run.now()));
+            usage.set(flag.key, usageSignals(await services.usage.flagUsage(flag.key), run.now()));
           }
           return { document, audit: await store.readAudit(), usage };
         }),

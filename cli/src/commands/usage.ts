@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
-import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
+import { summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
 import { invocation, type CliDeps } from '../deps.ts';
 import { getFlagOrThrow } from '../lookup.ts';
 
@@ -20,10 +19,10 @@ export function registerUsageCommand(program: Command, deps: CliDeps): void {
     .option('--days <n>', 'only the last n days (default: everything recorded)')
     .action(async (key: string, opts: UsageOptions, command: Command) => {
       const run = invocation(command, deps);
-      const { days, location } = await run.withFileStore(async (store) => {
+      const { days, location } = await run.withServices(async (store, { usage }) => {
         getFlagOrThrow((await store.read()).document, key);
         return {
-          days: await new FileUsageStore(join(store.location, 'usage')).flagUsage(key),
+          days: await usage.flagUsage(key),
           location: store.location,
         };
       });
@@ -40,7 +39,7 @@ export function registerUsageCommand(program: Command, deps: CliDeps): void {
             .map(([v, n]) => `${v} ${n}`)
             .join(', ')}), first ${s.firstSeen}, last ${s.lastSeen}; ${[...s.providers, ...s.sdks].join(', ')}`,
       );
-      if (lines.length === 0) lines.push(`No usage recorded for "${key}" in ${join(location, 'usage')}.`);
+      if (lines.length === 0) lines.push(`No usage recorded for "${key}" in ${location}.`);
       for (const s of signals) lines.push(`${s.code}: ${s.message}`);
       run.out.result({ flag: key, environments, signals }, lines.join('\n'));
     });

@@ -36,6 +36,17 @@ export interface SyncServiceDeps {
   readonly clientCertificates: boolean;
   readonly log: (message: string) => void;
   readonly now: () => number;
+  /**
+   * How often open streams have their access checked again, in ms (default 1000): a stream whose SDK key was revoked
+   * (or that has no key once keys are required) is ended with UNAUTHENTICATED.
+   */
+  readonly accessRecheckMs?: number;
+}
+
+/** What a caller presented: an SDK key (header or selector) and the environment it named. */
+interface Credentials {
+  readonly secret: string | undefined;
+  readonly requested: string | undefined;
 }
 
 const STATUS_OF = {
@@ -73,17 +84,24 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     responseSerialize: (v: SyncResponse | Buffer) => (Buffer.isBuffer(v) ? v : encode(v)),
   };
 
-  const streams = new Map<string, Set<grpc.ServerWritableStream<SyncRequest, SyncResponse>>>();
+  type SyncCall = grpc.ServerWritableStream<SyncRequest, SyncResponse>;
+  /** Open streams by environment, with the credentials each was granted with. */
+  const streams = new Map<string, Map<SyncCall, Credentials>>();
   const { distributor, metrics } = deps;
 
   const count = (endpoint: string, code: grpc.status): void => {
     metrics.requests.inc({ endpoint, status: grpc.status[code] });
   };
 
-  async function authorize(metadata: grpc.Metadata, selector: string | undefined): Promise<AccessResult> {
+  function credentialsOf(metadata: grpc.Metadata, selector: string | undefined): Credentials {
     const fromHeader = secretFromHeaders(header(metadata, 'authorization'), header(metadata, 'x-api-key'));
-    const secret = fromHeader ?? (selector !== undefined && isSdkKey(selector) ? selector : undefined);
-    const requested = selector !== undefined && !isSdkKey(selector) ? selector : undefined;
+    return {
+      secret: fromHeader ?? (selector !== undefined && isSdkKey(selector) ? selector : undefined),
+      requested: selector !== undefined && !isSdkKey(selector) ? selector : undefined,
+    };
+  }
+
+  async function authorize({ secret, requested }: Credentials): Promise<AccessResult> {
     if (secret === undefined && deps.clientCertificates) {
       // Security: grpc-js has already rejected any client without a certificate signed by the configured CA.
       return requested === undefined
@@ -113,8 +131,9 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     return value === '' ? undefined : value.trim();
   }
 
-  async function handleSync(call: grpc.ServerWritableStream<SyncRequest, SyncResponse>): Promise<void> {
-    const access = await authorize(call.metadata, selectorOf(call));
+  async function handleSync(call: SyncCall): Promise<void> {
+    const credentials = credentialsOf(call.metadata, selectorOf(call));
+    const access = await authorize(credentials);
     if (!access.ok) {
       count('sync_flags', STATUS_OF[access.status]);
       call.emit('error', serviceError(STATUS_OF[access.status], access.message));
@@ -131,8 +150,8 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     // Full current state first; while the store has not loaded yet, the stream waits for the first state.
     if (state !== undefined) call.write(encode({ flag_configuration: state.json }) as unknown as SyncResponse);
     let set = streams.get(environment);
-    if (set === undefined) streams.set(environment, (set = new Set()));
-    set.add(call);
+    if (set === undefined) streams.set(environment, (set = new Map<SyncCall, Credentials>()));
+    set.set(call, credentials);
     metrics.syncStreams.inc({ environment });
     const remove = (): void => {
       if (set.delete(call)) metrics.syncStreams.dec({ environment });
@@ -146,7 +165,7 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     const set = streams.get(state.environment);
     if (set === undefined || set.size === 0) return;
     const message = encode({ flag_configuration: state.json }) as unknown as SyncResponse;
-    for (const call of set) {
+    for (const call of set.keys()) {
       call.write(message);
       metrics.propagationDelay.observe((deps.now() - state.detectedAt) / 1000);
     }
@@ -156,7 +175,7 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     <Req extends { selector?: string }, Res>(endpoint: string, answer: (state: EnvironmentState) => Res) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>): void => {
       const selector = header(call.metadata, 'flagd-selector') ?? (call.request.selector || undefined);
-      authorize(call.metadata, selector)
+      authorize(credentialsOf(call.metadata, selector))
         .then((access) => {
           if (!access.ok) {
             count(endpoint, STATUS_OF[access.status]);
@@ -204,12 +223,43 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     },
   );
 
+  // Security: access is granted when a stream opens; a key revoked later must not keep it open.
+  // While the keys cannot be read (store down), streams stay open with the last good flags; logged once per outage.
+  let rechecking = false;
+  let failing = false;
+  const recheck = setInterval(() => {
+    if (rechecking) return;
+    rechecking = true;
+    recheckAccess()
+      .then(() => (failing = false))
+      .catch((e: unknown) => {
+        if (!failing) deps.log(`checking the access of open streams failed: ${errorMessage(e)}`);
+        failing = true;
+      })
+      .finally(() => (rechecking = false));
+  }, deps.accessRecheckMs ?? 1000);
+  recheck.unref();
+
+  async function recheckAccess(): Promise<void> {
+    for (const [environment, set] of streams) {
+      for (const [call, credentials] of set) {
+        const access = await authorize(credentials);
+        if (access.ok && access.environment === environment) continue;
+        const reason = access.ok ? 'The SDK key now names another environment.' : access.message;
+        count('sync_flags', grpc.status.UNAUTHENTICATED);
+        call.emit('error', serviceError(grpc.status.UNAUTHENTICATED, reason));
+        if (set.delete(call)) metrics.syncStreams.dec({ environment });
+      }
+    }
+  }
+
   return {
     dispose() {
+      clearInterval(recheck);
       changes.dispose();
       // An error status, not a clean end: flagd providers reconnect (to this replica restarted, or another) only on errors.
       const closing = serviceError(grpc.status.UNAVAILABLE, 'The server is shutting down; reconnect.');
-      for (const set of streams.values()) for (const call of set) call.emit('error', closing);
+      for (const set of streams.values()) for (const call of set.keys()) call.emit('error', closing);
       streams.clear();
     },
   };

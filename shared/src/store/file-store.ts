@@ -16,7 +16,7 @@ import { createEmptyDocument } from '../flags/model.ts';
 import type { AuditEntry, StoreDocument } from '../flags/model.ts';
 import { compileStore } from '../flagd/compile.ts';
 import { FlagError } from '../errors.ts';
-import { Emitter, toDisposable } from '../lifecycle.ts';
+import { WatchedEmitter } from '../lifecycle.ts';
 import type { Event } from '../lifecycle.ts';
 import type { FlagdDocument } from '../flagd/types.ts';
 import { appendAuditEntries, readAuditLog, readAuditTail } from './audit-log.ts';
@@ -118,10 +118,14 @@ export class FileStore implements FlagStore {
    * YAML document, whose comments the next write carries over.
    */
   private parsed: { readonly version: string; readonly document: StoreDocument; readonly yaml: Document } | undefined;
-  private readonly _onDidChange = new Emitter<StoreSnapshot>();
-  private watching: StoreWatcher | undefined;
-  private listeners = 0;
-  private disposed = false;
+  private readonly changes = new WatchedEmitter<StoreSnapshot, StoreWatcher>(
+    () =>
+      new StoreWatcher(
+        { directory: this.location, file: this.flagsFile, ...this.options, read: () => this.read() },
+        this.parsed?.version,
+        (snapshot) => this.changes.fire(snapshot),
+      ),
+  );
 
   /** Use {@link openFileStore}; `storeDir` must be the real (symlink-free) path of an existing `.rollgate`. */
   constructor(storeDir: string, options: FileStoreOptions = {}) {
@@ -325,32 +329,11 @@ export class FileStore implements FlagStore {
    * (or on dispose); it does not keep the process alive. The baseline is the version this instance last read or
    * committed: subscribe after a read so a change made in between is not missed.
    */
-  readonly onDidChange: Event<StoreSnapshot> = (listener) => {
-    if (this.disposed) return toDisposable(() => {});
-    const subscription = this._onDidChange.event(listener);
-    this.listeners++;
-    this.watching ??= new StoreWatcher(
-      {
-        directory: this.location,
-        file: this.flagsFile,
-        ...this.options,
-        read: () => this.read(),
-      },
-      this.parsed?.version,
-      (snapshot) => this._onDidChange.fire(snapshot),
-    );
-    return toDisposable(() => {
-      subscription.dispose();
-      this.listeners--;
-      if (this.listeners === 0) this.stopWatching();
-    });
-  };
+  readonly onDidChange: Event<StoreSnapshot> = this.changes.event;
 
   /** Stops watching and drops all listeners. The store can still be read and committed to. */
   dispose(): void {
-    this.disposed = true;
-    this.stopWatching();
-    this._onDidChange.dispose();
+    this.changes.dispose();
   }
 
   private async readSource(): Promise<Buffer> {
@@ -370,12 +353,7 @@ export class FileStore implements FlagStore {
 
   /** Tells the watchers of a snapshot this instance read or committed (see StoreWatcher.notify). */
   private notify(snapshot: StoreSnapshot): void {
-    this.watching?.notify(snapshot);
-  }
-
-  private stopWatching(): void {
-    this.watching?.dispose();
-    this.watching = undefined;
+    this.changes.watching?.notify(snapshot);
   }
 }
 

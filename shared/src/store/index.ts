@@ -17,3 +17,5 @@ export {
   remoteErrorSchema,
 } from './remote-store.ts';
 export type { RemoteStoreOptions, RemoteOperationReply } from './remote-store.ts';
+export { fileStoreServices } from './services.ts';
+export type { StoreServices } from './services.ts';

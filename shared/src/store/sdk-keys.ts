@@ -73,10 +73,67 @@ const SDK_KEYS_FILE = 'sdk-keys.json';
 /** The `.rollgate/.gitignore` line that keeps the key file and its lock out of git (as `initStore` writes it). */
 const GITIGNORE_LINE = `${SDK_KEYS_FILE}*`;
 
-type SdkKeyRecord = z.infer<typeof sdkKeyRecordSchema>;
+/** An SDK key as stored: the listing fields and the hash of the secret. */
+export type SdkKeyRecord = z.infer<typeof sdkKeyRecordSchema>;
 
-function publicKey({ hash: _hash, ...key }: SdkKeyRecord): SdkKey {
+/** The listing form of a stored key (without its hash). */
+export function publicKey({ hash: _hash, ...key }: SdkKeyRecord): SdkKey {
   return key;
+}
+
+/**
+ * A new key for `input.environment`: the record to store and the secret to show once. Every {@link SdkKeyStore}
+ * creates its keys here, so they look the same whatever stores them. Errors: INVALID_INPUT (bad environment key,
+ * label over 200 characters).
+ */
+export function newSdkKeyRecord(input: { environment: string; label?: string; now: Date }): {
+  record: SdkKeyRecord;
+  secret: string;
+} {
+  const environment = environmentKeySchema.safeParse(input.environment);
+  if (!environment.success) {
+    throw new FlagError('INVALID_INPUT', `"${input.environment}" is not a valid environment key.`, {
+      hint: 'Pass the key of a declared environment, e.g. --env production.',
+    });
+  }
+  if (input.label !== undefined && input.label.length > 200) {
+    throw new FlagError('INVALID_INPUT', 'The key label is longer than 200 characters.', {
+      hint: 'Use a short label such as the name of the service that uses the key.',
+    });
+  }
+  const secret = generateSdkKey();
+  const record: SdkKeyRecord = {
+    id: randomBytes(6).toString('hex'),
+    environment: environment.data,
+    ...(input.label === undefined ? {} : { label: input.label }),
+    createdAt: input.now.toISOString(),
+    hint: secret.slice(-4),
+    hash: hashSdkKey(secret),
+  };
+  return { record, secret };
+}
+
+/** The error of revoking an id no store holds. */
+export function unknownSdkKeyError(id: string): FlagError {
+  return new FlagError('FLAG_NOT_FOUND', `No SDK key with id "${id}".`, {
+    hint: 'Run `rollgate keys list` to see the ids.',
+  });
+}
+
+/**
+ * The active record whose secret is `secret` in `byHash`, or undefined. Security: lookup by hash, so response timing
+ * says nothing about how much of a stored key matched.
+ */
+export function findActiveKey(byHash: ReadonlyMap<string, SdkKeyRecord>, secret: string): SdkKey | undefined {
+  if (!secret.startsWith(SDK_KEY_PREFIX)) return undefined;
+  const record = byHash.get(hashSdkKey(secret));
+  return record === undefined || record.revokedAt !== undefined ? undefined : publicKey(record);
+}
+
+/** True when `records` holds a key that is not revoked. */
+export function anyActiveKey(records: Iterable<SdkKeyRecord>): boolean {
+  for (const record of records) if (record.revokedAt === undefined) return true;
+  return false;
 }
 
 /** Options of {@link FileSdkKeyStore}. */
@@ -108,26 +165,7 @@ export class FileSdkKeyStore implements SdkKeyStore {
   }
 
   async create(input: { environment: string; label?: string; now: Date }): Promise<CreatedSdkKey> {
-    const environment = environmentKeySchema.safeParse(input.environment);
-    if (!environment.success) {
-      throw new FlagError('INVALID_INPUT', `"${input.environment}" is not a valid environment key.`, {
-        hint: 'Pass the key of a declared environment, e.g. --env production.',
-      });
-    }
-    if (input.label !== undefined && input.label.length > 200) {
-      throw new FlagError('INVALID_INPUT', 'The key label is longer than 200 characters.', {
-        hint: 'Use a short label such as the name of the service that uses the key.',
-      });
-    }
-    const secret = generateSdkKey();
-    const record: SdkKeyRecord = {
-      id: randomBytes(6).toString('hex'),
-      environment: environment.data,
-      ...(input.label === undefined ? {} : { label: input.label }),
-      createdAt: input.now.toISOString(),
-      hint: secret.slice(-4),
-      hash: hashSdkKey(secret),
-    };
+    const { record, secret } = newSdkKeyRecord(input);
     await this.modify((keys) => [...keys, record]);
     return { key: publicKey(record), secret };
   }
@@ -146,24 +184,16 @@ export class FileSdkKeyStore implements SdkKeyStore {
         return revoked;
       }),
     );
-    if (revoked === undefined) {
-      throw new FlagError('FLAG_NOT_FOUND', `No SDK key with id "${id}".`, {
-        hint: 'Run `rollgate keys list` to see the ids.',
-      });
-    }
+    if (revoked === undefined) throw unknownSdkKeyError(id);
     return publicKey(revoked);
   }
 
   async verify(secret: string): Promise<SdkKey | undefined> {
-    if (!secret.startsWith(SDK_KEY_PREFIX)) return undefined;
-    // Security: lookup by hash, so response timing says nothing about how much of a stored key matched.
-    const record = (await this.index()).get(hashSdkKey(secret));
-    return record === undefined || record.revokedAt !== undefined ? undefined : publicKey(record);
+    return findActiveKey(await this.index(), secret);
   }
 
   async hasActiveKeys(): Promise<boolean> {
-    for (const record of (await this.index()).values()) if (record.revokedAt === undefined) return true;
-    return false;
+    return anyActiveKey((await this.index()).values());
   }
 
   private async index(): Promise<Map<string, SdkKeyRecord>> {

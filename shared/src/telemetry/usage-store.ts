@@ -36,6 +36,28 @@ export interface UsageStore {
   flagUsage(flagKey: string): Promise<FlagUsageDay[]>;
 }
 
+/** One flag's counts of one environment and day, as stored. */
+export type FlagDay = z.infer<typeof flagDaySchema>;
+
+/**
+ * `day` (undefined: nothing counted yet) with the counts of `entry` added: variant counts summed, providers and
+ * SDKs collected, first/last seen widened. Mutates and returns `day`; every {@link UsageStore} adds counts here.
+ */
+export function addUsageEntry(day: FlagDay | undefined, entry: UsageBatch['entries'][number]): FlagDay {
+  const flag = day ?? { variants: {}, providers: [], sdks: [], firstSeen: entry.firstSeen, lastSeen: entry.lastSeen };
+  flag.variants[entry.variant] = (flag.variants[entry.variant] ?? 0) + entry.count;
+  if (!flag.providers.includes(entry.provider)) flag.providers.push(entry.provider);
+  if (!flag.sdks.includes(entry.sdk)) flag.sdks.push(entry.sdk);
+  if (entry.firstSeen < flag.firstSeen) flag.firstSeen = entry.firstSeen;
+  if (entry.lastSeen > flag.lastSeen) flag.lastSeen = entry.lastSeen;
+  return flag;
+}
+
+/** `YYYY-MM-DD` (UTC) of an entry: the day its counts are filed under. */
+export function usageDayOf(entry: UsageBatch['entries'][number]): string {
+  return entry.lastSeen.slice(0, 10);
+}
+
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 /** {@link UsageStore} over `<root>/<environment>/<YYYY-MM-DD>.json`; `root` is usually `.rollgate/usage`. */
@@ -73,7 +95,7 @@ export class FileUsageStore implements UsageStore {
       if (!SAFE_SEGMENT.test(e.environment)) {
         throw new FlagError('INVALID_INPUT', `Invalid environment name "${e.environment}" in usage batch.`);
       }
-      const file = join(this.root, e.environment, `${e.lastSeen.slice(0, 10)}.json`);
+      const file = join(this.root, e.environment, `${usageDayOf(e)}.json`);
       byFile.set(file, [...(byFile.get(file) ?? []), e]);
     }
     let added = false;
@@ -82,20 +104,7 @@ export class FileUsageStore implements UsageStore {
       // Per file: a batch that failed half-way is completed on retry, never added twice.
       if (day.batches.includes(batch.batchId)) continue;
       day.batches.push(batch.batchId);
-      for (const e of entries) {
-        const flag = (day.flags[e.flagKey] ??= {
-          variants: {},
-          providers: [],
-          sdks: [],
-          firstSeen: e.firstSeen,
-          lastSeen: e.lastSeen,
-        });
-        flag.variants[e.variant] = (flag.variants[e.variant] ?? 0) + e.count;
-        if (!flag.providers.includes(e.provider)) flag.providers.push(e.provider);
-        if (!flag.sdks.includes(e.sdk)) flag.sdks.push(e.sdk);
-        if (e.firstSeen < flag.firstSeen) flag.firstSeen = e.firstSeen;
-        if (e.lastSeen > flag.lastSeen) flag.lastSeen = e.lastSeen;
-      }
+      for (const e of entries) day.flags[e.flagKey] = addUsageEntry(day.flags[e.flagKey], e);
       await this.writeDay(file, day);
       added = true;
     }

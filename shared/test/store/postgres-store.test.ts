@@ -48,8 +48,11 @@ describe('PostgresStore', () => {
     const [a, b] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
     a.dispose();
     b.dispose();
-    const rows = await query<{ version: number; name: string }>(url, 'SELECT version, name FROM schema_migrations');
-    assert.deepEqual(rows, [{ version: 1, name: 'initial' }]);
+    const rows = await query<{ version: number; name: string }>(url, 'SELECT version, name FROM schema_migrations ORDER BY version');
+    assert.deepEqual(rows, [
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'sdk_keys_usage' },
+    ]);
     const reopened = await openPostgresStore(url);
     assert.equal((await reopened.read()).document.environments.length, 3);
     reopened.dispose();

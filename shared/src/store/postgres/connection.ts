@@ -2,6 +2,7 @@
  * Connection facts of the PostgreSQL store: the printable location of a database URL (never its password) and the
  * mapping of node-postgres errors to FlagError STORE_IO with a hint.
  */
+import type { Pool, PoolClient } from 'pg';
 import { FlagError } from '../../errors.ts';
 
 /**
@@ -61,4 +62,38 @@ export function databaseError(e: unknown, action: string, location: string): Fla
     { location, ...(typeof code === 'string' ? { errno: code } : {}), hint },
     { cause: e },
   );
+}
+
+/**
+ * Runs `fn` on a connection of `pool` (`action` names what it does, for messages). A connection lost on the way is
+ * discarded rather than returned to the pool; a failed statement rolls back; pg errors become STORE_IO.
+ */
+export async function withPooledClient<T>(
+  pool: Pool,
+  location: string,
+  action: string,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw databaseError(e, action, location);
+  }
+  let broken: Error | undefined;
+  // A connection lost mid-operation emits 'error' on the checked-out client as well as failing the query.
+  const onError = (e: Error): void => {
+    broken = e;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } catch (e) {
+    if (isConnectionError(e)) broken = e instanceof Error ? e : new Error(String(e));
+    else await client.query('ROLLBACK').catch(() => {});
+    throw FlagError.is(e) ? e : databaseError(e, action, location);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }

@@ -6,3 +6,6 @@ export type { Migration } from './migrate.ts';
 export { importFileStore, exportToFileStore } from './transfer.ts';
 export type { TransferContext, TransferResult } from './transfer.ts';
 export { advisoryLockKey, createPostgresLeadership } from './leadership.ts';
+export { PostgresSdkKeyStore } from './sdk-key-store.ts';
+export type { PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+export { PostgresUsageStore } from './usage-store.ts';

@@ -15,8 +15,8 @@ import {
   flagSchema,
 } from '../../flags/model.ts';
 import type { AuditEntry, ChangeRequest, Environment, Flag, StoreDocument } from '../../flags/model.ts';
-import { Emitter, toDisposable } from '../../lifecycle.ts';
-import type { Disposable, Event } from '../../lifecycle.ts';
+import { WatchedEmitter } from '../../lifecycle.ts';
+import type { Event } from '../../lifecycle.ts';
 import type {
   AuditEntryInput,
   AuditQuery,
@@ -26,9 +26,12 @@ import type {
   StoreSnapshot,
 } from '../types.ts';
 import { invalidDocumentError, parseAuditQuery, validateAudit, validateDocument } from '../validate.ts';
-import { databaseError, describeDatabaseUrl, isConnectionError } from './connection.ts';
+import { describeDatabaseUrl, withPooledClient } from './connection.ts';
 import { createPostgresLeadership } from './leadership.ts';
 import { listen } from './listener.ts';
+import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+import { PostgresUsageStore } from './usage-store.ts';
+import type { StoreServices } from '../services.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
 
 /** The channel every commit NOTIFYs, with the new revision as payload. */
@@ -50,10 +53,12 @@ interface Meta {
   readonly changeRequestsPresent: boolean;
 }
 
-/** What this instance knows of the database, as of `revision`: the rows (deeply frozen) and the snapshot. */
+/**
+ * What this instance knows of the database, as of `revision`: the rows (deeply frozen) and the snapshot, whose flags
+ * are in key order (code units).
+ */
 interface State {
   readonly revision: number;
-  readonly flags: ReadonlyMap<string, Flag>;
   readonly environments: readonly Environment[];
   readonly changeRequests: readonly ChangeRequest[] | undefined;
   readonly snapshot: StoreSnapshot;
@@ -93,11 +98,9 @@ export class PostgresStore implements FlagStore {
   private readonly pool: pg.Pool;
   private readonly connectionString: string;
   private state: State | undefined;
-  /** The flags of snapshots this instance produced, by key, so a commit on one of them needs no index build. */
+  /** The flags of snapshots by key, built when first needed (a refresh, a new flag, a slow-path diff). */
   private readonly flagIndex = new WeakMap<StoreDocument, ReadonlyMap<string, Flag>>();
-  private readonly _onDidChange = new Emitter<StoreSnapshot>();
-  private watching: Watching | undefined;
-  private listeners = 0;
+  private readonly changes = new WatchedEmitter<StoreSnapshot, Watching>(() => this.startWatching());
   private disposed = false;
 
   /** Use {@link openPostgresStore}. */
@@ -220,24 +223,24 @@ export class PostgresStore implements FlagStore {
    * Listening starts with the first listener and stops with the last (or on dispose); it does not keep the process
    * alive. The baseline is the revision this instance last read or committed: subscribe after a read.
    */
-  readonly onDidChange: Event<StoreSnapshot> = (listener) => {
-    if (this.disposed) return toDisposable(() => {});
-    const subscription = this._onDidChange.event(listener);
-    this.listeners++;
-    this.watching ??= this.startWatching();
-    return toDisposable(() => {
-      subscription.dispose();
-      this.listeners--;
-      if (this.listeners === 0) this.stopWatching();
-    });
-  };
+  readonly onDidChange: Event<StoreSnapshot> = this.changes.event;
+
+  /**
+   * The SDK keys and usage counts in this database (tables of migration 0002), on this store's connection pool:
+   * they work until the store is disposed.
+   */
+  services(options: PostgresSdkKeyStoreOptions = {}): StoreServices {
+    return {
+      keys: new PostgresSdkKeyStore(this.pool, this.location, options),
+      usage: new PostgresUsageStore(this.pool, this.location),
+    };
+  }
 
   /** Stops listening, drops all listeners and closes the connections. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.stopWatching();
-    this._onDidChange.dispose();
+    this.changes.dispose();
     void this.pool.end().catch(() => {});
   }
 
@@ -256,30 +259,8 @@ export class PostgresStore implements FlagStore {
     });
   }
 
-  /** Runs `fn` on a pooled connection; a broken connection is discarded, pg errors become STORE_IO. */
-  private async withClient<T>(action: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw databaseError(e, action, this.location);
-    }
-    let broken: Error | undefined;
-    // A connection lost mid-operation emits 'error' on the checked-out client as well as failing the query.
-    const onError = (e: Error): void => {
-      broken = e;
-    };
-    client.on('error', onError);
-    try {
-      return await fn(client);
-    } catch (e) {
-      if (isConnectionError(e)) broken = e instanceof Error ? e : new Error(String(e));
-      else await client.query('ROLLBACK').catch(() => {});
-      throw FlagError.is(e) ? e : databaseError(e, action, this.location);
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  private withClient<T>(action: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(this.pool, this.location, action, fn);
   }
 
   /** The write path of commit and update: lock, catch up, let `prepare` decide, write the delta, notify. */
@@ -330,24 +311,13 @@ export class PostgresStore implements FlagStore {
         hint: 'Use the file store (.rollgate/) for segments, or target users with rule conditions instead.',
       });
     }
-    const baseFlags = this.indexOf(base.document);
     const environmentsChanged = canonicalJson(document.environments) !== canonicalJson(base.document.environments);
     // A changed environment list can invalidate any flag: validate and compile everything then (rare).
     const checked = environmentsChanged ? validateDocument(document) : document;
-    const keys = new Set<string>();
-    const changed: { index: number; flag: Flag }[] = [];
-    let kept = 0;
-    checked.flags.forEach((flag, index) => {
-      if (keys.has(flag.key)) throw invalidDocumentError(['flags', index, 'key'], `duplicate flag key "${flag.key}"`);
-      keys.add(flag.key);
-      const old = baseFlags.get(flag.key);
-      if (old !== undefined) kept++;
-      if (old !== flag && (old === undefined || canonicalJson(old) !== canonicalJson(flag))) {
-        changed.push({ index, flag });
-      }
-    });
+    const { changed, deletes } =
+      (environmentsChanged ? undefined : this.alignedChanges(base.document, checked.flags)) ??
+      this.keyedChanges(base.document, checked.flags);
     const upserts = environmentsChanged ? changed.map((c) => c.flag) : validateFlags(changed, document.environments);
-    const deletes = kept < baseFlags.size ? [...baseFlags.keys()].filter((k) => !keys.has(k)) : [];
     if (environmentsChanged) compileStore(checked);
     else {
       const changedOnly = { ...document, flags: upserts };
@@ -368,10 +338,54 @@ export class PostgresStore implements FlagStore {
     return {
       upserts: upserts.map(deepFreeze),
       deletes,
-      created: new Set(upserts.filter((f) => !baseFlags.has(f.key)).map((f) => f.key)),
+      created: new Set(changed.filter((c) => c.old === undefined).map((c) => c.flag.key)),
       environments: environmentsChanged ? checked.environments.map(deepFreeze) : undefined,
       changeRequests,
     };
+  }
+
+  /**
+   * The changed flags when `flags` keeps the base's flags in their places (what operations do: replace a flag in
+   * place, append a new one), found by comparing positions, with no index; undefined otherwise. Errors:
+   * INVALID_INPUT (a new flag with a key the base or another new flag has).
+   */
+  private alignedChanges(base: StoreDocument, flags: readonly Flag[]): FlagChanges | undefined {
+    const before = base.flags;
+    if (flags.length < before.length) return undefined;
+    const changed: FlagChange[] = [];
+    for (let index = 0; index < flags.length; index++) {
+      const flag = flags[index];
+      const old = before[index];
+      if (flag === undefined || flag === old) continue;
+      if (old !== undefined && old.key !== flag.key) return undefined;
+      if (old === undefined || canonicalJson(old) !== canonicalJson(flag)) changed.push({ index, flag, old });
+    }
+    const added = changed.filter((c) => c.old === undefined);
+    if (added.length > 0) {
+      const existing = this.indexOf(base);
+      const seen = new Set<string>();
+      for (const { index, flag } of added) {
+        if (existing.has(flag.key) || seen.has(flag.key)) throw duplicateKey(index, flag.key);
+        seen.add(flag.key);
+      }
+    }
+    return { changed, deletes: [] };
+  }
+
+  /** The changed and deleted flags of any `flags` against `base`, by key. Errors: INVALID_INPUT (duplicate key). */
+  private keyedChanges(base: StoreDocument, flags: readonly Flag[]): FlagChanges {
+    const baseFlags = this.indexOf(base);
+    const keys = new Set<string>();
+    const changed: FlagChange[] = [];
+    flags.forEach((flag, index) => {
+      if (keys.has(flag.key)) throw duplicateKey(index, flag.key);
+      keys.add(flag.key);
+      const old = baseFlags.get(flag.key);
+      if (old !== flag && (old === undefined || canonicalJson(old) !== canonicalJson(flag))) {
+        changed.push({ index, flag, old });
+      }
+    });
+    return { changed, deletes: [...baseFlags.keys()].filter((k) => !keys.has(k)) };
   }
 
   /** Refuses (STORE_CONFLICT) a delta computed on a stale base that overlaps what changed since. */
@@ -398,9 +412,18 @@ export class PostgresStore implements FlagStore {
 
   /** `current` with `delta` applied, as the state of `revision`. */
   private apply(current: State, delta: Delta, revision: number): State {
-    const flags = new Map(current.flags);
-    for (const flag of delta.upserts) flags.set(flag.key, flag);
-    for (const key of delta.deletes) flags.delete(key);
+    // The list stays in key order: each change is a binary search and an in-place replace (or a splice), so applying
+    // a change to one flag copies the array once and looks nothing else up.
+    const flags = [...current.snapshot.document.flags];
+    for (const flag of delta.upserts) {
+      const at = positionOf(flags, flag.key);
+      if (flags[at]?.key === flag.key) flags[at] = flag;
+      else flags.splice(at, 0, flag);
+    }
+    for (const key of delta.deletes) {
+      const at = positionOf(flags, key);
+      if (flags[at]?.key === key) flags.splice(at, 1);
+    }
     return this.makeState(
       revision,
       flags,
@@ -418,9 +441,10 @@ export class PostgresStore implements FlagStore {
     if (prev !== undefined && prev.revision === meta.revision) return prev;
     const full = prev === undefined || meta.deletedRevision > prev.revision || meta.revision < prev.revision;
     const since = full ? -1 : prev.revision;
-    const flags = full ? new Map<string, Flag>() : new Map(prev.flags);
+    const flags = full ? new Map<string, Flag>() : new Map(this.indexOf(prev.snapshot.document));
+    // In key order, so the map (whose order later updates keep) is sorted already and the sort below is linear.
     const flagRows = await client.query<{ key: string; data: unknown }>(
-      'SELECT key, data FROM flags WHERE version > $1',
+      'SELECT key, data FROM flags WHERE version > $1 ORDER BY key COLLATE "C"',
       [since],
     );
     for (const row of flagRows.rows) flags.set(row.key, parseRow(flagSchema, row.data, 'flags', row.key));
@@ -440,19 +464,22 @@ export class PostgresStore implements FlagStore {
             ).rows.map((r) => parseRow(changeRequestSchema, r.data, 'change_requests', r.id))
           : undefined
         : prev.changeRequests;
-    const state = this.makeState(meta.revision, flags, environments, changeRequests);
+    // Flags in key order (code units), as the file store reads them: every replica builds the same document. `flags`
+    // is (nearly) in this order already, which the sort (TimSort) handles in linear time.
+    const list = [...flags.values()].sort((a, b) => compareKeys(a.key, b.key));
+    const state = this.makeState(meta.revision, list, environments, changeRequests);
+    this.flagIndex.set(state.snapshot.document, flags);
     if (this.state === undefined || state.revision > this.state.revision || full) this.state = state;
     return state;
   }
 
+  /** The state of `revision`; `list` must be in key order. */
   private makeState(
     revision: number,
-    flags: ReadonlyMap<string, Flag>,
+    list: Flag[],
     environments: readonly Environment[],
     changeRequests: readonly ChangeRequest[] | undefined,
   ): State {
-    // Flags in key order (code units), as the file store reads them: every replica builds the same document.
-    const list = [...flags.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const document: StoreDocument = Object.freeze({
       version: 1 as const,
       environments: Object.freeze([...environments]) as Environment[],
@@ -461,10 +488,8 @@ export class PostgresStore implements FlagStore {
         ? {}
         : { changeRequests: Object.freeze([...changeRequests]) as ChangeRequest[] }),
     });
-    this.flagIndex.set(document, flags);
     return {
       revision,
-      flags,
       environments,
       changeRequests,
       snapshot: { document, revision, version: String(revision) },
@@ -472,20 +497,33 @@ export class PostgresStore implements FlagStore {
   }
 
   private indexOf(document: StoreDocument): ReadonlyMap<string, Flag> {
-    return this.flagIndex.get(document) ?? new Map(document.flags.map((f) => [f.key, f]));
+    let index = this.flagIndex.get(document);
+    if (index === undefined) {
+      index = new Map(document.flags.map((f) => [f.key, f]));
+      this.flagIndex.set(document, index);
+    }
+    return index;
   }
 
   private notify(snapshot: StoreSnapshot): void {
-    const w = this.watching;
+    const w = this.changes.watching;
     if (!w || w.lastRevision >= snapshot.revision) return;
     w.lastRevision = snapshot.revision;
-    this._onDidChange.fire(snapshot);
+    this.changes.fire(snapshot);
   }
 
   private startWatching(): Watching {
-    const w: Watching = { lastRevision: this.state?.revision ?? -1, checking: false, recheck: false };
+    const w: Watching = {
+      lastRevision: this.state?.revision ?? -1,
+      checking: false,
+      recheck: false,
+      dispose() {
+        w.stopped = true;
+        listener.dispose();
+      },
+    };
     const check = (): void => void this.check(w);
-    w.listener = listen({ connectionString: this.connectionString }, NOTIFY_CHANNEL, {
+    const listener = listen({ connectionString: this.connectionString }, NOTIFY_CHANNEL, {
       onNotification: (payload) => {
         if (Number(payload) > w.lastRevision) check();
       },
@@ -494,14 +532,6 @@ export class PostgresStore implements FlagStore {
       onDisconnected: () => {},
     });
     return w;
-  }
-
-  private stopWatching(): void {
-    const w = this.watching;
-    if (!w) return;
-    this.watching = undefined;
-    w.stopped = true;
-    w.listener?.dispose();
   }
 
   private async check(w: Watching): Promise<void> {
@@ -530,7 +560,8 @@ interface Watching {
   checking: boolean;
   recheck: boolean;
   stopped?: boolean;
-  listener?: Disposable;
+  /** Stops listening. */
+  dispose(): void;
 }
 
 /**
@@ -691,6 +722,39 @@ function conflict(location: string, message: string, flagKey?: string): FlagErro
     ...(flagKey === undefined ? {} : { flagKey }),
     hint: 'Read the store again and re-apply the change (applyOperation does this for you).',
   });
+}
+
+/** A flag of a commit that differs from its base (`old`: undefined for a new flag), at `index` of the document. */
+interface FlagChange {
+  readonly index: number;
+  readonly flag: Flag;
+  readonly old: Flag | undefined;
+}
+
+interface FlagChanges {
+  readonly changed: FlagChange[];
+  readonly deletes: string[];
+}
+
+function duplicateKey(index: number, key: string): FlagError {
+  return invalidDocumentError(['flags', index, 'key'], `duplicate flag key "${key}"`);
+}
+
+/** Code-unit order of flag keys (the order of a document's flags). */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Where `key` is, or would be inserted, in `flags` (in key order): binary search. */
+function positionOf(flags: readonly Flag[], key: string): number {
+  let low = 0;
+  let high = flags.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareKeys(flags[mid]?.key ?? '', key) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** JSON with object keys sorted, so equal values compare equal whatever order their keys were built in. */

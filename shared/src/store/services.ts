@@ -1,0 +1,23 @@
+/**
+ * The side stores of a flag store: SDK keys and usage counts. They live where the flags live (`.rollgate/` files, or
+ * tables of the same PostgreSQL database), so the server and the CLI open one store and get its services, and never
+ * ask which kind of store it is.
+ */
+import { join } from 'node:path';
+import { FileUsageStore, type UsageStore } from '../telemetry/usage-store.ts';
+import type { FileStore } from './file-store.ts';
+import { FileSdkKeyStore, type FileSdkKeyStoreOptions, type SdkKeyStore } from './sdk-keys.ts';
+
+/** What lives beside the flags of one store. Disposing the store ends them (they share its files or connections). */
+export interface StoreServices {
+  readonly keys: SdkKeyStore;
+  readonly usage: UsageStore;
+}
+
+/** The services of a file store: `.rollgate/sdk-keys.json` and `.rollgate/usage/`. */
+export function fileStoreServices(store: FileStore, keyOptions: FileSdkKeyStoreOptions = {}): StoreServices {
+  return {
+    keys: new FileSdkKeyStore(store.location, keyOptions),
+    usage: new FileUsageStore(join(store.location, 'usage')),
+  };
+}
