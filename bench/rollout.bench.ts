@@ -323,6 +323,11 @@ const bestBudget = budgetAt(canaryTicks);
   console.log(
     `  canary kept at ${steps[0]}% (the previous bench):   Rollgate ${fmt(pinned.detected, 2)}   ceiling ${fmt(oneLookPower(pinnedBudget), 2)} (${pinnedBudget} samples)`,
   );
+  const larger = steps.filter((s) => s >= 5 && s < 100);
+  const fromFive = detection(rollgate(base), uniform(p1), 210, larger);
+  console.log(
+    `  a plan that starts at ${larger[0]}% (steps ${larger.join(', ')}, 100): Rollgate ${fmt(fromFive.detected, 2)} (median ${fromFive.medianSamples} samples)`,
+  );
   console.log(
     `  upper bound, a release advanced at every step's minimum duration whatever its data: ${bestBudget} samples by tick ${canaryTicks}, ceiling ${fmt(oneLookPower(bestBudget), 2)}; the oracle's ${oracle(0.5)} samples are served by tick ${Array.from({ length: 10 * canaryTicks }, (_, t) => t + 1).find((t) => budgetAt(t) >= oracle(0.5)) ?? 'n/a'} at the earliest`,
   );
