@@ -1,8 +1,10 @@
 // Rollout guardrail statistics, simulated (fixed seeds): Rollgate's guardrail (one-sided mSPRT tuned to the minimum
 // detectable effect, plus the hard stop, as the controller runs it) against a fixed-threshold rule and a peeked
 // z-test checked at the same intervals on the same traffic, and a fixed-horizon "oracle" planned for each effect.
-// Reports detection delay (treatment samples until rollback) per regression size at the canary step, false
-// rollbacks over whole healthy releases and at the null boundary, and the per-segment case. Asserts nothing on time.
+// Releases are walked through the default plan as the controller walks them (a pass after a step's minimum duration
+// advances it). Reports detection delay (treatment samples until rollback) per regression size, the +50% case against
+// its ceiling (the oracle's power on the samples served), false rollbacks over whole healthy releases and at the null
+// boundary, and the per-segment case. Asserts nothing on time.
 import type { Guardrail } from '../shared/src/flags/model.ts';
 import { rolloutPlanSchema } from '../shared/src/flags/model.ts';
 import type { ArmObservation, GuardrailObservation } from '../shared/src/rollout/metrics.ts';
@@ -176,7 +178,8 @@ interface WalkOutcome {
 /**
  * What the controller does with a release: each observed step is checked every tick on its own window; a breach
  * rolls back, a pass after the step's minimum duration advances to the next step (more treatment traffic), anything
- * else holds. Stops after `totalTicks` ticks in all, or when a step has run `maxStepTicks` ticks (stalled).
+ * else holds. Stops after `totalTicks` ticks in all, or when a step has run `maxStepTicks` ticks (stalled). `only`
+ * replaces the plan's steps, `minStepTicks` their minimum duration.
  */
 function walk(
   rule: Rule,
@@ -185,11 +188,12 @@ function walk(
   totalTicks: number,
   maxStepTicks: number,
   only: readonly number[] = steps.filter((s) => s < 100),
+  minStepTicks = checksPerStep,
 ): WalkOutcome {
   let left = totalTicks;
   const served = { events: 0, samples: 0 };
   for (const [stepIndex, percentage] of only.entries()) {
-    const step = runStep(rule, random, percentage, segments, Math.min(left, maxStepTicks), checksPerStep);
+    const step = runStep(rule, random, percentage, segments, Math.min(left, maxStepTicks), minStepTicks);
     served.events += step.treatment.events;
     served.samples += step.treatment.samples;
     left -= step.ticks;
@@ -208,15 +212,21 @@ const uniform = (treatmentRate: number): Segment[] => [{ name: 'all', share: 1, 
 
 /**
  * Releases walked as the controller walks them for `canaryTicks` ticks from the start: share rolled back, median
- * treatment samples served until the rollback, and share that advanced past the first step. `only` pins the walk
- * to the given steps (e.g. `[1]`: a canary that never advances).
+ * treatment samples served until the rollback, and share that advanced past the first step. `only` and
+ * `minStepTicks` replace the plan's steps and minimum duration (`[1]`, `canaryTicks`: a canary that never advances).
  */
-function detection(rule: Rule, segments: readonly Segment[], seed: number, only?: readonly number[]) {
+function detection(
+  rule: Rule,
+  segments: readonly Segment[],
+  seed: number,
+  only?: readonly number[],
+  minStepTicks?: number,
+) {
   const random = createRandom(seed);
   const delays: number[] = [];
   let advanced = 0;
   for (let run = 0; run < runs; run++) {
-    const outcome = walk(rule, random, segments, canaryTicks, canaryTicks, only);
+    const outcome = walk(rule, random, segments, canaryTicks, canaryTicks, only, minStepTicks);
     if (outcome.rolledBack !== undefined) delays.push(outcome.rolledBack);
     if (outcome.stepIndex > 0) advanced++;
   }
@@ -316,7 +326,7 @@ const bestBudget = budgetAt(canaryTicks);
   const regressed = served(p1);
   const budgets = regressed.map((c) => c.samples);
   const walked = detection(rollgate(base), uniform(p1), 100);
-  const pinned = detection(rollgate(base), uniform(p1), 200, [steps[0] ?? 1]);
+  const pinned = detection(rollgate(base), uniform(p1), 200, [steps[0] ?? 1], canaryTicks);
   console.log(
     `\n+50% within ${canaryTicks} ticks: share caught, Rollgate vs the CEILING (the oracle's power at the same sample budget; 80% needs ${oracle(0.5)} samples at α per test ${fmt(alpha, 5)})`,
   );
