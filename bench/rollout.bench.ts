@@ -1,9 +1,12 @@
 // Rollout guardrail statistics, simulated (fixed seeds): Rollgate's guardrail (one-sided mSPRT tuned to the minimum
 // detectable effect, plus the hard stop, as the controller runs it) against a fixed-threshold rule and a peeked
 // z-test checked at the same intervals on the same traffic, and a fixed-horizon "oracle" planned for each effect.
-// Reports detection delay (treatment samples until rollback) per regression size at the canary step, false
-// rollbacks over whole healthy releases and at the null boundary, and the per-segment case. Asserts nothing on time.
+// Releases are walked through the default plan as the controller walks them (a pass after a step's minimum duration
+// advances it). Reports detection delay (treatment samples until rollback) per regression size, the +50% case against
+// its ceiling (the oracle's power on the samples served), false rollbacks over whole healthy releases and at the null
+// boundary, and the per-segment case. Asserts nothing on time.
 import type { Guardrail } from '../shared/src/flags/model.ts';
+import { rolloutPlanSchema } from '../shared/src/flags/model.ts';
 import type { ArmObservation, GuardrailObservation } from '../shared/src/rollout/metrics.ts';
 import { countGuardrailTests, evaluateGuardrail } from '../shared/src/rollout/guardrails.ts';
 import {
@@ -22,14 +25,18 @@ const base: Guardrail = {
   maxRelativeDegradation: 0.25,
   minDetectableEffect: 0.5,
 };
-const steps = [1, 5, 10, 25, 50, 100];
+// The plan defaults every user gets (steps, minimum step duration and samples, false-alarm budget), with the
+// controller's default tick of 60 s (`rollgate controller --interval 60`, the server's `--controller-interval`).
+const plan = rolloutPlanSchema.parse({ variant: 'on' });
+const tickMinutes = 1;
+const steps = plan.steps;
 const observedSteps = steps.filter((s) => s < 100).length;
-const falseAlarmRate = 0.05;
-const minSamples = 1000;
-const requestsPerCheck = 20_000; // e.g. one controller tick per minute at ~330 requests/s
+const falseAlarmRate = plan.falseAlarmRate;
+const minSamples = plan.minSamplesPerStep;
+const requestsPerCheck = 20_000; // one controller tick per minute at ~330 requests/s
 const baseErrorRate = 0.01;
-const checksPerStep = 10; // the step's minimum duration, in ticks
-const maxChecksPerStep = 30;
+const checksPerStep = Math.ceil(plan.minStepDurationMinutes / tickMinutes); // the step's minimum duration, in ticks
+const maxChecksPerStep = 2 * checksPerStep;
 const canaryTicks = 60;
 const runs = 600;
 
@@ -105,7 +112,20 @@ function observationOf(treatment: Map<string, Counts>, control: Map<string, Coun
   return { treatment: arm(treatment), control: arm(control) };
 }
 
-/** One step of traffic, checked every tick: the treatment samples at rollback, or whether the step passed. */
+interface StepOutcome {
+  /** Ticks the step ran. */
+  readonly ticks: number;
+  readonly breached: boolean;
+  readonly passed: boolean;
+  /** Treatment samples and events served during the step (every segment). */
+  readonly treatment: Counts;
+}
+
+/**
+ * One step of traffic at `percentage`, checked every tick on the step's own window (as the controller's sources
+ * observe it): stops at a breach, at a pass once `minChecks` ticks (the minimum duration) have run, or after
+ * `maxChecks` ticks.
+ */
 function runStep(
   rule: Rule,
   random: () => number,
@@ -113,13 +133,15 @@ function runStep(
   segments: readonly Segment[],
   maxChecks: number,
   minChecks: number,
-  requests = requestsPerCheck,
-): { rolledBack?: number; passed: boolean } {
+): StepOutcome {
   const treatment = new Map(segments.map((s) => [s.name, { events: 0, samples: 0 }]));
   const control = new Map(segments.map((s) => [s.name, { events: 0, samples: 0 }]));
-  for (let check = 1; check <= maxChecks; check++) {
+  let check = 0;
+  let verdict: Verdict = 'hold';
+  while (check < maxChecks && verdict !== 'breach' && !(verdict === 'pass' && check >= minChecks)) {
+    check++;
     for (const segment of segments) {
-      const n = sampleBinomial(requests, segment.share, random);
+      const n = sampleBinomial(requestsPerCheck, segment.share, random);
       const nT = sampleBinomial(n, percentage / 100, random);
       const t = treatment.get(segment.name) ?? { events: 0, samples: 0 };
       const c = control.get(segment.name) ?? { events: 0, samples: 0 };
@@ -128,12 +150,57 @@ function runStep(
       c.samples += n - nT;
       c.events += sampleBinomial(n - nT, segment.controlRate ?? baseErrorRate, random);
     }
-    const observation = observationOf(treatment, control);
-    const verdict = rule(observation);
-    if (verdict === 'breach') return { rolledBack: observation.treatment.samples, passed: false };
-    if (verdict === 'pass' && check >= minChecks) return { passed: true };
+    verdict = rule(observationOf(treatment, control));
   }
-  return { passed: false };
+  const served = [...treatment.values()].reduce(
+    (sum, t) => ({ events: sum.events + t.events, samples: sum.samples + t.samples }),
+    { events: 0, samples: 0 },
+  );
+  return {
+    ticks: check,
+    breached: verdict === 'breach',
+    passed: verdict === 'pass' && check >= minChecks,
+    treatment: served,
+  };
+}
+
+interface WalkOutcome {
+  /** Treatment samples served over all steps until the rollback; undefined when not rolled back. */
+  readonly rolledBack?: number;
+  /** A step not passed within its tick allowance. */
+  readonly stalled: boolean;
+  /** Every treatment sample and event served on the way (all steps). */
+  readonly treatment: Counts;
+  /** Index of the last step reached. */
+  readonly stepIndex: number;
+}
+
+/**
+ * What the controller does with a release: each observed step is checked every tick on its own window; a breach
+ * rolls back, a pass after the step's minimum duration advances to the next step (more treatment traffic), anything
+ * else holds. Stops after `totalTicks` ticks in all, or when a step has run `maxStepTicks` ticks (stalled). `only`
+ * replaces the plan's steps, `minStepTicks` their minimum duration.
+ */
+function walk(
+  rule: Rule,
+  random: () => number,
+  segments: readonly Segment[],
+  totalTicks: number,
+  maxStepTicks: number,
+  only: readonly number[] = steps.filter((s) => s < 100),
+  minStepTicks = checksPerStep,
+): WalkOutcome {
+  let left = totalTicks;
+  const served = { events: 0, samples: 0 };
+  for (const [stepIndex, percentage] of only.entries()) {
+    const step = runStep(rule, random, percentage, segments, Math.min(left, maxStepTicks), minStepTicks);
+    served.events += step.treatment.events;
+    served.samples += step.treatment.samples;
+    left -= step.ticks;
+    if (step.breached) return { rolledBack: served.samples, stalled: false, treatment: served, stepIndex };
+    if (!step.passed) return { stalled: left > 0, treatment: served, stepIndex };
+  }
+  return { stalled: false, treatment: served, stepIndex: only.length - 1 };
 }
 
 function median(values: number[]): number {
@@ -143,15 +210,27 @@ function median(values: number[]): number {
 
 const uniform = (treatmentRate: number): Segment[] => [{ name: 'all', share: 1, treatmentRate }];
 
-/** At the canary, checked until rollback or `canaryTicks` ticks: share rolled back and median samples at rollback. */
-function detection(rule: Rule, segments: readonly Segment[], seed: number, percentage = steps[0] ?? 1) {
+/**
+ * Releases walked as the controller walks them for `canaryTicks` ticks from the start: share rolled back, median
+ * treatment samples served until the rollback, and share that advanced past the first step. `only` and
+ * `minStepTicks` replace the plan's steps and minimum duration (`[1]`, `canaryTicks`: a canary that never advances).
+ */
+function detection(
+  rule: Rule,
+  segments: readonly Segment[],
+  seed: number,
+  only?: readonly number[],
+  minStepTicks?: number,
+) {
   const random = createRandom(seed);
   const delays: number[] = [];
+  let advanced = 0;
   for (let run = 0; run < runs; run++) {
-    const { rolledBack } = runStep(rule, random, percentage, segments, canaryTicks, canaryTicks);
-    if (rolledBack !== undefined) delays.push(rolledBack);
+    const outcome = walk(rule, random, segments, canaryTicks, canaryTicks, only, minStepTicks);
+    if (outcome.rolledBack !== undefined) delays.push(outcome.rolledBack);
+    if (outcome.stepIndex > 0) advanced++;
   }
-  return { detected: delays.length / runs, medianSamples: median(delays) };
+  return { detected: delays.length / runs, medianSamples: median(delays), advanced: advanced / runs };
 }
 
 /** Releases walked through every observed step: share stopped (false rollback) / stalled at a step. */
@@ -160,17 +239,9 @@ function releases(rule: Rule, segments: readonly Segment[], seed: number) {
   let rolledBack = 0;
   let stalled = 0;
   for (let run = 0; run < runs; run++) {
-    for (const percentage of steps.filter((s) => s < 100)) {
-      const step = runStep(rule, random, percentage, segments, maxChecksPerStep, checksPerStep);
-      if (step.rolledBack !== undefined) {
-        rolledBack++;
-        break;
-      }
-      if (!step.passed) {
-        stalled++;
-        break;
-      }
-    }
+    const outcome = walk(rule, random, segments, Number.POSITIVE_INFINITY, maxChecksPerStep);
+    if (outcome.rolledBack !== undefined) rolledBack++;
+    else if (outcome.stalled) stalled++;
   }
   return { falseRollbackRate: rolledBack / runs, stalledRate: stalled / runs };
 }
@@ -195,43 +266,89 @@ const rules: readonly (readonly [string, Rule])[] = [
   ['peeked z-test', peekedZTest],
 ];
 console.log(
-  `\nDetection at the ${steps[0]}% canary within ${canaryTicks} ticks: share rolled back / median treatment samples at rollback; oracle = fixed-horizon samples at α per test and 80% power`,
+  `\nDetection within ${canaryTicks} ticks of the start, the release walked as the controller walks it (a pass after a step's ${checksPerStep} ticks advances ${steps.slice(0, 3).join('% → ')}% …, each step tested on its own window): share rolled back / median treatment samples served until the rollback; oracle = fixed-horizon samples at α per test and 80% power`,
 );
 console.log(
   col('regression', 12) +
     rules.map(([name]) => col(name, 30)).join('') +
     col('oracle n (ticks)', 20) +
-    'Rollgate / oracle',
+    col('Rollgate / oracle', 20) +
+    `Rollgate runs past the ${steps[0]}% step`,
 );
 for (const [i, increase] of [0.5, 1, 2, 4].entries()) {
   const results = rules.map(([, rule]) => detection(rule, uniform(baseErrorRate * (1 + increase)), 100 + i));
   const n = oracle(increase);
-  const ours = results[0]?.medianSamples ?? NaN;
+  const ours = results[0];
   console.log(
     col(`+${increase * 100}%`, 12) +
       results.map((r) => col(`${fmt(r.detected, 2)} / ${r.medianSamples}`, 30)).join('') +
       col(`${n} (${fmt(n / perTick, 1)})`, 20) +
-      `×${fmt(ours / n, 2)}`,
+      col(`×${fmt((ours?.medianSamples ?? NaN) / n, 2)}`, 20) +
+      fmt(ours?.advanced ?? NaN, 2),
   );
 }
 
-// Is "≥ 80 % of +50 % regressions within 60 ticks" reachable at this traffic? The best one-look test at the same α,
-// run at exactly 60 ticks' worth of samples, has this power; no always-valid test can beat a one-look test planned
-// for the very effect and horizon.
-const horizon = perTick * canaryTicks;
+// Is "≥ 80 % of +50 % regressions within 60 ticks" reachable? The ceiling is the oracle: one look at tick 60 at the
+// treatment samples the release was served by then, planned for that very budget, with control known exactly. For
+// a budget of n samples no test at the same α has more power (Neyman–Pearson), let alone an always-valid one.
 const p1 = baseErrorRate * 1.5;
-const oraclePower = normalCdf(
-  ((p1 - nullRate) * Math.sqrt(horizon) - normalQuantile(1 - alpha) * Math.sqrt(nullRate * (1 - nullRate))) /
-    Math.sqrt(p1 * (1 - p1)),
-);
-console.log(
-  `\n+50% within ${canaryTicks} ticks: ${canaryTicks} ticks at the ${steps[0]}% canary are ≈${horizon} treatment samples; the oracle needs ${oracle(0.5)} for 80% power, and a one-look test at exactly ${horizon} samples has power ${fmt(oraclePower, 2)}: 80% is out of reach at this traffic for any test at α per test ${fmt(alpha, 5)}.`,
-);
-console.log('Same +50% regression with more treatment traffic per tick (a larger first step), Rollgate:');
-for (const percentage of [5, 10]) {
-  const r = detection(rollgate(base), uniform(p1), 200 + percentage, percentage);
+const sd = (p: number): number => Math.sqrt(p * (1 - p));
+const zAlpha = normalQuantile(1 - alpha);
+const oneLookPower = (n: number, level = alpha): number =>
+  normalCdf(((p1 - nullRate) * Math.sqrt(n) - normalQuantile(1 - level) * sd(nullRate)) / sd(p1));
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+// The most a release can be served by a tick: every step passed at its minimum duration.
+const budgetAt = (ticks: number): number =>
+  steps.reduce((sum, s, i) => {
+    const at = Math.max(0, Math.min(checksPerStep, ticks - i * checksPerStep));
+    return sum + (s < 100 ? (at * requestsPerCheck * s) / 100 : 0);
+  }, 0);
+const pinnedBudget = perTick * canaryTicks;
+const pooledAlpha = falseAlarmRate / (countGuardrailTests(base) + 1);
+const bestBudget = budgetAt(canaryTicks);
+{
+  // The budgets the controller really serves a +50% release in 60 ticks: Rollgate's verdicts with the rollback
+  // taken out (a release whose excess is over one standard error holds instead of advancing, so it gets less
+  // traffic than the best case).
+  const random = createRandom(500);
+  const path = rollgate(base);
+  const neverStops: Rule = (observation) => {
+    const verdict = path(observation);
+    return verdict === 'breach' ? 'hold' : verdict;
+  };
+  const served = (rate: number, count = runs) =>
+    Array.from({ length: count }, () => walk(neverStops, random, uniform(rate), canaryTicks, canaryTicks).treatment);
+  // One look at tick 60 on whatever was served: the budget then depends on the data (a release that looks worse
+  // holds at 1 %), which a fixed-budget ceiling does not credit, and which costs this look its level.
+  const oneLook = (counts: readonly Counts[]): number =>
+    counts.filter((c) => (c.events / c.samples - nullRate) / (sd(nullRate) / Math.sqrt(c.samples)) > zAlpha).length /
+    counts.length;
+  const regressed = served(p1);
+  const budgets = regressed.map((c) => c.samples);
+  const walked = detection(rollgate(base), uniform(p1), 100);
+  const pinned = detection(rollgate(base), uniform(p1), 200, [steps[0] ?? 1], canaryTicks);
   console.log(
-    `  ${percentage}% canary (≈${(requestsPerCheck * percentage) / 100} samples/tick): ${fmt(r.detected, 2)} caught within ${canaryTicks} ticks, median ${r.medianSamples} samples`,
+    `\n+50% within ${canaryTicks} ticks: share caught, Rollgate vs the CEILING (the oracle's power at the same sample budget; 80% needs ${oracle(0.5)} samples at α per test ${fmt(alpha, 5)})`,
+  );
+  console.log(
+    `  release walked as the controller does: Rollgate ${fmt(walked.detected, 2)}   ceiling ${fmt(mean(budgets.map((n) => oneLookPower(n))), 2)} (budget median ${median(budgets)}, ${fmt(budgets.filter((n) => n > pinnedBudget * 1.1).length / runs, 2)} of runs advance past ${steps[0]}%; a +50% release mostly holds there, inconclusive)`,
+  );
+  console.log(
+    `    the same ceiling at a larger α: ${fmt(pooledAlpha, 4)} (one test pooled over all steps, no split of α over the steps) ${fmt(mean(budgets.map((n) => oneLookPower(n, pooledAlpha))), 2)}; ${falseAlarmRate} (the whole plan's budget on this one limit) ${fmt(mean(budgets.map((n) => oneLookPower(n, falseAlarmRate))), 2)}`,
+  );
+  console.log(
+    `    one look at tick ${canaryTicks} on the samples served (budget chosen by the data): ${fmt(oneLook(regressed), 2)}, but it raises false alarms in ${fmt(oneLook(served(nullRate, 10 * runs)), 4)} of ${10 * runs} releases at the null boundary (its α is ${fmt(alpha, 4)})`,
+  );
+  console.log(
+    `  canary kept at ${steps[0]}% (the previous bench):   Rollgate ${fmt(pinned.detected, 2)}   ceiling ${fmt(oneLookPower(pinnedBudget), 2)} (${pinnedBudget} samples)`,
+  );
+  const larger = steps.filter((s) => s >= 5 && s < 100);
+  const fromFive = detection(rollgate(base), uniform(p1), 210, larger);
+  console.log(
+    `  a plan that starts at ${larger[0]}% (steps ${larger.join(', ')}, 100): Rollgate ${fmt(fromFive.detected, 2)} (median ${fromFive.medianSamples} samples)`,
+  );
+  console.log(
+    `  upper bound, a release advanced at every step's minimum duration whatever its data: ${bestBudget} samples by tick ${canaryTicks}, ceiling ${fmt(oneLookPower(bestBudget), 2)}; the oracle's ${oracle(0.5)} samples are served by tick ${Array.from({ length: 10 * canaryTicks }, (_, t) => t + 1).find((t) => budgetAt(t) >= oracle(0.5)) ?? 'n/a'} at the earliest`,
   );
 }
 
@@ -287,7 +404,7 @@ const mobileBroken = (rate: number): Segment[] => [
   { name: 'mobile', share: 0.1, treatmentRate: rate },
 ];
 console.log(
-  `\nPer-segment: mobile (10% of traffic) broken, desktop (90%) healthy; guardrail with slices {platform: [desktop, mobile]} (α per test ${fmt(alphaFor(sliced), 5)}) vs without (α per test ${fmt(alpha, 5)}); at the ${steps[0]}% canary within ${canaryTicks} ticks: share / median samples`,
+  `\nPer-segment: mobile (10% of traffic) broken, desktop (90%) healthy; guardrail with slices {platform: [desktop, mobile]} (α per test ${fmt(alphaFor(sliced), 5)}) vs without (α per test ${fmt(alpha, 5)}); within ${canaryTicks} ticks of the start (walked): share / median samples`,
 );
 for (const [i, mobileRate] of [0.04, 0.1].entries()) {
   const aggregate = 0.9 * baseErrorRate + 0.1 * mobileRate;
