@@ -29,7 +29,8 @@ const base: Guardrail = {
 // controller's default tick of 60 s (`rollgate controller --interval 60`, the server's `--controller-interval`).
 const plan = rolloutPlanSchema.parse({ variant: 'on' });
 const tickMinutes = 1;
-const steps = plan.steps;
+// The default plan's steps are all percentages (audience steps name segments, which the bench does not model).
+const steps = plan.steps.filter((s): s is number => typeof s === 'number');
 const observedSteps = steps.filter((s) => s < 100).length;
 const falseAlarmRate = plan.falseAlarmRate;
 const minSamples = plan.minSamplesPerStep;

@@ -656,7 +656,12 @@ function withFlag(document: StoreDocument, flag: Flag): StoreDocument {
   const shape = flagSchema.safeParse(flag);
   let issue: { path: readonly PropertyKey[]; message: string } | undefined;
   if (shape.success) {
-    const found = checkDocument({ environments: document.environments, flags: [shape.data], groups: document.groups });
+    const found = checkDocument({
+      environments: document.environments,
+      flags: [shape.data],
+      groups: document.groups,
+      segments: document.segments,
+    });
     issue = found.find((i) => i.path[0] === 'flags');
   } else {
     const first = shape.error.issues[0];
