@@ -11,6 +11,21 @@ import type { FlagObjectPattern, FlagReference, ScanOptions } from './types.ts';
 /** Names of flag maps read by property (`flags.messageBanner`, `uiConfig.flags['x']`, `props.featureFlags.x`). */
 export const FLAG_MAP_NAMES: ReadonlySet<string> = new Set(['flags', 'featureFlags', 'uiFlags']);
 
+/** Whitespace and comments between two tokens. */
+const GAP = String.raw`(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*`;
+
+/**
+ * Matches a mention of a flag map name that may be one of its reference forms, for the scanner's pre-filter: the
+ * name (after any `)` and `!`) followed by a property access (`.x`, `?.`, `[`), a type wrapper (`as`,
+ * `satisfies`), a binding pattern (`flags: {`), or the end of an initializer (`;`, `,`, `)`, `}`, a line end or a
+ * comment). A superset of what {@link visitReferenceForms} reports for map names; it leaves out the word in prose
+ * ("feature flags are…", `'feature-flags'`), which most mentions are in a feature-flag product's own code.
+ */
+export const FLAG_MAP_MENTION = new RegExp(
+  String.raw`(?<![\w$])(?:${[...FLAG_MAP_NAMES].join('|')})(?![\w$])(?:${GAP}[)!])*` +
+    String.raw`(?:[ \t]*(?:[\r\n\u2028\u2029]|/[/*]|$)|${GAP}(?:\?\.|\.${GAP}[\w$#\\]|\[|as(?![\w$])|satisfies(?![\w$])|:${GAP}\{|[;,)}]))`,
+);
+
 /**
  * A property of a repo type whose values reach an evaluator (`evaluateFlag(route.flag)`): the string values given
  * to it in object literals of that type are `config-object` references. Declarations are identified by file and

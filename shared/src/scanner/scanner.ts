@@ -20,7 +20,7 @@ import {
   detectPresets,
   SDK_PRESETS,
 } from './patterns.ts';
-import { findConfigObjectReferences, FLAG_MAP_NAMES, type ConfigSource } from './reference-forms.ts';
+import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from './reference-forms.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
@@ -357,12 +357,12 @@ export class FlagScanner implements Disposable {
 
   /** The regular expression a file must match to be parsed: call names, components, flag objects and maps. */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
-    return namesPattern([
+    const names = namesPattern([
       ...patterns.map((p) => p.function),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
-      ...FLAG_MAP_NAMES,
     ]);
+    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}`);
   }
 
   /**
@@ -428,6 +428,7 @@ export class FlagScanner implements Disposable {
 /** One regular expression matching any of the patterns' names (or the given names) as a whole word. */
 function namesPattern(patterns: readonly (CallPattern | string)[]): RegExp {
   const names = [...new Set(patterns.map((p) => (typeof p === 'string' ? p : p.function)))].map(escapeRegExp);
+  if (names.length === 0) return /(?!)/;
   return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
 }
 

@@ -57,6 +57,29 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('parses a file that names a flag map only where the name can be a reference, not in prose', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/read.ts': `export const a = uiConfig.flags.propRead;`,
+      'src/cast.ts': `export const b = (cfg.featureFlags as Flags)?.['asCast'];`,
+      'src/asi.ts': `const { destructured } = cfg.flags\nexport const c = destructured`,
+      'src/comment.ts': `export const d = (uiFlags /* note */)!\n  .commented;`,
+      'src/param.tsx': `export const E = ({ flags: { param } }: Props) => <p>{param}</p>;`,
+      'src/prose.tsx': `// Lists the feature flags of a project.\nexport const P = () => <p title="feature-flags">All flags are here</p>;`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), {
+      'src/asi.ts': ['destructured'],
+      'src/cast.ts': ['asCast'],
+      'src/comment.ts': ['commented'],
+      'src/param.tsx': ['param'],
+      'src/read.ts': ['propRead'],
+    });
+    assert.equal(result.filesParsed, 5);
+    scanner.dispose();
+  });
+
   it('honours tsconfig include/exclude and the config exclude patterns', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
