@@ -62,10 +62,11 @@ describe('FlagScanner on a workspace', () => {
     await write({
       'src/read.ts': `export const a = uiConfig.flags.propRead;`,
       'src/cast.ts': `export const b = (cfg.featureFlags as Flags)?.['asCast'];`,
-      'src/asi.ts': `const { destructured } = cfg.flags\nexport const c = destructured`,
+      'src/asi.ts': `const { destructured } =\n  flags\nexport const c = destructured`,
       'src/comment.ts': `export const d = (uiFlags /* note */)!\n  .commented;`,
       'src/param.tsx': `export const E = ({ flags: { param } }: Props) => <p>{param}</p>;`,
-      'src/prose.tsx': `// Lists the feature flags of a project.\nexport const P = () => <p title="feature-flags">All flags are here</p>;`,
+      'src/prose.tsx': `// Lists the feature flags of a project.\nexport const P = () => <p title="feature-flags">Your flags, all\nflags.\n</p>;`,
+      'src/mock.ts': `export const uiConfig = { flags: { enabled: true }, version: 'x' };`,
     });
     const scanner = await FlagScanner.create(root, defaultConfig());
     const result = scanner.scan();
