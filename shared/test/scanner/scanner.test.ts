@@ -128,6 +128,21 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('resolves a paths alias to a file created after the scan once the new file is rescanned', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@app/*': ['src/*'] } } }),
+      'src/use.ts': `import { KEY } from '@app/keys';\nclient.getBooleanValue(KEY, false);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/use.ts': [undefined] });
+    await write({ 'src/keys.ts': `export const KEY = 'late';` });
+    scanner.rescanFile(join(root, 'src/keys.ts'));
+    const { result } = scanner.rescanFile(join(root, 'src/use.ts'));
+    assert.deepEqual(keysByFile(result.references), { 'src/use.ts': ['late'] });
+    scanner.dispose();
+  });
+
   it('rescans one file incrementally: edits, dependency edits, unsaved text, new and deleted files', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
