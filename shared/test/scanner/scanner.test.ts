@@ -61,6 +61,7 @@ describe('FlagScanner on a workspace', () => {
     await rm(root, { recursive: true, force: true });
     await write({
       'src/read.ts': `export const a = uiConfig.flags.propRead;`,
+      'src/unicode.ts': `export const u = flags. señal;`,
       'src/cast.ts': `export const b = (cfg.featureFlags as Flags)?.['asCast'];`,
       'src/asi.ts': `const { destructured } =\n  flags\nexport const c = destructured`,
       'src/comment.ts': `export const d = (uiFlags /* note */)!\n  .commented;`,
@@ -76,8 +77,9 @@ describe('FlagScanner on a workspace', () => {
       'src/comment.ts': ['commented'],
       'src/param.tsx': ['param'],
       'src/read.ts': ['propRead'],
+      'src/unicode.ts': ['señal'],
     });
-    assert.equal(result.filesParsed, 5);
+    assert.equal(result.filesParsed, 6);
     scanner.dispose();
   });
 
