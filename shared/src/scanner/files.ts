@@ -44,9 +44,8 @@ export class IgnoreRules {
   /** True when the directory at absolute `dir` (or one of its parents below the root) is ignored. */
   isDirectoryIgnored(dir: string): boolean {
     if (dir === this.root) return false;
-    const rel = relative(this.root, dir);
-    if (rel.startsWith('..')) return true;
     let ignored = this.ignoredDirectories.get(dir);
+    if (ignored === undefined && relative(this.root, dir).startsWith('..')) ignored = true;
     if (ignored === undefined) {
       const parent = dirname(dir);
       const name = dir.slice(parent.length + 1);
@@ -64,8 +63,7 @@ export class IgnoreRules {
   private matches(fromDir: string, path: string, isDirectory: boolean): boolean {
     for (let dir = fromDir; ; dir = dirname(dir)) {
       const rules = this.perDirectory.has(dir) ? this.perDirectory.get(dir) : this.load(dir);
-      const rel = relative(dir, path).replaceAll('\\', '/');
-      if (rules?.ignores(isDirectory ? `${rel}/` : rel)) return true;
+      if (rules && rules.ignores(isDirectory ? `${relativeTo(dir, path)}/` : relativeTo(dir, path))) return true;
       if (dir === this.root || dirname(dir) === dir) return false;
     }
   }
@@ -81,6 +79,11 @@ export class IgnoreRules {
     if (!existsSync(file)) return undefined;
     return ignore().add(readFileSync(file, 'utf8'));
   }
+}
+
+/** `path` relative to its ancestor `dir`, `/`-separated (a string slice when both are `/`-separated already). */
+function relativeTo(dir: string, path: string): string {
+  return path.startsWith(`${dir}/`) ? path.slice(dir.length + 1) : relative(dir, path).replaceAll('\\', '/');
 }
 
 /** The files of a workspace and the compiler options to parse them with. */

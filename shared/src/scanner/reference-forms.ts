@@ -11,6 +11,37 @@ import type { FlagObjectPattern, FlagReference, ScanOptions } from './types.ts';
 /** Names of flag maps read by property (`flags.messageBanner`, `uiConfig.flags['x']`, `props.featureFlags.x`). */
 export const FLAG_MAP_NAMES: ReadonlySet<string> = new Set(['flags', 'featureFlags', 'uiFlags']);
 
+/** Whitespace and comments between two tokens. */
+const GAP = String.raw`(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*`;
+
+/** A character of an identifier: ASCII word characters, `$`, any non-ASCII one (`ñ`) and the `\` of an escape. */
+const ID = String.raw`\w$\\\u0080-\uffff`;
+const MAP_NAME = String.raw`(?:${[...FLAG_MAP_NAMES].join('|')})(?![\w$])`;
+/** A line end or the start of a comment, after spaces: where a token may continue on the next line. */
+const LINE_END = String.raw`[ \t]*(?:[\r\n\u2028\u2029]|/[/*]|$)`;
+/**
+ * The start of a non-empty object binding pattern (`{ a`, `{ a: b`, `{ ...rest`), not of an object literal whose
+ * first value is a literal (`{ a: true`, `{ a: 'x'`): binding targets are names or nested patterns.
+ */
+const BINDING_START = String.raw`\{${GAP}(?:\.\.\.|(?:[${ID}]+|'[^']*'|"[^"]*"|\[)${GAP}(?:[,}=]|:${GAP}(?!(?:true|false|null|this)(?![\w$]))[${ID}[{]))`;
+
+/**
+ * Matches a mention of a flag map name that may be one of its reference forms, for the scanner's pre-filter: the
+ * name (after any `)` and `!`) followed by a property access (`.x`, `?.`, `[`), a type wrapper (`as`,
+ * `satisfies`) or a binding pattern (`flags: { a }`); or, unless a word and a space come before it (`await flags`,
+ * `feature flags`: no initializer a destructure reads), followed by the end of an initializer (`;`, `,`, `)`, `}`,
+ * a line end or a comment). A superset of what {@link visitReferenceForms} reports for map names; it leaves out
+ * the word in prose ("feature flags are…", `'feature-flags'`) and object literals (`flags: { a: true }`), which
+ * most mentions are in a feature-flag product's own code.
+ */
+export const FLAG_MAP_MENTION = new RegExp(
+  [
+    String.raw`(?<![\w$])${MAP_NAME}(?:${GAP}[)!])*${GAP}`,
+    String.raw`(?:\?\.|\.${GAP}[${ID}#]|\[|as(?![\w$])|satisfies(?![\w$])|:${GAP}${BINDING_START})`,
+    String.raw`|(?<![\w$]|[\w$][ \t]+)${MAP_NAME}(?:${GAP}[)!])*(?:${LINE_END}|${GAP}[;,)}])`,
+  ].join(''),
+);
+
 /**
  * A property of a repo type whose values reach an evaluator (`evaluateFlag(route.flag)`): the string values given
  * to it in object literals of that type are `config-object` references. Declarations are identified by file and

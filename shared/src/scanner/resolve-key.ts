@@ -7,6 +7,7 @@
 import type { Project, SourceFile, ts } from 'ts-morph';
 import type { ScanOptions, SourceRange } from './types.ts';
 import { getTsMorphOrThrow } from './ts-morph-runtime.ts';
+import { resolveModule } from './module-resolution.ts';
 
 /** File path without its TypeScript/JavaScript extension: the identity wrappers' `module` is compared with. */
 export function modulePathOf(filePath: string): string {
@@ -544,11 +545,11 @@ export class KeyResolver {
       // Files of the Project may exist only in memory (unsaved, or an in-memory file system): ask it first.
       const fs = this.project.getFileSystem();
       const inProject = (path: string) => this.project.getSourceFile(path);
-      const resolved = this.ts.resolveModuleName(specifier, from.fileName, this.project.getCompilerOptions(), {
+      const resolved = resolveModule(this.project, specifier, from.fileName, {
         fileExists: (path) => inProject(path) !== undefined || fs.fileExistsSync(path),
         readFile: (path) =>
           inProject(path)?.getFullText() ?? (fs.fileExistsSync(path) ? fs.readFileSync(path) : undefined),
-      }).resolvedModule?.resolvedFileName;
+      })?.resolvedFileName;
       return resolved === undefined ? undefined : this.sourceFileAt([resolved]);
     }
     const base = joinPath(dirnameOf(from.fileName), specifier);

@@ -20,8 +20,9 @@ import {
   detectPresets,
   SDK_PRESETS,
 } from './patterns.ts';
-import { findConfigObjectReferences, FLAG_MAP_NAMES, type ConfigSource } from './reference-forms.ts';
+import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from './reference-forms.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
+import { resetModuleResolution, resolveModule } from './module-resolution.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
 
@@ -120,13 +121,17 @@ export class FlagScanner implements Disposable {
       );
     }
     const withPresets = withDetectedPresets(scannerConfig, listed.packageJsons);
-    const project = new tsMorph.Project({
+    const project: Project = new tsMorph.Project({
       // noResolve: a type-checker program holds the parsed files (and the .d.ts files added on first use), not
       // everything they import transitively, which would parse most of the workspace.
       compilerOptions: { ...listed.compilerOptions, allowJs: true, noEmit: true, noResolve: true },
       skipAddingFilesFromTsConfig: true,
       skipFileDependencyResolution: true,
       skipLoadingLibFiles: true,
+      resolutionHost: (host) => ({
+        resolveModuleNames: (names, containingFile) =>
+          names.map((name) => resolveModule(project, name, containingFile, host)),
+      }),
     });
     return new FlagScanner(absoluteRoot, withPresets, project, rules, listed, performance.now() - started);
   }
@@ -145,6 +150,7 @@ export class FlagScanner implements Disposable {
   scan(options: ScanRunOptions = {}): ScanResult {
     this.assertLive();
     const started = performance.now();
+    resetModuleResolution(this.project);
     this.analyses.clear();
     this.dependents.clear();
     const texts = new Map<string, string>();
@@ -209,6 +215,8 @@ export class FlagScanner implements Disposable {
     if (text === undefined) this.overrides.delete(file);
     else this.overrides.set(file, text);
     const content = this.readText(file);
+    // Module resolution depends on which files exist, not on their text.
+    if (content === undefined || !this.files.has(file)) resetModuleResolution(this.project);
     const inScope = isScannedFile(file) && !this.rules.isIgnored(file);
     if (content === undefined || !inScope) {
       this.files.delete(file);
@@ -357,12 +365,12 @@ export class FlagScanner implements Disposable {
 
   /** The regular expression a file must match to be parsed: call names, components, flag objects and maps. */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
-    return namesPattern([
+    const names = namesPattern([
       ...patterns.map((p) => p.function),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
-      ...FLAG_MAP_NAMES,
     ]);
+    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}`);
   }
 
   /**
@@ -428,6 +436,7 @@ export class FlagScanner implements Disposable {
 /** One regular expression matching any of the patterns' names (or the given names) as a whole word. */
 function namesPattern(patterns: readonly (CallPattern | string)[]): RegExp {
   const names = [...new Set(patterns.map((p) => (typeof p === 'string' ? p : p.function)))].map(escapeRegExp);
+  if (names.length === 0) return /(?!)/;
   return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
 }
 

@@ -57,6 +57,32 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('parses a file that names a flag map only where the name can be a reference, not in prose', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/read.ts': `export const a = uiConfig.flags.propRead;`,
+      'src/unicode.ts': `export const u = flags. señal;`,
+      'src/cast.ts': `export const b = (cfg.featureFlags as Flags)?.['asCast'];`,
+      'src/asi.ts': `const { destructured } =\n  flags\nexport const c = destructured`,
+      'src/comment.ts': `export const d = (uiFlags /* note */)!\n  .commented;`,
+      'src/param.tsx': `export const E = ({ flags: { param } }: Props) => <p>{param}</p>;`,
+      'src/prose.tsx': `// Lists the feature flags of a project.\nexport const P = () => <p title="feature-flags">Your flags, all\nflags.\n</p>;`,
+      'src/mock.ts': `export const uiConfig = { flags: { enabled: true }, version: 'x' };`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), {
+      'src/asi.ts': ['destructured'],
+      'src/cast.ts': ['asCast'],
+      'src/comment.ts': ['commented'],
+      'src/param.tsx': ['param'],
+      'src/read.ts': ['propRead'],
+      'src/unicode.ts': ['señal'],
+    });
+    assert.equal(result.filesParsed, 6);
+    scanner.dispose();
+  });
+
   it('honours tsconfig include/exclude and the config exclude patterns', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
@@ -101,6 +127,21 @@ describe('FlagScanner on a workspace', () => {
     });
     const scanner = await FlagScanner.create(root, defaultConfig());
     assert.deepEqual(keysByFile(scanner.scan().references), { 'src/app.ts': ['aliased-wrapper'] });
+    scanner.dispose();
+  });
+
+  it('resolves a paths alias to a file created after the scan once the new file is rescanned', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@app/*': ['src/*'] } } }),
+      'src/use.ts': `import { KEY } from '@app/keys';\nclient.getBooleanValue(KEY, false);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/use.ts': [undefined] });
+    await write({ 'src/keys.ts': `export const KEY = 'late';` });
+    scanner.rescanFile(join(root, 'src/keys.ts'));
+    const { result } = scanner.rescanFile(join(root, 'src/use.ts'));
+    assert.deepEqual(keysByFile(result.references), { 'src/use.ts': ['late'] });
     scanner.dispose();
   });
 
