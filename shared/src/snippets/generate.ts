@@ -268,13 +268,22 @@ func main() {
   },
   java: (facts) => {
     const name = camelCaseKey(facts.key);
+    // Integers beyond Java's int are read as long: an int literal that large does not compile.
+    const number =
+      facts.flag.type !== 'number'
+        ? undefined
+        : !facts.integer
+          ? 'double'
+          : [facts.defaultValue, ...Object.values(facts.flag.variants)].some(beyondJavaInt)
+            ? 'long'
+            : 'int';
     const [javaType, method] = {
       boolean: ['boolean', 'getBooleanValue'],
       string: ['String', 'getStringValue'],
-      number: facts.integer ? ['int', 'getIntegerValue'] : ['double', 'getDoubleValue'],
+      number: [number, `get${{ int: 'Integer', long: 'Long', double: 'Double' }[number ?? 'int']}Value`],
       object: ['Value', 'getObjectValue'],
     }[facts.flag.type];
-    const def = printJavaLiteral(facts.defaultValue, facts.flag.type === 'number' && !facts.integer);
+    const def = printJavaLiteral(facts.defaultValue, number);
     const objectImports =
       facts.flag.type === 'object'
         ? 'import dev.openfeature.sdk.Structure;\nimport dev.openfeature.sdk.Value;\nimport java.util.List;\nimport java.util.Map;\n'
@@ -308,7 +317,12 @@ public class FlagExample {
 `,
       install:
         'Gradle: implementation("dev.openfeature:sdk:latest.release") and implementation("dev.openfeature.contrib.providers:flagd:latest.release")',
-      notes: [defaultNote(facts, def)],
+      notes: [
+        defaultNote(facts, def),
+        ...(number === 'long'
+          ? ['getLongValue needs dev.openfeature:sdk 1.22.0 or later (values beyond 32 bits).']
+          : []),
+      ],
     };
   },
   dotnet: (facts) => {
@@ -361,18 +375,29 @@ function printGoLiteral(value: JsonValue, numberType?: string): string {
     .join(', ')}}`;
 }
 
-/** Java source for a JSON value; objects become `new Value(Structure.mapToStructure(Map.ofEntries(…)))`. */
-function printJavaLiteral(value: JsonValue, double = false): string {
+/**
+ * Java source for a JSON value; objects become `new Value(Structure.mapToStructure(Map.ofEntries(…)))`; a top-level
+ * number is written as `number` (`0.0` for double, `3000000000L` for long).
+ */
+function printJavaLiteral(value: JsonValue, number?: 'int' | 'long' | 'double'): string {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return `new Value(Structure.mapToStructure(${printJavaPlain(value)}))`;
   }
-  if (typeof value === 'number' && double && Number.isInteger(value)) return `${value}.0`;
+  if (typeof value === 'number' && number === 'double' && Number.isInteger(value)) return `${value}.0`;
+  if (typeof value === 'number' && number === 'long') return `${value}L`;
   return printJavaPlain(value);
 }
 
+/** Whether `value` is an integer too large for Java's `int` (its literal needs the `L` of a long). */
+function beyondJavaInt(value: JsonValue): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && (value > 2_147_483_647 || value < -2_147_483_648);
+}
+
 function printJavaPlain(value: JsonValue): string {
-  if (value === null) return 'null';
+  // Map.entry and List.of reject null (NullPointerException); mapToStructure keeps a Value as it is.
+  if (value === null) return 'new Value()';
   if (typeof value === 'string') return quoteString(value);
+  if (typeof value === 'number' && beyondJavaInt(value)) return `${value}L`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `List.of(${value.map(printJavaPlain).join(', ')})`;
   return `Map.ofEntries(${Object.entries(value)

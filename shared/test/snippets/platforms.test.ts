@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateSnippet, type SnippetLanguage } from '../../src/snippets/index.ts';
@@ -72,6 +72,81 @@ describe('snippets parse with each language’s own tools', () => {
       },
     );
   }
+});
+
+/** Stub sources of the OpenFeature Java SDK and flagd provider API the Java snippets use (no Maven Central here). */
+const JAVA_STUBS = join(REPO_ROOT, 'shared/test/fixtures/snippet-stubs/java');
+
+/** Flags whose Java defaults are written differently from {@link KEYS}'s. */
+function javaEdgeFlags(): ReturnType<typeof flagOf>[] {
+  const production = (defaultVariant: string) => ({
+    production: { ...flagOf('checkout-config').environments['production']!, defaultVariant },
+  });
+  return [
+    // A nested list, object, null and quoted string: List.of, Map.ofEntries, new Value().
+    {
+      ...flagOf('checkout-config'),
+      key: 'checkout-layout',
+      variants: { v: { steps: [1, 2.5, 'pay', 3_000_000_000], limits: { max: 10, label: null }, note: 'say "hi"\\n' } },
+      environments: production('v'),
+    },
+    // No production default: the zero value, an empty map.
+    { ...flagOf('checkout-config'), key: 'checkout-extras', environments: {} },
+    // An integer beyond Java's int: read as long.
+    {
+      ...flagOf('page-size'),
+      key: 'upload-limit',
+      variants: { small: 1, huge: 5_000_000_000 },
+      environments: production('huge'),
+    },
+  ];
+}
+
+/**
+ * Compiles a Java snippet (class FlagExample, so one directory each) with javac against {@link JAVA_STUBS};
+ * resolves to javac's diagnostics, '' when it compiles.
+ */
+async function javac(dir: string, name: string, code: string): Promise<string> {
+  await mkdir(join(dir, name));
+  const file = join(dir, name, 'FlagExample.java');
+  await writeFile(file, code);
+  try {
+    await run('javac', ['-sourcepath', JAVA_STUBS, '-d', join(dir, name, 'classes'), file], { timeout: 120_000 });
+    return '';
+  } catch (e) {
+    return String((e as { stderr?: string }).stderr ?? e);
+  }
+}
+
+describe('Java snippets compile with javac against the SDK and flagd provider API', () => {
+  it(
+    'every kind of flag compiles; a misspelled method and a wrong default type are rejected',
+    { skip: has('javac', '-version') ? false : 'javac is not installed (CI installs default-jdk-headless)' },
+    async () => {
+      const { dir, remove } = await scratchDir('snippet-java');
+      try {
+        for (const flag of [...KEYS.map(flagOf), ...javaEdgeFlags()]) {
+          const code = generateSnippet({ flag, language: 'java', environment: 'staging' }).code;
+          assert.equal(await javac(dir, flag.key, code), '', `${flag.key}:\n${code}`);
+        }
+        // Map.entry and List.of throw on null at run time, which javac cannot see: null is written as a Value.
+        const layout = generateSnippet({ flag: javaEdgeFlags()[0]!, language: 'java', environment: 'staging' }).code;
+        assert.match(layout, /Map\.entry\("label", new Value\(\)\)/);
+        // The check is not vacuous: the stubs declare only the real API, with its types.
+        const pageSize = generateSnippet({ flag: flagOf('page-size'), language: 'java', environment: 'staging' }).code;
+        assert.match(
+          await javac(dir, 'misspelled', pageSize.replace('getIntegerValue', 'getIntValue')),
+          /cannot find symbol[\s\S]*getIntValue/,
+        );
+        assert.match(
+          await javac(dir, 'wrong-type', pageSize.replace('"page-size", 20', '"page-size", 20L')),
+          /incompatible types: long cannot be converted to Integer/,
+        );
+      } finally {
+        await remove();
+      }
+    },
+  );
 });
 
 describe('snippets type-check: Vue, Angular, React Native', () => {
