@@ -71,8 +71,9 @@ function startPollers(): void {
       const body = JSON.stringify({ context: { targetingKey: `poller-${i}`, environment: 'staging' } });
       let etag = '';
       while (running) {
-        const r = await poll(body, etag);
-        if (r.status === 200) {
+        // A refused or reset connection (a loaded machine) is retried at the next poll, as an SDK would.
+        const r = await poll(body, etag).catch(() => undefined);
+        if (r?.status === 200) {
           etag = r.etag;
           const flags = (JSON.parse(r.text) as { flags: { key: string; reason?: string }[] }).flags;
           see(i, flags.find((f) => f.key === 'kill-switch')?.reason === 'DISABLED' ? 'DISABLED' : 'ENABLED');

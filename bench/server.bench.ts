@@ -94,7 +94,14 @@ const clients = [
     { kind: String(kind) },
   ),
 );
-await Promise.all(clients.map((c) => once(c, 'message')));
+await Promise.all(
+  clients.map((c) =>
+    Promise.race([
+      once(c, 'message'),
+      once(c, 'exit').then(([code]) => Promise.reject(new Error(`the ${c.kind} clients exited (${String(code)})`))),
+    ]),
+  ),
+);
 await new Promise((r) => setTimeout(r, 500));
 const rssAfter = rssKb(serverPid);
 
@@ -117,6 +124,19 @@ const peers = Array.from({ length: FILE_PEERS }, (_, i) => OpenFeature.getClient
 
 const now = (): number => performance.timeOrigin + performance.now();
 const flagsFile = join(dir, '.rollgate', 'flags.yaml');
+/** The server's propagation histogram: time from seeing a change to having written it to each sync stream. */
+async function sendHistogram(): Promise<{ sum: number; count: number; buckets: [number, number][] }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  const buckets = [...text.matchAll(/^rollgate_propagation_delay_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
+    ([, le, n]) => [le === '+Inf' ? Infinity : Number(le), Number(n)] as [number, number],
+  );
+  return {
+    sum: value('rollgate_propagation_delay_seconds_sum'),
+    count: value('rollgate_propagation_delay_seconds_count'),
+    buckets,
+  };
+}
 /** The server's log line for each change of an environment (distributor.ts). */
 const APPLIED =
   /"staging" at revision \d+ \(seen ([^)]+)\): compiled in ([\d.]+) ms, handed to every client in ([\d.]+) ms/g;
@@ -128,6 +148,9 @@ const rounds: {
   serverSaw: number;
   compile: number;
   handOff: number;
+  /** From the server's propagation histogram (written to the stream, per grpc-js): mean and bucket of the last. */
+  sentMean: number;
+  sentLast: number;
   sync: number[];
   ofrep: number[];
   file: number[];
@@ -143,6 +166,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const target = enabled ? 'ENABLED' : 'DISABLED';
   const fileSeen: number[] = [];
   const logBefore = server.stderr().length;
+  const sentBefore = await sendHistogram();
   const t0 = now();
   const cli = spawn(
     process.execPath,
@@ -165,6 +189,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const published = statSync(flagsFile).mtimeMs - t0;
   const seen = await Promise.all(clients.map((c) => collect(c, target, t0 + 30_000)));
   await watchPeers;
+  const sentAfter = await sendHistogram();
   const applied = [...server.stderr().slice(logBefore).matchAll(APPLIED)].at(-1);
   const delays = (kind: string): number[] =>
     clients.flatMap((c, i) => (c.kind === kind ? seen[i]!.map((at) => (at === null ? Infinity : at - t0)) : []));
@@ -175,6 +200,13 @@ for (let round = 0; round < ROUNDS; round++) {
     serverSaw: applied === undefined ? Number.NaN : Date.parse(applied[1] ?? '') - t0,
     compile: Number(applied?.[2]),
     handOff: Number(applied?.[3]),
+    sentMean: ((sentAfter.sum - sentBefore.sum) * 1000) / (sentAfter.count - sentBefore.count),
+    // The histogram's first bucket holding every write of this round: an upper bound of the last write.
+    sentLast:
+      1000 *
+      (sentAfter.buckets.find(
+        ([le, n]) => n - (sentBefore.buckets.find(([l]) => l === le)?.[1] ?? 0) === sentAfter.count - sentBefore.count,
+      )?.[0] ?? Infinity),
     sync: delays('sync'),
     ofrep: delays('ofrep'),
     file: Array.from({ length: FILE_PEERS }, (_, i) => fileSeen[i] ?? Infinity),
@@ -219,44 +251,31 @@ summary(
 console.log(
   `p99 ratio, file mode / server (all clients): ${(file.p99 / all.p99).toFixed(1)}×   (sync streams only: ${(file.p99 / sync.p99).toFixed(1)}×)`,
 );
+for (const [i, r] of rounds.entries()) {
+  console.log(
+    `  round ${i + 1}: CLI published ${fmt(r.published)}, exited ${fmt(r.cliExit)}; server saw ${fmt(r.serverSaw)}; ` +
+      `all written ≤ ${fmt(r.serverSaw + r.sentLast)}; sync streams p50 ${fmt(percentile(sortedCopy(r.sync), 50))}, last ${fmt(Math.max(...r.sync))}; ` +
+      `OFREP last ${fmt(Math.max(...r.ofrep))}; file mode last ${fmt(Math.max(...r.file))}`,
+  );
+}
 console.log('breakdown (median of the rounds; times from spawning the CLI unless a step is named):');
-const step = (name: string, ms: number): void => console.log(`  ${name.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms`);
-step(
-  `\`node -e ''\` spawn → exit (any Node start-up, same machine)`,
-  median((r) => r.nodeBaseline),
-);
-step(
-  'CLI spawn → flags.yaml published (start-up + read + commit)',
-  median((r) => r.published),
-);
-step(
-  'CLI spawn → CLI exit',
-  median((r) => r.cliExit),
-);
-step(
-  'published → server has read and parsed it (watch)',
-  median((r) => r.serverSaw - r.published),
-);
-step(
-  'server: compile "staging" (flagd JSON, ETag, engine)',
-  median((r) => r.compile),
-);
-step(
-  'server: hand the change to every stream (encode once, write)',
-  median((r) => r.handOff),
-);
-step(
-  'server saw → p50 sync stream decoded it (other process)',
-  median((r) => percentile(sortedCopy(r.sync), 50) - r.serverSaw),
-);
-step(
-  'server saw → last sync stream decoded it',
-  median((r) => Math.max(...r.sync) - r.serverSaw),
-);
-step(
-  'server saw → last OFREP poller has it (200 ms poll)',
-  median((r) => Math.max(...r.ofrep) - r.serverSaw),
-);
+const steps: [string, (r: (typeof rounds)[number]) => number][] = [
+  [`\`node -e ''\` spawn → exit (any Node start-up, same machine)`, (r) => r.nodeBaseline],
+  ['CLI spawn → flags.yaml published (start-up + read + commit)', (r) => r.published],
+  ['CLI spawn → CLI exit (+ audit entry, flagd outputs)', (r) => r.cliExit],
+  ['published → server has read and parsed it (watch)', (r) => r.serverSaw - r.published],
+  ['server: compile "staging" (flagd JSON, ETag, engine)', (r) => r.compile],
+  ['server: queue it on every stream (encoded once)', (r) => r.handOff],
+  ['server saw → written to a sync stream, mean (/metrics)', (r) => r.sentMean],
+  ['server saw → written to every sync stream, ≤ (/metrics bucket)', (r) => r.sentLast],
+  [
+    'server saw → p50 sync stream decoded it (client processes)',
+    (r) => percentile(sortedCopy(r.sync), 50) - r.serverSaw,
+  ],
+  ['server saw → last sync stream decoded it', (r) => Math.max(...r.sync) - r.serverSaw],
+  ['server saw → last OFREP poller has it (200 ms poll)', (r) => Math.max(...r.ofrep) - r.serverSaw],
+];
+for (const [name, pick] of steps) console.log(`  ${name.padEnd(64)} ${median(pick).toFixed(1).padStart(8)} ms`);
 console.log(
   `memory per connected sync stream: ${(((rssAfter - rssBefore) * 1024) / STREAMS / 1024).toFixed(1)} KiB (server RSS ${Math.round(rssBefore / 1024)} → ${Math.round(rssAfter / 1024)} MiB)`,
 );

@@ -146,10 +146,9 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     const set = streams.get(state.environment);
     if (set === undefined || set.size === 0) return;
     const message = encode({ flag_configuration: state.json }) as unknown as SyncResponse;
-    for (const call of set) {
-      call.write(message);
-      metrics.propagationDelay.observe((deps.now() - state.detectedAt) / 1000);
-    }
+    // Observed once grpc-js has written the message out, not when it was queued: the metric shows the real send time.
+    const sent = (): void => metrics.propagationDelay.observe((deps.now() - state.detectedAt) / 1000);
+    for (const call of set) call.write(message, sent);
   });
 
   const unary =
