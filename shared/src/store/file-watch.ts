@@ -22,6 +22,11 @@ export interface WatchTarget {
   readonly debounceMs: number;
   /** The current snapshot; a read that fails (a file that does not parse) fires nothing until it succeeds. */
   read(): Promise<StoreSnapshot>;
+  /**
+   * True while the owner commits: a flags.yaml it replaces is not read at once (that read would see the commit
+   * before its audit entries and fire it twice); the owner notifies its own commit.
+   */
+  committing(): boolean;
 }
 
 /** Watches one store until disposed. */
@@ -54,7 +59,7 @@ export class StoreWatcher implements Disposable {
       watcher = watch(target.directory, { persistent: false }, (_event, filename) => {
         // A commit publishes flags.yaml by a rename: read it now (no debounce on the path every client waits for);
         // the debounced check below still picks up what follows it (the audit entries: a higher revision).
-        if (filename === published) check();
+        if (filename === published && !target.committing()) check();
         clearTimeout(debounce);
         debounce = setTimeout(check, target.debounceMs);
         debounce.unref();
