@@ -148,7 +148,7 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
     }
     count('sync_flags', grpc.status.OK);
     // Full current state first; while the store has not loaded yet, the stream waits for the first state.
-    if (state !== undefined) call.write(encode({ flag_configuration: state.json }) as unknown as SyncResponse);
+    if (state !== undefined) call.write(encode({ flag_configuration: state.compactJson }) as unknown as SyncResponse);
     let set = streams.get(environment);
     if (set === undefined) streams.set(environment, (set = new Map<SyncCall, Credentials>()));
     set.set(call, credentials);
@@ -164,11 +164,10 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
   const changes = distributor.onDidChangeEnvironment((state) => {
     const set = streams.get(state.environment);
     if (set === undefined || set.size === 0) return;
-    const message = encode({ flag_configuration: state.json }) as unknown as SyncResponse;
-    for (const call of set.keys()) {
-      call.write(message);
-      metrics.propagationDelay.observe((deps.now() - state.detectedAt) / 1000);
-    }
+    const message = encode({ flag_configuration: state.compactJson }) as unknown as SyncResponse;
+    // Observed once grpc-js has written the message out, not when it was queued: the metric shows the real send time.
+    const sent = (): void => metrics.propagationDelay.observe((deps.now() - state.detectedAt) / 1000);
+    for (const call of set.keys()) call.write(message, sent);
   });
 
   const unary =
@@ -210,7 +209,7 @@ export function registerSyncService(server: grpc.Server, deps: SyncServiceDeps):
         });
       },
       FetchAllFlags: unary<{ selector: string }, SyncResponse>('fetch_all_flags', (state) => ({
-        flag_configuration: state.json,
+        flag_configuration: state.compactJson,
       })),
       GetMetadata: unary<{ selector?: string }, { metadata: { fields: Record<string, StructValue> } }>(
         'get_metadata',

@@ -121,11 +121,19 @@ export class FileStore implements FlagStore {
   private readonly changes = new WatchedEmitter<StoreSnapshot, StoreWatcher>(
     () =>
       new StoreWatcher(
-        { directory: this.location, file: this.flagsFile, ...this.options, read: () => this.read() },
+        {
+          directory: this.location,
+          file: this.flagsFile,
+          ...this.options,
+          read: () => this.read(),
+          committing: () => this.writing > 0,
+        },
         this.parsed?.version,
         (snapshot) => this.changes.fire(snapshot),
       ),
   );
+  /** Commits of this instance under way: their own notify reports them (see WatchTarget.committing). */
+  private writing = 0;
 
   /** Use {@link openFileStore}; `storeDir` must be the real (symlink-free) path of an existing `.rollgate`. */
   constructor(storeDir: string, options: FileStoreOptions = {}) {
@@ -192,15 +200,20 @@ export class FileStore implements FlagStore {
    * to the next lock holder and waits for the lock to make sure it is done.
    */
   private async write(prepare: (current: StoreSnapshot) => PreparedCommit): Promise<StoreSnapshot> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { snapshot, published } = await this.locked((lock) => this.commitLocked(lock, prepare));
-        if (!published) await this.recover();
-        this.notify(snapshot);
-        return snapshot;
-      } catch (e) {
-        if (!isFenced(e) || attempt >= MAX_FENCED_ATTEMPTS) throw e;
+    this.writing++;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { snapshot, published } = await this.locked((lock) => this.commitLocked(lock, prepare));
+          if (!published) await this.recover();
+          this.notify(snapshot);
+          return snapshot;
+        } catch (e) {
+          if (!isFenced(e) || attempt >= MAX_FENCED_ATTEMPTS) throw e;
+        }
       }
+    } finally {
+      this.writing--;
     }
   }
 
@@ -323,8 +336,8 @@ export class FileStore implements FlagStore {
 
   /**
    * Fires with the new snapshot when flags.yaml changes — a commit of this or another process, a hand edit, a git
-   * checkout — within about a second (fs.watch with a short debounce, plus a stat poll as a fallback for file
-   * systems where fs.watch is unreliable). Fires only when the version differs from the last one seen; a file that
+   * checkout — within about a second (fs.watch with a short debounce, a commit's new flags.yaml read at once, plus
+   * a stat poll as a fallback for file systems where fs.watch is unreliable). Fires only when the version differs from the last one seen; a file that
    * does not parse fires nothing until it is fixed. Watching starts with the first listener and stops with the last
    * (or on dispose); it does not keep the process alive. The baseline is the version this instance last read or
    * committed: subscribe after a read so a change made in between is not missed.

@@ -1,10 +1,11 @@
 /**
  * Change detection of the file store (`FileStore.onDidChange`): `fs.watch` on the store directory with a short
- * debounce, plus a `stat` poll of flags.yaml as a fallback for file systems where fs.watch is unreliable. Fires a
+ * debounce (but a new flags.yaml, the moment a commit becomes visible, is read at once), plus a `stat` poll of flags.yaml as a fallback for file systems where fs.watch is unreliable. Fires a
  * snapshot when its version differs from the last one seen, or when the same version comes with a higher revision (see
  * {@link StoreWatcher.notify}); timers and the watcher never keep a process alive.
  */
 import { watch } from 'node:fs';
+import { basename } from 'node:path';
 import type { FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { toDisposable } from '../lifecycle.ts';
@@ -21,6 +22,11 @@ export interface WatchTarget {
   readonly debounceMs: number;
   /** The current snapshot; a read that fails (a file that does not parse) fires nothing until it succeeds. */
   read(): Promise<StoreSnapshot>;
+  /**
+   * True while the owner commits: a flags.yaml it replaces is not read at once (that read would see the commit
+   * before its audit entries and fire it twice); the owner notifies its own commit.
+   */
+  committing(): boolean;
 }
 
 /** Watches one store until disposed. */
@@ -48,8 +54,12 @@ export class StoreWatcher implements Disposable {
     const check = (): void => void this.check();
     let debounce: NodeJS.Timeout | undefined;
     let watcher: FSWatcher | undefined;
+    const published = basename(target.file);
     try {
-      watcher = watch(target.directory, { persistent: false }, () => {
+      watcher = watch(target.directory, { persistent: false }, (_event, filename) => {
+        // A commit publishes flags.yaml by a rename: read it now (no debounce on the path every client waits for);
+        // the debounced check below still picks up what follows it (the audit entries: a higher revision).
+        if (filename === published && !target.committing()) check();
         clearTimeout(debounce);
         debounce = setTimeout(check, target.debounceMs);
         debounce.unref();

@@ -349,6 +349,15 @@ describe('FileStore onDidChange', () => {
     const event = await seen;
     assert.equal(event.document.flags[0]?.name, 'Edited by hand');
   });
+
+  it('reads a commit of another writer as soon as flags.yaml is replaced, not after the debounce or the poll', async () => {
+    const watching = await openFileStore(root, { debounceMs: 3_600_000, pollIntervalMs: 3_600_000 });
+    await watching.read();
+    const seen = nextEvent(watching.onDidChange, (s) => s.document.flags.some((f) => f.key === 'at-once'));
+    await applyOperation(store, createFlag({ key: 'at-once', name: 'At once', kind: 'release' }), ctx);
+    await seen;
+    watching.dispose();
+  });
 });
 
 describe('FileStore robustness', () => {
