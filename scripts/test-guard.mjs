@@ -10,6 +10,8 @@ function keyOf(data) {
 }
 
 /** @param {AsyncIterable<{ type: string, data: { file?: string, nesting: number, name: string } }>} source */
+// node:test loads a reporter from its default export.
+// eslint-disable-next-line no-restricted-syntax
 export default async function* guard(source) {
   /** Tests queued minus tests that reported a result, by file, depth and name. */
   const open = new Map();
