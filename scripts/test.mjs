@@ -46,6 +46,8 @@ const result = spawnSync(
   [
     '--import',
     'tsx',
+    '--import',
+    join(import.meta.dirname, 'test-hang-report.mjs'),
     '--test',
     '--test-concurrency=2',
     `--test-timeout=${fileTimeoutMs}`,
