@@ -139,12 +139,28 @@ export async function startFixture(
 
 let domains = 0;
 
+/**
+ * flagd-provider 0.16's in-process gRPC sync keeps retrying after onClose(): its reconnect timer calls listen() on the
+ * closed client, which fails and schedules the next retry, forever, so the test process never exits
+ * (open-feature/js-sdk-contrib#1484, fix pending in #1589). Closing this provider stops the retries first.
+ */
+class ClosingFlagdProvider extends FlagdProvider {
+  override async onClose(): Promise<void> {
+    const fetcher = (this as unknown as { _service: { _dataFetcher?: { reconnect?: unknown } } })._service._dataFetcher;
+    if (typeof fetcher?.reconnect !== 'function') {
+      throw new Error('flagd-provider internals changed: check whether js-sdk-contrib#1484 is fixed and drop this');
+    }
+    fetcher.reconnect = () => {};
+    await super.onClose();
+  }
+}
+
 /** An OpenFeature client backed by the stock flagd provider in in-process mode, synced from `syncPort`. */
 export async function flagdClient(syncPort: number, selector: string): Promise<Client> {
   const domain = `flagd-${++domains}`;
   await OpenFeature.setProviderAndWait(
     domain,
-    new FlagdProvider({
+    new ClosingFlagdProvider({
       resolverType: 'in-process',
       host: '127.0.0.1',
       port: syncPort,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { AuditEntry } from '../../src/flags/model.ts';
+import { advisoryLockKey } from '../../src/store/postgres/leadership.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { startRollout } from '../../src/rollout/plan.ts';
@@ -18,14 +19,21 @@ import { usePostgres } from '../support/postgres.ts';
 const cluster = usePostgres();
 const target = { flagKey: 'new-checkout', environment: 'production' };
 
-/** Ends the session holding an advisory lock in the database at `url`, as a dead replica's session ends. */
+/**
+ * Ends the session holding the `controller` advisory lock in the database at `url`, as a dead replica's session ends.
+ * Only that lock: a disposed leadership of another name may still be ending its session.
+ */
 async function killLockHolder(url: string): Promise<void> {
   const admin = new pg.Client(url);
   await admin.connect();
   try {
+    // A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
     const { rows } = await admin.query<{ killed: boolean }>(
       `SELECT pg_terminate_backend(pid) AS killed FROM pg_locks
-       WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+       WHERE locktype = 'advisory' AND granted AND objsubid = 1
+         AND ((classid::bigint << 32) | objid::bigint) = $1::bigint
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [advisoryLockKey('controller')],
     );
     assert.deepEqual(
       rows.map((r) => r.killed),
