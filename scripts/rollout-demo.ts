@@ -20,6 +20,7 @@ import {
   createMetricsHook,
 } from '../shared/src/rollout/builtin-metrics.ts';
 import { renderRolloutPage } from '../shared/src/rollout/page.ts';
+import { formatStep } from '../shared/src/rollout/audience-steps.ts';
 import { createRandom } from '../shared/src/rollout/stats.ts';
 import { compileEnvironment } from '../shared/src/flagd/compile.ts';
 import { RollgateProvider } from '../shared/src/provider/rollgate-provider.ts';
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     const healthy = await getRolloutStatus(store, { flagKey: 'new-checkout', environment: ENV });
     const faulty = await getRolloutStatus(store, { flagKey: 'fast-search', environment: ENV });
     console.log(
-      `\nnew-checkout: ${healthy.status} at ${healthy.percentage}%   fast-search: ${faulty.status} at ${faulty.percentage}% (stopped at step ${faulty.plan.steps[faulty.stepIndex]}%)\n`,
+      `\nnew-checkout: ${healthy.status} at ${healthy.percentage}%   fast-search: ${faulty.status} at ${faulty.percentage}% (stopped at step ${formatStep(faulty.plan.steps[faulty.stepIndex] ?? 0)})\n`,
     );
     const document = (await store.read()).document;
     const flag = document.flags.find((f) => f.key === 'fast-search');
