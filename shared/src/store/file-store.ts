@@ -39,7 +39,7 @@ import { DEFAULT_LOCK_LEASE_MS, isLockAbandoned, withLock } from './lock.ts';
 import type { LockOptions, StoreLock } from './lock.ts';
 import { lockRecovery } from './recovery.ts';
 import type { StoreRecovery } from './recovery.ts';
-import { parseStoreText, renderStoreDocument } from './store-yaml.ts';
+import { inStoredOrder, parseStoreText, renderStoreDocument } from './store-yaml.ts';
 import type { Document } from 'yaml';
 import type { AuditQuery, CommitRequest, FlagStore, StoreLeadership, StoreSnapshot } from './types.ts';
 import { validateAudit, validateDocument } from './validate.ts';
@@ -227,7 +227,9 @@ export class FileStore implements FlagStore {
     const bytes = await this.readSource();
     const version = versionOf(bytes);
     const parsed = this.parse(bytes, version);
-    const { document, audit, flagd } = prepare({ document: parsed.document, revision: tail.revision, version });
+    const prepared = prepare({ document: parsed.document, revision: tail.revision, version });
+    const { audit, flagd } = prepared;
+    const document = inStoredOrder(prepared.document);
     const { text, yaml } = renderStoreDocument(document, parsed.yaml);
     const revision = tail.revision + 1;
     const entry: JournalEntry = {

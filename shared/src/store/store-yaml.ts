@@ -34,6 +34,15 @@ export function serializeStoreDocument(document: StoreDocument): string {
  * rules by `id`, other list items by position. Extension fields (`x-…`, see store-fields.ts) of `previous` are kept
  * the same way, at the end of their object. Returns the YAML document too, to serve as `previous` next time.
  */
+/**
+ * `document` with its flags in the order the file stores them (by key, see {@link renderStoreDocument}): what a read
+ * of the written file gives back, so a committed snapshot reads the same as the next process's read of it.
+ */
+export function inStoredOrder(document: StoreDocument): StoreDocument {
+  const flags = [...document.flags].sort((a, b) => compareKeys(a.key, b.key));
+  return flags.every((f, i) => f === document.flags[i]) ? document : { ...document, flags };
+}
+
 export function renderStoreDocument(
   document: StoreDocument,
   previous?: Document.Parsed | Document,
@@ -44,7 +53,7 @@ export function renderStoreDocument(
     environments: document.environments.map((env) => omitUndefined({ ...env })),
     groups: document.groups,
     segments: document.segments,
-    flags: [...document.flags].sort((a, b) => compareKeys(a.key, b.key)).map((flag) => canonicalFlag(flag, envOrder)),
+    flags: inStoredOrder(document).flags.map((flag) => canonicalFlag(flag, envOrder)),
     changeRequests: document.changeRequests,
   };
   const doc = new Document(omitUndefined(canonical), { aliasDuplicateObjects: false });
