@@ -85,9 +85,10 @@ describe('delivery', () => {
     assert.equal(first.status, 200);
     assert.deepEqual(
       (first.json as { flags: { key: string; value: unknown }[] }).flags.map((f) => [f.key, f.value]),
+      // In the order the store keeps flags: by key.
       [
-        ['new-checkout', false],
         ['banner-color', 'blue'],
+        ['new-checkout', false],
       ],
     );
     const etag = first.headers.get('etag') ?? '';
