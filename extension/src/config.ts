@@ -1,7 +1,8 @@
 /** Typed access to the `rollgate.*` settings; the only place that reads them. */
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { CONFIG_SECTION, SCANNER_PRESETS } from './constants.ts';
+import { SDK_PRESETS } from '@rollgate/shared/scanner/types';
+import { CONFIG_SECTION } from './constants.ts';
 
 const wrapperSchema = z.object({
   function: z.string().min(1),
@@ -19,7 +20,7 @@ const configSchema = z.object({
   scannerPresets: z
     .array(z.unknown())
     .catch([])
-    .transform((presets) => SCANNER_PRESETS.filter((p) => presets.includes(p))),
+    .transform((presets) => SDK_PRESETS.filter((p) => presets.includes(p))),
   staleSingleVariantDays: z.number().min(0).nullable().catch(null),
   mcpRegister: z.boolean().catch(true),
   cleanupPreview: z.boolean().catch(false),

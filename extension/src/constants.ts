@@ -35,19 +35,6 @@ export const CONFIG_SECTION = 'rollgate';
 /** Secret-storage key of the API token for the Rollgate server at `url` (never in settings.json). */
 export const serverTokenSecret = (url: string): string => `rollgate.serverToken:${url}`;
 
-/** SDK presets the `rollgate.scanner.presets` setting accepts: the scanner's (a unit test keeps them equal). */
-export const SCANNER_PRESETS = [
-  'launchdarkly',
-  'unleash',
-  'growthbook',
-  'statsig',
-  'configcat',
-  'posthog',
-  'flagsmith',
-  'devcycle',
-  'vwo',
-] as const;
-
 /** Must match `contributes.mcpServerDefinitionProviders[].id`. */
 export const MCP_PROVIDER_ID = 'rollgate.mcp';
 

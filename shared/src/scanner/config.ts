@@ -7,7 +7,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { FlagError } from '../errors.ts';
 import { modulePathOf } from './find-references.ts';
-import { createComponentPatterns, createFlagObjectPatterns, createPatterns, SDK_PRESETS } from './patterns.ts';
+import { createComponentPatterns, createFlagObjectPatterns, createPatterns } from './patterns.ts';
+import { SDK_PRESETS } from './types.ts';
 import type { CallKind, CallPattern, ScanOptions, SdkPreset } from './types.ts';
 import { parseYamlConfig } from '../yaml-config.ts';
 

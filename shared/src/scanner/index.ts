@@ -17,8 +17,8 @@ export type {
   ScanTimings,
   ScanResult,
 } from './types.ts';
+export { SDK_PRESETS } from './types.ts';
 export {
-  SDK_PRESETS,
   createPatterns,
   createComponentPatterns,
   createFlagObjectPatterns,

@@ -4,6 +4,7 @@
  * `.rollgate/scanner.yaml`. A call counts for a preset only when its callee comes from the SDK's packages where
  * that can be resolved, so an app's own `useVariant(variant)` is not Unleash's.
  */
+import { SDK_PRESETS } from './types.ts';
 import type { CallPattern, ComponentPattern, FlagObjectPattern, SdkPreset } from './types.ts';
 import type { Preset } from './presets/preset.ts';
 import { OPENFEATURE } from './presets/openfeature.ts';
@@ -30,18 +31,6 @@ const PRESETS: Readonly<Record<SdkPreset, Preset>> = {
   vwo: VWO,
 };
 
-/** The SDK presets that can be switched on, in a stable order. */
-export const SDK_PRESETS: readonly SdkPreset[] = [
-  'launchdarkly',
-  'unleash',
-  'growthbook',
-  'statsig',
-  'configcat',
-  'posthog',
-  'flagsmith',
-  'devcycle',
-  'vwo',
-];
 
 function enabled(presets: readonly SdkPreset[]): Preset[] {
   return [OPENFEATURE, ...presets.map((p) => PRESETS[p])];

@@ -18,12 +18,12 @@ import {
   createFlagObjectPatterns,
   createPatterns,
   detectPresets,
-  SDK_PRESETS,
 } from './patterns.ts';
 import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from './reference-forms.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { resetModuleResolution, resolveModule } from './module-resolution.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
+import { SDK_PRESETS } from './types.ts';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
 
 /** Options of one {@link FlagScanner.scan}. */

@@ -23,6 +23,20 @@ export type Sdk = (typeof Sdk)[keyof typeof Sdk];
 /** The SDK presets a repo can switch on in `.rollgate/scanner.yaml` (OpenFeature is always on). */
 export type SdkPreset = Exclude<Sdk, 'openfeature' | 'custom'>;
 
+/** The SDK presets that can be switched on, in a stable order (also the extension's `rollgate.scanner.presets`
+ * choices: this module has no runtime imports, so the extension loads it without the scanner). */
+export const SDK_PRESETS: readonly SdkPreset[] = [
+  'launchdarkly',
+  'unleash',
+  'growthbook',
+  'statsig',
+  'configcat',
+  'posthog',
+  'flagsmith',
+  'devcycle',
+  'vwo',
+];
+
 /**
  * What a call evaluates: a plain `boolean`/`string`/`number`/`object` value, an evaluation-details object
  * (`getBooleanDetails`), a React `hook`, or `unknown` (e.g. LaunchDarkly's untyped `variation`).
