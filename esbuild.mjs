@@ -1,6 +1,6 @@
 // The only emitter: bundles the CLI, the MCP server and the extension. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -41,6 +41,9 @@ const POSTGRES_MIGRATIONS = 'shared/src/store/postgres/migrations';
 /** node-postgres requires `pg-native` only when asked for its native binding, which Rollgate never does. */
 const PG_EXTERNALS = ['pg-native'];
 
+/** The CLI's chunks share cli/dist with the server bundle: their names start with this, so a build can find old ones. */
+const CLI_CHUNK_PREFIX = 'cli-';
+
 /** @type {(esbuild.BuildOptions & { name: string })[]} */
 const builds = [
   {
@@ -70,9 +73,15 @@ const builds = [
     banner: { js: esmRequireBanner },
   },
   {
+    // Each command module is a chunk that loads only when its command runs (cli/src/program.ts), so a simple write
+    // such as `rollgate toggle` starts without the code of the others. The chunks sit beside rollgate.mjs: code
+    // that finds files by `import.meta.url` (the migrations, rollgate-server.mjs) finds them in any chunk.
     name: 'cli',
-    entryPoints: ['cli/src/main.ts'],
-    outfile: 'cli/dist/rollgate.mjs',
+    entryPoints: { rollgate: 'cli/src/main.ts' },
+    outdir: 'cli/dist',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: `${CLI_CHUNK_PREFIX}[name]-[hash]`,
     format: 'esm',
     banner: { js: `#!/usr/bin/env node\n${esmRequireBanner}` },
     external: ['ts-morph', ...PG_EXTERNALS],
@@ -118,11 +127,17 @@ const problemMatcher = {
 // `node esbuild.mjs [name…]` builds only the named bundles (cli, server, mcp, extension); a failure of one does not stop the others.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const selected = builds.filter((b) => only.length === 0 || only.includes(b.name));
-// Split builds write hashed chunks: start from an empty folder so old chunks do not pile up in the .vsix.
+// Split builds write hashed chunks: delete the old ones first so they do not pile up (in the .vsix, in cli/dist).
+// A folder of its own is emptied; the CLI's chunks, which share cli/dist, are found by their name.
 await Promise.all(
   selected
     .filter((b) => b.splitting && b.outdir)
-    .map((b) => rm(/** @type {string} */ (b.outdir), { recursive: true, force: true })),
+    .map(async (b) => {
+      const outdir = /** @type {string} */ (b.outdir);
+      if (b.chunkNames?.startsWith(CLI_CHUNK_PREFIX) !== true) return rm(outdir, { recursive: true, force: true });
+      const old = (await readdir(outdir).catch(() => [])).filter((f) => f.startsWith(CLI_CHUNK_PREFIX));
+      await Promise.all(old.map((f) => rm(join(outdir, f), { force: true })));
+    }),
 );
 const contexts = await Promise.all(
   selected.map(({ name: _name, ...b }) =>

@@ -20,7 +20,7 @@
  *     secretEnv: ROLLGATE_WEBHOOK_SECRET
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { parseYamlConfig } from '../yaml-config.ts';
 import { ALERT_KINDS } from './events.ts';

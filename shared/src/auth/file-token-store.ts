@@ -7,7 +7,7 @@
 import { chmod, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { ioError, writeFileAtomic } from '../store/fs-util.ts';
 import type { Identity } from './roles.ts';

@@ -4,7 +4,7 @@
  * identity. Every rule is checked on the document the operation commits against, so a concurrent change cannot slip
  * a write past a role or a protected environment.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import {
   approveChangeRequest,

@@ -3,7 +3,7 @@
  * role including the ones below it. Assistants (MCP clients with their own token) never hold approver or admin
  * rights, so an assistant's change to a protected environment always waits for a human.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { environmentKeySchema } from '../flags/model.ts';
 

@@ -4,7 +4,7 @@
  * (a fast hash is right for high-entropy secrets: nothing to brute-force), so a leaked store leaks no credential.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import {
   IDENTITY_KINDS,

@@ -5,7 +5,7 @@
  * operations as a direct change, with the approver as actor. A request whose base has moved on is refused.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { diffValues } from './diff.ts';
 import { describeOperation } from './descriptor.ts';

@@ -3,7 +3,7 @@
  * them up front. A value past a limit is refused with INVALID_INPUT naming the field and the limit; stored documents
  * are not checked against them (only new input is).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const MAP_ENTRIES = 50;
 /** Largest JSON size of one object variant's value, in characters. */

@@ -2,7 +2,7 @@
  * The flag model: zod schemas for everything a store holds, and the types inferred from them.
  * zod runs at boundaries only (store file read, MCP/CLI input); inside the core these types are trusted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkSegments } from './segment-check.ts';
 
 /**

@@ -3,7 +3,7 @@
  * controller). An operation is a pure function from a document to the next document plus its audit entries;
  * {@link applyOperation} runs it against a store with optimistic concurrency.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   checkDocument,
   environmentSchema,

@@ -4,7 +4,7 @@
  * This file holds their operations (create, update, delete; audit `segment.*` with changes under
  * `/segments/<key>`) and the queries callers need (who uses a segment). docs/segments.md describes them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { diffValues } from './diff.ts';
 import { segmentSchema } from './model.ts';

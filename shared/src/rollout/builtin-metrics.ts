@@ -11,7 +11,7 @@
 import { appendFile, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { FlagError, errorMessage } from '../errors.ts';
 import type { Disposable } from '../lifecycle.ts';

@@ -2,7 +2,7 @@
  * Prometheus metric source: runs a guardrail's PromQL templates once per variant through the HTTP API
  * (`GET /api/v1/query`, instant query at the window's end) and turns the vectors into arm observations.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError, errorMessage } from '../errors.ts';
 import type { Guardrail } from '../flags/model.ts';
 import type { ArmObservation, GuardrailObservation, MetricQuery, MetricSource } from './metrics.ts';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { modulePathOf } from './find-references.ts';
 import { createComponentPatterns, createFlagObjectPatterns, createPatterns } from './patterns.ts';

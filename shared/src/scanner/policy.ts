@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError } from '../errors.ts';
 import { EXPECTED_LIFETIME_DAYS, FlagKind, flagKindSchema, environmentKeySchema } from '../flags/model.ts';
 import { parseYamlConfig } from '../yaml-config.ts';

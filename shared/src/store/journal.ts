@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEntrySchema } from '../flags/model.ts';
 import { compileStore } from '../flagd/compile.ts';
 import type { FlagdDocument } from '../flagd/types.ts';

@@ -5,7 +5,7 @@
  * validation, one audit entry, the approval policy). Errors come back with their FlagError code, so callers (and the
  * CLI's exit codes) cannot tell a remote failure from a local one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError, FlagErrorCode, errorMessage } from '../errors.ts';
 import { auditEntrySchema, changeRequestSchema, storeDocumentSchema, type AuditEntry } from '../flags/model.ts';
 import { descriptionOf } from '../flags/descriptor.ts';

@@ -7,7 +7,7 @@
  * groups, JSON values) hold free keys by design. The model schemas themselves stay as they are: they also serve CLI
  * and MCP input, where other rules apply.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A field whose name starts with this is an extension: allowed on any object with fixed fields, kept on rewrite. */
 export const EXTENSION_PREFIX = 'x-';

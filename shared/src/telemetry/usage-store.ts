@@ -7,7 +7,7 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FlagError, errorMessage } from '../errors.ts';
 import type { UsageBatch } from './usage.ts';
 

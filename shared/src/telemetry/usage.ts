@@ -4,7 +4,7 @@
  * (`POST /v1/usage`, SDK key). Each batch has an id that stays the same across retries, so the server adds it
  * exactly once. Browser-safe.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/core';
 import type { TelemetryHook } from './otel-hook.ts';
 import { timerSleep } from '../http-retry.ts';

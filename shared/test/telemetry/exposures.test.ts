@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { RollgateProvider } from '../../src/provider/index.ts';
 import { compileEnvironment } from '../../src/flagd/index.ts';
