@@ -9,7 +9,9 @@ import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
 import type { FlagStore, StoreServices, StoreSnapshot } from '@rollgate/shared/store';
-import { FileStore, fileStoreServices, findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
+// The file store's own module, not the store index: the index also holds the remote store and the services, which
+// load only when used (below).
+import { FileStore, findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store/file';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
 import { reportRecoveries } from './recovery.ts';
@@ -83,8 +85,7 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
   }
   // Not $DATABASE_URL: a developer's shell often holds their app's database there, and `rollgate list` in a repo
   // with .rollgate/ must not turn to it (nor create tables in it). `rollgate server` also reads $DATABASE_URL.
-  const database =
-    raw.database ?? (raw.store === undefined ? deps.env.ROLLGATE_DATABASE_URL || undefined : undefined);
+  const database = raw.database ?? (raw.store === undefined ? deps.env.ROLLGATE_DATABASE_URL || undefined : undefined);
   const remote = remoteTargetOf(deps.env);
   if (remote) checkRemoteOptions(remote, raw);
   const options: GlobalOptions = {
@@ -116,20 +117,24 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
     now: deps.now,
     cwd: deps.cwd,
     async withStore(fn) {
-      return using(remote ? openRemoteStore(remote) : (await openStore(options, deps.cwd)).store, fn);
+      return using(remote ? await openRemoteStore(remote) : (await openStore(options, deps.cwd)).store, fn);
     },
     async withServices(fn) {
       if (remote) throw localOnlyError(command, remote);
       const { store, services } = await openStore(options, deps.cwd);
-      return using(store, (s) => fn(s, services));
+      return using(store, async (s) => fn(s, await services()));
     },
     async withFileStore(fn) {
       if (remote) throw localOnlyError(command, remote);
       return using((await openStore(options, deps.cwd)).store, (store) => {
         if (!(store instanceof FileStore)) {
-          throw new FlagError('INVALID_INPUT', `This command works on a .rollgate/ directory, not on ${store.location}.`, {
-            hint: 'Run it with --store <dir>, or write the database to files first with `rollgate export --to <dir>`.',
-          });
+          throw new FlagError(
+            'INVALID_INPUT',
+            `This command works on a .rollgate/ directory, not on ${store.location}.`,
+            {
+              hint: 'Run it with --store <dir>, or write the database to files first with `rollgate export --to <dir>`.',
+            },
+          );
         }
         return fn(store);
       });
@@ -152,18 +157,24 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
 
 /**
  * Opens the PostgreSQL store of `--database <url>`, or the file store of `--store <dir>` (a repository root, or its
- * `.rollgate/` directory), or else the nearest one upwards from `cwd`, with its services. Errors:
+ * `.rollgate/` directory), or else the nearest one upwards from `cwd`, with a getter of its services. Errors:
  * FLAG_NOT_FOUND when there is no store there, and whatever opening throws.
  */
-async function openStore(options: GlobalOptions, cwd: string): Promise<{ store: FlagStore; services: StoreServices }> {
+async function openStore(
+  options: GlobalOptions,
+  cwd: string,
+): Promise<{ store: FlagStore; services: () => Promise<StoreServices> }> {
   if (options.database !== undefined) {
     // The PostgreSQL client loads only when a command uses the database.
     const { openPostgresStore } = await import('@rollgate/shared/store/postgres');
     const store = await openPostgresStore(options.database);
-    return { store, services: store.services() };
+    return { store, services: () => Promise.resolve(store.services()) };
   }
   const store = await openFileDirectory(options.store, cwd);
-  return { store, services: fileStoreServices(store) };
+  // The SDK keys and usage counts (and their schemas) load only for the commands that use them.
+  const services = async (): Promise<StoreServices> =>
+    (await import('@rollgate/shared/store')).fileStoreServices(store);
+  return { store, services };
 }
 
 /** The file store of `dir` (or the nearest upwards from `cwd`). Errors: FLAG_NOT_FOUND, those of openFileStore. */

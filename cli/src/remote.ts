@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
-import { RemoteStore } from '@rollgate/shared/store';
+import type { RemoteStore } from '@rollgate/shared/store';
 import { usageError } from './errors.ts';
 
 /** Where remote mode points: the server and the token (never written anywhere). */
@@ -46,8 +46,12 @@ export function checkRemoteOptions(target: RemoteTarget, raw: { actor?: string; 
   }
 }
 
-/** The store of remote mode. Errors: INVALID_INPUT (ROLLGATE_URL is not an http(s) URL). */
-export function openRemoteStore(target: RemoteTarget): RemoteStore {
+/**
+ * The store of remote mode; its HTTP client loads only in remote mode. Errors: INVALID_INPUT (ROLLGATE_URL is not an
+ * http(s) URL).
+ */
+export async function openRemoteStore(target: RemoteTarget): Promise<RemoteStore> {
+  const { RemoteStore } = await import('@rollgate/shared/store');
   return new RemoteStore(target);
 }
 

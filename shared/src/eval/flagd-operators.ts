@@ -3,7 +3,12 @@
  * @openfeature/flagd-core (the flagd-testbed evaluator suite pins them): invalid input makes them return null, which
  * resolves the flag's default variant, rather than false or an error.
  */
-import { compare as compareSemver, coerce as coerceSemver, parse as parseSemver, type SemVer } from 'semver';
+// semver's own modules, not its index: the index loads all of semver (ranges, every function) at start-up, which
+// every CLI run that compiles flags would pay for.
+import type { SemVer } from 'semver';
+import coerceSemver from 'semver/functions/coerce.js';
+import compareSemver from 'semver/functions/compare.js';
+import parseSemver from 'semver/functions/parse.js';
 
 /**
  * A version as flagd compares it: `v`/`V` prefix stripped, strict semver, or a partial `1` / `1.2` completed with
