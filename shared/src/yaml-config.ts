@@ -3,7 +3,7 @@
  * schema violations into a PARSE_ERROR that points at file:line:column of the offending value.
  */
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import type * as z from 'zod';
+import type { z } from 'zod';
 import { FlagError } from './errors.ts';
 
 /**

@@ -7,7 +7,7 @@
  *   running ─breach (onBreach=rollback)→ rolled-back (0%)      running ─breach (onBreach=pause) / SRM→ paused
  *   running|paused ─flag disabled (kill switch)→ locked (0%)   paused|locked|rolled-back ─resume (human)→ running
  */
-import type * as z from 'zod';
+import type { z } from 'zod';
 import type {
   EnvironmentConfig,
   Flag,

@@ -4,7 +4,7 @@
  */
 import { Document, LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
-import type * as z from 'zod';
+import type { z } from 'zod';
 import { storeDocumentSchema } from '../flags/model.ts';
 import type { EnvironmentConfig, Flag, StoreDocument } from '../flags/model.ts';
 import { FlagError } from '../errors.ts';
