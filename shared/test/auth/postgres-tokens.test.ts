@@ -13,7 +13,7 @@ async function query(url: string, sql: string, params: unknown[] = []): Promise<
   const client = new pg.Client(url);
   await client.connect();
   try {
-    return (await client.query(sql, params)).rows;
+    return (await client.query<pg.QueryResultRow>(sql, params)).rows;
   } finally {
     await client.end();
   }

@@ -13,11 +13,11 @@ export const later = (days: number): Date => new Date(NOW.getTime() + days * 86_
 export interface TokenStoreFixture {
   readonly tokens: TokenStore;
   /** Another instance on the same tokens (another process or server replica would see the same). */
-  open(): Promise<TokenStore>;
+  readonly open: () => Promise<TokenStore>;
   /** Everything the store keeps, as text (the file, the table's rows): what a leak of the store would reveal. */
-  stored(): Promise<string>;
+  readonly stored: () => Promise<string>;
   /** Removes the store's data and closes its connections. */
-  cleanup(): Promise<void>;
+  readonly cleanup: () => Promise<void>;
 }
 
 export function rejectsWith(code: string, pattern: RegExp): (e: unknown) => boolean {
