@@ -15,6 +15,8 @@ import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, type Client as WebClient } from '@openfeature/web-sdk';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
 import { FileSdkKeyStore, initStore, type FileStore } from '@rollgate/shared/store';
+import { openPostgresStore } from '@rollgate/shared/store/postgres';
+import type { PostgresCluster } from '../../shared/test/support/postgres.ts';
 import { createServer, type RollgateServer, type ServerDeps } from '../src/server.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -37,6 +39,11 @@ export async function runCli(args: readonly string[], cwd: string, env: NodeJS.P
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const [status] = (await once(child, 'close')) as [number | null];
   return { status, stdout, stderr };
+}
+
+/** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
+export function cleanCli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
+  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
 }
 
 /** Two flags over three environments: a boolean at 50 % in staging, a string served by a rule in production. */
@@ -77,6 +84,22 @@ export function seedDocument(): StoreDocument {
       },
     ],
   });
+}
+
+/** A fresh database of `cluster` holding the seed document ({@link seedDocument}); returns its URL. */
+export async function seededDatabase(cluster: PostgresCluster): Promise<string> {
+  const url = await cluster.createDatabase();
+  const store = await openPostgresStore(url);
+  try {
+    await store.commit({
+      base: await store.read(),
+      document: seedDocument(),
+      audit: [{ at: NOW, actor: 'test:seed', action: 'test.seed', changes: [] }],
+    });
+  } finally {
+    store.dispose();
+  }
+  return url;
 }
 
 export interface Fixture {

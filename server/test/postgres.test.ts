@@ -22,7 +22,7 @@ import {
   flagdClient,
   ofrepClient,
   post,
-  seedDocument,
+  seededDatabase,
   startCliServer,
   until,
   type RunningServer,
@@ -30,22 +30,6 @@ import {
 
 const cluster = usePostgres();
 after(() => OpenFeature.close());
-
-/** A fresh database holding the seed document. */
-async function seededDatabase(): Promise<string> {
-  const url = await cluster().createDatabase();
-  const store = await openPostgresStore(url);
-  try {
-    await store.commit({
-      base: await store.read(),
-      document: seedDocument(),
-      audit: [{ at: NOW, actor: 'test:seed', action: 'test.seed', changes: [] }],
-    });
-  } finally {
-    store.dispose();
-  }
-  return url;
-}
 
 /** A raw SyncFlags stream: the messages it got and, once it ended, its status code. */
 function openSyncStream(port: number, selector: string): { messages: number; status?: grpc.status; close(): void } {
@@ -87,7 +71,7 @@ async function listeners(url: string): Promise<number> {
 
 describe('server on PostgreSQL', () => {
   it('SDK keys in the database; revoking one ends the sync streams and refuses OFREP opened with it', async () => {
-    const url = await seededDatabase();
+    const url = await seededDatabase(cluster());
     const store = await openPostgresStore(url);
     // The CLI of an operator: another connection pool on the same database.
     const admin = await openPostgresStore(url);
@@ -138,7 +122,7 @@ describe('server on PostgreSQL', () => {
   it('refuses a non-loopback address until the database holds an SDK key', async () => {
     ensureBuilt('cli');
     ensureBuilt('server');
-    const url = await seededDatabase();
+    const url = await seededDatabase(cluster());
     const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-cli-'));
     try {
       const args = ['--database', url, 'server', '--host', '0.0.0.0', '--port', '0', '--sync-port', '0'];
@@ -169,7 +153,7 @@ describe('server on PostgreSQL', () => {
   it('two replicas: a CLI change reaches clients of both, also after PostgreSQL restarts', async () => {
     ensureBuilt('cli');
     ensureBuilt('server');
-    const url = await seededDatabase();
+    const url = await seededDatabase(cluster());
     const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-cli-'));
     const replicas: RunningServer[] = [];
     try {

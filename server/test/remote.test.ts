@@ -12,14 +12,9 @@ import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/sh
 import type { AuditEntry } from '@rollgate/shared/flags';
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, runCli, startFixture, type Finished, type Fixture } from './helpers.ts';
+import { NOW, ROOT, cleanCli as cli, startFixture, type Fixture } from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
-
-/** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
-function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
-  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
-}
 
 async function token(
   fixture: Fixture,
