@@ -86,8 +86,9 @@ describe('team workflows on PostgreSQL (built server and CLI)', () => {
   it('lists the tokens of the database (never their secrets) and serves them as identities', async () => {
     const listed = await admin(['token', 'list'], { viaEnv: true });
     assert.equal(listed.status, 0, listed.stderr);
-    for (const name of ['alice', 'bob', 'cursor-alice', 'vic', 'temp'])
+    for (const name of ['alice', 'bob', 'cursor-alice', 'vic', 'temp']) {
       assert.match(listed.stdout, new RegExp(` ${name} `));
+    }
     assert.match(listed.stdout, /cursor-alice +assistant +\*=editor +active/);
     assert.match(listed.stdout, /temp +person +\*=viewer +expired 2025-06-02T00:00:00\.000Z/);
     for (const token of Object.values(tokens)) assert.ok(!listed.stdout.includes(token.slice(17)));
