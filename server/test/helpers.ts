@@ -237,15 +237,17 @@ export interface RunningServer {
 }
 
 /**
- * Starts the built `rollgate <storeArgs> server --port 0 --sync-port 0 <args>` (e.g. storeArgs `--store <root>`) and
- * waits for its "serving" line.
+ * Starts the built `rollgate <storeArgs> server --port <port> --sync-port <syncPort> <args>` (e.g. storeArgs
+ * `--store <root>`; ports default to 0: any free one) and waits for its "serving" line.
  */
 export async function startCliServer(
   storeArgs: string[],
   args: string[] = [],
   env: Record<string, string> = {},
+  { port = 0, syncPort = 0 }: { port?: number; syncPort?: number } = {},
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI_BIN, ...storeArgs, 'server', '--port', '0', '--sync-port', '0', ...args], {
+  const ports = ['--port', String(port), '--sync-port', String(syncPort)];
+  const child = spawn(process.execPath, [CLI_BIN, ...storeArgs, 'server', ...ports, ...args], {
     env: { ...CLI_ENV, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -49,7 +49,8 @@ export function registerServerCommand(program: Command, deps: CliDeps): void {
       ];
       const child = spawn(process.execPath, [SERVER_BUNDLE, ...args], {
         cwd: run.cwd,
-        stdio: 'inherit',
+        // The IPC channel closes when this process dies, however it dies: the server then stops too (main.ts).
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
         // Security: the database URL (it may hold a password) goes by environment, not argv (visible in `ps`).
         env: run.options.database === undefined ? deps.env : { ...deps.env, DATABASE_URL: run.options.database },
       });
