@@ -81,7 +81,11 @@ export async function startCanaryWorld(errorRate: { treatment: number; control: 
     now: () => new Date(),
     bucketSeconds: LIVE_BUCKET_SECONDS,
   });
-  const alertsEnv = { SLACK_WEBHOOK_URL: `${receiver.url}/slack`, HOOK_URL: `${receiver.url}/hook`, HOOK_SECRET: SECRET };
+  const alertsEnv = {
+    SLACK_WEBHOOK_URL: `${receiver.url}/slack`,
+    HOOK_URL: `${receiver.url}/hook`,
+    HOOK_SECRET: SECRET,
+  };
   /** 20,000 requests split by what `store` serves, failing at each arm's error rate, recorded into `into`. */
   const traffic = async (into: MetricsRecorder, store: FlagStore): Promise<void> => {
     const share = (await servedPercentage(store)) / 100;
