@@ -2,11 +2,13 @@
 // shared/test/support/postgres.ts), both running the controller on the wall clock with a short interval: only the
 // leader (the holder of the store's advisory lock) advances the rollout and sends alerts. Killed with SIGKILL
 // mid-rollout, it releases nothing itself: PostgreSQL ends its session, and the other replica takes over on its next
-// try, within one interval; the audit log shows every step of the plan once, in order.
+// try, within one interval. That one then stops cleanly (SIGTERM) and hands over to a replacement replica. The audit
+// log shows every step of the plan once, in order, and each alert was sent once.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import pg from 'pg';
+import { toDisposable } from '@rollgate/shared/lifecycle';
 import { startRollout } from '@rollgate/shared/rollout';
 import { advisoryLockKey, openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
@@ -49,15 +51,22 @@ describe('rollgate server replicas on PostgreSQL (built processes)', () => {
     ensureBuilt('server');
   });
 
-  it('kill -9 of the leader mid-rollout: the other takes over within one interval, no step skipped or repeated', async () => {
+  it('kill -9 of the leader mid-rollout: the other takes over within one interval; then it stops and a replacement finishes; no step skipped or repeated', async () => {
     const url = await seedDatabase(cluster());
     await using world = await startCanaryWorld({ treatment: 0.01, control: 0.01 });
     // What the apps and the operator see; the replicas' controllers read the wall clock, so the plan holds steps
     // for no minimum time: each advances on the first tick after its traffic is recorded.
     const store = await openPostgresStore(url);
+    using _closeStore = toDisposable(() => store.dispose());
     const admin = new pg.Client(url);
     await admin.connect();
     const replicas: RunningServer[] = [];
+    /** The kinds of the signed webhook's alerts so far, holds left out. */
+    const alerts = (): string[] =>
+      world.receiver.requests
+        .filter((r) => r.path === '/hook')
+        .map((r) => (JSON.parse(r.body) as { type: string }).type)
+        .filter((k) => k !== 'rollout.held');
     try {
       await startRollout(
         store,
@@ -88,16 +97,18 @@ describe('rollgate server replicas on PostgreSQL (built processes)', () => {
       };
       await nextStep();
       assert.equal(await servedPercentage(store), 25);
-      await until('the leader to announce the step', () =>
-        world.receiver.requests.some((r) => r.path === '/hook' && r.body.includes('"rollout.advanced"')),
-      );
+      await until('the leader to announce the step', () => alerts().length === 1, STEP_TIMEOUT_MS);
 
       const holder = await lockHolder(admin);
       assert.notEqual(holder, undefined, 'the leader holds the advisory lock');
       const killedAt = Date.now();
       leader.child.kill('SIGKILL');
       await once(leader.child, 'exit');
-      await until('PostgreSQL to end the dead leader’s session', async () => (await lockHolder(admin)) !== holder);
+      await until(
+        'PostgreSQL to end the dead leader’s session',
+        async () => (await lockHolder(admin)) !== holder,
+        STEP_TIMEOUT_MS,
+      );
       const releasedAt = Date.now();
       await until('the standby to take over', () => standby.loggedAt(LEADS) !== undefined, STEP_TIMEOUT_MS);
       const tookOverAt = standby.loggedAt(LEADS) ?? Number.NaN;
@@ -113,30 +124,37 @@ describe('rollgate server replicas on PostgreSQL (built processes)', () => {
       );
 
       await nextStep();
+      assert.equal(await servedPercentage(store), 50);
+      await until('the new leader to announce the step', () => alerts().length === 2, STEP_TIMEOUT_MS);
+
+      // A replacement joins as a standby; the leader stops cleanly (SIGTERM) and hands over to it.
+      const replacement = await startServerBundle(options, env);
+      replicas.push(replacement);
+      await until('the replacement to stand by', () => replacement.loggedAt(STANDS_BY) !== undefined, STEP_TIMEOUT_MS);
+      await standby.stop();
+      await until('the replacement to lead', () => replacement.loggedAt(LEADS) !== undefined, STEP_TIMEOUT_MS);
       await nextStep();
       assert.equal(await servedPercentage(store), 100);
-      await until('the completion alert', () =>
-        world.receiver.requests.some((r) => r.path === '/hook' && r.body.includes('"rollout.completed"')),
-      );
+      await until('the completion alert', () => alerts().includes('rollout.completed'), STEP_TIMEOUT_MS);
     } finally {
       await Promise.all(replicas.map((r) => r.stop()));
       await admin.end();
     }
 
     const audit = await store.readAudit({ flagKey: target.flagKey });
-    store.dispose();
     assert.deepEqual(
       audit.filter((e) => e.action.startsWith('rollout.') && e.action !== 'rollout.hold').map((e) => e.action),
       ['rollout.start', 'rollout.advance', 'rollout.advance', 'rollout.complete'],
     );
-    const [first, second] = replicas as [RunningServer, RunningServer];
+    // In the order they led: the killed one, the one that took over, the replacement.
+    const [first, second, replacement] = replicas as [RunningServer, RunningServer, RunningServer];
     const byLeader = first.child.signalCode === 'SIGKILL' ? [first, second] : [second, first];
-    assert.deepEqual(byLeader.map(decided), [['advance at 5%'], ['advance at 25%', 'complete at 50%']]);
+    assert.deepEqual([...byLeader, replacement].map(decided), [
+      ['advance at 5%'],
+      ['advance at 25%'],
+      ['complete at 50%'],
+    ]);
     // Every alert was sent once, by whichever replica led when it happened.
-    const kinds = world.receiver.requests
-      .filter((r) => r.path === '/hook')
-      .map((r) => (JSON.parse(r.body) as { type: string }).type)
-      .filter((k) => k !== 'rollout.held');
-    assert.deepEqual(kinds, ['rollout.advanced', 'rollout.advanced', 'rollout.completed']);
+    assert.deepEqual(alerts(), ['rollout.advanced', 'rollout.advanced', 'rollout.completed']);
   });
 });
