@@ -24,7 +24,7 @@ import {
   flagdClient,
   ofrepClient,
   post,
-  seedDocument,
+  seedDatabase,
   startCliServer,
   until,
   type RunningServer,
@@ -32,22 +32,7 @@ import {
 
 const cluster = usePostgres();
 after(() => OpenFeature.close());
-
-/** A fresh database holding the seed document. */
-async function seededDatabase(): Promise<string> {
-  const url = await cluster().createDatabase();
-  const store = await openPostgresStore(url);
-  try {
-    await store.commit({
-      base: await store.read(),
-      document: seedDocument(),
-      audit: [{ at: NOW, actor: 'test:seed', action: 'test.seed', changes: [] }],
-    });
-  } finally {
-    store.dispose();
-  }
-  return url;
-}
+const seededDatabase = (): Promise<string> => seedDatabase(cluster());
 
 /** A raw SyncFlags stream: the messages it got and, once it ended, its status code. */
 function openSyncStream(port: number, selector: string): { messages: number; status?: grpc.status; close(): void } {
