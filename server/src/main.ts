@@ -86,6 +86,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Started by `rollgate server` (over an IPC channel): stop with it, also when it is killed by SIGKILL, so no
+  // orphaned server keeps the ports.
+  if (process.connected) process.once('disconnect', shutdown);
 }
 
 async function readTls(config: ServerConfig): Promise<TlsConfig> {

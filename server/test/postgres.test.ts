@@ -1,11 +1,13 @@
 /**
  * The server on a real PostgreSQL (a throwaway cluster): SDK keys in the database, a revoked key ends the streams
  * opened with it; two replicas (two built `rollgate server` processes) on one database deliver a change made through
- * the built CLI to the clients of both, and keep doing so across a PostgreSQL restart (LISTEN re-established).
+ * the built CLI to the clients of both, and keep doing so across a PostgreSQL restart (LISTEN re-established) and a
+ * kill -9 of a replica (its clients keep the last flags, then reconnect to it restarted).
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -22,7 +24,7 @@ import {
   flagdClient,
   ofrepClient,
   post,
-  seededDatabase,
+  seedDatabase,
   startCliServer,
   until,
   type RunningServer,
@@ -30,6 +32,7 @@ import {
 
 const cluster = usePostgres();
 after(() => OpenFeature.close());
+const seededDatabase = (): Promise<string> => seedDatabase(cluster());
 
 /** A raw SyncFlags stream: the messages it got and, once it ended, its status code. */
 function openSyncStream(port: number, selector: string): { messages: number; status?: grpc.status; close(): void } {
@@ -69,9 +72,26 @@ async function listeners(url: string): Promise<number> {
   }
 }
 
+/** The pid of the server process a `rollgate server` process started (its only child). */
+function serverPid(server: RunningServer): number {
+  const pid = server.child.pid ?? 0;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  assert.equal(children.length, 1, `rollgate server has one child process: ${children.join(', ')}`);
+  return children[0] ?? 0;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('server on PostgreSQL', () => {
   it('SDK keys in the database; revoking one ends the sync streams and refuses OFREP opened with it', async () => {
-    const url = await seededDatabase(cluster());
+    const url = await seededDatabase();
     const store = await openPostgresStore(url);
     // The CLI of an operator: another connection pool on the same database.
     const admin = await openPostgresStore(url);
@@ -122,7 +142,7 @@ describe('server on PostgreSQL', () => {
   it('refuses a non-loopback address until the database holds an SDK key', async () => {
     ensureBuilt('cli');
     ensureBuilt('server');
-    const url = await seededDatabase(cluster());
+    const url = await seededDatabase();
     const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-cli-'));
     try {
       const args = ['--database', url, 'server', '--host', '0.0.0.0', '--port', '0', '--sync-port', '0'];
@@ -153,7 +173,7 @@ describe('server on PostgreSQL', () => {
   it('two replicas: a CLI change reaches clients of both, also after PostgreSQL restarts', async () => {
     ensureBuilt('cli');
     ensureBuilt('server');
-    const url = await seededDatabase(cluster());
+    const url = await seededDatabase();
     const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-cli-'));
     const replicas: RunningServer[] = [];
     try {
@@ -218,6 +238,68 @@ describe('server on PostgreSQL', () => {
       await until('the next change arrives through LISTEN/NOTIFY', flagdDisabled, 15_000);
     } finally {
       cluster().start();
+      await Promise.all(replicas.map((r) => r.stop()));
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('kill -9 of a replica: its clients keep the last flags, then get the current state from it restarted', async () => {
+    ensureBuilt('cli');
+    ensureBuilt('server');
+    const url = await seededDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-kill-'));
+    const replicas: RunningServer[] = [];
+    try {
+      replicas.push(await startCliServer(['--database', url]), await startCliServer(['--database', url]));
+      const [a, b] = replicas as [RunningServer, RunningServer];
+      const context = { targetingKey: 'user-7', environment: 'development' };
+      // The clients of replica A (the one killed), and one of B for comparison.
+      const ofrepA = new URL(a.url);
+      const clients = [await flagdClient(a.syncPort, 'development'), await flagdClient(b.syncPort, 'development')];
+      const values = (): Promise<boolean[]> =>
+        Promise.all(clients.map((c) => c.getBooleanValue('new-checkout', false, context)));
+      const ofrepReason = async (server: string): Promise<string | undefined> => {
+        const r = await post(`${server}/ofrep/v1/evaluate/flags/new-checkout`, { context }).catch(() => undefined);
+        return (r?.json as { reason?: string } | undefined)?.reason;
+      };
+      const toggle = async (state: 'on' | 'off'): Promise<void> => {
+        const result = await cli(cwd, ['--database', url, 'toggle', 'new-checkout', state, '--env', 'development'], {
+          store: false,
+        });
+        assert.equal(result.status, 0, result.stderr);
+      };
+      assert.deepEqual(await values(), [true, true]);
+
+      // kill -9 of the server process itself (`rollgate server` runs it as its child), as an OOM kill would.
+      process.kill(serverPid(a), 'SIGKILL');
+      await once(a.child, 'exit');
+      await toggle('off');
+      // B's clients get the change; A's in-process client keeps evaluating its last flags meanwhile.
+      await until('the client of B sees the change', async () => (await values())[1] === false, 15_000);
+      assert.equal((await values())[0], true, 'the client of the killed replica keeps its last good flags');
+      assert.equal(await ofrepReason(a.url), undefined, 'replica A is down');
+
+      // A restarted on the same ports: its clients reconnect and get the full current state first.
+      replicas.push(
+        await startCliServer(['--database', url], [], {}, { port: Number(ofrepA.port), syncPort: a.syncPort }),
+      );
+      await until(
+        'the client of A sees the state changed while A was down',
+        async () => (await values())[0] === false,
+        20_000,
+      );
+      assert.equal(await ofrepReason(a.url), 'DISABLED');
+      // And the next change reaches the clients of both through the restarted replica's LISTEN.
+      await toggle('on');
+      await until('the next change reaches the clients of both', async () => (await values()).every((v) => v), 15_000);
+
+      // kill -9 of `rollgate server` itself: the server it started stops too, instead of keeping the ports.
+      const restarted = replicas[2] as RunningServer;
+      const server = serverPid(restarted);
+      restarted.child.kill('SIGKILL');
+      await until('the orphaned server stops', () => !isRunning(server), 15_000);
+      assert.equal(await ofrepReason(a.url), undefined, 'the port is free again');
+    } finally {
       await Promise.all(replicas.map((r) => r.stop()));
       rmSync(cwd, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@ import type { TokenRecord } from '@rollgate/shared/auth';
 import type { AuditEntry } from '@rollgate/shared/flags';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
-import { ROOT, cleanCli, seededDatabase, startCliServer, type Finished, type RunningServer } from './helpers.ts';
+import { ROOT, cleanCli, seedDatabase, startCliServer, type Finished, type RunningServer } from './helpers.ts';
 
 const cluster = usePostgres();
 
@@ -56,7 +56,7 @@ describe('team workflows on PostgreSQL (built server and CLI)', () => {
   before(async () => {
     ensureBuilt('cli');
     ensureBuilt('server');
-    url = await seededDatabase(cluster());
+    url = await seedDatabase(cluster());
     const people: [string, string[], boolean][] = [
       ['alice', ['--role', '*=editor', '--role', 'production=approver'], false],
       ['bob', ['--role', '*=approver'], true],
