@@ -8,6 +8,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage } from '@rollgate/shared/errors';
 import { USAGE, parseServerConfig, policyOf } from './config.ts';
+import { describeError } from './error-text.ts';
 import type { RollgateServer } from './server.ts';
 import type { Session } from './session.ts';
 import type { StartupReplies } from './startup-replies.ts';
@@ -22,7 +23,7 @@ function log(message: string): void {
 }
 
 function failed(e: unknown): never {
-  log(`failed to start: ${errorMessage(e)}`);
+  log(`failed to start: ${describeError(e)}`);
   process.exit(1);
 }
 
