@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 
-const ROUNDS = 7;
+const ROUNDS = 11;
 const server = ensureBuilt('mcp');
 const work = mkdtempSync(join(tmpdir(), 'rollgate-mcp-bench-'));
 // Preloaded into both processes: reports the process's own CPU time when it exits.
