@@ -178,7 +178,9 @@ let replies;
 const contexts = await Promise.all(
   selected.map(({ name: _name, withStartupReplies, ...b }) =>
     esbuild.context({
-      ...(withStartupReplies ? { define: { ROLLGATE_STARTUP_REPLIES: (replies ??= startupReplies()) } } : {}),
+      // Not in --watch: the replies would go stale as the tools change; without them, every message goes to the server
+      // proper (slower start, same replies).
+      ...(withStartupReplies && !watch ? { define: { ROLLGATE_STARTUP_REPLIES: (replies ??= startupReplies()) } } : {}),
       bundle: true,
       platform: 'node',
       target: 'node20',
