@@ -26,6 +26,7 @@ import {
   type ValueChange,
 } from '@rollgate/shared/flags';
 import type { FlagStore } from '@rollgate/shared/store';
+import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { environmentKeySchema } from '@rollgate/shared/flags';
 import type { Logger, ToolExtra, ToolSuccess } from './tool.ts';
 
@@ -53,8 +54,8 @@ export interface ServerDeps {
   readonly setup?: StoreSetup;
   /** Root of the repository the store belongs to: where the code tools scan. */
   readonly workspaceRoot: string;
-  /** Folder of the evaluation counts (`.rollgate/usage`); absent in remote mode (the server keeps them). */
-  readonly usageDir?: string;
+  /** The evaluation counts (`.rollgate/usage`, or the database's); absent in remote mode (the server keeps them). */
+  readonly usage?: Pick<UsageStore, 'flagUsage'>;
   readonly policy: WritePolicy;
   readonly now: () => Date;
   readonly log: Logger;

@@ -11,6 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
 import { initStore, type FileStore, type FlagStore } from '@rollgate/shared/store';
+import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { createServer } from '../src/server.ts';
 import type { ServerDeps, WritePolicy } from '../src/writes.ts';
 
@@ -88,7 +89,7 @@ export async function connect(
   const deps: ServerDeps = {
     store,
     workspaceRoot: dirname(store.location),
-    usageDir: join(store.location, 'usage'),
+    usage: new FileUsageStore(join(store.location, 'usage')),
     policy: { readOnly: false, maxStep: 25, ...policy },
     now: () => NOW,
     log: () => {},
@@ -109,12 +110,17 @@ export async function connect(
 
 /** A real Client connected over stdio to the built server (SERVER_BIN) on the store at `root`. */
 export async function stdioClient(root: string, args: string[] = []): Promise<Client> {
+  return stdioServerClient(['--store', root, ...args]);
+}
+
+/** A real Client connected over stdio to the built server (SERVER_BIN) started with `args` and `env` (and PATH). */
+export async function stdioServerClient(args: string[], env: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'stdio-test', version: '1.0.0' });
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: [SERVER_BIN, '--store', root, ...args],
-      env: { PATH: process.env.PATH ?? '' },
+      args: [SERVER_BIN, ...args],
+      env: { PATH: process.env.PATH ?? '', ...env },
       stderr: 'pipe',
     }),
   );
