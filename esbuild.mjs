@@ -7,9 +7,17 @@ import { basename, dirname, join } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** Node-ESM bundles keep `require` working for CJS dependencies. */
-const esmRequireBanner =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+/**
+ * Node-ESM bundles keep `require`, `__filename` and `__dirname` working for the CJS dependencies bundled into them
+ * (ts-morph's TypeScript compiler reads `__filename`).
+ */
+const esmRequireBanner = [
+  "import { createRequire as __createRequire } from 'node:module';",
+  "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+  'const require = __createRequire(import.meta.url);',
+  'const __filename = __fileURLToPath(import.meta.url);',
+  "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
+].join(' ');
 
 /** Keeps `@rollgate/shared/scanner` out of the extension's main bundle: it resolves to the separate scanner.cjs. */
 const scannerAsSeparateBundle = {

@@ -18,6 +18,8 @@ import type { ServerDeps, WritePolicy } from '../src/writes.ts';
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const SERVER_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 export const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
+/** The extension's copy of the MCP server, registered with the editor: ts-morph is bundled in (no node_modules). */
+export const EXTENSION_SERVER_BIN = join(ROOT, 'extension', 'dist', 'mcp', 'server.mjs');
 export const NOW = new Date('2026-11-25T12:00:00.000Z');
 
 /** The seeded flags: a boolean release flag at 10% in production, and an old experiment. */
@@ -113,13 +115,20 @@ export async function stdioClient(root: string, args: string[] = []): Promise<Cl
   return stdioServerClient(['--store', root, ...args]);
 }
 
-/** A real Client connected over stdio to the built server (SERVER_BIN) started with `args` and `env` (and PATH). */
-export async function stdioServerClient(args: string[], env: Record<string, string> = {}): Promise<Client> {
+/**
+ * A real Client connected over stdio to the built server `bin` (default SERVER_BIN) started with `args` and `env`
+ * (and PATH).
+ */
+export async function stdioServerClient(
+  args: string[],
+  env: Record<string, string> = {},
+  bin = SERVER_BIN,
+): Promise<Client> {
   const client = new Client({ name: 'stdio-test', version: '1.0.0' });
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: [SERVER_BIN, ...args],
+      args: [bin, ...args],
       env: { PATH: process.env.PATH ?? '', ...env },
       stderr: 'pipe',
     }),
