@@ -208,7 +208,8 @@ function commit(
   const segments = before
     ? existing.flatMap((s) => (s.key !== key ? [s] : after ? [after] : []))
     : [...existing, ...(after ? [after] : [])];
-  const next = validated({ ...document, segments });
+  // The flags are not changed: keep their objects (as every operation does), so a store sees no flag to rewrite.
+  const next = { ...validated({ ...document, segments }), flags: document.flags };
   if (next.segments?.length === 0) delete next.segments;
   const stored = getSegment(next, key);
   return {

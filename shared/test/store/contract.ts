@@ -233,6 +233,12 @@ export function flagStoreContract(name: string, fresh: () => Promise<StoreFixtur
           assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /unknown segment "internal"/)),
         );
         await assert.rejects(applyOperation(store, deleteSegment('internal'), ctx), assertFlagError('INVALID_INPUT'));
+        // The model accepts any string for a semver comparison; the flagd compiler does not, in a segment either.
+        const uncompilable = createSegment({
+          key: 'bad',
+          rules: [{ conditions: [{ attribute: 'version', operator: 'semver_gt', value: 'not-a-version' }] }],
+        });
+        await assert.rejects(applyOperation(store, uncompilable, ctx), assertFlagError('INVALID_RULE'));
         assert.deepEqual(await store.read(), committed);
       });
 

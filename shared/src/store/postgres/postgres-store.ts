@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { ClientBase, PoolClient } from 'pg';
+import { z } from 'zod';
 import { FlagError } from '../../errors.ts';
 import { compileEnvironment, compileStore } from '../../flagd/compile.ts';
 import {
@@ -35,6 +36,8 @@ import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-
 import { PostgresUsageStore } from './usage-store.ts';
 import type { StoreServices } from '../services.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
+
+const segmentListSchema = z.array(segmentSchema).optional();
 
 /** The channel every commit NOTIFYs, with the new revision as payload. */
 export const NOTIFY_CHANNEL = 'rollgate_store';
@@ -331,26 +334,30 @@ export class PostgresStore implements FlagStore {
 
   /**
    * What `document` changes relative to `base`, with the changed rows validated (the whole document when the
-   * environments or segments changed). Errors: INVALID_INPUT, INVALID_RULE.
+   * environments changed or a segment was removed). Errors: INVALID_INPUT, INVALID_RULE.
    */
   private diff(base: StoreSnapshot, document: StoreDocument): Delta {
     if ((document.version as unknown) !== 1) throw invalidDocumentError(['version'], 'expected 1');
     const environmentsChanged = canonicalJson(document.environments) !== canonicalJson(base.document.environments);
     const segmentsChanged = canonicalJson(document.segments ?? []) !== canonicalJson(base.document.segments ?? []);
-    // A changed environment or segment list can invalidate any flag (a rule naming a removed segment, a segment rule
-    // flagd cannot compile): validate and compile everything then (rare). When only segments changed, the flags are
-    // still compared with the base by reference.
-    const whole = environmentsChanged || segmentsChanged ? validateDocument(document) : undefined;
+    // A changed environment list, or a removed segment (a rule may name it), can invalidate any flag: validate and
+    // compile everything then (rare). A new or changed segment concerns no flag: it is validated and compiled alone.
+    const whole =
+      environmentsChanged || (segmentsChanged && removesSegment(base.document, document))
+        ? validateDocument(document)
+        : undefined;
     const checked = environmentsChanged && whole ? whole : document;
+    const segments = whole ? whole.segments : segmentsChanged ? validateSegments(document.segments) : document.segments;
     const { changed, deletes } =
       (environmentsChanged ? undefined : this.alignedChanges(base.document, checked.flags)) ??
       this.keyedChanges(base.document, checked.flags);
     const upserts = environmentsChanged
       ? changed.map((c) => c.flag)
-      : validateFlags(changed, document.environments, document.segments);
+      : validateFlags(changed, document.environments, segments);
     if (whole) compileStore(whole);
     else {
-      const changedOnly = { ...document, flags: upserts };
+      // Every environment's file holds the segments' `$evaluators`, so this compiles them too.
+      const changedOnly = { ...document, segments, flags: upserts };
       for (const env of document.environments) compileEnvironment(changedOnly, env.key);
     }
     let changeRequests: Delta['changeRequests'];
@@ -371,8 +378,7 @@ export class PostgresStore implements FlagStore {
       created: new Set(changed.filter((c) => c.old === undefined).map((c) => c.flag.key)),
       environments: environmentsChanged ? checked.environments.map(deepFreeze) : undefined,
       changeRequests,
-      segments:
-        whole && segmentsChanged ? segmentChanges(base.document.segments ?? [], whole.segments ?? []) : undefined,
+      segments: segmentsChanged ? segmentChanges(base.document.segments ?? [], segments ?? []) : undefined,
     };
   }
 
@@ -653,6 +659,24 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw e;
   }
   return store;
+}
+
+/** Whether `document` lacks a segment that `base` has. */
+function removesSegment(base: StoreDocument, document: StoreDocument): boolean {
+  const keys = new Set(document.segments?.map((s) => s.key));
+  return (base.segments ?? []).some((s) => !keys.has(s.key));
+}
+
+/** Validates a segment list on its own (shape, defaults, unique keys); paths name `segments[index]`. */
+function validateSegments(segments: Segment[] | undefined): Segment[] | undefined {
+  const result = segmentListSchema.safeParse(segments);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw invalidDocumentError(['segments', ...(issue?.path ?? [])], issue?.message);
+  }
+  const issue = checkSegments({ flags: [], segments: result.data })[0];
+  if (issue) throw invalidDocumentError(issue.path, issue.message);
+  return result.data;
 }
 
 /**
