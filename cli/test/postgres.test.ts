@@ -122,6 +122,17 @@ describe('rollgate on PostgreSQL', () => {
     assert.equal(json<{ flag: Flag }>(['get', 'new-checkout']).flag.environments.staging?.enabled, false);
     const audit = json<{ entries: AuditEntry[] }>(['audit', '--flag', 'new-checkout', '--limit', '1']).entries;
     assert.equal(audit[0]?.action, 'flag.toggle');
+    json(['segment', 'update', 'internal-users', '--add-key', 'carol']);
+    json(['segment', 'create', 'power-users', '--rule', 'sessions >= 100']);
+    assert.deepEqual(
+      json<{ segments: { key: string; included: string[]; usedBy: string[] }[] }>(['segment', 'list']).segments.map(
+        (g) => [g.key, g.included, g.usedBy],
+      ),
+      [
+        ['internal-users', ['alice', 'bob', 'carol'], ['banner/staging']],
+        ['power-users', [], []],
+      ],
+    );
     // The file store in `source` did not change: the command went to the database.
     const fileFlag = rollgateJson<{ flag: Flag }>(source, ['--store', source, 'get', 'new-checkout']).flag;
     assert.equal(fileFlag.environments.staging?.enabled, true);
