@@ -22,7 +22,7 @@ function dir(): string {
   return made.path;
 }
 
-/** A file store with three flags and some history. */
+/** A file store with three flags, a segment one of them uses, and some history. */
 function seededStore(): string {
   const root = dir();
   rollgateJson(root, ['init']);
@@ -32,6 +32,17 @@ function seededStore(): string {
   rollgateJson(root, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
   rollgateJson(root, ['set-rollout', 'new-checkout', '25', '--env', 'staging']);
   rollgateJson(root, ['set-rule', 'banner', '--env', 'development', '--when', 'plan in pro,team', '--serve', 'blue']);
+  rollgateJson(root, ['segment', 'create', 'internal-users', '--include', 'alice,bob', '--rule', 'plan in staff']);
+  rollgateJson(root, [
+    'set-rule',
+    'banner',
+    '--env',
+    'staging',
+    '--when',
+    'segment internal-users',
+    '--serve',
+    'green',
+  ]);
   return root;
 }
 
@@ -53,7 +64,7 @@ describe('rollgate on PostgreSQL', () => {
   it('migrate → export round trip: the same documents, flagd files and audit history (plus one entry each)', async () => {
     const source = seededStore();
     const url = await cluster().createDatabase();
-    const imported = rollgateJson<{ flags: number; auditEntries: number; revision: number }>(source, [
+    const imported = rollgateJson<{ flags: number; segments: number; auditEntries: number; revision: number }>(source, [
       '--database',
       url,
       'migrate',
@@ -62,6 +73,7 @@ describe('rollgate on PostgreSQL', () => {
     ]);
     const before = await snapshot(source);
     assert.equal(imported.flags, 3);
+    assert.equal(imported.segments, 1);
     assert.equal(imported.auditEntries, before.audit.length);
 
     // A second import is refused with a hint, and leaves the database as it was.
@@ -75,6 +87,7 @@ describe('rollgate on PostgreSQL', () => {
     const after = await snapshot(target);
     assert.deepEqual(after.document, before.document);
     assert.deepEqual(after.flagd, before.flagd);
+    assert.match(after.flagd.get('staging.flagd.json') ?? '', /"\$evaluators"[\s\S]*"internal-users"/);
     assert.deepEqual(after.audit.slice(0, before.audit.length), before.audit);
     assert.deepEqual(
       after.audit.slice(before.audit.length).map((e) => [e.action, e.revision]),
@@ -109,6 +122,17 @@ describe('rollgate on PostgreSQL', () => {
     assert.equal(json<{ flag: Flag }>(['get', 'new-checkout']).flag.environments.staging?.enabled, false);
     const audit = json<{ entries: AuditEntry[] }>(['audit', '--flag', 'new-checkout', '--limit', '1']).entries;
     assert.equal(audit[0]?.action, 'flag.toggle');
+    json(['segment', 'update', 'internal-users', '--add-key', 'carol']);
+    json(['segment', 'create', 'power-users', '--rule', 'sessions >= 100']);
+    assert.deepEqual(
+      json<{ segments: { key: string; included: string[]; usedBy: string[] }[] }>(['segment', 'list']).segments.map(
+        (g) => [g.key, g.included, g.usedBy],
+      ),
+      [
+        ['internal-users', ['alice', 'bob', 'carol'], ['banner/staging']],
+        ['power-users', [], []],
+      ],
+    );
     // The file store in `source` did not change: the command went to the database.
     const fileFlag = rollgateJson<{ flag: Flag }>(source, ['--store', source, 'get', 'new-checkout']).flag;
     assert.equal(fileFlag.environments.staging?.enabled, true);

@@ -1,8 +1,10 @@
 /**
  * The server on a real PostgreSQL (a throwaway cluster): SDK keys in the database, a revoked key ends the streams
- * opened with it; two replicas (two built `rollgate server` processes) on one database deliver a change made through
- * the built CLI to the clients of both, and keep doing so across a PostgreSQL restart (LISTEN re-established) and a
- * kill -9 of a replica (its clients keep the last flags, then reconnect to it restarted).
+ * opened with it; a flag whose rule uses a segment evaluates through the stock flagd and OFREP providers, and a
+ * segment change made on another connection pool reaches them; two replicas (two built `rollgate server` processes)
+ * on one database deliver a change made through the built CLI to the clients of both, and keep doing so across a
+ * PostgreSQL restart (LISTEN re-established) and a kill -9 of a replica (its clients keep the last flags, then
+ * reconnect to it restarted).
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { OpenFeature } from '@openfeature/server-sdk';
 import pg from 'pg';
-import { applyOperation, setFlagEnabled } from '@rollgate/shared/flags';
+import { applyOperation, createSegment, setFlagEnabled, setRules, updateSegment } from '@rollgate/shared/flags';
 import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
@@ -133,6 +135,77 @@ describe('server on PostgreSQL', () => {
       assert.equal(kept.status, undefined);
     } finally {
       for (const s of streams) s.close();
+      await server.close();
+      store.dispose();
+      admin.dispose();
+    }
+  });
+
+  it('a rule using a segment: stock flagd and OFREP providers agree, and see a segment change of another pool', async () => {
+    const url = await seededDatabase();
+    const store = await openPostgresStore(url);
+    const admin = await openPostgresStore(url);
+    const change = { actor: 'test:admin', now: () => new Date(NOW) };
+    await applyOperation(
+      admin,
+      createSegment({
+        key: 'internal',
+        included: ['alice'],
+        excluded: ['mallory'],
+        rules: [{ conditions: [{ attribute: 'email', operator: 'ends_with', value: '@acme.com' }] }],
+      }),
+      change,
+    );
+    const rules = [{ conditions: [{ segment: 'internal' }], serve: { variant: 'on' } }];
+    await applyOperation(admin, setRules('new-checkout', 'production', rules), change);
+    const services = store.services();
+    const server = await createServer({
+      store,
+      keys: services.keys,
+      usage: services.usage,
+      host: '127.0.0.1',
+      port: 0,
+      syncPort: 0,
+      loopback: true,
+      log: () => {},
+    });
+    try {
+      const clients = [await flagdClient(server.syncPort, 'production'), await ofrepClient(server.url)];
+      const users = {
+        alice: {},
+        bob: { email: 'bob@acme.com' },
+        carol: { email: 'carol@example.com' },
+        mallory: { email: 'mallory@acme.com' },
+      };
+      const values = (): Promise<boolean[][]> =>
+        Promise.all(
+          Object.entries(users).map(([targetingKey, attributes]) =>
+            Promise.all(
+              clients.map((c) =>
+                c.getBooleanValue('new-checkout', false, { targetingKey, environment: 'production', ...attributes }),
+              ),
+            ),
+          ),
+        );
+      // In: alice (included), bob (rule); out: carol (no match), mallory (excluded wins over the rule).
+      assert.deepEqual(await values(), [
+        [true, true],
+        [true, true],
+        [false, false],
+        [false, false],
+      ]);
+      await applyOperation(admin, updateSegment('internal', { addKeys: ['carol'] }), change);
+      await until(
+        'both providers see carol join the segment',
+        async () => (await values())[2]?.every((v) => v) ?? false,
+      );
+      assert.deepEqual(await values(), [
+        [true, true],
+        [true, true],
+        [true, true],
+        [false, false],
+      ]);
+    } finally {
       await server.close();
       store.dispose();
       admin.dispose();

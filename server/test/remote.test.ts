@@ -1,7 +1,7 @@
 /**
  * Remote mode end to end: the real server (with API tokens) and the BUILT CLI and MCP server pointed at it with
  * ROLLGATE_URL / ROLLGATE_TOKEN. The same commands as in file mode give the same output; roles, four eyes and the
- * audit identity are enforced on the server.
+ * audit identity are enforced on the server, for flags, segments and environments.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/shared/auth';
-import type { AuditEntry } from '@rollgate/shared/flags';
+import { applyOperation, updateEnvironment, type AuditEntry } from '@rollgate/shared/flags';
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, cleanCli as cli, startFixture, until, type Fixture } from './helpers.ts';
+import { assertFlagError } from '../../shared/test/store/helpers.ts';
+import { NOW, ROOT, cleanCli as cli, post, startFixture, until, type Finished, type Fixture } from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
@@ -241,6 +242,136 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
       );
     } finally {
       await mcp.close();
+    }
+  });
+  it('segments: create and update through the server, viewer refused, protected membership needs an admin', async () => {
+    const viewer = await token(fixture, 'val', { '*': 'viewer' });
+    const admin = await token(fixture, 'ada', { '*': 'admin' });
+    const as = (secret: string): Record<string, string> => ({
+      ROLLGATE_URL: fixture.server.url,
+      ROLLGATE_TOKEN: secret,
+    });
+    const run = async (args: string[], env: Record<string, string>, status = 0): Promise<Finished> => {
+      const result = await cli(args, env, ROOT);
+      assert.equal(result.status, status, `rollgate ${args.join(' ')}: ${result.stderr}`);
+      return result;
+    };
+    await run(['segment', 'create', 'beta-testers', '--include', 'u1'], remote('alice'));
+    await run(
+      ['set-rule', 'new-checkout', '--env', 'development', '--when', 'segment beta-testers', '--serve', 'off'],
+      remote('alice'),
+    );
+    const served = async (user: string): Promise<unknown> => {
+      const context = { targetingKey: user, environment: 'development' };
+      const reply = await post(`${fixture.server.url}/ofrep/v1/evaluate/flags/new-checkout`, { context });
+      return (reply.json as { value?: unknown }).value;
+    };
+    await until('the server serves the segment rule', async () => (await served('u1')) === false);
+    assert.equal(await served('u2'), true);
+
+    const refused = await run(['segment', 'update', 'beta-testers', '--add-key', 'u2'], as(viewer), 5);
+    assert.match(refused.stderr, /val may not write in development: that needs the editor role/);
+    await run(['segment', 'update', 'beta-testers', '--add-key', 'u2'], remote('alice'));
+    await until('the server serves the new member the rule', async () => (await served('u2')) === false);
+    const got = await run(['--json', 'segment', 'get', 'beta-testers'], as(viewer));
+    assert.deepEqual((JSON.parse(got.stdout) as { included: string[] }).included, ['u1', 'u2']);
+
+    // Used by a flag that is on in production (a rule added through approval): who is in it is an admin's call.
+    const pending = await run(
+      [
+        '--reason',
+        'beta',
+        'set-rule',
+        'banner-color',
+        '--env',
+        'production',
+        '--when',
+        'segment beta-testers',
+        '--serve',
+        'blue',
+      ],
+      remote('alice'),
+      6,
+    );
+    const id = /change request (cr-\d+)/.exec(pending.stderr)?.[1];
+    assert.ok(id, pending.stderr);
+    await run(['approve', id], remote('bob'));
+    const protectedChange = ['--reason', 'add u3', 'segment', 'update', 'beta-testers', '--add-key', 'u3'];
+    const editor = await run(protectedChange, remote('alice'), 5);
+    assert.match(editor.stderr, /Segment "beta-testers" decides who gets banner-color \(production\)/);
+    assert.match(editor.stderr, /needs the admin role in the protected environment production/);
+    await run(protectedChange, as(admin));
+    // Its name is not who is in it: an editor may change that.
+    await run(['--reason', 'naming', 'segment', 'update', 'beta-testers', '--name', 'Beta'], remote('alice'));
+
+    const segment = (await fixture.store.read()).document.segments?.find((g) => g.key === 'beta-testers');
+    assert.deepEqual([segment?.name, segment?.included], ['Beta', ['u1', 'u2', 'u3']]);
+    const audit = (await fixture.store.readAudit()).filter((e) => e.action.startsWith('segment.'));
+    assert.deepEqual(
+      audit.map((e) => [e.action, e.actor, e.reason]),
+      [
+        ['segment.create', 'alice', undefined],
+        ['segment.update', 'alice', undefined],
+        ['segment.update', 'ada', 'add u3'],
+        ['segment.update', 'alice', 'naming'],
+      ],
+    );
+  });
+
+  it('the MCP server’s manage-segment works against the server as the assistant token', async () => {
+    const mcp = new Client({ name: 'remote-test', version: '1.0.0' });
+    await mcp.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [MCP_BIN],
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...remote('assistant') },
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      const created = await mcp.callTool({
+        name: 'manage-segment',
+        arguments: { action: 'create', key: 'from-assistant', included: ['a1'] },
+      });
+      assert.notEqual(created.isError, true, JSON.stringify(created.content));
+      const updated = await mcp.callTool({
+        name: 'manage-segment',
+        arguments: { action: 'update', key: 'from-assistant', addKeys: ['a2'] },
+      });
+      assert.notEqual(updated.isError, true, JSON.stringify(updated.content));
+      const segment = (await fixture.store.read()).document.segments?.find((g) => g.key === 'from-assistant');
+      assert.deepEqual(segment?.included, ['a1', 'a2']);
+      const audit = (await fixture.store.readAudit()).filter((e) => e.changes[0]?.path.startsWith('/segments/from-'));
+      assert.deepEqual(
+        audit.map((e) => [e.action, e.actor]),
+        [
+          ['segment.create', 'cursor-alice'],
+          ['segment.update', 'cursor-alice'],
+        ],
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('environment edits travel as operations and need the admin role', async () => {
+    const context = { actor: 'ignored', now: () => new Date(NOW) };
+    const editor = new RemoteStore({ url: fixture.server.url, token: tokens.alice });
+    const admin = new RemoteStore({ url: fixture.server.url, token: await token(fixture, 'adam', { '*': 'admin' }) });
+    try {
+      await assert.rejects(
+        applyOperation(editor, updateEnvironment('staging', { name: 'Staging' }), context),
+        assertFlagError('FORBIDDEN', (e) => assert.match(e.message, /alice may not admin in staging/)),
+      );
+      await applyOperation(admin, updateEnvironment('staging', { name: 'Staging' }), context);
+      const { document } = await fixture.store.read();
+      assert.equal(document.environments.find((e) => e.key === 'staging')?.name, 'Staging');
+      const [last] = (await fixture.store.readAudit()).slice(-1);
+      assert.deepEqual([last?.action, last?.actor], ['environment.update', 'adam']);
+    } finally {
+      editor.dispose();
+      admin.dispose();
     }
   });
 });
