@@ -52,6 +52,11 @@ export interface RemoteStoreOptions {
   readonly token: string;
   /** Wait after a failed long poll before the next one, in ms (default 1000). */
   readonly retryMs?: number;
+  /**
+   * Longest wait for one long poll's answer, in ms (default {@link LONG_POLL_SECONDS} + 15 s); a poll that takes
+   * longer is given up and sent again.
+   */
+  readonly pollTimeoutMs?: number;
 }
 
 /**
@@ -65,6 +70,7 @@ export class RemoteStore implements FlagStore {
   private readonly base: URL;
   private readonly token: string;
   private readonly retryMs: number;
+  private readonly pollTimeoutMs: number;
   private readonly _onDidChange = new Emitter<StoreSnapshot>();
   private listeners = 0;
   private polling: AbortController | undefined;
@@ -77,6 +83,7 @@ export class RemoteStore implements FlagStore {
     this.location = this.base.href.replace(/\/$/, '');
     this.token = options.token;
     this.retryMs = options.retryMs ?? 1000;
+    this.pollTimeoutMs = options.pollTimeoutMs ?? (LONG_POLL_SECONDS + 15) * 1000;
   }
 
   readonly onDidChange: Event<StoreSnapshot> = (listener) => {
@@ -163,11 +170,15 @@ export class RemoteStore implements FlagStore {
       while (!controller.signal.aborted) {
         try {
           const path = version === undefined ? 'snapshot' : `snapshot?after=${encodeURIComponent(version)}`;
-          const snapshot = await this.call('GET', path, remoteSnapshotSchema, undefined, controller.signal);
-          if (version !== undefined && snapshot.version !== version) this._onDidChange.fire(snapshot);
+          // Bounded: a request the server never answers (a connection lost without a reset) must not stop the feed.
+          const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.pollTimeoutMs)]);
+          const snapshot = await this.call('GET', path, remoteSnapshotSchema, undefined, signal);
+          const news = version !== undefined && snapshot.version !== version;
           version = snapshot.version;
+          if (news) this._onDidChange.fire(snapshot);
         } catch {
-          // Server down or restarting: try again shortly; listeners hear of the next change once it is back.
+          // Whatever failed (server down or restarting, a refused token, an answer this client cannot read): try
+          // again shortly; the loop ends only with the last listener, and listeners hear of the next change.
           await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
         }
       }
