@@ -53,7 +53,7 @@ export interface RemoteStoreOptions {
   /** Wait after a failed long poll before the next one, in ms (default 1000). */
   readonly retryMs?: number;
   /**
-   * Longest wait for one long poll's answer, in ms (default {@link LONG_POLL_SECONDS} + 15 s); a poll that takes
+   * Longest wait for one long poll's answer, in ms (default {@link LONG_POLL_SECONDS} + 5 s); a poll that takes
    * longer is given up and sent again.
    */
   readonly pollTimeoutMs?: number;
@@ -83,7 +83,7 @@ export class RemoteStore implements FlagStore {
     this.location = this.base.href.replace(/\/$/, '');
     this.token = options.token;
     this.retryMs = options.retryMs ?? 1000;
-    this.pollTimeoutMs = options.pollTimeoutMs ?? (LONG_POLL_SECONDS + 15) * 1000;
+    this.pollTimeoutMs = options.pollTimeoutMs ?? (LONG_POLL_SECONDS + 5) * 1000;
   }
 
   readonly onDidChange: Event<StoreSnapshot> = (listener) => {
