@@ -39,6 +39,7 @@ class InterleavedStore implements FlagStore {
 
   readAudit: FlagStore['readAudit'] = (query) => this.store.readAudit(query);
   commit: FlagStore['commit'] = (request) => this.store.commit(request);
+  dispose = (): void => this.store.dispose();
 }
 
 describe('remote change feed: a change between the read and the wait', () => {
