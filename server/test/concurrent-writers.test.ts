@@ -1,10 +1,11 @@
 /**
  * Issue 10: lost updates under concurrent writers on a PostgreSQL store served by two replicas (two built
  * `rollgate server --database` processes). Three writers, each a remote client (RemoteStore) with an API token of its
- * own, change the same flag at once, each in its own environment, alternating their commits between the two
- * replicas' HTTP API. Each change is decided on the snapshot the writer read (`expectedVersion`): a commit by anyone
- * since is refused (STORE_CONFLICT) and the writer reads again and retries. Every acknowledged change must be in the
- * final state and in the audit log exactly once, and both replicas must serve the final state.
+ * own, change the same flag at once, each in its own environment, alternating their changes between the two
+ * replicas' HTTP API. Every third change is decided on the version the writer read (`expectedVersion`: a commit by
+ * anyone since is refused as STORE_CONFLICT, and the writer reads again and retries); the others are operations the
+ * server applies to its current state. Every acknowledged change must be in the final state and in the audit log
+ * exactly once, and both replicas must serve the final state.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,12 @@ const FLAG = 'new-checkout';
 /** One writer per environment of the seed's flag: the writers share its row, so their commits conflict. */
 const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 const CHANGES_PER_WRITER = 300;
+/**
+ * Every third change is decided on the version the writer read (`expectedVersion`), as an editor showing the flag
+ * decides: any commit since is a conflict, read again and retried. The others go as the CLI and the MCP server send
+ * them: an operation the server re-applies to its current state under the store's lock, which cannot conflict.
+ */
+const DECIDED_EVERY = 3;
 
 /** What a writer got acknowledged (in order) and how many of its commits were refused as conflicts. */
 interface WriterResult {
@@ -53,12 +60,14 @@ async function write(
         reason: `change ${n}`,
         now: () => new Date(NOW),
       };
+      const decided = n % DECIDED_EVERY === 0;
       for (;;) {
+        // Read first, also for an operation: the client sends the revision it last saw, and a change to the same
+        // rollout since (this writer's previous one, made through the other replica) is a conflict too.
         const base = await client.read();
+        const options = decided ? { expectedVersion: base.version } : {};
         try {
-          await applyOperation(client, setRollout(FLAG, environment, percentage, 'on'), context, {
-            expectedVersion: base.version,
-          });
+          await applyOperation(client, setRollout(FLAG, environment, percentage, 'on'), context, options);
           break;
         } catch (e) {
           if (!FlagError.is(e, 'STORE_CONFLICT')) throw e;
