@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { errorMessage } from '@rollgate/shared/errors';
 import { RemoteStore, STORE_DIR_NAME, type FlagStore } from '@rollgate/shared/store';
+import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { startHttpServer } from './http.ts';
 import { LazyFileStore, defaultStoreRoot } from './lazy-store.ts';
 import { createServer } from './server.ts';
@@ -33,10 +34,12 @@ async function main(): Promise<void> {
   const root = config.store !== undefined ? storeRootOf(config.store) : await defaultStoreRoot(process.cwd());
   // Zero setup: without .rollgate/ the server starts on an empty store; the first write creates it in `root`.
   // Remote mode: the store is the Rollgate server's (the code tools still scan `root`).
-  const store: FlagStore = config.remote ? new RemoteStore(config.remote) : new LazyFileStore(root);
+  const store = config.remote ? new RemoteStore(config.remote) : new LazyFileStore(root);
   const deps: ServerDeps = {
     store,
-    ...(store instanceof LazyFileStore ? { setup: store, usageDir: join(store.location, 'usage') } : {}),
+    ...(store instanceof LazyFileStore
+      ? { setup: store, usage: new FileUsageStore(join(store.location, 'usage')) }
+      : { usage: store.usage() }),
     workspaceRoot: root,
     policy: {
       readOnly: config.readOnly,

@@ -11,6 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
 import { initStore, type FileStore, type FlagStore } from '@rollgate/shared/store';
+import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { createServer } from '../src/server.ts';
 import type { ServerDeps, WritePolicy } from '../src/writes.ts';
 
@@ -88,7 +89,7 @@ export async function connect(
   const deps: ServerDeps = {
     store,
     workspaceRoot: dirname(store.location),
-    usageDir: join(store.location, 'usage'),
+    usage: new FileUsageStore(join(store.location, 'usage')),
     policy: { readOnly: false, maxStep: 25, ...policy },
     now: () => NOW,
     log: () => {},
