@@ -12,7 +12,16 @@ import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/sh
 import type { AuditEntry } from '@rollgate/shared/flags';
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, runCli, startFixture, type Finished, type Fixture } from './helpers.ts';
+import {
+  NOW,
+  ROOT,
+  reportUsage,
+  runCli,
+  startFixture,
+  usageEntry,
+  type Finished,
+  type Fixture,
+} from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
@@ -34,36 +43,13 @@ async function token(
   return created.token;
 }
 
-/** What apps in staging and production sent with their SDK keys: new-checkout in both, banner-color 46 days ago. */
-async function reportUsage(fixture: Fixture): Promise<void> {
-  const entry = (flagKey: string, environment: string, variant: string, count: number, at: string) => ({
-    flagKey,
-    variant,
-    environment,
-    provider: 'flagd',
-    sdk: 'openfeature-js',
-    count,
-    firstSeen: at,
-    lastSeen: at,
-  });
-  const batches = {
-    staging: [entry('new-checkout', 'staging', 'on', 5, '2026-11-24T09:00:00.000Z')],
-    production: [
-      entry('new-checkout', 'production', 'on', 300, '2026-11-24T10:00:00.000Z'),
-      entry('new-checkout', 'production', 'off', 900, '2026-11-25T08:00:00.000Z'),
-      entry('banner-color', 'production', 'green', 40, '2026-10-10T10:00:00.000Z'),
-    ],
-  };
-  for (const [environment, entries] of Object.entries(batches)) {
-    const { secret } = await fixture.keys.create({ environment, now: new Date(NOW) });
-    const reply = await fetch(`${fixture.server.url}/v1/usage`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ batchId: `usage-${environment}`, entries }),
-    });
-    assert.deepEqual(await reply.json(), { batchId: `usage-${environment}`, added: true });
-  }
-}
+/** What apps in staging and production sent: new-checkout in both, banner-color 46 days ago. */
+const APP_USAGE = [
+  usageEntry('new-checkout', 'staging', 'on', 5, '2026-11-24T09:00:00.000Z'),
+  usageEntry('new-checkout', 'production', 'on', 300, '2026-11-24T10:00:00.000Z'),
+  usageEntry('new-checkout', 'production', 'off', 900, '2026-11-25T08:00:00.000Z'),
+  usageEntry('banner-color', 'production', 'green', 40, '2026-10-10T10:00:00.000Z'),
+];
 
 describe('remote mode (built CLI and MCP server against the server)', () => {
   let fixture: Fixture;
@@ -211,7 +197,7 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
   });
 
   it('reads the usage apps reported: usage and stale print what they print in file mode, per token', async () => {
-    await reportUsage(fixture);
+    await reportUsage(fixture.server.url, fixture.keys, APP_USAGE);
 
     for (const args of [['usage', 'new-checkout'], ['--json', 'usage', 'new-checkout'], ['stale', fixture.root]]) {
       const fileMode = await cli(['--store', fixture.root, ...args], {}, fixture.root);

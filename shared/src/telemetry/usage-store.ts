@@ -24,8 +24,8 @@ type DayFile = z.infer<typeof dayFileSchema>;
 /** One flag's usage in one environment on one UTC day, as {@link UsageReader.flagUsage} returns it (and the wire). */
 export const flagUsageDaySchema = flagDaySchema.extend({
   environment: z.string(),
-  /** `YYYY-MM-DD`. */
-  date: z.string(),
+  /** `YYYY-MM-DD` (UTC). */
+  date: z.iso.date(),
 });
 export type FlagUsageDay = z.infer<typeof flagUsageDaySchema>;
 
