@@ -247,8 +247,23 @@ export async function post(
 const CLI_ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
 
 /** One usage entry as an app's usage hook sends it (provider flagd, seen once at `at`). */
-export function usageEntry(flagKey: string, environment: string, variant: string, count: number, at: string): UsageEntry {
-  return { flagKey, variant, environment, provider: 'flagd', sdk: 'openfeature-js', count, firstSeen: at, lastSeen: at };
+export function usageEntry(
+  flagKey: string,
+  environment: string,
+  variant: string,
+  count: number,
+  at: string,
+): UsageEntry {
+  return {
+    flagKey,
+    variant,
+    environment,
+    provider: 'flagd',
+    sdk: 'openfeature-js',
+    count,
+    firstSeen: at,
+    lastSeen: at,
+  };
 }
 
 /**

@@ -12,16 +12,7 @@ import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/sh
 import type { AuditEntry } from '@rollgate/shared/flags';
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import {
-  NOW,
-  ROOT,
-  reportUsage,
-  runCli,
-  startFixture,
-  usageEntry,
-  type Finished,
-  type Fixture,
-} from './helpers.ts';
+import { NOW, ROOT, reportUsage, runCli, startFixture, usageEntry, type Finished, type Fixture } from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
@@ -199,7 +190,11 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
   it('reads the usage apps reported: usage and stale print what they print in file mode, per token', async () => {
     await reportUsage(fixture.server.url, fixture.keys, APP_USAGE);
 
-    for (const args of [['usage', 'new-checkout'], ['--json', 'usage', 'new-checkout'], ['stale', fixture.root]]) {
+    for (const args of [
+      ['usage', 'new-checkout'],
+      ['--json', 'usage', 'new-checkout'],
+      ['stale', fixture.root],
+    ]) {
       const fileMode = await cli(['--store', fixture.root, ...args], {}, fixture.root);
       const remoteMode = await cli(args, remote('alice'), ROOT);
       assert.equal(fileMode.status, 0, fileMode.stderr);
@@ -209,7 +204,10 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     assert.match(usage.stdout, /^staging: 5 evaluations \(on 5\)/m);
     assert.match(usage.stdout, /^production: 1200 evaluations \(on 300, off 900\)/m);
     const stale = await cli(['stale', fixture.root], remote('alice'), ROOT);
-    assert.match(stale.stdout, /^banner-color\n(?: {2}.*\n)* {2}NOT_EVALUATED: not evaluated in production for 46 days$/m);
+    assert.match(
+      stale.stdout,
+      /^banner-color\n(?: {2}.*\n)* {2}NOT_EVALUATED: not evaluated in production for 46 days$/m,
+    );
 
     // A viewer of staging only gets staging's counts; production's stay on the server.
     const staging = await cli(['--json', 'usage', 'new-checkout'], remote('stagingViewer'), ROOT);
@@ -252,7 +250,10 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
       const fileUsage = await cli(['--store', fixture.root, '--json', 'usage', 'new-checkout'], {}, fixture.root);
       const { environments } = JSON.parse(fileUsage.stdout) as { environments: unknown[] };
       assert.equal(environments.length, 2);
-      assert.deepEqual((got.structuredContent as { usage: { environments: unknown[] } }).usage.environments, environments);
+      assert.deepEqual(
+        (got.structuredContent as { usage: { environments: unknown[] } }).usage.environments,
+        environments,
+      );
 
       const listed = await mcp.callTool({ name: 'list-flags', arguments: {} });
       assert.notEqual(listed.isError, true, JSON.stringify(listed.content));

@@ -41,7 +41,8 @@ describe('usageReaderOf', () => {
     try {
       await assert.rejects(
         usageReaderOf(store).flagUsage('new-checkout'),
-        (e: unknown) => FlagError.is(e, 'STORE_IO') && /Cannot reach the Rollgate server at http:\/\/127\.0\.0\.1:9/.test(e.message),
+        (e: unknown) =>
+          FlagError.is(e, 'STORE_IO') && /Cannot reach the Rollgate server at http:\/\/127\.0\.0\.1:9/.test(e.message),
       );
     } finally {
       store.dispose();

@@ -17,12 +17,7 @@ import type { IncomingMessage } from 'node:http';
 import { can, executeRemoteOperation, type Identity, type TokenStore } from '@rollgate/shared/auth';
 import { FlagError, type FlagErrorCode } from '@rollgate/shared/errors';
 import { flagKeySchema } from '@rollgate/shared/flags';
-import {
-  LONG_POLL_SECONDS,
-  type FlagStore,
-  type RemoteUsageReply,
-  type StoreSnapshot,
-} from '@rollgate/shared/store';
+import { LONG_POLL_SECONDS, type FlagStore, type RemoteUsageReply, type StoreSnapshot } from '@rollgate/shared/store';
 import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { secretFromHeaders } from '../auth.ts';
 import { HttpError, readJsonBody, type Reply } from '../http-util.ts';
