@@ -246,26 +246,6 @@ export async function post(
 
 const CLI_ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
 
-/** One usage entry as an app's usage hook sends it (provider flagd, seen once at `at`). */
-export function usageEntry(
-  flagKey: string,
-  environment: string,
-  variant: string,
-  count: number,
-  at: string,
-): UsageEntry {
-  return {
-    flagKey,
-    variant,
-    environment,
-    provider: 'flagd',
-    sdk: 'openfeature-js',
-    count,
-    firstSeen: at,
-    lastSeen: at,
-  };
-}
-
 /**
  * Sends `entries` to `POST /v1/usage` of the server at `url` as apps do: one batch per environment, each with a new
  * SDK key of `keys` for it. Throws when the server does not add a batch.

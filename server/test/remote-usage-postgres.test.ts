@@ -12,7 +12,8 @@ import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
 import { createServer } from '../src/server.ts';
-import { NOW, ROOT, reportUsage, runCli, seedDatabase, usageEntry } from './helpers.ts';
+import { usageEntry } from '../../shared/test/support/usage.ts';
+import { NOW, ROOT, reportUsage, runCli, seedDatabase } from './helpers.ts';
 
 const cluster = usePostgres();
 

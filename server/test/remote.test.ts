@@ -12,7 +12,8 @@ import { FileTokenStore, type RoleGrants, type IdentityKind } from '@rollgate/sh
 import type { AuditEntry } from '@rollgate/shared/flags';
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
-import { NOW, ROOT, reportUsage, runCli, startFixture, usageEntry, type Finished, type Fixture } from './helpers.ts';
+import { usageEntry } from '../../shared/test/support/usage.ts';
+import { NOW, ROOT, reportUsage, runCli, startFixture, type Finished, type Fixture } from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
