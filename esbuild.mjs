@@ -1,6 +1,7 @@
 // The only emitter: bundles the CLI, the MCP server and the extension. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -41,7 +42,65 @@ const POSTGRES_MIGRATIONS = 'shared/src/store/postgres/migrations';
 /** node-postgres requires `pg-native` only when asked for its native binding, which Rollgate never does. */
 const PG_EXTERNALS = ['pg-native'];
 
-/** @type {(esbuild.BuildOptions & { name: string })[]} */
+/**
+ * What the MCP server answers to initialize and tools/list before it loads its tools (mcp-server/src/stdio-front.ts),
+ * computed from the server itself (startup-replies.ts) and baked in as `ROLLGATE_STARTUP_REPLIES`: the cold start
+ * then skips the MCP SDK, zod and the JSON Schema generation of the tool inputs (issue 12).
+ */
+function startupReplies() {
+  const script =
+    "const { computeStartupReplies } = await import('./mcp-server/src/startup-replies.ts'); process.stdout.write(JSON.stringify(await computeStartupReplies()));";
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`computing the MCP start-up replies failed:\n${run.stderr}`);
+  return JSON.stringify(run.stdout);
+}
+
+/** main.ts imports the server proper (session.ts) as the separate bundle session.mjs beside it. */
+const sessionAsSeparateBundle = {
+  name: 'session-as-separate-bundle',
+  /** @param {esbuild.PluginBuild} build */
+  setup(build) {
+    build.onResolve({ filter: /^\.\/session\.ts$/ }, () => ({ path: './session.mjs', external: true }));
+  },
+};
+
+/**
+ * The MCP server as two bundles in `outdir`, so that starting it loads only the first (issue 12): server.mjs (options,
+ * the stdio front door; zod/mini only) and session.mjs, the server proper (store, MCP SDK, tools), with chunks loaded
+ * on demand: ts-morph's scanner on the first code tool, node-postgres with --database (its migrations are copied
+ * beside the chunks). Two bundles rather than one split build: a chunk shared with the server proper would carry all
+ * of zod into the start.
+ * @param {string} name @param {string} outdir @param {string} shebang @param {string[]} external
+ * @returns {(esbuild.BuildOptions & { name: string, withStartupReplies?: boolean })[]}
+ */
+const mcpServerBuilds = (name, outdir, shebang, external) => [
+  {
+    name,
+    entryPoints: { server: 'mcp-server/src/main.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    banner: { js: shebang },
+    withStartupReplies: true,
+    plugins: [sessionAsSeparateBundle],
+  },
+  {
+    name,
+    entryPoints: { session: 'mcp-server/src/session.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    banner: { js: esmRequireBanner },
+    external: [...external, ...PG_EXTERNALS],
+    plugins: [copyBesideBundle(POSTGRES_MIGRATIONS)],
+  },
+];
+
+/** @type {(esbuild.BuildOptions & { name: string, withStartupReplies?: boolean })[]} */
 const builds = [
   {
     name: 'extension',
@@ -58,17 +117,9 @@ const builds = [
     outfile: 'extension/dist/scanner.cjs',
     format: 'cjs',
   },
-  {
-    // The MCP server the extension registers with the editor; ts-morph is bundled (the .vsix has no node_modules)
-    // and split into a chunk that loads only when a code tool runs.
-    name: 'extension',
-    entryPoints: { server: 'mcp-server/src/main.ts' },
-    outdir: 'extension/dist/mcp',
-    format: 'esm',
-    splitting: true,
-    outExtension: { '.js': '.mjs' },
-    banner: { js: esmRequireBanner },
-  },
+  // The MCP server the extension registers with the editor; ts-morph is bundled (the .vsix has no node_modules) and
+  // split into a chunk that loads only when a code tool runs.
+  ...mcpServerBuilds('extension', 'extension/dist/mcp', '', []),
   {
     name: 'cli',
     entryPoints: ['cli/src/main.ts'],
@@ -90,14 +141,7 @@ const builds = [
     external: PG_EXTERNALS,
     plugins: [copyBesideBundle('server/src/delivery/sync.proto', POSTGRES_MIGRATIONS)],
   },
-  {
-    name: 'mcp',
-    entryPoints: ['mcp-server/src/main.ts'],
-    outfile: 'mcp-server/dist/server.mjs',
-    format: 'esm',
-    banner: { js: `#!/usr/bin/env node\n${esmRequireBanner}` },
-    external: ['ts-morph'],
-  },
+  ...mcpServerBuilds('mcp', 'mcp-server/dist', '#!/usr/bin/env node', ['ts-morph']),
 ];
 
 const problemMatcher = {
@@ -118,15 +162,25 @@ const problemMatcher = {
 // `node esbuild.mjs [name…]` builds only the named bundles (cli, server, mcp, extension); a failure of one does not stop the others.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const selected = builds.filter((b) => only.length === 0 || only.includes(b.name));
-// Split builds write hashed chunks: start from an empty folder so old chunks do not pile up in the .vsix.
+// Split builds write hashed chunks: remove the old ones so they do not pile up (in the .vsix, too). Only the chunks:
+// mcp-server/dist also holds the build lock of scripts/ensure-built.ts.
 await Promise.all(
   selected
     .filter((b) => b.splitting && b.outdir)
-    .map((b) => rm(/** @type {string} */ (b.outdir), { recursive: true, force: true })),
+    .map(async (b) => {
+      const outdir = /** @type {string} */ (b.outdir);
+      const names = await readdir(outdir).catch(() => []);
+      await Promise.all(names.filter((n) => n.startsWith('chunk-')).map((n) => rm(join(outdir, n), { force: true })));
+    }),
 );
+/** @type {string | undefined} */
+let replies;
 const contexts = await Promise.all(
-  selected.map(({ name: _name, ...b }) =>
+  selected.map(({ name: _name, withStartupReplies, ...b }) =>
     esbuild.context({
+      // Not in --watch: the replies would go stale as the tools change; without them, every message goes to the server
+      // proper (slower start, same replies).
+      ...(withStartupReplies && !watch ? { define: { ROLLGATE_STARTUP_REPLIES: (replies ??= startupReplies()) } } : {}),
       bundle: true,
       platform: 'node',
       target: 'node20',

@@ -52,8 +52,8 @@ export interface Invocation {
    */
   withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
   /**
-   * {@link withStore} with the store's SDK keys and usage counts (files beside `.rollgate/`, or tables in
-   * PostgreSQL), for managing them. Refused in remote mode (INVALID_INPUT: the server's admin manages them there).
+   * {@link withStore} with the store's SDK keys, usage counts and API tokens (files beside `.rollgate/`, or tables
+   * in PostgreSQL), for managing them. Refused in remote mode (INVALID_INPUT: managed where the server's store is).
    */
   withServices<T>(fn: (store: FlagStore, services: StoreServices) => Promise<T>): Promise<T>;
   /**

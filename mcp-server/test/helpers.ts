@@ -110,12 +110,17 @@ export async function connect(
 
 /** A real Client connected over stdio to the built server (SERVER_BIN) on the store at `root`. */
 export async function stdioClient(root: string, args: string[] = []): Promise<Client> {
+  return stdioServerClient(['--store', root, ...args]);
+}
+
+/** A real Client connected over stdio to the built server (SERVER_BIN) started with `args` and `env` (and PATH). */
+export async function stdioServerClient(args: string[], env: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'stdio-test', version: '1.0.0' });
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: [SERVER_BIN, '--store', root, ...args],
-      env: { PATH: process.env.PATH ?? '' },
+      args: [SERVER_BIN, ...args],
+      env: { PATH: process.env.PATH ?? '', ...env },
       stderr: 'pipe',
     }),
   );

@@ -44,6 +44,11 @@ export async function runCli(args: readonly string[], cwd: string, env: NodeJS.P
   return { status, stdout, stderr };
 }
 
+/** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
+export function cleanCli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
+  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
+}
+
 /** Two flags over three environments: a boolean at 50 % in staging, a string served by a rule in production. */
 export function seedDocument(): StoreDocument {
   return storeDocumentSchema.parse({

@@ -1,19 +1,15 @@
 /**
- * Remote mode on a server whose store is PostgreSQL: the counts apps send land in its usage tables, and the built CLI
- * with ROLLGATE_URL prints what `rollgate --database` prints from the same database.
+ * Remote mode on a server whose store is PostgreSQL (its API tokens in the database too): the counts apps send land
+ * in its usage tables, and the built CLI with ROLLGATE_URL prints what `rollgate --database` prints from them.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FileTokenStore } from '@rollgate/shared/auth';
 import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
 import { createServer } from '../src/server.ts';
 import { usageEntry } from '../../shared/test/support/usage.ts';
-import { NOW, ROOT, reportUsage, runCli, seedDatabase } from './helpers.ts';
+import { NOW, ROOT, cleanCli, reportUsage, seedDatabase } from './helpers.ts';
 
 const cluster = usePostgres();
 
@@ -23,9 +19,7 @@ describe('remote usage on PostgreSQL', () => {
     const url = await seedDatabase(cluster());
     const store = await openPostgresStore(url);
     const services = store.services({ recheckMs: 0 });
-    // API tokens live in files for now (server/src/main.ts): a folder of their own beside the database.
-    const tokenDir = mkdtempSync(join(tmpdir(), 'rollgate-tokens-'));
-    const tokens = new FileTokenStore(tokenDir);
+    const { tokens } = services;
     const server = await createServer({
       store,
       keys: services.keys,
@@ -47,14 +41,13 @@ describe('remote usage on PostgreSQL', () => {
         { name: 'pat', kind: 'person', roles: { production: 'viewer' }, createdBy: 'test' },
         new Date(NOW),
       );
-      const env = { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW };
-      const database = await runCli(['--database', url, '--json', 'usage', 'new-checkout'], ROOT, env);
+      const database = await cleanCli(['--database', url, '--json', 'usage', 'new-checkout'], {}, ROOT);
       assert.equal(database.status, 0, database.stderr);
-      const remote = await runCli(['--json', 'usage', 'new-checkout'], ROOT, {
-        ...env,
-        ROLLGATE_URL: server.url,
-        ROLLGATE_TOKEN: token,
-      });
+      const remote = await cleanCli(
+        ['--json', 'usage', 'new-checkout'],
+        { ROLLGATE_URL: server.url, ROLLGATE_TOKEN: token },
+        ROOT,
+      );
       assert.equal(remote.status, 0, remote.stderr);
       type Reply = { environments: { environment: string; total: number }[] };
       const all = (JSON.parse(database.stdout) as Reply).environments;
@@ -73,7 +66,6 @@ describe('remote usage on PostgreSQL', () => {
     } finally {
       await server.close();
       store.dispose();
-      rmSync(tokenDir, { recursive: true, force: true });
     }
   });
 });

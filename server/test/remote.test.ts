@@ -13,14 +13,9 @@ import type { AuditEntry } from '@rollgate/shared/flags';
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usageEntry } from '../../shared/test/support/usage.ts';
-import { NOW, ROOT, reportUsage, runCli, startFixture, type Finished, type Fixture } from './helpers.ts';
+import { NOW, ROOT, cleanCli as cli, reportUsage, startFixture, until, type Fixture } from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
-
-/** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
-function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
-  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
-}
 
 async function token(
   fixture: Fixture,
@@ -177,12 +172,24 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     const store = new RemoteStore({ url: fixture.server.url, token: tokens.bob });
     try {
       const before = await store.read();
-      const changed = new Promise<StoreSnapshot>((resolve) => store.onDidChange(resolve));
+      const enabled = (s: StoreSnapshot): boolean | undefined =>
+        s.document.flags.find((f) => f.key === 'banner-color')?.environments.development?.enabled;
+      assert.notEqual(enabled(before), true);
+      const events: StoreSnapshot[] = [];
+      store.onDidChange((s) => events.push(s));
       const toggled = await cli(['toggle', 'banner-color', 'on', '--env', 'development'], remote('alice'), ROOT);
       assert.equal(toggled.status, 0, toggled.stderr);
-      const seen = await changed;
-      assert.ok(seen.revision > before.revision);
-      assert.equal(seen.document.flags.find((f) => f.key === 'banner-color')?.environments.development?.enabled, true);
+      // Within one long poll at most; `version` is the feed's token (`revision` may lag a commit for an instant).
+      await until('a change event showing the toggle', () => events.some((s) => enabled(s) === true), 30_000).catch(
+        (e: unknown) => {
+          const seen = events.map((s) => `${s.version.slice(0, 8)}@${s.revision}:${String(enabled(s))}`);
+          throw new Error(`${String(e)}; events: [${seen.join(', ')}], before ${before.version.slice(0, 8)}`);
+        },
+      );
+      assert.ok(
+        events.every((s) => s.version !== before.version),
+        'every event is a new version',
+      );
     } finally {
       store.dispose();
     }

@@ -1,6 +1,6 @@
+export { ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE } from './keys.ts';
 export {
   FLAG_KEY_PATTERN,
-  ENVIRONMENT_KEY_PATTERN,
   flagKeySchema,
   environmentKeySchema,
   variantNameSchema,

@@ -43,9 +43,8 @@ import { inStoredOrder, parseStoreText, renderStoreDocument } from './store-yaml
 import type { Document } from 'yaml';
 import type { AuditQuery, CommitRequest, FlagStore, StoreLeadership, StoreSnapshot } from './types.ts';
 import { validateAudit, validateDocument } from './validate.ts';
+import { STORE_DIR_NAME } from './store-dir.ts';
 
-/** Name of the store directory at the root of a repository. */
-export const STORE_DIR_NAME = '.rollgate';
 
 const FLAGS_FILE = 'flags.yaml';
 const AUDIT_FILE = 'audit.jsonl';

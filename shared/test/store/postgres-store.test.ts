@@ -52,6 +52,7 @@ describe('PostgresStore', () => {
     assert.deepEqual(rows, [
       { version: 1, name: 'initial' },
       { version: 2, name: 'sdk_keys_usage' },
+      { version: 3, name: 'api_tokens' },
     ]);
     const reopened = await openPostgresStore(url);
     assert.equal((await reopened.read()).document.environments.length, 3);

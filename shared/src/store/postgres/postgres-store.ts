@@ -30,6 +30,7 @@ import { describeDatabaseUrl, withPooledClient } from './connection.ts';
 import { createPostgresLeadership } from './leadership.ts';
 import { listen } from './listener.ts';
 import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+import { PostgresTokenStore } from './token-store.ts';
 import { PostgresUsageStore } from './usage-store.ts';
 import type { StoreServices } from '../services.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
@@ -226,13 +227,14 @@ export class PostgresStore implements FlagStore {
   readonly onDidChange: Event<StoreSnapshot> = this.changes.event;
 
   /**
-   * The SDK keys and usage counts in this database (tables of migration 0002), on this store's connection pool:
-   * they work until the store is disposed.
+   * The SDK keys, usage counts (tables of migration 0002) and API tokens (0003) in this database, on this store's
+   * connection pool: they work until the store is disposed.
    */
   services(options: PostgresSdkKeyStoreOptions = {}): StoreServices {
     return {
       keys: new PostgresSdkKeyStore(this.pool, this.location, options),
       usage: new PostgresUsageStore(this.pool, this.location),
+      tokens: new PostgresTokenStore(this.pool, this.location),
     };
   }
 
