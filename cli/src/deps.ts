@@ -89,7 +89,8 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
   }
   // Not $DATABASE_URL: a developer's shell often holds their app's database there, and `rollgate list` in a repo
   // with .rollgate/ must not turn to it (nor create tables in it). `rollgate server` also reads $DATABASE_URL.
-  const database = raw.database ?? (raw.store === undefined ? deps.env.ROLLGATE_DATABASE_URL || undefined : undefined);
+  const database =
+    raw.database ?? (raw.store === undefined ? deps.env.ROLLGATE_DATABASE_URL || undefined : undefined);
   const remote = remoteTargetOf(deps.env);
   if (remote) checkRemoteOptions(remote, raw);
   const options: GlobalOptions = {
@@ -137,13 +138,9 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
       if (remote) throw localOnlyError(command, remote);
       return using((await openStore(options, deps.cwd)).store, (store) => {
         if (!(store instanceof FileStore)) {
-          throw new FlagError(
-            'INVALID_INPUT',
-            `This command works on a .rollgate/ directory, not on ${store.location}.`,
-            {
-              hint: 'Run it with --store <dir>, or write the database to files first with `rollgate export --to <dir>`.',
-            },
-          );
+          throw new FlagError('INVALID_INPUT', `This command works on a .rollgate/ directory, not on ${store.location}.`, {
+            hint: 'Run it with --store <dir>, or write the database to files first with `rollgate export --to <dir>`.',
+          });
         }
         return fn(store);
       });
