@@ -86,7 +86,7 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
     }),
   );
 
-  const api = deps.tokens && createRemoteApi({ store: deps.store, tokens: deps.tokens, now });
+  const api = deps.tokens && createRemoteApi({ store: deps.store, tokens: deps.tokens, usage: deps.usage, now });
   const handler = createHttpHandler({
     distributor,
     access,
