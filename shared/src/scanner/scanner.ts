@@ -20,6 +20,7 @@ import {
   detectPresets,
 } from './patterns.ts';
 import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from './reference-forms.ts';
+import { FLAG_KEY_TYPE_MENTION } from './flag-key-types.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { resetModuleResolution, resolveModule } from './module-resolution.ts';
 import { loadTsMorph } from './ts-morph-runtime.ts';
@@ -363,14 +364,17 @@ export class FlagScanner implements Disposable {
     };
   }
 
-  /** The regular expression a file must match to be parsed: call names, components, flag objects and maps. */
+  /**
+   * The regular expression a file must match to be parsed: call names, components, flag objects and maps, flag key
+   * types (wrapper candidates).
+   */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
     const names = namesPattern([
       ...patterns.map((p) => p.function),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
     ]);
-    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}`);
+    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}|${FLAG_KEY_TYPE_MENTION.source}`);
   }
 
   /**
