@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Project, SourceFile } from 'ts-morph';
+import type { Project, SourceFile, ts } from 'ts-morph';
 import { FlagError } from '../errors.ts';
 import type { Disposable } from '../lifecycle.ts';
 import { loadScannerConfig, type ScannerConfig } from './config.ts';
@@ -23,7 +23,7 @@ import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from 
 import { FLAG_KEY_TYPE_MENTION } from './flag-key-types.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { resetModuleResolution, resolveModule } from './module-resolution.ts';
-import { loadTsMorph } from './ts-morph-runtime.ts';
+import { getTsMorphOrThrow, loadTsMorph } from './ts-morph-runtime.ts';
 import { SDK_PRESETS } from './types.ts';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
 
@@ -213,6 +213,9 @@ export class FlagScanner implements Disposable {
     if (!this.lastResult) this.scan();
     const started = performance.now();
     const file = (isAbsolute(path) ? path : resolve(this.root, path)).replaceAll('\\', '/');
+    const dependents = [...(this.dependents.get(file) ?? [])].filter((d) => d !== file);
+    const previous = dependents.length > 0 ? this.project.getSourceFile(file)?.compilerNode : undefined;
+    const previousSurface = previous && surfaceOf(previous);
     if (text === undefined) this.overrides.delete(file);
     else this.overrides.set(file, text);
     const content = this.readText(file);
@@ -243,9 +246,13 @@ export class FlagScanner implements Disposable {
       ];
     }
     const rescanned = [file];
-    for (const dependent of [...(this.dependents.get(file) ?? [])]) {
+    // Other files read only the top level of this one (constants, enums, imports and exports), never a function
+    // body: an edit inside bodies (most edits) changes none of their keys or callee origins.
+    const current = previousSurface === undefined ? undefined : this.project.getSourceFile(file)?.compilerNode;
+    const surfaceKept = current !== undefined && current !== previous && surfaceOf(current) === previousSurface;
+    for (const dependent of surfaceKept ? [] : dependents) {
       const sourceFile = this.project.getSourceFile(dependent);
-      if (!sourceFile || dependent === file) continue;
+      if (!sourceFile) continue;
       this.record(dependent, sourceFile, this.wrapperPatterns());
       rescanned.push(dependent);
     }
@@ -435,6 +442,30 @@ export class FlagScanner implements Disposable {
       });
     }
   }
+}
+
+/**
+ * The text of `sf`'s top-level statements with every function body left out (and comments between statements): what
+ * other files can read from it. Two texts of a file with the same surface give them the same keys and origins.
+ */
+function surfaceOf(sf: ts.SourceFile): string {
+  const ts = getTsMorphOrThrow().ts;
+  const parts: string[] = [];
+  for (const statement of sf.statements) {
+    let cursor = statement.getStart(sf);
+    const cut = (node: ts.Node): void => {
+      const body = ts.isFunctionLike(node) && 'body' in node ? node.body : undefined;
+      if (body) {
+        parts.push(sf.text.slice(cursor, body.getStart(sf)), '{}');
+        cursor = body.end;
+      } else {
+        ts.forEachChild(node, cut);
+      }
+    };
+    cut(statement);
+    parts.push(sf.text.slice(cursor, statement.end), '\n');
+  }
+  return parts.join('');
 }
 
 /** One regular expression matching any of the patterns' names (or the given names) as a whole word. */

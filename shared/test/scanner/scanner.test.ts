@@ -176,6 +176,24 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('re-resolves the files that depend on a rescanned file only when its top level changes, not its bodies', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/flags.ts': `export const KEY = 'k1';\nexport function isOn(key: string) {\n  return client.getBooleanValue(key, false);\n}`,
+      'src/app.ts': `import { isOn, KEY } from './flags';\nisOn(KEY);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/app.ts': ['k1'] });
+    const body = `export const KEY = 'k1';\nexport function isOn(key: string) {\n  const k = 'k2';\n  return client.getBooleanValue(key, k === key);\n}\n// trailing`;
+    let rescan = scanner.rescanFile('src/flags.ts', body);
+    assert.deepEqual(rescan.files, [`${root}/src/flags.ts`]);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['k1'] });
+    rescan = scanner.rescanFile('src/flags.ts', body.replace(`KEY = 'k1'`, `KEY = 'k2'`));
+    assert.deepEqual(rescan.files, [`${root}/src/flags.ts`, `${root}/src/app.ts`]);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['k2'] });
+    scanner.dispose();
+  });
+
   it('leaves ignored and non-source files out of a rescan', async () => {
     await rm(root, { recursive: true, force: true });
     await write({ '.gitignore': 'dist/\n', 'src/a.ts': `client.getBooleanValue('a', false);` });
