@@ -372,16 +372,26 @@ export class FlagScanner implements Disposable {
   }
 
   /**
-   * The regular expression a file must match to be parsed: call names, components, flag objects and maps, flag key
-   * types (wrapper candidates).
+   * The regular expression a file must match to be parsed: calls of SDK functions (the name, optional type arguments
+   * and `?.`, then `(`: only calls are SDK references, and names such as `isEnabled` are common properties), names
+   * of wrappers (also references when passed as values), components and flag objects, flag maps, and flag key types
+   * (wrapper candidates).
    */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
+    const calls = namesPattern(patterns.filter((p) => p.sdk !== 'custom'));
     const names = namesPattern([
-      ...patterns.map((p) => p.function),
+      ...patterns.filter((p) => p.sdk === 'custom'),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
     ]);
-    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}|${FLAG_KEY_TYPE_MENTION.source}`);
+    return new RegExp(
+      [
+        String.raw`${calls.source}\s*(?:<[^;{}]*?>\s*)?(?:\?\.\s*)?\(`,
+        names.source,
+        FLAG_MAP_MENTION.source,
+        FLAG_KEY_TYPE_MENTION.source,
+      ].join('|'),
+    );
   }
 
   /**
