@@ -83,6 +83,28 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('parses a file that names an SDK function only where it is called; a wrapper name also as a value', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/spaced.ts': `client.getBooleanValue\n  ('spaced', false);`,
+      'src/typed.ts': `client.getStringValue<'a' | 'b'>('typed', 'a');`,
+      'src/optional.ts': `client?.getNumberValue?.('optional', 0);`,
+      'src/property.tsx': `export const row = { getBooleanValue: true };\nexport const C = (p: { getBooleanValue: boolean }) => p.getBooleanValue;`,
+      'src/flags.ts': `export const isOn = (key: string) => client.getBooleanValue(key, false);`,
+      'src/value.ts': `import { isOn } from './flags';\nexport const all = ['v'].map(isOn);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), {
+      'src/optional.ts': ['optional'],
+      'src/spaced.ts': ['spaced'],
+      'src/typed.ts': ['typed'],
+      'src/value.ts': [undefined],
+    });
+    assert.equal(result.filesParsed, 5);
+    scanner.dispose();
+  });
+
   it('honours tsconfig include/exclude and the config exclude patterns', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
