@@ -128,7 +128,9 @@ function siblingWithout(file: string, counts: ReadonlyMap<string, number>): stri
 }
 
 if (!repo) {
-  console.log('SCANNER_BENCH_REPO is not set: skipped (set it to a checked-out repository, e.g. the Unleash frontend).');
+  console.log(
+    'SCANNER_BENCH_REPO is not set: skipped (set it to a checked-out repository, e.g. the Unleash frontend).',
+  );
 } else if (process.argv.includes('--cold')) {
   await coldChild(repo);
 } else {

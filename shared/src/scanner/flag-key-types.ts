@@ -8,7 +8,7 @@
 import type { ts } from 'ts-morph';
 import { buildReference } from './reference-builder.ts';
 import { FLAG_MAP_NAMES } from './reference-forms.ts';
-import { skipOuter, type KeyResolver, type Ts } from './resolve-key.ts';
+import { isOuterExpression, skipOuter, type KeyResolver, type Ts } from './resolve-key.ts';
 import type { FlagReference } from './types.ts';
 
 /**
@@ -133,32 +133,13 @@ export interface Use {
 /** The call that takes `id` as an argument, or the element read indexed by it. */
 function useOf(ts: Ts, id: ts.Identifier): Use | undefined {
   let node: ts.Expression = id;
-  while (isTransparent(ts, node.parent) && skipOuter(ts, node.parent) === id) node = node.parent;
+  while (isOuterExpression(ts, node.parent) && skipOuter(ts, node.parent) === id) node = node.parent;
   const parent = node.parent;
   if (ts.isCallExpression(parent) && parent.arguments.some((a) => a === node)) return { use: parent, keyNode: node };
   if (ts.isElementAccessExpression(parent) && parent.argumentExpression === node && !isWritten(ts, parent)) {
     return { use: parent, keyNode: node };
   }
   return undefined;
-}
-
-/** Parentheses and type assertions, which {@link skipOuter} sees through. */
-function isTransparent(
-  ts: Ts,
-  node: ts.Node,
-): node is
-  | ts.ParenthesizedExpression
-  | ts.AsExpression
-  | ts.SatisfiesExpression
-  | ts.NonNullExpression
-  | ts.TypeAssertion {
-  return (
-    ts.isParenthesizedExpression(node) ||
-    ts.isAsExpression(node) ||
-    ts.isSatisfiesExpression(node) ||
-    ts.isNonNullExpression(node) ||
-    ts.isTypeAssertionExpression(node)
-  );
 }
 
 function isWritten(ts: Ts, node: ts.Expression): boolean {
@@ -182,7 +163,7 @@ function isReturned(ts: Ts, expr: ts.Expression, fn: ts.SignatureDeclaration, de
   for (;;) {
     const parent = node.parent;
     const passesValue =
-      isTransparent(ts, parent) ||
+      isOuterExpression(ts, parent) ||
       (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) ||
       (ts.isConditionalExpression(parent) && parent.condition !== node) ||
       (ts.isBinaryExpression(parent) &&
