@@ -378,16 +378,18 @@ export class FlagScanner implements Disposable {
    * (wrapper candidates).
    */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
-    const calls = namesPattern(patterns.filter((p) => p.sdk !== 'custom'));
-    const names = namesPattern([
+    const calls = patterns.filter((p) => p.sdk !== 'custom');
+    const names = [
       ...patterns.filter((p) => p.sdk === 'custom'),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
-    ]);
+    ];
+    // No never-matching `(?!)` for an empty list: an alternative that can start anywhere makes V8 try every offset
+    // (9× slower on the Unleash frontend).
     return new RegExp(
       [
-        String.raw`${calls.source}\s*(?:<[^;{}]*?>\s*)?(?:\?\.\s*)?\(`,
-        names.source,
+        ...(calls.length > 0 ? [String.raw`${namesPattern(calls).source}\s*(?:<[^;{}]*?>\s*)?(?:\?\.\s*)?\(`] : []),
+        ...(names.length > 0 ? [namesPattern(names).source] : []),
         FLAG_MAP_MENTION.source,
         FLAG_KEY_TYPE_MENTION.source,
       ].join('|'),
