@@ -213,7 +213,15 @@ class FileAnalyzer {
       const parameter = resolved.parameter.fn.parameters[resolved.parameter.index];
       if (parameter) pass.references.push(...keyofReferences(this.resolver, parameter));
     }
-    if (resolved.kind === 'unresolved' && resolved.parameter && this.options.detectWrappers !== false) {
+    // Only SDK and configured patterns make wrappers: a wrapper of a detected wrapper is one level too deep (its
+    // calls are not followed), and detecting it in some passes only would change the wrapper set between a scan
+    // and a rescan.
+    if (
+      resolved.kind === 'unresolved' &&
+      resolved.parameter &&
+      this.options.detectWrappers !== false &&
+      this.options.patterns.includes(pattern)
+    ) {
       const wrapper = this.wrapperFor(call, pattern, resolved.parameter, keyArg);
       if (wrapper) {
         pass.wrappers.push(wrapper);

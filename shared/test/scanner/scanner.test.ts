@@ -216,6 +216,26 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('a wrapper of a detected wrapper is an unresolved reference, in a scan and in rescans alike', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/flags.ts': `export function isOn(key: string) { return client.getBooleanValue(key, false); }`,
+      'src/outer.ts': `import { isOn } from './flags';\nexport function outer(k: string) { return isOn(k); }`,
+      'src/app.ts': `import { isOn } from './flags';\nimport { outer } from './outer';\nisOn('a');\nouter('b');`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), { 'src/app.ts': ['a'], 'src/outer.ts': [undefined] });
+    assert.deepEqual(
+      result.wrappers.map((w) => w.pattern.function),
+      ['isOn'],
+    );
+    const rescan = scanner.rescanFile('src/app.ts', `import { isOn } from './flags';\nisOn('c');`);
+    assert.equal(rescan.fullRescan, false);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['c'], 'src/outer.ts': [undefined] });
+    scanner.dispose();
+  });
+
   it('leaves ignored and non-source files out of a rescan', async () => {
     await rm(root, { recursive: true, force: true });
     await write({ '.gitignore': 'dist/\n', 'src/a.ts': `client.getBooleanValue('a', false);` });
