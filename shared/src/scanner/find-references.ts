@@ -150,6 +150,7 @@ class FileAnalyzer {
    */
   private visitFlagKeyParameters(fn: ts.SignatureDeclaration, pass: Pass): void {
     const ts = this.ts;
+    const sf = this.resolver.sf;
     const name = functionName(ts, fn);
     if (!name || pass.wrappers.some((w) => w.pattern.function === name)) return;
     fn.parameters.forEach((parameter, index) => {
@@ -161,6 +162,9 @@ class FileAnalyzer {
       const isCall = ts.isCallExpression(use);
       const callee = isCall ? skipOuter(ts, use.expression) : undefined;
       pass.references.push(...keyofReferences(this.resolver, parameter));
+      // The forward may be a matched call (`return useUiFlag(flag)`): its key is the caller's, not unresolved.
+      const forwarded = pass.references.findIndex((r) => r.key === undefined && r.start === use.getStart(sf));
+      if (forwarded >= 0) pass.references.splice(forwarded, 1);
       pass.wrappers.push(
         this.wrapper(name, index, {
           kind: isCall ? 'call' : 'property',
@@ -170,8 +174,8 @@ class FileAnalyzer {
           method: callee
             ? ts.isPropertyAccessExpression(callee)
               ? callee.name.text
-              : callee.getText(this.resolver.sf)
-            : use.expression.getText(this.resolver.sf),
+              : callee.getText(sf)
+            : use.expression.getText(sf),
           callKind: 'unknown',
           returns: 'value',
         }),

@@ -309,7 +309,8 @@ export class FlagScanner implements Disposable {
       this.loadDeclarations,
     );
     if (!previous) return this.store(file, calls);
-    const seen = new Set(previous.references.map((r) => r.start));
+    // A wrapper's own forwarding call (`return useUiFlag(flag)` in a flag-key wrapper) is not a reference either.
+    const seen = new Set([...previous.references, ...previous.wrappers.map((w) => w.forward)].map((r) => r.start));
     this.store(file, {
       references: [...previous.references, ...calls.references.filter((r) => !seen.has(r.start))].sort(
         (a, b) => a.start - b.start,

@@ -28,11 +28,12 @@ describe('wrappers found through flag maps and flag key types', () => {
     scanner.dispose();
   });
 
-  it('calls of the three wrappers are references; the near misses are none', () => {
+  it('calls of the four wrappers are references; the near misses are none', () => {
     assert.deepEqual(list(result), [
       'app.tsx call useUiFlag messageBanner',
       'app.tsx call isFlagOn new-nav',
       'app.tsx call useFeature kebab-flag',
+      'app.tsx call useNavFlag newNav',
       'flags.ts keyof-type UiFlags messageBanner',
       'flags.ts keyof-type UiFlags newNav',
       'flags.ts keyof-type UiFlags kebab-flag',
@@ -46,6 +47,7 @@ describe('wrappers found through flag maps and flag key types', () => {
     assert.deepEqual(wrappers.sort(), [
       'isFlagOn#1 → flags (property)',
       'useFeature#0 → lookup (call)',
+      'useNavFlag#0 → useUiFlag (call)',
       'useUiFlag#0 → evaluate (call)',
     ]);
   });
@@ -69,7 +71,11 @@ describe('flag-key wrappers across rescans', () => {
 
   it('a new call of a wrapper is found by a one-file rescan; losing the key type drops the wrapper', async () => {
     const scanner = await FlagScanner.create(root, config());
-    scanner.scan();
+    const scanned = list(scanner.scan());
+    // A wrapper calling a wrapper gives the same references rescanned as scanned.
+    const same = scanner.rescanFile(join(root, 'src/use-nav-flag.ts'));
+    assert.equal(same.fullRescan, false);
+    assert.deepEqual(list(same.result), scanned);
     const caller = `import { useUiFlag } from './use-ui-flag';\nexport const nav = useUiFlag('newNav');\n`;
     await writeFile(join(root, 'src/nav.ts'), caller);
     const added = scanner.rescanFile(join(root, 'src/nav.ts'));
