@@ -153,11 +153,12 @@ class FileAnalyzer {
     const sf = this.resolver.sf;
     const name = functionName(ts, fn);
     if (!name || pass.wrappers.some((w) => w.pattern.function === name)) return;
-    fn.parameters.forEach((parameter, index) => {
+    // The first such parameter is the key (a function has one key argument).
+    for (const [index, parameter] of fn.parameters.entries()) {
       const operand = keyofOperand(ts, parameter);
-      if (!operand || !isFlagType(ts, operand)) return;
+      if (!operand || !isFlagType(ts, operand)) continue;
       const returned = returnedUse(ts, fn, parameter);
-      if (!returned) return;
+      if (!returned) continue;
       const { use, keyNode } = returned;
       const isCall = ts.isCallExpression(use);
       const callee = isCall ? skipOuter(ts, use.expression) : undefined;
@@ -180,7 +181,8 @@ class FileAnalyzer {
           returns: 'value',
         }),
       );
-    });
+      return;
+    }
   }
 
   private visitCall(call: ts.CallExpression, byName: ReadonlyMap<string, CallPattern[]>, pass: Pass): void {
