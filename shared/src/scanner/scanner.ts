@@ -481,11 +481,14 @@ function surfaceOf(sf: ts.SourceFile): string {
   return parts.join('');
 }
 
-/** One regular expression matching any of the patterns' names (or the given names) as a whole word. */
+/**
+ * One regular expression matching any of the patterns' names (or the given names) as a whole word, not after a `/`
+ * (a module path such as `'hooks/useUiFlag'` names the module, not the function).
+ */
 function namesPattern(patterns: readonly (CallPattern | string)[]): RegExp {
   const names = [...new Set(patterns.map((p) => (typeof p === 'string' ? p : p.function)))].map(escapeRegExp);
   if (names.length === 0) return /(?!)/;
-  return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
+  return new RegExp(`(?<![\\w$/])(?:${names.join('|')})(?![\\w$])`);
 }
 
 function escapeRegExp(text: string): string {

@@ -83,7 +83,7 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
-  it('parses a file that names an SDK function only where it is called; a wrapper name also as a value', async () => {
+  it('parses a file that names an SDK function only where it is called; a wrapper name also as a value, not in a path', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
       'src/spaced.ts': `client.getBooleanValue\n  ('spaced', false);`,
@@ -92,6 +92,7 @@ describe('FlagScanner on a workspace', () => {
       'src/property.tsx': `export const row = { getBooleanValue: true };\nexport const C = (p: { getBooleanValue: boolean }) => p.getBooleanValue;`,
       'src/flags.ts': `export const isOn = (key: string) => client.getBooleanValue(key, false);`,
       'src/value.ts': `import { isOn } from './flags';\nexport const all = ['v'].map(isOn);`,
+      'src/path.ts': `import { helper } from './lib/isOn';\nexport const h = helper;`,
     });
     const scanner = await FlagScanner.create(root, defaultConfig());
     const result = scanner.scan();
