@@ -154,14 +154,15 @@ export class FlagScanner implements Disposable {
     resetModuleResolution(this.project);
     this.analyses.clear();
     this.dependents.clear();
+    /** Candidates (their text matches the pre-filter) and every file read, candidates included. */
     const texts = new Map<string, string>();
+    const allTexts = new Map<string, string>();
     const basePattern = this.prefilter(this.config.patterns);
-    const others = new Map<string, string>();
     for (const file of this.files) {
       const text = this.readText(file);
       if (text === undefined) continue;
+      allTexts.set(file, text);
       if (basePattern.test(text)) texts.set(file, text);
-      else others.set(file, text);
     }
     const prefilterMs = performance.now() - started;
     // Parse every candidate before analysing any: adding a file to the project discards its type-checker
@@ -174,7 +175,7 @@ export class FlagScanner implements Disposable {
       const wrapperPattern = namesPattern(this.wrappers.map((w) => w.pattern));
       for (const file of this.files) {
         const parsed = texts.has(file) ? this.project.getSourceFile(file) : undefined;
-        const text = texts.get(file) ?? others.get(file);
+        const text = allTexts.get(file);
         if (text === undefined || !wrapperPattern.test(text)) continue;
         // Candidates of the first pass are parsed and analysed already: only add their wrapper calls.
         if (parsed) this.addWrapperCalls(file, parsed);
@@ -182,11 +183,11 @@ export class FlagScanner implements Disposable {
       }
     }
     const configStarted = performance.now();
-    const configReferences = this.configObjectReferences(new Map([...texts, ...others]));
+    const configReferences = this.configObjectReferences(allTexts);
     const configMs = performance.now() - configStarted;
     const textStarted = performance.now();
     if (options.keys !== undefined) this.textMatcher = createTextMatcher(options.keys);
-    const textReferences = this.textReferences(new Map([...texts, ...others]));
+    const textReferences = this.textReferences(allTexts);
     const textMs = performance.now() - textStarted;
     this.workspaceReferences = [...configReferences, ...textReferences];
     const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs)) + configMs;
