@@ -48,7 +48,7 @@ describe('wrappers found through flag maps and flag key types', () => {
       'isFlagOn#1 → flags (property)',
       'useFeature#0 → lookup (call)',
       'useNavFlag#0 → useUiFlag (call)',
-      'useUiFlag#0 → evaluate (call)',
+      'useUiFlag#0 → read (call)',
     ]);
   });
 
@@ -82,7 +82,7 @@ describe('flag-key wrappers across rescans', () => {
     assert.equal(added.fullRescan, false);
     assert.ok(list(added.result).includes('nav.ts call useUiFlag newNav'));
 
-    const untyped = `export const useUiFlag = (flag: string) => evaluate(flag);\ndeclare function evaluate(flag: string): boolean;\n`;
+    const untyped = `export const useUiFlag = (flag: string) => read(flag);\ndeclare function read(flag: string): boolean;\n`;
     await writeFile(join(root, 'src/use-ui-flag.ts'), untyped);
     const dropped = scanner.rescanFile(join(root, 'src/use-ui-flag.ts'));
     scanner.dispose();
