@@ -14,7 +14,8 @@ import type { FlagReference } from './types.ts';
 /**
  * Matches a mention of a flag key type, for the scanner's pre-filter: `keyof` of a type named `flags` or `…Flags`
  * (also qualified, `keyof config.Flags`), or an indexed access of a flag map property (`Config['flags']`), which an
- * alias may give a `keyof` another name. A superset of what {@link isFlagType} accepts in a file.
+ * alias may give a `keyof` another name. Not quite a superset of what {@link isFlagType} accepts: a `keyof` of a
+ * plain alias (`type T = UiFlags; (k: keyof T)`) in a file that mentions nothing else is not a candidate.
  */
 export const FLAG_KEY_TYPE_MENTION = new RegExp(
   String.raw`keyof\s+(?:[\w$]+\.)*(?:[\w$]*Flags|flags)(?![\w$])|\[\s*['"](?:${[...FLAG_MAP_NAMES].join('|')})['"]\s*\]`,
@@ -91,8 +92,8 @@ export function returnedUse(ts: Ts, fn: ts.SignatureDeclaration, parameter: ts.P
 
 /**
  * The members of a repo interface whose `keyof` types the key parameter of a wrapper (`useUiFlag(flag: keyof
- * UiFlags)`, also through a type parameter or alias, see {@link keyofOperand}): each is a `keyof-type` reference at its declaration. Uses the type checker; empty when it is off or
- * the type is not declared in the repo.
+ * UiFlags)`, also through a type parameter or alias, see {@link keyofOperand}): each is a `keyof-type` reference at
+ * its declaration. Uses the type checker; empty when it is off or the type is not declared in the repo.
  */
 export function keyofReferences(resolver: KeyResolver, parameter: ts.ParameterDeclaration): FlagReference[] {
   const ts = resolver.ts;
@@ -100,8 +101,9 @@ export function keyofReferences(resolver: KeyResolver, parameter: ts.ParameterDe
   const operand = keyof && expandAliases(ts, keyof);
   // The scanner's program has neither lib files nor imports it did not parse: it knows an interface (or a type
   // imported relatively) but cannot compute `ReturnType<typeof useConfig>['flags']`, so the checker is asked only
-  // about a named type.
-  if (!operand || !ts.isTypeReferenceNode(operand) || !resolver.checkerAllowed()) return [];
+  // about a named type or value (`keyof UiFlags`, `keyof typeof FLAGS`).
+  const named = operand && (ts.isTypeReferenceNode(operand) || ts.isTypeQueryNode(operand));
+  if (!named || !resolver.checkerAllowed()) return [];
   resolver.loadRelativeImports();
   const members = resolver.timed(() => resolver.checker().getTypeFromTypeNode(operand).getProperties());
   const refs: FlagReference[] = [];
