@@ -150,7 +150,8 @@ function firstInOrder(
   return keys.indexOf(own.key) <= keys.indexOf(nestedKey) ? own : nested;
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
+/** `schema` without its wrappers (optional, nullable, default, readonly, catch, lazy, pipe input). */
+export function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
     if (

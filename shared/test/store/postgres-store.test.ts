@@ -56,6 +56,7 @@ describe('PostgresStore', () => {
       { version: 2, name: 'sdk_keys_usage' },
       { version: 3, name: 'api_tokens' },
       { version: 4, name: 'segments' },
+      { version: 5, name: 'document_settings' },
     ]);
     const reopened = await openPostgresStore(url);
     assert.equal((await reopened.read()).document.environments.length, 3);
