@@ -117,13 +117,22 @@ export function flagStoreContract(name: string, fresh: () => Promise<StoreFixtur
           audit: [noop],
         });
         assert.deepEqual((await store.read()).document.groups, { sre: ['dave'] });
-        const { groups: _groups, ...withoutGroups } = regrouped.document;
+        // A flag change is checked against the groups too (the approval policy names one).
+        const described = await store.commit({
+          base: regrouped,
+          document: {
+            ...regrouped.document,
+            flags: regrouped.document.flags.map((f, i) => (i === 0 ? { ...f, description: 'changed' } : f)),
+          },
+          audit: [noop],
+        });
+        const { groups: _groups, ...withoutGroups } = described.document;
         await assert.rejects(
-          store.commit({ base: regrouped, document: withoutGroups, audit: [noop] }),
+          store.commit({ base: described, document: withoutGroups, audit: [noop] }),
           assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /unknown group "sre"/)),
         );
         const ungrouped = await store.commit({
-          base: regrouped,
+          base: described,
           document: {
             ...withoutGroups,
             environments: withoutGroups.environments.map((env) => ({ key: env.key, protected: env.protected })),

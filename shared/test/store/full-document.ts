@@ -10,7 +10,12 @@ export function fullDocument(): StoreDocument {
     version: 1,
     environments: [
       { key: 'development', name: 'Development', protected: false },
-      { key: 'production', name: 'Production', protected: true, approval: { required: 2, approvers: ['alice', 'group:sre'] } },
+      {
+        key: 'production',
+        name: 'Production',
+        protected: true,
+        approval: { required: 2, approvers: ['alice', 'group:sre'] },
+      },
     ],
     groups: { sre: ['bob', 'carol'], empty: [] },
     segments: [
@@ -22,7 +27,12 @@ export function fullDocument(): StoreDocument {
         excluded: ['user-2'],
         rules: [{ conditions: [{ attribute: 'plan', operator: 'in', value: ['pro', 'team'] }] }],
       },
-      { key: 'staff', included: [], excluded: [], rules: [{ conditions: [{ attribute: 'email', operator: 'exists' }] }] },
+      {
+        key: 'staff',
+        included: [],
+        excluded: [],
+        rules: [{ conditions: [{ attribute: 'email', operator: 'exists' }] }],
+      },
     ],
     flags: [
       {
@@ -35,7 +45,10 @@ export function fullDocument(): StoreDocument {
         createdAt: AT,
         cleanupBy: '2027-01-31',
         type: 'object',
-        variants: { light: { bg: 'white', contrast: 1 }, dark: { bg: 'black', nested: { list: [1, 'two', null, true] } } },
+        variants: {
+          light: { bg: 'white', contrast: 1 },
+          dark: { bg: 'black', nested: { list: [1, 'two', null, true] } },
+        },
         environments: {
           development: {
             enabled: true,
@@ -44,12 +57,20 @@ export function fullDocument(): StoreDocument {
               {
                 id: 'staff-dark',
                 description: 'Staff see dark',
-                conditions: [{ segment: 'staff' }, { attribute: 'app.version', operator: 'semver_gte', value: '2.1.0' }],
+                conditions: [
+                  { segment: 'staff' },
+                  { attribute: 'app.version', operator: 'semver_gte', value: '2.1.0' },
+                ],
                 serve: { variant: 'dark' },
               },
               {
                 conditions: [{ attribute: 'country', operator: 'equals', value: 'NL' }],
-                serve: { split: [{ variant: 'light', weight: 1 }, { variant: 'dark', weight: 3 }] },
+                serve: {
+                  split: [
+                    { variant: 'light', weight: 1 },
+                    { variant: 'dark', weight: 3 },
+                  ],
+                },
               },
             ],
             rollout: { variant: 'dark', percentage: 12.5, segments: ['beta-users'] },

@@ -384,7 +384,7 @@ export class PostgresStore implements FlagStore {
       this.keyedChanges(base.document, checked.flags);
     const upserts = environmentsChanged
       ? changed.map((c) => c.flag)
-      : validateFlags(changed, document.environments, segments);
+      : validateFlags(changed, document.environments, segments, document.groups);
     if (whole) compileStore(whole);
     else {
       // Every environment's file holds the segments' `$evaluators`, so this compiles them too.
@@ -720,13 +720,14 @@ function validateSegments(segments: Segment[] | undefined): Segment[] | undefine
 }
 
 /**
- * Validates changed flags against the environments and segments (shape, variants, references); paths name
- * `flags[index]`.
+ * Validates changed flags against the environments, segments and groups (shape, variants, references); paths name
+ * `flags[index]` (`environments[index]` for an approval policy naming an unknown group).
  */
 function validateFlags(
   changed: readonly { index: number; flag: Flag }[],
   environments: Environment[],
   segments: Segment[] | undefined,
+  groups: StoreDocument['groups'],
 ): Flag[] {
   const parsed = changed.map(({ index, flag }) => {
     const result = flagSchema.safeParse(flag);
@@ -734,7 +735,8 @@ function validateFlags(
     const issue = result.error.issues[0];
     throw invalidDocumentError(['flags', index, ...(issue?.path ?? [])], issue?.message);
   });
-  const issue = checkDocument({ environments, flags: parsed, segments })[0];
+  const issue = checkDocument({ environments, flags: parsed, segments, groups })[0];
+  if (issue?.path[0] === 'environments') throw invalidDocumentError(issue.path, issue.message);
   if (issue) {
     const [, at, ...rest] = issue.path;
     const index = typeof at === 'number' ? (changed[at]?.index ?? at) : at;
@@ -838,7 +840,10 @@ function checkStorableFields(document: StoreDocument): void {
     throw new FlagError(
       'INVALID_INPUT',
       `The store document has a field "${key}" that the model does not know; the PostgreSQL store would drop it.`,
-      { path: key, hint: `Remove "${key}" from the document (known fields: ${known.join(', ')}); the store was not modified.` },
+      {
+        path: key,
+        hint: `Remove "${key}" from the document (known fields: ${known.join(', ')}); the store was not modified.`,
+      },
     );
   }
 }
