@@ -1,6 +1,10 @@
 // A store document that uses every field of the model at every level (schema-coverage.ts checks that it does): what
 // the FlagStore contract commits and reads back, and what `rollgate migrate` → `rollgate export` must keep.
+import { stringify } from 'yaml';
+import type { z } from 'zod';
+import { storeDocumentSchema } from '../../src/flags/model.ts';
 import type { StoreDocument } from '../../src/flags/model.ts';
+import { fieldSchema, hasFixedFields } from '../../src/store/store-fields.ts';
 
 const AT = '2026-11-01T12:00:00.000Z';
 
@@ -162,4 +166,26 @@ export function fullDocument(): StoreDocument {
       },
     ],
   };
+}
+
+/**
+ * {@link fullDocument} as the text of a flags.yaml with an extension field on every object with fixed fields
+ * (`x-at: <where the object is>`), and a structured one at the top (`x-owner`).
+ */
+export function fullStoreFile(): string {
+  const value = withExtensions(storeDocumentSchema, fullDocument(), '');
+  return stringify({ 'x-owner': { team: 'platform', since: [2026, 'q4'] }, ...(value as object) });
+}
+
+function withExtensions(schema: z.ZodType, value: unknown, where: string): unknown {
+  const child = (key: string | number, item: unknown, at: string): unknown => {
+    const itemSchema = fieldSchema(schema, key);
+    return itemSchema ? withExtensions(itemSchema, item, at) : item;
+  };
+  if (Array.isArray(value)) return value.map((item, i) => child(i, item, `${where}[${i}]`));
+  if (typeof value !== 'object' || value === null) return value;
+  const object = Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, child(key, item, where ? `${where}.${key}` : key)]),
+  );
+  return hasFixedFields(schema) ? { ...object, 'x-at': where || 'document' } : object;
 }

@@ -37,6 +37,7 @@ import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-
 import { PostgresTokenStore } from './token-store.ts';
 import { PostgresUsageStore } from './usage-store.ts';
 import type { StoreServices } from '../services.ts';
+import type { ExtensionFields } from '../store-extensions.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
 
 const segmentListSchema = z.array(segmentSchema).optional();
@@ -220,13 +221,15 @@ export class PostgresStore implements FlagStore {
 
   /**
    * Fills an empty database with `document` and an existing audit history (e.g. a file store's), then records
-   * `entry` (e.g. `store.import`) at the revision after the history's last. Errors: INVALID_INPUT when the database
-   * already holds commits (nothing is written) or the document / an entry is invalid; STORE_IO.
+   * `entry` (e.g. `store.import`) at the revision after the history's last; keeps the extension fields of the
+   * imported file, if any, for {@link readExtensions}. Errors: INVALID_INPUT when the database already holds commits
+   * (nothing is written) or the document / an entry is invalid; STORE_IO.
    */
   async importStore(
     document: StoreDocument,
     history: readonly AuditEntry[],
     entry: AuditEntryInput,
+    extensions?: ExtensionFields,
   ): Promise<StoreSnapshot> {
     checkStorableFields(document);
     const valid = validateDocument(document);
@@ -250,6 +253,9 @@ export class PostgresStore implements FlagStore {
       await writeEnvironments(client, valid.environments, revision);
       await writeChangeRequests(client, valid.changeRequests ?? [], revision);
       await writeSettings(client, settingsOf(valid));
+      await client.query('UPDATE rollgate_meta SET extensions = $1::jsonb', [
+        extensions === undefined ? null : JSON.stringify(extensions),
+      ]);
       await insertAudit(client, [...history, { ...stamped, revision } as AuditEntry]);
       await writeMeta(client, {
         revision,
@@ -267,6 +273,19 @@ export class PostgresStore implements FlagStore {
       await client.query('COMMIT');
       this.notify(state.snapshot);
       return state.snapshot;
+    });
+  }
+
+  /**
+   * The extension fields (`x-…`) of the file store this database was imported from (migration 0005), or undefined.
+   * Commits do not change them: `rollgate export` writes them onto the objects still there. Errors: STORE_IO.
+   */
+  async readExtensions(): Promise<ExtensionFields | undefined> {
+    return this.withClient('read the extension fields of', async (client) => {
+      const { rows } = await client.query<{ extensions: ExtensionFields | null }>(
+        'SELECT extensions FROM rollgate_meta',
+      );
+      return rows[0]?.extensions ?? undefined;
     });
   }
 

@@ -5,3 +5,8 @@
 
 ALTER TABLE rollgate_meta ADD COLUMN settings jsonb NOT NULL DEFAULT '{}'::jsonb;
 ALTER TABLE rollgate_meta ADD COLUMN settings_revision bigint NOT NULL DEFAULT 0;
+
+-- The extension fields (`x-…`) of the flags.yaml that `rollgate migrate` imported, which the model leaves out, as a
+-- skeleton of that document (store/store-extensions.ts): `rollgate export` writes them back onto the objects that
+-- are still there. NULL: the store was not imported, or its file had none.
+ALTER TABLE rollgate_meta ADD COLUMN extensions jsonb;
