@@ -21,7 +21,7 @@ export type ExtensionFields = { [key: string]: JsonValue };
  */
 export function extensionFieldsOf(value: unknown): ExtensionFields | undefined {
   const skeleton = skeletonOf(storeDocumentSchema, value);
-  return isPlainObject(skeleton) ? skeleton : undefined;
+  return typeof skeleton === 'object' && skeleton !== null && !Array.isArray(skeleton) ? skeleton : undefined;
 }
 
 function skeletonOf(schema: z.ZodType | undefined, value: unknown): JsonValue | undefined {
@@ -36,6 +36,7 @@ function skeletonOf(schema: z.ZodType | undefined, value: unknown): JsonValue | 
   let found = false;
   for (const [key, field] of Object.entries(value)) {
     // In records (variants, metadata, groups…) an `x-` key is an ordinary key, not an extension.
+    // The value of parsed YAML (or JSON) is JSON-like.
     const child = fixed && isExtensionField(key) ? (field as JsonValue) : skeletonOf(fieldSchema(schema, key), field);
     if (child === undefined) continue;
     skeleton[key] = child;
@@ -49,6 +50,6 @@ function skeletonOf(schema: z.ZodType | undefined, value: unknown): JsonValue | 
   return skeleton;
 }
 
-function isPlainObject(value: unknown): value is ExtensionFields {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

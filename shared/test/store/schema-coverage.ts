@@ -37,7 +37,8 @@ function collectObjects(schema: z.ZodType, where: string, all: Map<z.ZodObject, 
     collectObjects(inner.valueType as z.ZodType, `${where}{}`, all, seen);
   } else if (inner instanceof z.ZodObject) {
     all.set(inner, where);
-    for (const [key, field] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+    const shape: Record<string, z.ZodType> = inner.shape;
+    for (const [key, field] of Object.entries(shape)) {
       collectObjects(field, where ? `${where}.${key}` : key, all, seen);
     }
   }

@@ -251,7 +251,7 @@ describe('extension fields kept apart (readExtensions, update with extensions)',
     try {
       await writeFile(join(source, '.rollgate', 'flags.yaml'), fullStoreFile());
       const extensions = await from.readExtensions();
-      const fields = JSON.stringify(extensions).match(/"x-at":"[^"]*"/g) ?? [];
+      const fields: string[] = JSON.stringify(extensions).match(/"x-at":"[^"]*"/g) ?? [];
       assert.equal(fields.length, fullStoreFile().match(/\bx-at: /g)?.length);
       assert.ok(fields.includes('"x-at":"flags[1].environments.production.plan.steps[2]"'));
       assert.deepEqual(extensions?.['x-owner'], { team: 'platform', since: [2026, 'q4'] });

@@ -845,7 +845,7 @@ async function writeSettings(client: ClientBase, settings: DocumentSettings): Pr
 function settingsOf(document: StoreDocument): DocumentSettings {
   return Object.fromEntries(
     Object.entries(document).filter(([key, value]) => !ROW_FIELDS.has(key) && value !== undefined),
-  ) as DocumentSettings;
+  );
 }
 
 /**
