@@ -43,8 +43,14 @@ import { loadMigrations, runMigrations } from './migrate.ts';
 const segmentListSchema = z.array(segmentSchema).optional();
 
 /** The fields of a store document that have rows of their own; every other field is one of its settings. */
-const ROW_FIELDS: ReadonlySet<string> = new Set(['version', 'environments', 'flags', 'changeRequests', 'segments']);
 type RowField = 'version' | 'environments' | 'flags' | 'changeRequests' | 'segments';
+const ROW_FIELDS: ReadonlySet<string> = new Set<RowField>([
+  'version',
+  'environments',
+  'flags',
+  'changeRequests',
+  'segments',
+]);
 
 /**
  * The document's settings: every field of the model without a table of its own (`groups`, and any field the model
