@@ -9,11 +9,12 @@ import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
 import type { FlagStore, StoreServices, StoreSnapshot } from '@rollgate/shared/store';
+import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { FileStore, fileStoreServices, findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
 import { reportRecoveries } from './recovery.ts';
-import { checkRemoteOptions, localOnlyError, openRemoteStore, remoteTargetOf } from './remote.ts';
+import { checkRemoteOptions, localOnlyError, openRemoteStore, remoteTargetOf, serverManagedError } from './remote.ts';
 
 /** Process-level facts main.ts injects; tests may pass their own. */
 export interface CliDeps {
@@ -51,10 +52,15 @@ export interface Invocation {
    */
   withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
   /**
-   * {@link withStore} with the store's SDK keys and usage counts (files beside `.rollgate/`, or tables in
-   * PostgreSQL). Refused in remote mode (the server keeps them).
+   * {@link withStore} with the store's SDK keys, usage counts and API tokens (files beside `.rollgate/`, or tables
+   * in PostgreSQL), for managing them. Refused in remote mode (INVALID_INPUT: managed where the server's store is).
    */
   withServices<T>(fn: (store: FlagStore, services: StoreServices) => Promise<T>): Promise<T>;
+  /**
+   * {@link withStore} with the usage counts apps reported, read-only: in remote mode the server's (of the
+   * environments the token may read), else the store's.
+   */
+  withUsage<T>(fn: (store: FlagStore, usage: UsageReader) => Promise<T>): Promise<T>;
   /**
    * {@link withStore} for commands about `.rollgate/` files (compiled outputs, local config). Errors: INVALID_INPUT
    * on a PostgreSQL store or in remote mode, with a hint.
@@ -119,9 +125,14 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
       return using(remote ? openRemoteStore(remote) : (await openStore(options, deps.cwd)).store, fn);
     },
     async withServices(fn) {
-      if (remote) throw localOnlyError(command, remote);
+      if (remote) throw serverManagedError(command, remote);
       const { store, services } = await openStore(options, deps.cwd);
       return using(store, (s) => fn(s, services));
+    },
+    async withUsage(fn) {
+      if (remote) return using(openRemoteStore(remote), (store) => fn(store, store.usage()));
+      const { store, services } = await openStore(options, deps.cwd);
+      return using(store, (s) => fn(s, services.usage));
     },
     async withFileStore(fn) {
       if (remote) throw localOnlyError(command, remote);

@@ -5,10 +5,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { storeDocumentSchema } from '@rollgate/shared/flags';
 import type { AuditEntry, Flag } from '@rollgate/shared/flags';
 import { openFileStore } from '@rollgate/shared/store';
+import { fullDocument, fullStoreFile } from '../../shared/test/store/full-document.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
 import { ensureBuilt, rollgate, rollgateJson, tempDir } from './helpers.ts';
 
@@ -100,6 +102,28 @@ describe('rollgate on PostgreSQL', () => {
     const over = rollgate(target, ['--database', url, 'export', '--to', target]);
     assert.equal(over.status, 1);
     assert.match(over.stderr, /already exists/);
+  });
+
+  it('migrate → export keeps every field of the model (groups, change requests, plans…) and every x- field', async () => {
+    const source = dir();
+    rollgateJson(source, ['init']);
+    await writeFile(join(source, '.rollgate', 'flags.yaml'), fullStoreFile());
+    const url = await cluster().createDatabase();
+    rollgateJson(source, ['--database', url, 'migrate', '--from', source]);
+    const target = dir();
+    rollgateJson(target, ['--database', url, 'export', '--to', target]);
+    const [from, to] = await Promise.all([openFileStore(source), openFileStore(target)]);
+    try {
+      const expected = storeDocumentSchema.parse(fullDocument());
+      assert.deepEqual((await from.read()).document, expected);
+      assert.deepEqual((await to.read()).document, expected);
+      const extensions = await from.readExtensions();
+      assert.equal(JSON.stringify(extensions).match(/"x-at"/g)?.length, fullStoreFile().match(/\bx-at: /g)?.length);
+      assert.deepEqual(await to.readExtensions(), extensions);
+    } finally {
+      from.dispose();
+      to.dispose();
+    }
   });
 
   it('every store command works with --database or $ROLLGATE_DATABASE_URL; SDK keys live in the database', async () => {

@@ -43,7 +43,7 @@ export async function openSession(
     describe = () => Promise.resolve(`the PostgreSQL store at ${store.location}`);
   } else if (config.remote) {
     const store = new RemoteStore(config.remote);
-    deps = { ...common, store };
+    deps = { ...common, store, usage: store.usage() };
     describe = () => Promise.resolve(`the Rollgate server at ${store.location}`);
   } else {
     // Zero setup: without .rollgate/ the server starts on an empty store; the first write creates it in `root`.

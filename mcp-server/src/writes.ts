@@ -26,7 +26,7 @@ import {
   type ValueChange,
 } from '@rollgate/shared/flags';
 import type { FlagStore } from '@rollgate/shared/store';
-import type { UsageStore } from '@rollgate/shared/telemetry/usage-store';
+import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { environmentKeySchema } from '@rollgate/shared/flags';
 import type { Logger, ToolExtra, ToolSuccess } from './tool.ts';
 
@@ -54,8 +54,8 @@ export interface ServerDeps {
   readonly setup?: StoreSetup;
   /** Root of the repository the store belongs to: where the code tools scan. */
   readonly workspaceRoot: string;
-  /** The evaluation counts (`.rollgate/usage`, or the database's); absent in remote mode (the server keeps them). */
-  readonly usage?: Pick<UsageStore, 'flagUsage'>;
+  /** The evaluation counts apps reported: `.rollgate/usage`, or in remote mode the server's; absent: none shown. */
+  readonly usage?: UsageReader;
   readonly policy: WritePolicy;
   readonly now: () => Date;
   readonly log: Logger;

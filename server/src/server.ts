@@ -89,7 +89,8 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
   );
 
   const api =
-    deps.tokens && createRemoteApi({ store: deps.store, tokens: deps.tokens, now, longPollMs: deps.longPollMs });
+    deps.tokens &&
+    createRemoteApi({ store: deps.store, tokens: deps.tokens, usage: deps.usage, now, longPollMs: deps.longPollMs });
   const handler = createHttpHandler({
     distributor,
     access,

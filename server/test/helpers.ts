@@ -8,13 +8,15 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, type Client as WebClient } from '@openfeature/web-sdk';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
-import { FileSdkKeyStore, initStore, type FileStore } from '@rollgate/shared/store';
+import { FileSdkKeyStore, initStore, type FileStore, type SdkKeyStore } from '@rollgate/shared/store';
+import type { UsageEntry } from '@rollgate/shared/telemetry';
 import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import type { PostgresCluster } from '../../shared/test/support/postgres.ts';
 import { createServer, type RollgateServer, type ServerDeps } from '../src/server.ts';
@@ -248,6 +250,25 @@ export async function post(
 }
 
 const CLI_ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
+
+/**
+ * Sends `entries` to `POST /v1/usage` of the server at `url` as apps do: one batch per environment, each with a new
+ * SDK key of `keys` for it. Throws when the server does not add a batch.
+ */
+export async function reportUsage(url: string, keys: SdkKeyStore, entries: readonly UsageEntry[]): Promise<void> {
+  for (const environment of new Set(entries.map((e) => e.environment))) {
+    const { secret } = await keys.create({ environment, now: new Date(NOW) });
+    const batchId = `usage-${environment}`;
+    const reply = await post(
+      `${url}/v1/usage`,
+      { batchId, entries: entries.filter((e) => e.environment === environment) },
+      { Authorization: `Bearer ${secret}` },
+    );
+    if (!isDeepStrictEqual(reply.json, { batchId, added: true })) {
+      throw new Error(`POST /v1/usage did not add ${batchId}: ${reply.status} ${JSON.stringify(reply.json)}`);
+    }
+  }
+}
 
 /** A server process started by {@link startCliServer} or {@link startServerBundle}. */
 export interface RunningServer {

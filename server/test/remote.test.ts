@@ -13,7 +13,18 @@ import { applyOperation, updateEnvironment, type AuditEntry } from '@rollgate/sh
 import { RemoteStore, type StoreSnapshot } from '@rollgate/shared/store';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { assertFlagError } from '../../shared/test/store/helpers.ts';
-import { NOW, ROOT, cleanCli as cli, post, startFixture, until, type Finished, type Fixture } from './helpers.ts';
+import { usageEntry } from '../../shared/test/support/usage.ts';
+import {
+  NOW,
+  ROOT,
+  cleanCli as cli,
+  post,
+  reportUsage,
+  startFixture,
+  until,
+  type Finished,
+  type Fixture,
+} from './helpers.ts';
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
@@ -30,10 +41,18 @@ async function token(
   return created.token;
 }
 
+/** What apps in staging and production sent: new-checkout in both, banner-color 46 days ago. */
+const APP_USAGE = [
+  usageEntry('new-checkout', 'staging', 'on', 5, '2026-11-24T09:00:00.000Z'),
+  usageEntry('new-checkout', 'production', 'on', 300, '2026-11-24T10:00:00.000Z'),
+  usageEntry('new-checkout', 'production', 'off', 900, '2026-11-25T08:00:00.000Z'),
+  usageEntry('banner-color', 'production', 'green', 40, '2026-10-10T10:00:00.000Z'),
+];
+
 describe('remote mode (built CLI and MCP server against the server)', () => {
   let fixture: Fixture;
   let local: Fixture;
-  let tokens: Record<'alice' | 'bob' | 'viewer' | 'assistant', string>;
+  let tokens: Record<'alice' | 'bob' | 'viewer' | 'assistant' | 'stagingViewer', string>;
   const remote = (who: keyof typeof tokens): Record<string, string> => ({
     ROLLGATE_URL: fixture.server.url,
     ROLLGATE_TOKEN: tokens[who],
@@ -53,6 +72,7 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
       bob: await token(fixture, 'bob', { '*': 'approver' }),
       viewer: await token(fixture, 'vic', { '*': 'viewer' }),
       assistant: await token(fixture, 'cursor-alice', { '*': 'editor' }, 'assistant'),
+      stagingViewer: await token(fixture, 'sam', { staging: 'viewer' }),
     };
   });
   after(async () => {
@@ -186,6 +206,51 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     }
   });
 
+  it('reads the usage apps reported: usage and stale print what they print in file mode, per token', async () => {
+    await reportUsage(fixture.server.url, fixture.keys, APP_USAGE);
+
+    for (const args of [
+      ['usage', 'new-checkout'],
+      ['--json', 'usage', 'new-checkout'],
+      ['stale', fixture.root],
+    ]) {
+      const fileMode = await cli(['--store', fixture.root, ...args], {}, fixture.root);
+      const remoteMode = await cli(args, remote('alice'), ROOT);
+      assert.equal(fileMode.status, 0, fileMode.stderr);
+      assert.deepEqual(remoteMode, fileMode, `rollgate ${args.join(' ')}`);
+    }
+    const usage = await cli(['usage', 'new-checkout'], remote('alice'), ROOT);
+    assert.match(usage.stdout, /^staging: 5 evaluations \(on 5\)/m);
+    assert.match(usage.stdout, /^production: 1200 evaluations \(on 300, off 900\)/m);
+    const stale = await cli(['stale', fixture.root], remote('alice'), ROOT);
+    assert.match(
+      stale.stdout,
+      /^banner-color\n(?: {2}.*\n)* {2}NOT_EVALUATED: not evaluated in production for 46 days$/m,
+    );
+
+    // A viewer of staging only gets staging's counts; production's stay on the server.
+    const staging = await cli(['--json', 'usage', 'new-checkout'], remote('stagingViewer'), ROOT);
+    assert.equal(staging.status, 0, staging.stderr);
+    const { environments } = JSON.parse(staging.stdout) as { environments: { environment: string; total: number }[] };
+    assert.deepEqual(
+      environments.map((e) => [e.environment, e.total]),
+      [['staging', 5]],
+    );
+    const hidden = await fetch(`${fixture.server.url}/api/v1/usage?flagKey=banner-color`, {
+      headers: { Authorization: `Bearer ${tokens.stagingViewer}` },
+    });
+    assert.deepEqual(await hidden.json(), { days: [] });
+    const noKey = await fetch(`${fixture.server.url}/api/v1/usage`, {
+      headers: { Authorization: `Bearer ${tokens.alice}` },
+    });
+    assert.equal(noKey.status, 400);
+    assert.match(JSON.stringify(await noKey.json()), /needs the flag key: \?flagKey=<key>/);
+
+    const keys = await cli(['keys', 'list'], remote('alice'), ROOT);
+    assert.equal(keys.status, 1);
+    assert.match(keys.stderr, /`rollgate keys list` manages the secrets of the server’s store/);
+  });
+
   it('serves the MCP server’s read and write tools as the assistant token', async () => {
     const mcp = new Client({ name: 'remote-test', version: '1.0.0' });
     await mcp.connect(
@@ -198,6 +263,17 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
       }),
     );
     try {
+      // get-flag shows the server's usage counts (reported by the test before).
+      const got = await mcp.callTool({ name: 'get-flag', arguments: { key: 'new-checkout' } });
+      assert.notEqual(got.isError, true, JSON.stringify(got.content));
+      const fileUsage = await cli(['--store', fixture.root, '--json', 'usage', 'new-checkout'], {}, fixture.root);
+      const { environments } = JSON.parse(fileUsage.stdout) as { environments: unknown[] };
+      assert.equal(environments.length, 2);
+      assert.deepEqual(
+        (got.structuredContent as { usage: { environments: unknown[] } }).usage.environments,
+        environments,
+      );
+
       const listed = await mcp.callTool({ name: 'list-flags', arguments: {} });
       assert.notEqual(listed.isError, true, JSON.stringify(listed.content));
       assert.match(JSON.stringify(listed.structuredContent), /banner-color/);

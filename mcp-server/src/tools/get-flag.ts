@@ -46,7 +46,7 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
       const { document, revision } = await deps.store.read();
       const flag = requireFlag(document, key);
       const pendingChangeRequests = listChangeRequests(document, { status: 'pending', flagKey: key });
-      const days = deps.usage === undefined ? [] : await deps.usage.flagUsage(key);
+      const days = (await deps.usage?.flagUsage(key)) ?? [];
       const usage = { environments: summarizeUsage(days), signals: usageSignals(days, deps.now()) };
       const pending = pendingChangeRequests.length ? `; ${pendingChangeRequests.length} change request(s) pending` : '';
       return {

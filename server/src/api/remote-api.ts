@@ -7,21 +7,27 @@
  *   the version differs (or {@link LONG_POLL_SECONDS} pass): the clients' change feed.
  * - `GET  /api/v1/audit?flagKey&environment&since&limit`: audit entries, newest last.
  * - `GET  /api/v1/whoami`: the token's identity (name, kind, roles).
+ * - `GET  /api/v1/usage?flagKey=<key>`: the flag's usage days (what apps sent to `POST /v1/usage`) in the
+ *   environments the token may read; the others are left out.
  * - `POST /api/v1/operations`: `{operation, reason?, baseRevision?, expectedVersion?}` → `{snapshot, request?, …}`.
  *
  * Failures answer `{error: {code, message, details}}` with the FlagError code, and a status per code.
  */
 import type { IncomingMessage } from 'node:http';
-import { executeRemoteOperation, type Identity, type TokenStore } from '@rollgate/shared/auth';
+import { can, executeRemoteOperation, type Identity, type TokenStore } from '@rollgate/shared/auth';
 import { FlagError, type FlagErrorCode } from '@rollgate/shared/errors';
+import { flagKeySchema } from '@rollgate/shared/flags';
 import type { Disposable } from '@rollgate/shared/lifecycle';
-import { LONG_POLL_SECONDS, type FlagStore, type StoreSnapshot } from '@rollgate/shared/store';
+import { LONG_POLL_SECONDS, type FlagStore, type RemoteUsageReply, type StoreSnapshot } from '@rollgate/shared/store';
+import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { secretFromHeaders } from '../auth.ts';
 import { HttpError, readJsonBody, type Reply } from '../http-util.ts';
 
 export interface RemoteApiDeps {
   readonly store: FlagStore;
   readonly tokens: TokenStore;
+  /** The counts `POST /v1/usage` adds to, read for `GET /api/v1/usage`. */
+  readonly usage: UsageReader;
   readonly now: () => number;
   /** How long a `snapshot?after=` request waits for a change, in ms (default {@link LONG_POLL_SECONDS}). */
   readonly longPollMs?: number;
@@ -84,6 +90,20 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
       method: 'GET',
       handle: (_req, _url, identity) => Promise.resolve({ identity }),
     },
+    usage: {
+      method: 'GET',
+      handle: async (_req, url, identity): Promise<RemoteUsageReply> => {
+        const flagKey = flagKeySchema.safeParse(url.searchParams.get('flagKey'));
+        if (!flagKey.success) {
+          throw new FlagError('INVALID_INPUT', 'GET /api/v1/usage needs the flag key: ?flagKey=<key>.', {
+            hint: 'Ask for one flag, e.g. /api/v1/usage?flagKey=new-checkout.',
+          });
+        }
+        const days = await deps.usage.flagUsage(flagKey.data);
+        // Security: counts of environments the token may not read stay on the server.
+        return { days: days.filter((d) => can(identity, 'read', d.environment)) };
+      },
+    },
     operations: {
       method: 'POST',
       handle: async (req, _url, identity) => {
@@ -101,7 +121,7 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
     try {
       if (route === undefined) {
         throw new FlagError('FLAG_NOT_FOUND', `No endpoint /api/v1/${endpoint}.`, {
-          hint: 'Remote mode uses snapshot, audit, whoami and operations; see docs/server.md.',
+          hint: 'Remote mode uses snapshot, audit, whoami, usage and operations; see docs/server.md.',
         });
       }
       if (req.method !== route.method) {

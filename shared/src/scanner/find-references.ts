@@ -5,12 +5,13 @@
  */
 import type { SourceFile, ts } from 'ts-morph';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanOptions } from './types.ts';
-import { buildReference } from './reference-builder.ts';
+import { buildReference, type ReferenceSpec } from './reference-builder.ts';
+import { isFlagType, keyofOperand, keyofReferences, returnedUse } from './flag-key-types.ts';
 import {
   findConfigObjectReferences,
-  keyofReferences,
   visitReferenceForms,
   type ConfigSource,
+  type ParameterKeyRead,
 } from './reference-forms.ts';
 import {
   KeyResolver,
@@ -103,14 +104,85 @@ class FileAnalyzer {
       patterns.filter((p) => p.sdk === 'custom' && p.module !== undefined).map((p) => p.function),
     );
     const pass: Pass = { references: [], wrappers: [], configSources: [] };
+    const detect = this.options.detectWrappers !== false;
+    const functions: ts.SignatureDeclaration[] = [];
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node)) this.visitCall(node, byName, pass);
-      else if (ts.isIdentifier(node) && wrapperNames.has(node.text)) this.visitWrapperValue(node, pass);
-      else visitReferenceForms(this.resolver, node, this.options, pass.references);
+      if (ts.isCallExpression(node)) {
+        this.visitCall(node, byName, pass);
+      } else if (ts.isIdentifier(node) && wrapperNames.has(node.text)) {
+        this.visitWrapperValue(node, pass);
+      } else {
+        const read = visitReferenceForms(this.resolver, node, this.options, pass.references);
+        if (read && detect) this.visitParameterKeyRead(read, pass);
+        if (detect && (ts.isFunctionDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node))) {
+          functions.push(node);
+        }
+      }
       ts.forEachChild(node, visit);
     };
     visit(this.resolver.sf);
+    // After the walk: a function that forwards its key to an SDK call or reads a flag map is that wrapper already.
+    for (const fn of functions) this.visitFlagKeyParameters(fn, pass);
     return pass;
+  }
+
+  /** `const useUiFlag = (flag) => uiConfig.flags[flag]`: a named function reading a flag map by a parameter. */
+  private visitParameterKeyRead(read: ParameterKeyRead, pass: Pass): void {
+    const name = functionName(this.ts, read.parameter.fn);
+    if (!name || !this.ts.isIdentifier(skipOuter(this.ts, read.keyNode))) return;
+    pass.wrappers.push(
+      this.wrapper(name, read.parameter.index, {
+        kind: 'property',
+        node: read.node,
+        keyNode: read.keyNode,
+        sdk: read.sdk,
+        method: read.method,
+        callKind: 'unknown',
+        returns: 'value',
+      }),
+    );
+  }
+
+  /**
+   * A named function whose parameter is typed as a key of the repo's flag type (`<K extends keyof UiFlags>(flag:
+   * K)`) and that returns what it computes from it (`return evaluate(flag)`): a wrapper, its calls references.
+   * The members of that type are `keyof-type` references.
+   */
+  private visitFlagKeyParameters(fn: ts.SignatureDeclaration, pass: Pass): void {
+    const ts = this.ts;
+    const sf = this.resolver.sf;
+    const name = functionName(ts, fn);
+    if (!name || pass.wrappers.some((w) => w.pattern.function === name)) return;
+    // The first such parameter is the key (a function has one key argument).
+    for (const [index, parameter] of fn.parameters.entries()) {
+      const operand = keyofOperand(ts, parameter);
+      if (!operand || !isFlagType(ts, operand)) continue;
+      const returned = returnedUse(ts, fn, parameter);
+      if (!returned) continue;
+      const { use, keyNode } = returned;
+      const isCall = ts.isCallExpression(use);
+      const callee = isCall ? skipOuter(ts, use.expression) : undefined;
+      pass.references.push(...keyofReferences(this.resolver, parameter));
+      // The forward may be a matched call (`return useUiFlag(flag)`): its key is the caller's, not unresolved.
+      const forwarded = pass.references.findIndex((r) => r.key === undefined && r.start === use.getStart(sf));
+      if (forwarded >= 0) pass.references.splice(forwarded, 1);
+      pass.wrappers.push(
+        this.wrapper(name, index, {
+          kind: isCall ? 'call' : 'property',
+          node: use,
+          keyNode,
+          sdk: 'custom',
+          method: callee
+            ? ts.isPropertyAccessExpression(callee)
+              ? callee.name.text
+              : callee.getText(sf)
+            : use.expression.getText(sf),
+          callKind: 'unknown',
+          returns: 'value',
+        }),
+      );
+      return;
+    }
   }
 
   private visitCall(call: ts.CallExpression, byName: ReadonlyMap<string, CallPattern[]>, pass: Pass): void {
@@ -147,7 +219,15 @@ class FileAnalyzer {
       const parameter = resolved.parameter.fn.parameters[resolved.parameter.index];
       if (parameter) pass.references.push(...keyofReferences(this.resolver, parameter));
     }
-    if (resolved.kind === 'unresolved' && resolved.parameter && this.options.detectWrappers !== false) {
+    // Only SDK and configured patterns make wrappers: a wrapper of a detected wrapper is one level too deep (its
+    // calls are not followed), and detecting it in some passes only would change the wrapper set between a scan
+    // and a rescan.
+    if (
+      resolved.kind === 'unresolved' &&
+      resolved.parameter &&
+      this.options.detectWrappers !== false &&
+      this.options.patterns.includes(pattern)
+    ) {
       const wrapper = this.wrapperFor(call, pattern, resolved.parameter, keyArg);
       if (wrapper) {
         pass.wrappers.push(wrapper);
@@ -279,31 +359,57 @@ class FileAnalyzer {
     if (!ts.isIdentifier(skipOuter(ts, keyArg))) return undefined;
     const name = functionName(ts, parameter.fn);
     if (!name) return undefined;
-    const defaultIndex = this.defaultParameterIndex(call, inner, parameter.fn);
+    const callee = skipOuter(ts, call.expression);
+    return this.wrapper(
+      name,
+      parameter.index,
+      {
+        kind: 'call',
+        node: call,
+        keyNode: keyArg,
+        sdk: inner.sdk,
+        method: ts.isPropertyAccessExpression(callee) ? callee.name.text : callee.getText(this.resolver.sf),
+        callKind: inner.callKind,
+        returns: inner.returns,
+      },
+      this.defaultParameterIndex(call, inner, parameter.fn),
+      inner.valueType,
+    );
+  }
+
+  /**
+   * The wrapper `name` of this file whose parameter `keyIndex` is the key of `forward` (an SDK call or flag map
+   * read inside it), which becomes an unresolved reference (reported when no call of the wrapper is found).
+   */
+  private wrapper(
+    name: string,
+    keyIndex: number,
+    forward: Omit<ReferenceSpec, 'resolved'> & Pick<CallPattern, 'callKind' | 'returns'>,
+    defaultIndex?: number,
+    valueType?: CallPattern['valueType'],
+  ): DetectedWrapper {
     const pattern: CallPattern = {
       sdk: 'custom',
       function: name,
       module: modulePathOf(this.resolver.filePath),
-      keyArgument: parameter.index,
+      keyArgument: keyIndex,
       ...(defaultIndex === undefined ? {} : { defaultArgument: defaultIndex }),
-      callKind: inner.callKind,
-      ...(inner.valueType ? { valueType: inner.valueType } : {}),
-      returns: inner.returns,
+      callKind: forward.callKind,
+      ...(valueType ? { valueType } : {}),
+      returns: forward.returns,
     };
-    const sf = this.resolver.sf;
-    const callee = skipOuter(ts, call.expression);
-    const forwardsTo = ts.isPropertyAccessExpression(callee) ? callee.name.getText(sf) : callee.getText(sf);
-    const forward = buildReference(this.resolver, {
-      kind: 'call',
-      node: call,
-      keyNode: keyArg,
-      resolved: unresolved(`the key is the parameter "${keyArg.getText(sf)}" of the flag wrapper ${name}`),
-      sdk: inner.sdk,
-      method: forwardsTo,
-      callKind: inner.callKind,
-      returns: inner.returns,
+    const keyText = forward.keyNode.getText(this.resolver.sf);
+    const reference = buildReference(this.resolver, {
+      ...forward,
+      resolved: unresolved(`the key is the parameter "${keyText}" of the flag wrapper ${name}`),
     });
-    return { pattern, file: this.resolver.filePath, range: forward.range, forwardsTo, forward };
+    return {
+      pattern,
+      file: this.resolver.filePath,
+      range: reference.range,
+      forwardsTo: forward.method,
+      forward: reference,
+    };
   }
 
   /** When the SDK call's default is a parameter of the wrapper too, the wrapper's callers give the default. */

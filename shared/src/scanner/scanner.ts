@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Project, SourceFile } from 'ts-morph';
+import type { Project, SourceFile, ts } from 'ts-morph';
 import { FlagError } from '../errors.ts';
 import type { Disposable } from '../lifecycle.ts';
 import { loadScannerConfig, type ScannerConfig } from './config.ts';
@@ -20,9 +20,10 @@ import {
   detectPresets,
 } from './patterns.ts';
 import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from './reference-forms.ts';
+import { FLAG_KEY_TYPE_MENTION } from './flag-key-types.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { resetModuleResolution, resolveModule } from './module-resolution.ts';
-import { loadTsMorph } from './ts-morph-runtime.ts';
+import { getTsMorphOrThrow, loadTsMorph } from './ts-morph-runtime.ts';
 import { SDK_PRESETS } from './types.ts';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
 
@@ -153,14 +154,15 @@ export class FlagScanner implements Disposable {
     resetModuleResolution(this.project);
     this.analyses.clear();
     this.dependents.clear();
+    /** Candidates (their text matches the pre-filter) and every file read, candidates included. */
     const texts = new Map<string, string>();
+    const allTexts = new Map<string, string>();
     const basePattern = this.prefilter(this.config.patterns);
-    const others = new Map<string, string>();
     for (const file of this.files) {
       const text = this.readText(file);
       if (text === undefined) continue;
+      allTexts.set(file, text);
       if (basePattern.test(text)) texts.set(file, text);
-      else others.set(file, text);
     }
     const prefilterMs = performance.now() - started;
     // Parse every candidate before analysing any: adding a file to the project discards its type-checker
@@ -173,7 +175,7 @@ export class FlagScanner implements Disposable {
       const wrapperPattern = namesPattern(this.wrappers.map((w) => w.pattern));
       for (const file of this.files) {
         const parsed = texts.has(file) ? this.project.getSourceFile(file) : undefined;
-        const text = texts.get(file) ?? others.get(file);
+        const text = allTexts.get(file);
         if (text === undefined || !wrapperPattern.test(text)) continue;
         // Candidates of the first pass are parsed and analysed already: only add their wrapper calls.
         if (parsed) this.addWrapperCalls(file, parsed);
@@ -181,11 +183,11 @@ export class FlagScanner implements Disposable {
       }
     }
     const configStarted = performance.now();
-    const configReferences = this.configObjectReferences(new Map([...texts, ...others]));
+    const configReferences = this.configObjectReferences(allTexts);
     const configMs = performance.now() - configStarted;
     const textStarted = performance.now();
     if (options.keys !== undefined) this.textMatcher = createTextMatcher(options.keys);
-    const textReferences = this.textReferences(new Map([...texts, ...others]));
+    const textReferences = this.textReferences(allTexts);
     const textMs = performance.now() - textStarted;
     this.workspaceReferences = [...configReferences, ...textReferences];
     const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs)) + configMs;
@@ -212,6 +214,9 @@ export class FlagScanner implements Disposable {
     if (!this.lastResult) this.scan();
     const started = performance.now();
     const file = (isAbsolute(path) ? path : resolve(this.root, path)).replaceAll('\\', '/');
+    const dependents = [...(this.dependents.get(file) ?? [])].filter((d) => d !== file);
+    const previous = dependents.length > 0 ? this.project.getSourceFile(file)?.compilerNode : undefined;
+    const previousSurface = previous && surfaceOf(previous);
     if (text === undefined) this.overrides.delete(file);
     else this.overrides.set(file, text);
     const content = this.readText(file);
@@ -242,9 +247,13 @@ export class FlagScanner implements Disposable {
       ];
     }
     const rescanned = [file];
-    for (const dependent of [...(this.dependents.get(file) ?? [])]) {
+    // Other files read only the top level of this one (constants, enums, imports and exports), never a function
+    // body: an edit inside bodies (most edits) changes none of their keys or callee origins.
+    const current = previousSurface === undefined ? undefined : this.project.getSourceFile(file)?.compilerNode;
+    const surfaceKept = current !== undefined && current !== previous && surfaceOf(current) === previousSurface;
+    for (const dependent of surfaceKept ? [] : dependents) {
       const sourceFile = this.project.getSourceFile(dependent);
-      if (!sourceFile || dependent === file) continue;
+      if (!sourceFile) continue;
       this.record(dependent, sourceFile, this.wrapperPatterns());
       rescanned.push(dependent);
     }
@@ -301,7 +310,8 @@ export class FlagScanner implements Disposable {
       this.loadDeclarations,
     );
     if (!previous) return this.store(file, calls);
-    const seen = new Set(previous.references.map((r) => r.start));
+    // A wrapper's own forwarding call (`return useUiFlag(flag)` in a flag-key wrapper) is not a reference either.
+    const seen = new Set([...previous.references, ...previous.wrappers.map((w) => w.forward)].map((r) => r.start));
     this.store(file, {
       references: [...previous.references, ...calls.references.filter((r) => !seen.has(r.start))].sort(
         (a, b) => a.start - b.start,
@@ -363,14 +373,29 @@ export class FlagScanner implements Disposable {
     };
   }
 
-  /** The regular expression a file must match to be parsed: call names, components, flag objects and maps. */
+  /**
+   * The regular expression a file must match to be parsed: calls of SDK functions (the name, optional type arguments
+   * and `?.`, then `(`: only calls are SDK references, and names such as `isEnabled` are common properties), names
+   * of wrappers (also references when passed as values), components and flag objects, flag maps, and flag key types
+   * (wrapper candidates).
+   */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
-    const names = namesPattern([
-      ...patterns.map((p) => p.function),
+    const calls = patterns.filter((p) => p.sdk !== 'custom');
+    const names = [
+      ...patterns.filter((p) => p.sdk === 'custom'),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
-    ]);
-    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}`);
+    ];
+    // No never-matching `(?!)` for an empty list: an alternative that can start anywhere makes V8 try every offset
+    // (9× slower on the Unleash frontend).
+    return new RegExp(
+      [
+        ...(calls.length > 0 ? [String.raw`${namesPattern(calls).source}\s*(?:<[^;{}]*?>\s*)?(?:\?\.\s*)?\(`] : []),
+        ...(names.length > 0 ? [namesPattern(names).source] : []),
+        FLAG_MAP_MENTION.source,
+        FLAG_KEY_TYPE_MENTION.source,
+      ].join('|'),
+    );
   }
 
   /**
@@ -433,11 +458,38 @@ export class FlagScanner implements Disposable {
   }
 }
 
-/** One regular expression matching any of the patterns' names (or the given names) as a whole word. */
+/**
+ * The text of `sf`'s top-level statements with every function body left out (and comments between statements): what
+ * other files can read from it. Two texts of a file with the same surface give them the same keys and origins.
+ */
+function surfaceOf(sf: ts.SourceFile): string {
+  const ts = getTsMorphOrThrow().ts;
+  const parts: string[] = [];
+  for (const statement of sf.statements) {
+    let cursor = statement.getStart(sf);
+    const cut = (node: ts.Node): void => {
+      const body = ts.isFunctionLike(node) && 'body' in node ? node.body : undefined;
+      if (body) {
+        parts.push(sf.text.slice(cursor, body.getStart(sf)), '{}');
+        cursor = body.end;
+      } else {
+        ts.forEachChild(node, cut);
+      }
+    };
+    cut(statement);
+    parts.push(sf.text.slice(cursor, statement.end), '\n');
+  }
+  return parts.join('');
+}
+
+/**
+ * One regular expression matching any of the patterns' names (or the given names) as a whole word, not after a `/`
+ * (a module path such as `'hooks/useUiFlag'` names the module, not the function).
+ */
 function namesPattern(patterns: readonly (CallPattern | string)[]): RegExp {
   const names = [...new Set(patterns.map((p) => (typeof p === 'string' ? p : p.function)))].map(escapeRegExp);
   if (names.length === 0) return /(?!)/;
-  return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
+  return new RegExp(`(?<![\\w$/])(?:${names.join('|')})(?![\\w$])`);
 }
 
 function escapeRegExp(text: string): string {

@@ -16,7 +16,8 @@ export {
   remoteSnapshotSchema,
   remoteOperationReplySchema,
   remoteErrorSchema,
+  remoteUsageReplySchema,
 } from './remote-store.ts';
-export type { RemoteStoreOptions, RemoteOperationReply } from './remote-store.ts';
+export type { RemoteStoreOptions, RemoteOperationReply, RemoteUsageReply } from './remote-store.ts';
 export { fileStoreServices } from './services.ts';
 export type { StoreServices } from './services.ts';

@@ -3,7 +3,8 @@
  * `.rollgate/`. Reads return the server's snapshot; writes send the operation's descriptor (flags/descriptor.ts), the
  * reason and the revision this client last saw, and the server runs the operation as the token's identity (one
  * validation, one audit entry, the approval policy). Errors come back with their FlagError code, so callers (and the
- * CLI's exit codes) cannot tell a remote failure from a local one.
+ * CLI's exit codes) cannot tell a remote failure from a local one. The server's usage counts are read through
+ * {@link RemoteStore.usage}.
  */
 import { z } from 'zod';
 import { FlagError, FlagErrorCode, errorMessage } from '../errors.ts';
@@ -11,6 +12,7 @@ import { auditEntrySchema, changeRequestSchema, storeDocumentSchema, type AuditE
 import { descriptionOf } from '../flags/descriptor.ts';
 import type { ApplyOptions, ChangeContext, Operation } from '../flags/operations.ts';
 import { Emitter, toDisposable, type Event } from '../lifecycle.ts';
+import { flagUsageDaySchema, type UsageReader } from '../telemetry/usage-store.ts';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
 
 /** Path prefix of the server's remote-mode API. */
@@ -35,6 +37,10 @@ export const remoteOperationReplySchema = z.object({
   pending: z.boolean().optional(),
 });
 export type RemoteOperationReply = z.input<typeof remoteOperationReplySchema>;
+
+/** The answer to `GET /api/v1/usage?flagKey=<key>`: the days of the environments the token may read. */
+export const remoteUsageReplySchema = z.object({ days: z.array(flagUsageDaySchema) });
+export type RemoteUsageReply = z.input<typeof remoteUsageReplySchema>;
 
 /** Error answers of every endpoint. */
 export const remoteErrorSchema = z.object({
@@ -110,6 +116,19 @@ export class RemoteStore implements FlagStore {
       z.object({ entries: z.array(auditEntrySchema) }),
     );
     return reply.entries;
+  }
+
+  /**
+   * The server's usage counts (whichever usage store it runs), read-only: apps add counts with an SDK key
+   * (`POST /v1/usage`). Environments the token may not read are left out. Errors: those of {@link read}.
+   */
+  usage(): UsageReader {
+    return {
+      flagUsage: async (flagKey) => {
+        const query = new URLSearchParams({ flagKey });
+        return (await this.call('GET', `usage?${query.toString()}`, remoteUsageReplySchema)).days;
+      },
+    };
   }
 
   commit(_request: CommitRequest): Promise<StoreSnapshot> {

@@ -83,6 +83,29 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('parses a file that names an SDK function only where it is called; a wrapper name also as a value, not in a path', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/spaced.ts': `client.getBooleanValue\n  ('spaced', false);`,
+      'src/typed.ts': `client.getStringValue<'a' | 'b'>('typed', 'a');`,
+      'src/optional.ts': `client?.getNumberValue?.('optional', 0);`,
+      'src/property.tsx': `export const row = { getBooleanValue: true };\nexport const C = (p: { getBooleanValue: boolean }) => p.getBooleanValue;`,
+      'src/flags.ts': `export const isOn = (key: string) => client.getBooleanValue(key, false);`,
+      'src/value.ts': `import { isOn } from './flags';\nexport const all = ['v'].map(isOn);`,
+      'src/path.ts': `import { helper } from './lib/isOn';\nexport const h = helper;`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), {
+      'src/optional.ts': ['optional'],
+      'src/spaced.ts': ['spaced'],
+      'src/typed.ts': ['typed'],
+      'src/value.ts': [undefined],
+    });
+    assert.equal(result.filesParsed, 5);
+    scanner.dispose();
+  });
+
   it('honours tsconfig include/exclude and the config exclude patterns', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
@@ -173,6 +196,44 @@ describe('FlagScanner on a workspace', () => {
     rescan = scanner.rescanFile('src/b.ts');
     assert.deepEqual(keysByFile(rescan.result.references), { 'src/a.ts': ['k2'], 'src/c.ts': ['c1'] });
     assert.equal(rescan.result.filesScanned, 3);
+    scanner.dispose();
+  });
+
+  it('re-resolves the files that depend on a rescanned file only when its top level changes, not its bodies', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/flags.ts': `export const KEY = 'k1';\nexport function isOn(key: string) {\n  return client.getBooleanValue(key, false);\n}`,
+      'src/app.ts': `import { isOn, KEY } from './flags';\nisOn(KEY);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    assert.deepEqual(keysByFile(scanner.scan().references), { 'src/app.ts': ['k1'] });
+    const body = `export const KEY = 'k1';\nexport function isOn(key: string) {\n  const k = 'k2';\n  return client.getBooleanValue(key, k === key);\n}\n// trailing`;
+    let rescan = scanner.rescanFile('src/flags.ts', body);
+    assert.deepEqual(rescan.files, [`${root}/src/flags.ts`]);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['k1'] });
+    rescan = scanner.rescanFile('src/flags.ts', body.replace(`KEY = 'k1'`, `KEY = 'k2'`));
+    assert.deepEqual(rescan.files, [`${root}/src/flags.ts`, `${root}/src/app.ts`]);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['k2'] });
+    scanner.dispose();
+  });
+
+  it('a wrapper of a detected wrapper is an unresolved reference, in a scan and in rescans alike', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/flags.ts': `export function isOn(key: string) { return client.getBooleanValue(key, false); }`,
+      'src/outer.ts': `import { isOn } from './flags';\nexport function outer(k: string) { return isOn(k); }`,
+      'src/app.ts': `import { isOn } from './flags';\nimport { outer } from './outer';\nisOn('a');\nouter('b');`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), { 'src/app.ts': ['a'], 'src/outer.ts': [undefined] });
+    assert.deepEqual(
+      result.wrappers.map((w) => w.pattern.function),
+      ['isOn'],
+    );
+    const rescan = scanner.rescanFile('src/app.ts', `import { isOn } from './flags';\nisOn('c');`);
+    assert.equal(rescan.fullRescan, false);
+    assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['c'], 'src/outer.ts': [undefined] });
     scanner.dispose();
   });
 

@@ -18,6 +18,8 @@ import { createSegment, deleteSegment, updateSegment } from '../../src/flags/seg
 import { compileEnvironment } from '../../src/flagd/compile.ts';
 import type { FlagStore, StoreSnapshot } from '../../src/store/types.ts';
 import { assertFlagError, context, nextEvent } from './helpers.ts';
+import { fullDocument } from './full-document.ts';
+import { unusedFields } from './schema-coverage.ts';
 
 const ctx = context();
 
@@ -94,6 +96,52 @@ export function flagStoreContract(name: string, fresh: () => Promise<StoreFixtur
           ['development', 'staging', 'production'],
         );
         assert.deepEqual((await store.read()).document, committed.document);
+      });
+
+      it('keeps every field of the model at every level: what it commits, read() gives back deep-equal', async () => {
+        const document = fullDocument();
+        assert.deepEqual(unusedFields(storeDocumentSchema, document), [], 'fullDocument() must use every model field');
+        const base = await store.read();
+        const committed = await store.commit({ base, document, audit: [noop] });
+        const expected = storeDocumentSchema.parse(fullDocument());
+        assert.deepEqual(committed.document, expected);
+        const reopened = await fixture.open();
+        const read = await reopened.read();
+        reopened.dispose();
+        assert.deepEqual(read.document, expected);
+
+        // Groups alone change (the approval policy still names "sre"), then go with the policy that names them.
+        const regrouped = await store.commit({
+          base: committed,
+          document: { ...committed.document, groups: { sre: ['dave'] } },
+          audit: [noop],
+        });
+        assert.deepEqual((await store.read()).document.groups, { sre: ['dave'] });
+        // A flag change is checked against the groups too (the approval policy names one).
+        const described = await store.commit({
+          base: regrouped,
+          document: {
+            ...regrouped.document,
+            flags: regrouped.document.flags.map((f, i) => (i === 0 ? { ...f, description: 'changed' } : f)),
+          },
+          audit: [noop],
+        });
+        const { groups: _groups, ...withoutGroups } = described.document;
+        await assert.rejects(
+          store.commit({ base: described, document: withoutGroups, audit: [noop] }),
+          assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /unknown group "sre"/)),
+        );
+        const ungrouped = await store.commit({
+          base: described,
+          document: {
+            ...withoutGroups,
+            environments: withoutGroups.environments.map((env) => ({ key: env.key, protected: env.protected })),
+          },
+          audit: [noop],
+        });
+        assert.equal('groups' in (await store.read()).document, false);
+        await store.commit({ base: ungrouped, document: base.document, audit: [noop] });
+        assert.deepEqual((await store.read()).document, base.document);
       });
 
       it('rejects a stale base with STORE_CONFLICT and writes nothing', async () => {

@@ -16,6 +16,7 @@ import { assertFlagError } from './helpers.ts';
 import { SHARED_FLAG, context, nextEvent } from './helpers.ts';
 
 const ctx = context();
+const noop = { at: ctx.now().toISOString(), actor: 'test', action: 'noop', changes: [] };
 const cluster = usePostgres();
 
 flagStoreContract('PostgresStore', async () => {
@@ -56,6 +57,7 @@ describe('PostgresStore', () => {
       { version: 2, name: 'sdk_keys_usage' },
       { version: 3, name: 'api_tokens' },
       { version: 4, name: 'segments' },
+      { version: 5, name: 'document_settings' },
     ]);
     const reopened = await openPostgresStore(url);
     assert.equal((await reopened.read()).document.environments.length, 3);
@@ -174,6 +176,56 @@ describe('PostgresStore', () => {
     } finally {
       a.dispose();
       b.dispose();
+    }
+  });
+
+  it("the document's settings (groups): another instance reads a change, a stale commit conflicts, retried lands", async () => {
+    const url = await cluster().createDatabase();
+    const a = await openPostgresStore(url);
+    const b = await openPostgresStore(url);
+    try {
+      await applyOperation(a, createFlag({ key: 'one', name: 'One', kind: 'release' }), ctx);
+      const base = await b.read();
+      const grouped = await a.commit({ base, document: { ...base.document, groups: { sre: ['bob'] } }, audit: [noop] });
+      const [row] = await query<{ settings: unknown; settings_revision: string }>(
+        url,
+        'SELECT settings, settings_revision FROM rollgate_meta',
+      );
+      assert.deepEqual(row, { settings: { groups: { sre: ['bob'] } }, settings_revision: String(grouped.revision) });
+      // b's base is older than the groups: refused like a stale environment list, nothing written.
+      await assert.rejects(
+        b.commit({
+          base,
+          document: setFlagEnabled('one', 'staging', true)(base.document, ctx).document,
+          audit: [noop],
+        }),
+        assertFlagError('STORE_CONFLICT', (e) => assert.match(e.message, /settings \(groups\) changed/)),
+      );
+      assert.deepEqual((await b.read()).document, grouped.document);
+      const toggled = await applyOperation(b, setFlagEnabled('one', 'staging', true), ctx);
+      assert.deepEqual(toggled.document.groups, { sre: ['bob'] });
+      assert.deepEqual(await a.read(), toggled);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('refuses a document with a field the model does not know (it would be dropped), writing nothing', async () => {
+    const url = await cluster().createDatabase();
+    const store = await openPostgresStore(url);
+    try {
+      const base = await store.read();
+      const document = { ...base.document, policies: { freeze: true } } as StoreDocument;
+      const refused = assertFlagError('INVALID_INPUT', (e) => {
+        assert.match(e.message, /field "policies" that the model does not know; the PostgreSQL store would drop it/);
+        assert.equal(e.details.path, 'policies');
+      });
+      await assert.rejects(store.commit({ base, document, audit: [noop] }), refused);
+      await assert.rejects(store.importStore(document, [], noop), refused);
+      assert.deepEqual(await store.read(), base);
+    } finally {
+      store.dispose();
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * {@link FlagStore} on PostgreSQL (node-postgres), for team mode: many writers and many server replicas on one
  * database. Schema in `migrations/` (one row per flag, segment, environment and change request; the audit log; a meta
- * row with the revision counters), applied on open by `migrate.ts`. See docs/postgres.md.
+ * row with the revision counters and the document's settings), applied on open by `migrate.ts`. See docs/postgres.md.
  */
 import pg from 'pg';
 import type { ClientBase, PoolClient } from 'pg';
@@ -15,6 +15,7 @@ import {
   environmentSchema,
   flagSchema,
   segmentSchema,
+  storeDocumentSchema,
 } from '../../flags/model.ts';
 import type { AuditEntry, ChangeRequest, Environment, Flag, Segment, StoreDocument } from '../../flags/model.ts';
 import { checkSegments, segmentReferences } from '../../flags/segment-check.ts';
@@ -36,9 +37,30 @@ import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-
 import { PostgresTokenStore } from './token-store.ts';
 import { PostgresUsageStore } from './usage-store.ts';
 import type { StoreServices } from '../services.ts';
+import type { ExtensionFields } from '../store-extensions.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
 
 const segmentListSchema = z.array(segmentSchema).optional();
+
+/** The fields of a store document that have rows of their own; every other field is one of its settings. */
+type RowField = 'version' | 'environments' | 'flags' | 'changeRequests' | 'segments';
+const ROW_FIELDS: ReadonlySet<string> = new Set<RowField>([
+  'version',
+  'environments',
+  'flags',
+  'changeRequests',
+  'segments',
+]);
+
+/**
+ * The document's settings: every field of the model without a table of its own (`groups`, and any field the model
+ * gains at that level), kept whole in `rollgate_meta.settings` (migration 0005). Read off the model's schema, so a
+ * new document-level field is stored without a change here.
+ */
+type DocumentSettings = Omit<StoreDocument, RowField>;
+const settingsSchema = z
+  .object(Object.fromEntries(Object.entries(storeDocumentSchema.shape).filter(([key]) => !ROW_FIELDS.has(key))))
+  .strict() as unknown as z.ZodType<DocumentSettings>;
 
 /** The channel every commit NOTIFYs, with the new revision as payload. */
 export const NOTIFY_CHANNEL = 'rollgate_store';
@@ -59,6 +81,8 @@ interface Meta {
   readonly changeRequestsPresent: boolean;
   /** Revision of the last change to any segment (migration 0004). */
   readonly segmentsRevision: number;
+  /** Revision of the last change to the document's settings (migration 0005). */
+  readonly settingsRevision: number;
 }
 
 /**
@@ -71,6 +95,7 @@ interface State {
   readonly changeRequests: readonly ChangeRequest[] | undefined;
   /** In document order (the rows' `position`); empty = the document has no `segments`. */
   readonly segments: readonly Segment[];
+  readonly settings: DocumentSettings;
   readonly snapshot: StoreSnapshot;
 }
 
@@ -87,6 +112,8 @@ interface Delta {
   readonly changeRequests: { readonly list: readonly ChangeRequest[] | undefined } | undefined;
   /** What changed in the segments, when they changed. */
   readonly segments: SegmentDelta | undefined;
+  /** The whole new settings, when they changed. */
+  readonly settings: DocumentSettings | undefined;
 }
 
 /** What a commit changes in the segments relative to its base (validated, frozen). */
@@ -111,7 +138,8 @@ interface SegmentDelta {
  *   objects they did not change), then by content, so a change costs the same with 10 or 10,000 flags. The change and
  *   its audit entries go in one transaction.
  * - Optimistic concurrency per row: a commit whose base is stale is refused (STORE_CONFLICT) when a flag or segment
- *   it changes was changed since its base, the environment list changed, (when it changes them) the change requests
+ *   it changes was changed since its base, the environment list or the document's settings (groups) changed, (when
+ *   it changes them) the change requests
  *   changed, or the result would refer to a segment that no longer exists (a rule naming a segment deleted since, a
  *   deleted segment that a flag changed since uses); otherwise it applies on top of the newer state. {@link update} holds the meta row lock, so it never conflicts.
  * - The instance keeps a snapshot in memory, brought up to date with the rows written since (one query when nothing
@@ -199,14 +227,17 @@ export class PostgresStore implements FlagStore {
 
   /**
    * Fills an empty database with `document` and an existing audit history (e.g. a file store's), then records
-   * `entry` (e.g. `store.import`) at the revision after the history's last. Errors: INVALID_INPUT when the database
-   * already holds commits (nothing is written) or the document / an entry is invalid; STORE_IO.
+   * `entry` (e.g. `store.import`) at the revision after the history's last; keeps the extension fields of the
+   * imported file, if any, for {@link readExtensions}. Errors: INVALID_INPUT when the database already holds commits
+   * (nothing is written) or the document / an entry is invalid; STORE_IO.
    */
   async importStore(
     document: StoreDocument,
     history: readonly AuditEntry[],
     entry: AuditEntryInput,
+    extensions?: ExtensionFields,
   ): Promise<StoreSnapshot> {
+    checkStorableFields(document);
     const valid = validateDocument(document);
     compileStore(valid);
     const [stamped] = validateAudit([entry]);
@@ -227,6 +258,10 @@ export class PostgresStore implements FlagStore {
       await writeSegments(client, segmentChanges([], valid.segments ?? []), revision);
       await writeEnvironments(client, valid.environments, revision);
       await writeChangeRequests(client, valid.changeRequests ?? [], revision);
+      await writeSettings(client, settingsOf(valid));
+      await client.query('UPDATE rollgate_meta SET extensions = $1::jsonb', [
+        extensions === undefined ? null : JSON.stringify(extensions),
+      ]);
       await insertAudit(client, [...history, { ...stamped, revision } as AuditEntry]);
       await writeMeta(client, {
         revision,
@@ -235,6 +270,7 @@ export class PostgresStore implements FlagStore {
         deletedRevision: revision,
         changeRequestsPresent: valid.changeRequests !== undefined,
         segmentsRevision: revision,
+        settingsRevision: revision,
       });
       await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(revision)]);
       await client.query('COMMIT');
@@ -243,6 +279,19 @@ export class PostgresStore implements FlagStore {
       await client.query('COMMIT');
       this.notify(state.snapshot);
       return state.snapshot;
+    });
+  }
+
+  /**
+   * The extension fields (`x-…`) of the file store this database was imported from (migration 0005), or undefined.
+   * Commits do not change them: `rollgate export` writes them onto the objects still there. Errors: STORE_IO.
+   */
+  async readExtensions(): Promise<ExtensionFields | undefined> {
+    return this.withClient('read the extension fields of', async (client) => {
+      const { rows } = await client.query<{ extensions: ExtensionFields | null }>(
+        'SELECT extensions FROM rollgate_meta',
+      );
+      return rows[0]?.extensions ?? undefined;
     });
   }
 
@@ -311,6 +360,7 @@ export class PostgresStore implements FlagStore {
       if (delta.segments) await writeSegments(client, delta.segments, revision);
       if (delta.environments) await writeEnvironments(client, delta.environments, revision);
       if (delta.changeRequests) await writeChangeRequests(client, delta.changeRequests.list ?? [], revision);
+      if (delta.settings) await writeSettings(client, delta.settings);
       await insertAudit(
         client,
         audit.map((entry) => ({ ...entry, revision })),
@@ -324,6 +374,7 @@ export class PostgresStore implements FlagStore {
           ? delta.changeRequests.list !== undefined
           : meta.changeRequestsPresent,
         segmentsRevision: delta.segments ? revision : meta.segmentsRevision,
+        settingsRevision: delta.settings ? revision : meta.settingsRevision,
       });
       await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(revision)]);
       await client.query('COMMIT');
@@ -336,16 +387,19 @@ export class PostgresStore implements FlagStore {
 
   /**
    * What `document` changes relative to `base`, with the changed rows validated (the whole document when the
-   * environments changed or a segment was removed). Errors: INVALID_INPUT, INVALID_RULE.
+   * environments or the settings changed or a segment was removed). Errors: INVALID_INPUT, INVALID_RULE.
    */
   private diff(base: StoreSnapshot, document: StoreDocument): Delta {
     if ((document.version as unknown) !== 1) throw invalidDocumentError(['version'], 'expected 1');
+    checkStorableFields(document);
     const environmentsChanged = canonicalJson(document.environments) !== canonicalJson(base.document.environments);
     const segmentsChanged = canonicalJson(document.segments ?? []) !== canonicalJson(base.document.segments ?? []);
-    // A changed environment list, or a removed segment (a rule may name it), can invalidate any flag: validate and
-    // compile everything then (rare). A new or changed segment concerns no flag: it is validated and compiled alone.
+    const settingsChanged = canonicalJson(settingsOf(document)) !== canonicalJson(settingsOf(base.document));
+    // A changed environment list or settings (an approval policy names groups), or a removed segment (a rule may name
+    // it), can invalidate anything: validate and compile everything then (rare). A new or changed segment concerns no
+    // flag: it is validated and compiled alone.
     const whole =
-      environmentsChanged || (segmentsChanged && removesSegment(base.document, document))
+      environmentsChanged || settingsChanged || (segmentsChanged && removesSegment(base.document, document))
         ? validateDocument(document)
         : undefined;
     const checked = environmentsChanged && whole ? whole : document;
@@ -355,7 +409,7 @@ export class PostgresStore implements FlagStore {
       this.keyedChanges(base.document, checked.flags);
     const upserts = environmentsChanged
       ? changed.map((c) => c.flag)
-      : validateFlags(changed, document.environments, segments);
+      : validateFlags(changed, document.environments, segments, document.groups);
     if (whole) compileStore(whole);
     else {
       // Every environment's file holds the segments' `$evaluators`, so this compiles them too.
@@ -381,6 +435,7 @@ export class PostgresStore implements FlagStore {
       environments: environmentsChanged ? checked.environments.map(deepFreeze) : undefined,
       changeRequests,
       segments: segmentsChanged ? segmentChanges(base.document.segments ?? [], segments ?? []) : undefined,
+      settings: settingsChanged && whole ? deepFreeze(settingsOf(whole)) : undefined,
     };
   }
 
@@ -432,6 +487,9 @@ export class PostgresStore implements FlagStore {
   private async checkConflicts(client: ClientBase, base: StoreSnapshot, delta: Delta, meta: Meta): Promise<void> {
     if (meta.environmentsRevision > base.revision) {
       throw conflict(this.location, 'The environments changed since the change was computed.');
+    }
+    if (meta.settingsRevision > base.revision) {
+      throw conflict(this.location, "The document's settings (groups) changed since the change was computed.");
     }
     if (delta.changeRequests && meta.changeRequestsRevision > base.revision) {
       throw conflict(this.location, 'The change requests changed since the change was computed.');
@@ -495,6 +553,7 @@ export class PostgresStore implements FlagStore {
       delta.environments ?? current.environments,
       delta.changeRequests ? delta.changeRequests.list : current.changeRequests,
       delta.segments ? applySegments(current.segments, delta.segments) : current.segments,
+      delta.settings ?? current.settings,
     );
   }
 
@@ -536,10 +595,11 @@ export class PostgresStore implements FlagStore {
             await client.query<{ key: string; data: unknown }>('SELECT key, data FROM segments ORDER BY position')
           ).rows.map((r) => parseRow(segmentSchema, r.data, 'segments', r.key))
         : prev.segments;
+    const settings = full || meta.settingsRevision > since ? await readSettings(client) : prev.settings;
     // Flags in key order (code units), as the file store reads them: every replica builds the same document. `flags`
     // is (nearly) in this order already, which the sort (TimSort) handles in linear time.
     const list = [...flags.values()].sort((a, b) => compareKeys(a.key, b.key));
-    const state = this.makeState(meta.revision, list, environments, changeRequests, segments);
+    const state = this.makeState(meta.revision, list, environments, changeRequests, segments, settings);
     this.flagIndex.set(state.snapshot.document, flags);
     if (this.state === undefined || state.revision > this.state.revision || full) this.state = state;
     return state;
@@ -552,6 +612,7 @@ export class PostgresStore implements FlagStore {
     environments: readonly Environment[],
     changeRequests: readonly ChangeRequest[] | undefined,
     segments: readonly Segment[],
+    settings: DocumentSettings,
   ): State {
     const document: StoreDocument = Object.freeze({
       version: 1 as const,
@@ -560,6 +621,7 @@ export class PostgresStore implements FlagStore {
       ...(changeRequests === undefined
         ? {}
         : { changeRequests: Object.freeze([...changeRequests]) as ChangeRequest[] }),
+      ...settings,
       ...(segments.length === 0 ? {} : { segments: Object.freeze([...segments]) as Segment[] }),
     });
     return {
@@ -567,6 +629,7 @@ export class PostgresStore implements FlagStore {
       environments,
       changeRequests,
       segments,
+      settings,
       snapshot: { document, revision, version: String(revision) },
     };
   }
@@ -682,13 +745,14 @@ function validateSegments(segments: Segment[] | undefined): Segment[] | undefine
 }
 
 /**
- * Validates changed flags against the environments and segments (shape, variants, references); paths name
- * `flags[index]`.
+ * Validates changed flags against the environments, segments and groups (shape, variants, references); paths name
+ * `flags[index]` (`environments[index]` for an approval policy naming an unknown group).
  */
 function validateFlags(
   changed: readonly { index: number; flag: Flag }[],
   environments: Environment[],
   segments: Segment[] | undefined,
+  groups: StoreDocument['groups'],
 ): Flag[] {
   const parsed = changed.map(({ index, flag }) => {
     const result = flagSchema.safeParse(flag);
@@ -696,7 +760,8 @@ function validateFlags(
     const issue = result.error.issues[0];
     throw invalidDocumentError(['flags', index, ...(issue?.path ?? [])], issue?.message);
   });
-  const issue = checkDocument({ environments, flags: parsed, segments })[0];
+  const issue = checkDocument({ environments, flags: parsed, segments, groups })[0];
+  if (issue?.path[0] === 'environments') throw invalidDocumentError(issue.path, issue.message);
   if (issue) {
     const [, at, ...rest] = issue.path;
     const index = typeof at === 'number' ? (changed[at]?.index ?? at) : at;
@@ -727,6 +792,7 @@ function parseRow<T>(
 }
 
 async function readMeta(client: ClientBase, lock: boolean): Promise<Meta> {
+  // Not the settings: they are read (by readSettings) only when they changed.
   const { rows } = await client.query<{
     revision: string;
     environments_revision: string;
@@ -734,7 +800,11 @@ async function readMeta(client: ClientBase, lock: boolean): Promise<Meta> {
     deleted_revision: string;
     change_requests_present: boolean;
     segments_revision: string;
-  }>(`SELECT * FROM rollgate_meta${lock ? ' FOR UPDATE' : ''}`);
+    settings_revision: string;
+  }>(
+    `SELECT revision, environments_revision, change_requests_revision, deleted_revision, change_requests_present,
+            segments_revision, settings_revision FROM rollgate_meta${lock ? ' FOR UPDATE' : ''}`,
+  );
   const row = rows[0];
   if (!row) {
     throw new FlagError('STORE_IO', 'The Rollgate tables are there but hold no store (rollgate_meta is empty).', {
@@ -748,13 +818,14 @@ async function readMeta(client: ClientBase, lock: boolean): Promise<Meta> {
     deletedRevision: Number(row.deleted_revision),
     changeRequestsPresent: row.change_requests_present,
     segmentsRevision: Number(row.segments_revision),
+    settingsRevision: Number(row.settings_revision),
   };
 }
 
 async function writeMeta(client: ClientBase, meta: Meta): Promise<void> {
   await client.query(
     `UPDATE rollgate_meta SET revision = $1, environments_revision = $2, change_requests_revision = $3,
-       deleted_revision = $4, change_requests_present = $5, segments_revision = $6`,
+       deleted_revision = $4, change_requests_present = $5, segments_revision = $6, settings_revision = $7`,
     [
       meta.revision,
       meta.environmentsRevision,
@@ -762,8 +833,44 @@ async function writeMeta(client: ClientBase, meta: Meta): Promise<void> {
       meta.deletedRevision,
       meta.changeRequestsPresent,
       meta.segmentsRevision,
+      meta.settingsRevision,
     ],
   );
+}
+
+async function readSettings(client: ClientBase): Promise<DocumentSettings> {
+  const { rows } = await client.query<{ settings: unknown }>('SELECT settings FROM rollgate_meta');
+  return parseRow(settingsSchema, rows[0]?.settings ?? {}, 'rollgate_meta', 'settings');
+}
+
+async function writeSettings(client: ClientBase, settings: DocumentSettings): Promise<void> {
+  await client.query('UPDATE rollgate_meta SET settings = $1::jsonb', [JSON.stringify(settings)]);
+}
+
+/** The settings of `document`: its fields that have no rows of their own (absent ones left out). */
+function settingsOf(document: StoreDocument): DocumentSettings {
+  return Object.fromEntries(
+    Object.entries(document).filter(([key, value]) => !ROW_FIELDS.has(key) && value !== undefined),
+  );
+}
+
+/**
+ * Refuses (INVALID_INPUT) a document with a field the model does not know at its top level: it has no row and is
+ * no setting, so it would be dropped. Extension fields (`x-…`) of flags.yaml never reach a document (store-yaml.ts).
+ */
+function checkStorableFields(document: StoreDocument): void {
+  const known = Object.keys(storeDocumentSchema.shape);
+  for (const key of Object.keys(document)) {
+    if (known.includes(key)) continue;
+    throw new FlagError(
+      'INVALID_INPUT',
+      `The store document has a field "${key}" that the model does not know; the PostgreSQL store would drop it.`,
+      {
+        path: key,
+        hint: `Remove "${key}" from the document (known fields: ${known.join(', ')}); the store was not modified.`,
+      },
+    );
+  }
 }
 
 async function writeFlags(

@@ -1,6 +1,6 @@
 /**
  * Moving a store between the file store and PostgreSQL, history included: `rollgate migrate` imports a `.rollgate/`
- * (flags, segments, environments, change requests) into an empty database, `rollgate export` writes a database back
+ * (the whole document, and the `x-…` extension fields of flags.yaml) into an empty database, `rollgate export` writes a database back
  * to a new `.rollgate/` (flags.yaml, audit.jsonl and
  * the compiled flagd files), so flags-as-code stays possible. Each records itself with one audit entry
  * (`store.import` / `store.export`) after the copied history.
@@ -38,11 +38,12 @@ export async function importFileStore(root: string, url: string, context: Transf
   const source = await openFileStore(root);
   try {
     const { document } = await source.read();
+    const extensions = await source.readExtensions();
     const history = await source.readAudit();
     const target = await openPostgresStore(url);
     try {
       const entry = transferEntry('store.import', source.location, context);
-      const imported = await target.importStore(document, history, entry);
+      const imported = await target.importStore(document, history, entry, extensions);
       return result(imported.document, history.length, imported.revision, source.location, target.location);
     } finally {
       target.dispose();
@@ -60,13 +61,14 @@ export async function exportToFileStore(url: string, root: string, context: Tran
   const source = await openPostgresStore(url);
   try {
     const { document } = await source.read();
+    const extensions = await source.readExtensions();
     const history = await source.readAudit();
     const target = await initStore(root);
     try {
       // The copied history first, so the export entry (stamped by the commit) comes after its last revision.
       await appendAuditEntries(join(target.location, 'audit.jsonl'), history, true);
       const entry = transferEntry('store.export', source.location, context);
-      const exported = await target.update(() => ({ document, audit: [entry] }));
+      const exported = await target.update(() => ({ document, audit: [entry] }), { extensions });
       return result(exported.document, history.length, exported.revision, source.location, target.location);
     } finally {
       target.dispose();
