@@ -337,9 +337,14 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
       ['set-rule', 'new-checkout', '--env', 'development', '--when', 'segment beta-testers', '--serve', 'off'],
       remote('alice'),
     );
+    // As an app of development would ask (with its SDK key: the server requires one once any exists).
+    const { secret } = await fixture.keys.create({ environment: 'development', now: new Date(NOW) });
     const served = async (user: string): Promise<unknown> => {
-      const context = { targetingKey: user, environment: 'development' };
-      const reply = await post(`${fixture.server.url}/ofrep/v1/evaluate/flags/new-checkout`, { context });
+      const reply = await post(
+        `${fixture.server.url}/ofrep/v1/evaluate/flags/new-checkout`,
+        { context: { targetingKey: user } },
+        { Authorization: `Bearer ${secret}` },
+      );
       return (reply.json as { value?: unknown }).value;
     };
     await until('the server serves the segment rule', async () => (await served('u1')) === false);
