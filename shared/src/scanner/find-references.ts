@@ -4,7 +4,13 @@
  * {@link KeyResolver} (resolve-key.ts).
  */
 import type { SourceFile, ts } from 'ts-morph';
-import { MAX_WRAPPER_DEPTH, type CallPattern, type DetectedWrapper, type FlagReference, type ScanOptions } from './types.ts';
+import {
+  MAX_WRAPPER_DEPTH,
+  type CallPattern,
+  type DetectedWrapper,
+  type FlagReference,
+  type ScanOptions,
+} from './types.ts';
 import { buildReference, type ReferenceSpec } from './reference-builder.ts';
 import { isFlagType, keyofOperand, keyofReferences, returnedUse } from './flag-key-types.ts';
 import {
