@@ -38,11 +38,14 @@ export interface ScanRunOptions {
 
 /** The outcome of {@link FlagScanner.rescanFile}. */
 export interface RescanResult {
-  /** Files analysed again: the changed file and the files whose keys depend on it. */
+  /**
+   * Files analysed again: the changed file, the files whose keys depend on it, and, when the change added, removed
+   * or changed a wrapper, the files that mention the changed wrappers (and so on, for wrappers of those).
+   */
   readonly files: string[];
   /** The references of the whole workspace after the change. */
   readonly result: ScanResult;
-  /** True when the set of detected wrappers changed, which forced a full re-analysis. */
+  /** True when a wrapper change did not settle within the bounded rounds and everything was scanned again. */
   readonly fullRescan: boolean;
   readonly durationMs: number;
 }
@@ -169,7 +172,13 @@ export class FlagScanner implements Disposable {
     // program, so interleaving would rebuild the program for each key that needs the checker.
     const parsed = [...texts.keys()].map((file): [string, SourceFile] => [file, this.parse(file, texts.get(file)!)]);
     for (const [file, sourceFile] of parsed) this.record(file, sourceFile, []);
-    this.applyWrappers(allTexts, new Map(parsed));
+    // Files parsed before this scan may be stale: re-parse what the first pass did not.
+    const fresh = new Map(parsed);
+    this.applyWrappers(
+      [],
+      (f) => allTexts.get(f),
+      (f, text) => fresh.get(f) ?? this.parse(f, text),
+    );
     const configStarted = performance.now();
     const configReferences = this.configObjectReferences(allTexts);
     const configMs = performance.now() - configStarted;
@@ -197,31 +206,38 @@ export class FlagScanner implements Disposable {
    * one more level across files; levels are bounded (MAX_WRAPPER_DEPTH), so cycles end. Afterwards every file's
    * analysis is what analysing it again with the final wrappers would give, which rescans rely on.
    */
-  private applyWrappers(texts: ReadonlyMap<string, string>, parsed: Map<string, SourceFile>): void {
-    let previous: DetectedWrapper[] = [];
-    // A bound against a non-converging case: the levels alone bound the rounds at MAX_WRAPPER_DEPTH + 1.
-    for (let round = 0; round <= 2 * MAX_WRAPPER_DEPTH; round++) {
+  private applyWrappers(
+    before: readonly DetectedWrapper[],
+    textOf: (file: string) => string | undefined,
+    sourceOf: (file: string, text: string) => SourceFile,
+  ): { files: Set<string>; settled: boolean } {
+    const files = new Set<string>();
+    let previous = before;
+    // A bound against a case that does not settle: levels alone end a scan within MAX_WRAPPER_DEPTH + 1 rounds, and
+    // a rescan breaking a cycle (levels counting up to the bound) within twice that.
+    for (let round = 0; round <= 2 * (MAX_WRAPPER_DEPTH + 1); round++) {
       const current = this.collectWrappers();
       this.wrappers = current;
       const changed = changedNames(previous, current);
-      if (changed.length === 0) return;
+      if (changed.length === 0) return { files, settled: true };
       const mention = namesPattern(changed);
       for (const file of this.files) {
-        const text = texts.get(file);
+        const text = textOf(file);
         if (text === undefined || !mention.test(text)) continue;
-        let sourceFile = parsed.get(file);
-        if (!sourceFile) parsed.set(file, (sourceFile = this.parse(file, text)));
-        this.record(file, sourceFile, this.wrappersOutside(file));
+        this.record(file, sourceOf(file, text), this.wrappersOutside(file));
+        files.add(file);
       }
       previous = current;
     }
+    return { files, settled: false };
   }
 
   /**
    * Re-analyses one changed, created or deleted file without rebuilding the project: the file is re-parsed
    * from `text` (or from disk when omitted; a missing file counts as deleted), and so are the files whose keys
    * were resolved through it. When the change adds, removes or changes a detected wrapper (its name, key or
-   * default position, or level), every file is analysed again.
+   * default position, or level), the files that mention it are analysed again, until the wrappers settle (every
+   * file is scanned again if they do not within the bound).
    * Files outside the root, ignored ones and non-source files are left out. Runs {@link scan} first if needed.
    */
   rescanFile(path: string, text?: string): RescanResult {
@@ -272,7 +288,22 @@ export class FlagScanner implements Disposable {
       this.record(dependent, sourceFile, this.wrappersOutside(dependent));
       rescanned.push(dependent);
     }
-    const fullRescan = wrapperKey(this.collectWrappers()) !== wrapperKey(this.wrappers);
+    let fullRescan = false;
+    if (wrapperKey(this.collectWrappers()) !== wrapperKey(this.wrappers)) {
+      // Reads every file once (to find the callers of the changed wrappers), parses only those not parsed yet.
+      const texts = new Map<string, string | undefined>();
+      const textOf = (f: string): string | undefined => {
+        if (!texts.has(f)) texts.set(f, this.readText(f));
+        return texts.get(f);
+      };
+      const applied = this.applyWrappers(
+        this.wrappers,
+        textOf,
+        (f, t) => this.project.getSourceFile(f) ?? this.parse(f, t),
+      );
+      rescanned.push(...[...applied.files].filter((f) => !rescanned.includes(f)));
+      fullRescan = !applied.settled;
+    }
     if (fullRescan) {
       this.lastResult = this.scan();
     } else {

@@ -300,7 +300,8 @@ describe('FlagScanner on a workspace', () => {
     assert.deepEqual(result.wrappers, []);
     const withSdk = `import { b } from './b';\nexport function a(k: string): boolean { return k ? b(k) : client.getBooleanValue(k, false); }`;
     let rescan = scanner.rescanFile('src/a.ts', withSdk);
-    assert.equal(rescan.fullRescan, true);
+    assert.equal(rescan.fullRescan, false);
+    assert.deepEqual(rescan.files, [`${root}/src/a.ts`, `${root}/src/app.ts`, `${root}/src/b.ts`]);
     assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['p', 'q', 'direct'] });
     assert.deepEqual(
       rescan.result.wrappers.map((w) => `${w.pattern.function}:${w.depth}→${w.forwardsTo}`),
@@ -308,19 +309,21 @@ describe('FlagScanner on a workspace', () => {
     );
     // A scan from scratch agrees, and a body edit that keeps both wrappers stays a one-file rescan.
     result = scanner.scan();
-    assert.deepEqual(wrapperNames(result.wrappers), wrapperNames(rescan.result.wrappers));
+    assert.deepEqual(result.references, rescan.result.references);
+    assert.deepEqual(result.wrappers, rescan.result.wrappers);
     rescan = scanner.rescanFile(
       'src/b.ts',
       `import { a } from './a';\nexport function b(k: string): boolean {\n  return a(k);\n}`,
     );
     assert.equal(rescan.fullRescan, false);
     assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['p', 'q', 'direct'] });
+    assert.deepEqual(rescan.files, [`${root}/src/b.ts`]);
     // Without the SDK call again, the cycle does not keep itself alive.
     rescan = scanner.rescanFile(
       'src/a.ts',
       `import { b } from './b';\nexport function a(k: string): boolean { return b(k); }`,
     );
-    assert.equal(rescan.fullRescan, true);
+    assert.equal(rescan.fullRescan, false);
     assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['direct'] });
     assert.deepEqual(rescan.result.wrappers, []);
     scanner.dispose();
@@ -336,7 +339,9 @@ describe('FlagScanner on a workspace', () => {
     const scanner = await FlagScanner.create(root, defaultConfig());
     assert.deepEqual(keysByFile(scanner.scan().references), { 'src/app.ts': ['a', 'b'] });
     const rescan = scanner.rescanFile('src/flags.ts', `export function isOn(key: string) { return key.length > 0; }`);
-    assert.equal(rescan.fullRescan, true);
+    assert.equal(rescan.fullRescan, false);
+    // The wrapper's file, then the files naming it (app, outer), then those naming outer (app again).
+    assert.deepEqual(rescan.files, [`${root}/src/flags.ts`, `${root}/src/app.ts`, `${root}/src/outer.ts`]);
     assert.deepEqual(rescan.result.references, []);
     assert.deepEqual(rescan.result.wrappers, []);
     scanner.dispose();
@@ -356,8 +361,11 @@ describe('FlagScanner on a workspace', () => {
       'src/outer.ts',
       `import { isOn } from './flags';\nexport function outer(k: string) { return isOn(k); }`,
     );
+    assert.equal(rescan.fullRescan, false);
+    assert.deepEqual(rescan.files, [`${root}/src/outer.ts`, `${root}/src/app.ts`, `${root}/src/page.ts`]);
     assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['a', 'b'], 'src/page.ts': ['page'] });
     assert.deepEqual(wrapperNames(rescan.result.wrappers), ['isOn', 'outer']);
+    assert.deepEqual(scanner.scan().references, rescan.result.references);
     scanner.dispose();
   });
 
@@ -393,7 +401,7 @@ describe('FlagScanner on a workspace', () => {
     assert.throws(() => scanner.scan(), { code: 'GENERAL' });
   });
 
-  it('re-analyses everything when a rescan adds a wrapper', async () => {
+  it('re-analyses the files that name a wrapper a rescan adds', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
       'src/flags.ts': `export function isOn(key: string) { return key.length > 0; }`,
@@ -405,7 +413,8 @@ describe('FlagScanner on a workspace', () => {
       'src/flags.ts',
       `export function isOn(key: string) { return client.getBooleanValue(key, false); }`,
     );
-    assert.equal(rescan.fullRescan, true);
+    assert.equal(rescan.fullRescan, false);
+    assert.deepEqual(rescan.files, [`${root}/src/flags.ts`, `${root}/src/app.ts`]);
     assert.deepEqual(keysByFile(rescan.result.references), { 'src/app.ts': ['w1', 'direct'] });
     scanner.dispose();
   });
