@@ -172,13 +172,14 @@ export class FlagScanner implements Disposable {
     // program, so interleaving would rebuild the program for each key that needs the checker.
     const parsed = [...texts.keys()].map((file): [string, SourceFile] => [file, this.parse(file, texts.get(file)!)]);
     for (const [file, sourceFile] of parsed) this.record(file, sourceFile, []);
-    // Files parsed before this scan may be stale: re-parse what the first pass did not.
+    // Files parsed before this scan may be stale: parse the others once (a parse discards the checker program).
     const fresh = new Map(parsed);
-    this.applyWrappers(
-      [],
-      (f) => allTexts.get(f),
-      (f, text) => fresh.get(f) ?? this.parse(f, text),
-    );
+    const sourceOf = (f: string, text: string): SourceFile => {
+      const sourceFile = fresh.get(f) ?? this.parse(f, text);
+      fresh.set(f, sourceFile);
+      return sourceFile;
+    };
+    this.applyWrappers([], (f) => allTexts.get(f), sourceOf);
     const configStarted = performance.now();
     const configReferences = this.configObjectReferences(allTexts);
     const configMs = performance.now() - configStarted;

@@ -287,6 +287,23 @@ describe('FlagScanner on a workspace', () => {
     scanner.dispose();
   });
 
+  it('follows a hook wrapping a flag map reader (useFeature → useUiFlag → uiConfig.flags)', async () => {
+    await rm(root, { recursive: true, force: true });
+    await write({
+      'src/use-ui-flag.ts': `export const useUiFlag = (flag: string) => uiConfig.flags[flag] === true;`,
+      'src/use-feature.ts': `import { useUiFlag } from './use-ui-flag';\nexport function useFeature(name: string) { return useUiFlag(name); }`,
+      'src/page.tsx': `import { useFeature } from './use-feature';\nexport const Page = () => (useFeature('newNav') ? <nav /> : null);`,
+    });
+    const scanner = await FlagScanner.create(root, defaultConfig());
+    const result = scanner.scan();
+    assert.deepEqual(keysByFile(result.references), { 'src/page.tsx': ['newNav'] });
+    assert.deepEqual(
+      result.wrappers.map((w) => `${w.pattern.function}:${w.depth}`),
+      ['useUiFlag:1', 'useFeature:2'],
+    );
+    scanner.dispose();
+  });
+
   it('ends on wrappers that call each other: without an SDK call neither is one, with one each gets its level', async () => {
     await rm(root, { recursive: true, force: true });
     await write({
