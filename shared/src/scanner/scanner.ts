@@ -378,11 +378,12 @@ export class FlagScanner implements Disposable {
     const analysed = [...this.analyses.values()].flatMap((a) => a.references);
     // A wrapper none of whose calls was found (exported for other packages, or only passed around) keeps its
     // forwarding call as an unresolved reference: a dynamic evaluation never vanishes. A wrapper called by another
-    // wrapper only is called (the outer one's forward stands for the chain).
+    // wrapper only (whose depth > 1 says it forwards to a wrapper) is called: the outer one stands for the chain.
     const wrappers = this.collectWrappers();
-    const called = new Set(
-      [...analysed, ...wrappers.map((w) => w.forward)].filter((r) => r.sdk === 'custom').map((r) => r.method),
-    );
+    const called = new Set([
+      ...analysed.filter((r) => r.sdk === 'custom').map((r) => r.method),
+      ...wrappers.filter((w) => w.depth > 1).map((w) => w.forwardsTo),
+    ]);
     const forwards = wrappers.filter((w) => !called.has(w.pattern.function)).map((w) => w.forward);
     const text = this.workspaceReferences.filter((r) => r.kind === 'text');
     const nonText = [...analysed, ...forwards, ...this.workspaceReferences.filter((r) => r.kind !== 'text')];
