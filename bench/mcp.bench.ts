@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 
-const ROUNDS = 7;
+const ROUNDS = 11;
 const server = ensureBuilt('mcp');
 const work = mkdtempSync(join(tmpdir(), 'rollgate-mcp-bench-'));
-// Preloaded into both processes: reports the process's own CPU time when it exits.
-const probe = join(work, 'cpu-probe.mjs');
+// Preloaded into both processes: reports the process's own CPU time when it exits. CommonJS (`--require`): an ESM
+// preload (`--import`) would start Node's ESM loader in the bare process too, adding ~15 ms to the baseline.
+const probe = join(work, 'cpu-probe.cjs');
 writeFileSync(
   probe,
   "process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write(`\\nCPU_US=${u.userCPUTime + u.systemCPUTime}\\n`); });\n",
@@ -24,7 +25,7 @@ interface Run {
 
 function runProcess(args: readonly string[], requests: readonly object[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', probe, ...args], { cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', probe, ...args], { cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let toolsListBytes = 0;

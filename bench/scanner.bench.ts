@@ -7,7 +7,7 @@
 //      from the npm registry into a temp dir at bench time (not committed).
 // Prints times, ratios and the machine load; asserts nothing about time.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlagScanner, createPatterns, loadTsMorph, type ScannerConfig } from '../shared/src/scanner/index.ts';
@@ -43,7 +43,7 @@ function write(root: string, path: string, text: string): void {
  */
 const FLAG_KEYS = Array.from({ length: 60 }, (_, i) => `flag-${i}`);
 
-function generateRepo(root: string, count: number): { flagFile: string; keysFile: string } {
+function generateRepo(root: string, count: number): { flagFile: string; keysFile: string; clientFile: string } {
   const flags = FLAG_KEYS;
   write(
     root,
@@ -58,9 +58,10 @@ function generateRepo(root: string, count: number): { flagFile: string; keysFile
     `export const FLAGS = {\n${flags.map((f, i) => `  f${i}: '${f}',`).join('\n')}\n} as const;\n` +
       `export enum Flag {\n${flags.map((f, i) => `  F${i} = '${f}',`).join('\n')}\n}\n`,
   );
+  const clientFile = 'src/flags/client.ts';
   write(
     root,
-    'src/flags/client.ts',
+    clientFile,
     `import { OpenFeature } from '@openfeature/server-sdk';\nconst client = OpenFeature.getClient();\n` +
       `export function isOn(key: string, fallback = false): Promise<boolean> {\n  return client.getBooleanValue(key, fallback);\n}\n`,
   );
@@ -131,7 +132,7 @@ function generateRepo(root: string, count: number): { flagFile: string; keysFile
     }
     write(root, path, `${imports.join('\n')}\n\n${body.join('\n')}\n`);
   }
-  return { flagFile, keysFile };
+  return { flagFile, keysFile, clientFile };
 }
 
 /** Plain ts-morph: every file in a Project, every call expression collected. */
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'rollgate-scan-bench-'));
   try {
     const genStarted = performance.now();
-    const { flagFile, keysFile } = generateRepo(root, FILE_COUNT);
+    const { flagFile, keysFile, clientFile } = generateRepo(root, FILE_COUNT);
     console.log(`\ngenerated ${FILE_COUNT} files (10% with flag calls) in ${ms(performance.now() - genStarted)}`);
 
     const cold = await coldScan(root);
@@ -204,9 +205,19 @@ async function main(): Promise<void> {
     console.log(
       `\nincremental rescan of one file (${INCREMENTAL_RUNS} edits): median ${ms(median(rescans))}, p90 ${ms(p90(rescans))} wall  (target ≤ 20 ms)`,
     );
+    // A key value changes: every file whose keys came from this one is re-resolved.
+    const keysText = readFileSync(join(root, keysFile), 'utf8');
+    write(root, keysFile, keysText.replace(`'${FLAG_KEYS[0]}'`, `'${FLAG_KEYS[0]}-renamed'`));
     const dep = await measure(() => scanner.rescanFile(join(root, keysFile)));
     console.log(
-      `rescan of the shared keys file (re-resolves its ${dep.value.files.length - 1} dependents): ${times(dep)}`,
+      `rescan of the shared keys file, one value edited (re-resolves its ${dep.value.files.length - 1} dependents): ${times(dep)}`,
+    );
+    // An edit inside the wrapper's body: its callers read nothing there, so only the wrapper's file is analysed.
+    const clientText = readFileSync(join(root, clientFile), 'utf8');
+    write(root, clientFile, clientText.replace('return client', 'const on = client;\n  return on'));
+    const body = await measure(() => scanner.rescanFile(join(root, clientFile)));
+    console.log(
+      `rescan of the wrapper's file, body edited (${body.value.files.length - 1} dependents re-resolved, full rescan: ${body.value.fullRescan}): ${times(body)}`,
     );
     scanner.dispose();
   } finally {

@@ -13,6 +13,11 @@ const BUNDLES = {
   cli: { out: 'cli/dist/rollgate.mjs', sources: ['cli/src', 'cli/package.json'] },
   mcp: { out: 'mcp-server/dist/server.mjs', sources: ['mcp-server/src', 'mcp-server/package.json'] },
   server: { out: 'cli/dist/rollgate-server.mjs', sources: ['server/src', 'server/package.json'] },
+  // The extension's bundles, among them its copy of the MCP server (ts-morph bundled in).
+  extension: {
+    out: 'extension/dist/mcp/server.mjs',
+    sources: ['extension/src', 'extension/package.json', 'mcp-server/src'],
+  },
 } as const;
 
 function newestMtime(path: string): number {

@@ -9,13 +9,15 @@ import type { Command } from 'commander';
 import { FlagError } from '@rollgate/shared/errors';
 import { applyOperation, type ChangeContext, type Operation } from '@rollgate/shared/flags';
 import type { FlagStore, StoreServices, StoreSnapshot } from '@rollgate/shared/store';
+import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 // The file store's own module, not the store index: the index also holds the remote store and the services, which
 // load only when used (below).
-import { FileStore, findStoreRoot, openFileStore, STORE_DIR_NAME } from '@rollgate/shared/store/file';
+import { FileStore, findStoreRoot, openFileStore } from '@rollgate/shared/store/file';
+import { STORE_DIR_NAME } from '@rollgate/shared/store/dir';
 import { getEnvironmentOrThrow } from './lookup.ts';
 import { createOutput, type Output, type Writer } from './output.ts';
 import { reportRecoveries } from './recovery.ts';
-import { checkRemoteOptions, localOnlyError, openRemoteStore, remoteTargetOf } from './remote.ts';
+import { checkRemoteOptions, localOnlyError, openRemoteStore, remoteTargetOf, serverManagedError } from './remote.ts';
 
 /** Process-level facts main.ts injects; tests may pass their own. */
 export interface CliDeps {
@@ -53,10 +55,15 @@ export interface Invocation {
    */
   withStore<T>(fn: (store: FlagStore) => Promise<T>): Promise<T>;
   /**
-   * {@link withStore} with the store's SDK keys and usage counts (files beside `.rollgate/`, or tables in
-   * PostgreSQL). Refused in remote mode (the server keeps them).
+   * {@link withStore} with the store's SDK keys, usage counts and API tokens (files beside `.rollgate/`, or tables
+   * in PostgreSQL), for managing them. Refused in remote mode (INVALID_INPUT: managed where the server's store is).
    */
   withServices<T>(fn: (store: FlagStore, services: StoreServices) => Promise<T>): Promise<T>;
+  /**
+   * {@link withStore} with the usage counts apps reported, read-only: in remote mode the server's (of the
+   * environments the token may read), else the store's.
+   */
+  withUsage<T>(fn: (store: FlagStore, usage: UsageReader) => Promise<T>): Promise<T>;
   /**
    * {@link withStore} for commands about `.rollgate/` files (compiled outputs, local config). Errors: INVALID_INPUT
    * on a PostgreSQL store or in remote mode, with a hint.
@@ -120,9 +127,14 @@ export function invocation(command: Command, deps: CliDeps): Invocation {
       return using(remote ? await openRemoteStore(remote) : (await openStore(options, deps.cwd)).store, fn);
     },
     async withServices(fn) {
-      if (remote) throw localOnlyError(command, remote);
+      if (remote) throw serverManagedError(command, remote);
       const { store, services } = await openStore(options, deps.cwd);
       return using(store, async (s) => fn(s, await services()));
+    },
+    async withUsage(fn) {
+      if (remote) return using(await openRemoteStore(remote), (store) => fn(store, store.usage()));
+      const { store, services } = await openStore(options, deps.cwd);
+      return using(store, async (s) => fn(s, (await services()).usage));
     },
     async withFileStore(fn) {
       if (remote) throw localOnlyError(command, remote);

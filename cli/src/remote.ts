@@ -57,10 +57,26 @@ export async function openRemoteStore(target: RemoteTarget): Promise<RemoteStore
 
 /** The error of a local-files command (`rollgate compile`) run in remote mode. */
 export function localOnlyError(command: Command, target: RemoteTarget): FlagError {
-  const names: string[] = [];
-  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
   return usageError(
-    `\`rollgate ${names.join(' ')}\` works on a local .rollgate/ and is not available with ROLLGATE_URL (${target.url}).`,
+    `\`rollgate ${commandPath(command)}\` works on a local .rollgate/ and is not available with ROLLGATE_URL (${target.url}).`,
     'Run it on the server’s machine (in its store), or unset ROLLGATE_URL.',
   );
+}
+
+/**
+ * The error of a command managing what the server's store keeps beside the flags (SDK keys, API tokens) run in
+ * remote mode: the API does not hand out or create those secrets.
+ */
+export function serverManagedError(command: Command, target: RemoteTarget): FlagError {
+  return usageError(
+    `\`rollgate ${commandPath(command)}\` manages the secrets of the server’s store and is not available with ROLLGATE_URL (${target.url}).`,
+    'Run it where the server’s store is (its --store directory or --database), or unset ROLLGATE_URL.',
+  );
+}
+
+/** `keys create` for `rollgate keys create`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }

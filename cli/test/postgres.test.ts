@@ -5,10 +5,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { storeDocumentSchema } from '@rollgate/shared/flags';
 import type { AuditEntry, Flag } from '@rollgate/shared/flags';
 import { openFileStore } from '@rollgate/shared/store';
+import { fullDocument, fullStoreFile } from '../../shared/test/store/full-document.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
 import { ensureBuilt, rollgate, rollgateJson, tempDir } from './helpers.ts';
 
@@ -22,7 +24,7 @@ function dir(): string {
   return made.path;
 }
 
-/** A file store with three flags and some history. */
+/** A file store with three flags, a segment one of them uses, and some history. */
 function seededStore(): string {
   const root = dir();
   rollgateJson(root, ['init']);
@@ -32,6 +34,17 @@ function seededStore(): string {
   rollgateJson(root, ['toggle', 'new-checkout', 'on', '--env', 'staging']);
   rollgateJson(root, ['set-rollout', 'new-checkout', '25', '--env', 'staging']);
   rollgateJson(root, ['set-rule', 'banner', '--env', 'development', '--when', 'plan in pro,team', '--serve', 'blue']);
+  rollgateJson(root, ['segment', 'create', 'internal-users', '--include', 'alice,bob', '--rule', 'plan in staff']);
+  rollgateJson(root, [
+    'set-rule',
+    'banner',
+    '--env',
+    'staging',
+    '--when',
+    'segment internal-users',
+    '--serve',
+    'green',
+  ]);
   return root;
 }
 
@@ -53,7 +66,7 @@ describe('rollgate on PostgreSQL', () => {
   it('migrate → export round trip: the same documents, flagd files and audit history (plus one entry each)', async () => {
     const source = seededStore();
     const url = await cluster().createDatabase();
-    const imported = rollgateJson<{ flags: number; auditEntries: number; revision: number }>(source, [
+    const imported = rollgateJson<{ flags: number; segments: number; auditEntries: number; revision: number }>(source, [
       '--database',
       url,
       'migrate',
@@ -62,6 +75,7 @@ describe('rollgate on PostgreSQL', () => {
     ]);
     const before = await snapshot(source);
     assert.equal(imported.flags, 3);
+    assert.equal(imported.segments, 1);
     assert.equal(imported.auditEntries, before.audit.length);
 
     // A second import is refused with a hint, and leaves the database as it was.
@@ -75,6 +89,7 @@ describe('rollgate on PostgreSQL', () => {
     const after = await snapshot(target);
     assert.deepEqual(after.document, before.document);
     assert.deepEqual(after.flagd, before.flagd);
+    assert.match(after.flagd.get('staging.flagd.json') ?? '', /"\$evaluators"[\s\S]*"internal-users"/);
     assert.deepEqual(after.audit.slice(0, before.audit.length), before.audit);
     assert.deepEqual(
       after.audit.slice(before.audit.length).map((e) => [e.action, e.revision]),
@@ -87,6 +102,28 @@ describe('rollgate on PostgreSQL', () => {
     const over = rollgate(target, ['--database', url, 'export', '--to', target]);
     assert.equal(over.status, 1);
     assert.match(over.stderr, /already exists/);
+  });
+
+  it('migrate → export keeps every field of the model (groups, change requests, plans…) and every x- field', async () => {
+    const source = dir();
+    rollgateJson(source, ['init']);
+    await writeFile(join(source, '.rollgate', 'flags.yaml'), fullStoreFile());
+    const url = await cluster().createDatabase();
+    rollgateJson(source, ['--database', url, 'migrate', '--from', source]);
+    const target = dir();
+    rollgateJson(target, ['--database', url, 'export', '--to', target]);
+    const [from, to] = await Promise.all([openFileStore(source), openFileStore(target)]);
+    try {
+      const expected = storeDocumentSchema.parse(fullDocument());
+      assert.deepEqual((await from.read()).document, expected);
+      assert.deepEqual((await to.read()).document, expected);
+      const extensions = await from.readExtensions();
+      assert.equal(JSON.stringify(extensions).match(/"x-at"/g)?.length, fullStoreFile().match(/\bx-at: /g)?.length);
+      assert.deepEqual(await to.readExtensions(), extensions);
+    } finally {
+      from.dispose();
+      to.dispose();
+    }
   });
 
   it('every store command works with --database or $ROLLGATE_DATABASE_URL; SDK keys live in the database', async () => {
@@ -109,6 +146,17 @@ describe('rollgate on PostgreSQL', () => {
     assert.equal(json<{ flag: Flag }>(['get', 'new-checkout']).flag.environments.staging?.enabled, false);
     const audit = json<{ entries: AuditEntry[] }>(['audit', '--flag', 'new-checkout', '--limit', '1']).entries;
     assert.equal(audit[0]?.action, 'flag.toggle');
+    json(['segment', 'update', 'internal-users', '--add-key', 'carol']);
+    json(['segment', 'create', 'power-users', '--rule', 'sessions >= 100']);
+    assert.deepEqual(
+      json<{ segments: { key: string; included: string[]; usedBy: string[] }[] }>(['segment', 'list']).segments.map(
+        (g) => [g.key, g.included, g.usedBy],
+      ),
+      [
+        ['internal-users', ['alice', 'bob', 'carol'], ['banner/staging']],
+        ['power-users', [], []],
+      ],
+    );
     // The file store in `source` did not change: the command went to the database.
     const fileFlag = rollgateJson<{ flag: Flag }>(source, ['--store', source, 'get', 'new-checkout']).flag;
     assert.equal(fileFlag.environments.staging?.enabled, true);

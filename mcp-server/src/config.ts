@@ -2,8 +2,11 @@
  * The server's configuration: argv and environment, parsed once by zod into {@link ServerConfig}.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { environmentKeySchema } from '@rollgate/shared/flags';
+// zod/mini, not zod: this runs at every start, and the full zod costs more CPU to load than the rest of the start-up
+// (issue 12).
+import * as z from 'zod/mini';
+import { ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE } from '@rollgate/shared/flags/keys';
+import type { WritePolicy } from './writes.ts';
 
 /** `rollgate-mcp --help`, also printed (to stderr) on a usage error. */
 export const USAGE = `Usage: rollgate-mcp [options]
@@ -12,6 +15,7 @@ Serves the Rollgate flag store to AI assistants over MCP (stdio unless --http).
 
 Options:
   --store <dir>         directory holding .rollgate/ (or .rollgate/ itself); default: $ROLLGATE_STORE, else the nearest .rollgate/ above the cwd
+  --database <url>      work on the PostgreSQL store at postgres://user:password@host:5432/db (default: $ROLLGATE_DATABASE_URL unless --store is given)
   --read-only           expose read tools only
   --allowed-envs <list> comma-separated environments writes may touch (default: all)
   --actor <name>        audit-log actor (default: mcp:<client name>)
@@ -26,28 +30,45 @@ Remote mode: with ROLLGATE_URL (and ROLLGATE_TOKEN) set, the tools work against 
 .rollgate/, as the token's identity (--store and --actor are refused then). See docs/teams.md.
 `;
 
+// Security: the URL may hold a password, so the message never echoes it.
+const DATABASE_URL_ERROR =
+  'not a PostgreSQL URL; pass postgres://user:password@host:5432/db (or set ROLLGATE_DATABASE_URL)';
+
 const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
 
 /** The parsed configuration; built from argv and environment by {@link parseServerConfig}. */
 export const serverConfigSchema = z.object({
   /** Store directory, or undefined to search upwards from the working directory. */
-  store: z.string().min(1).optional(),
+  store: z.optional(z.string().check(z.minLength(1))),
+  /** PostgreSQL connection URL of the store (instead of .rollgate/ files). */
+  database: z.optional(z.url({ protocol: /^postgres(ql)?$/, error: DATABASE_URL_ERROR })),
   readOnly: z.boolean(),
   /** Environments writes may touch; undefined = all. */
-  allowedEnvironments: z.array(environmentKeySchema).min(1).optional(),
-  actor: z.string().min(1).optional(),
+  allowedEnvironments: z.optional(
+    z
+      .array(z.string().check(z.regex(ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE)))
+      .check(z.minLength(1, 'name at least one environment')),
+  ),
+  actor: z.optional(z.string().check(z.minLength(1, 'give a name'))),
   /** Remote mode: the Rollgate server (ROLLGATE_URL) and the API token (ROLLGATE_TOKEN) the tools act with. */
-  remote: z.object({ url: z.url(), token: z.string().min(1, 'set ROLLGATE_TOKEN to your API token') }).optional(),
+  remote: z.optional(
+    z.object({
+      url: z.url({ error: 'use the http(s) URL of the Rollgate server' }),
+      token: z.string().check(z.minLength(1, 'set ROLLGATE_TOKEN to your API token')),
+    }),
+  ),
   /** Largest rollout increase (percentage points) per set-rollout in a protected environment. */
-  maxStep: z.number().gt(0).max(100),
+  maxStep: z
+    .number({ error: 'use a number of percentage points' })
+    .check(z.positive('use more than 0'), z.lte(100, 'use at most 100')),
   transport: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('stdio') }),
     z.object({
       kind: z.literal('http'),
-      port: z.number().int().min(0).max(65535),
-      host: z.string().min(1),
+      port: z.int({ error: 'use a port number' }).check(z.gte(0, 'use 0 to 65535'), z.lte(65535, 'use 0 to 65535')),
+      host: z.string().check(z.minLength(1, 'give a host name or address')),
       /** Bearer token every HTTP request must carry; required off loopback. */
-      token: z.string().min(16, 'use at least 16 characters').optional(),
+      token: z.optional(z.string().check(z.minLength(16, 'use at least 16 characters'))),
     }),
   ]),
 });
@@ -70,6 +91,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
       allowPositionals: false,
       options: {
         store: { type: 'string' },
+        database: { type: 'string' },
         'read-only': { type: 'boolean', default: false },
         'allowed-envs': { type: 'string' },
         actor: { type: 'string' },
@@ -86,15 +108,27 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   }
   if (values.help) return { kind: 'help' };
   const url = env.ROLLGATE_URL?.trim();
-  if (url && (values.store !== undefined || values.actor !== undefined)) {
+  const clash = ['store', 'database', 'actor'].find((name) => values[name as 'store'] !== undefined);
+  if (url && clash) {
     return {
       kind: 'error',
-      message: `${values.actor === undefined ? '--store' : '--actor'}: not with ROLLGATE_URL (${url}): the flags live on the server, and it records the identity of your token.`,
+      message: `--${clash}: not with ROLLGATE_URL (${url}): the flags live on the server, and it records the identity of your token.`,
     };
   }
+  if (values.store !== undefined && values.database !== undefined) {
+    return {
+      kind: 'error',
+      message:
+        '--database: not with --store; pass --store <dir> for .rollgate/ files or --database <url> for PostgreSQL.',
+    };
+  }
+  // Not $DATABASE_URL: a developer's shell often holds their app's database there (the CLI's rule too).
+  const database =
+    values.database ?? (values.store === undefined && !url ? env.ROLLGATE_DATABASE_URL || undefined : undefined);
   const result = serverConfigSchema.safeParse({
     ...(url ? { remote: { url, token: env.ROLLGATE_TOKEN?.trim() ?? '' } } : {}),
-    store: values.store ?? (env.ROLLGATE_STORE || undefined),
+    store: values.store ?? (database === undefined ? env.ROLLGATE_STORE || undefined : undefined),
+    ...(database === undefined ? {} : { database }),
     readOnly: values['read-only'],
     allowedEnvironments: values['allowed-envs']
       ?.split(',')
@@ -114,7 +148,12 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   if (!result.success) {
     return {
       kind: 'error',
-      message: result.error.issues.map((i) => `${optionName(i.path)}: ${i.message}`).join('\n'),
+      message: result.error.issues
+        .map((i) => {
+          const fromEnv = i.path[0] === 'database' && values.database === undefined;
+          return `${fromEnv ? 'ROLLGATE_DATABASE_URL' : optionName(i.path)}: ${i.message}`;
+        })
+        .join('\n'),
     };
   }
   const transport = result.data.transport;
@@ -126,6 +165,16 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     };
   }
   return { kind: 'config', config: result.data };
+}
+
+/** The write policy `config` sets. */
+export function policyOf(config: ServerConfig): WritePolicy {
+  return {
+    readOnly: config.readOnly,
+    allowedEnvironments: config.allowedEnvironments,
+    maxStep: config.maxStep,
+    actor: config.actor,
+  };
 }
 
 /** True when `host` only accepts connections from this machine. */
@@ -144,6 +193,7 @@ function toNumber(text: string): number {
 function optionName(path: readonly PropertyKey[]): string {
   const names: Record<string, string> = {
     store: '--store',
+    database: '--database',
     readOnly: '--read-only',
     allowedEnvironments: '--allowed-envs',
     actor: '--actor',

@@ -4,7 +4,7 @@
  * file store. The server can therefore start in any repository, and "create a flag" works the first time.
  */
 import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { FlagError } from '@rollgate/shared/errors';
 import { createEmptyDocument, type AuditEntry } from '@rollgate/shared/flags';
@@ -121,28 +121,5 @@ export class LazyFileStore implements FlagStore {
     this.backing = store;
     this.forwarding = store.onDidChange((snapshot) => this._onDidChange.fire(snapshot));
     return store;
-  }
-}
-
-/**
- * Where the store lives when none was configured: the nearest directory above `cwd` holding `.rollgate/`, else the
- * git repository's root (the nearest directory holding `.git`), else `cwd` itself.
- */
-export async function defaultStoreRoot(cwd: string): Promise<string> {
-  const start = resolve(cwd);
-  return (await nearestHolding(start, STORE_DIR_NAME)) ?? (await nearestHolding(start, '.git')) ?? start;
-}
-
-async function nearestHolding(start: string, name: string): Promise<string | undefined> {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (
-      await stat(join(dir, name)).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      return dir;
-    }
-    if (dirname(dir) === dir) return undefined;
   }
 }

@@ -1,21 +1,30 @@
 /**
  * Entry point of `rollgate-mcp`: argv/env → config, open the store, serve over stdio (default) or Streamable
  * HTTP, close cleanly on SIGINT/SIGTERM. stdout carries only the protocol; everything else goes to stderr.
+ * Start-up stays light (issue 12): over stdio the front door (stdio-front.ts) answers initialize and tools/list, and
+ * the server proper (session.ts: store, MCP SDK, tools; bundled apart as session.mjs) loads with the first other
+ * request — at start already with --database or ROLLGATE_URL, whose store is opened (and checked) first.
  */
-// First import: config.ts pulls in zod, so the bundle initializes zod before the MCP SDK's modules use it (the lazily
-// imported scanner makes esbuild wrap zod in a deferred initializer).
-import { USAGE, parseServerConfig } from './config.ts';
-import { basename, dirname, join, resolve } from 'node:path';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Readable, Writable } from 'node:stream';
 import { errorMessage } from '@rollgate/shared/errors';
-import { RemoteStore, STORE_DIR_NAME, type FlagStore } from '@rollgate/shared/store';
-import { startHttpServer } from './http.ts';
-import { LazyFileStore, defaultStoreRoot } from './lazy-store.ts';
-import { createServer } from './server.ts';
-import type { ServerDeps } from './writes.ts';
+import { USAGE, parseServerConfig, policyOf } from './config.ts';
+import { describeError } from './error-text.ts';
+import type { RollgateServer } from './server.ts';
+import type { Session } from './session.ts';
+import type { StartupReplies } from './startup-replies.ts';
+import { serveFrontDoor } from './stdio-front.ts';
+import { defaultStoreRoot, describeFileStore, fileStoreAt, storeRootOf } from './store-location.ts';
+
+/** The JSON of {@link StartupReplies}, defined by esbuild.mjs; undefined when running from source. */
+declare const ROLLGATE_STARTUP_REPLIES: string | undefined;
 
 function log(message: string): void {
   process.stderr.write(`rollgate-mcp: ${message}\n`);
+}
+
+function failed(e: unknown): never {
+  log(`failed to start: ${describeError(e)}`);
+  process.exit(1);
 }
 
 async function main(): Promise<void> {
@@ -30,23 +39,12 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = parsed;
+  const policy = policyOf(config);
+  // Remote mode and PostgreSQL: the code tools still scan `root`.
   const root = config.store !== undefined ? storeRootOf(config.store) : await defaultStoreRoot(process.cwd());
-  // Zero setup: without .rollgate/ the server starts on an empty store; the first write creates it in `root`.
-  // Remote mode: the store is the Rollgate server's (the code tools still scan `root`).
-  const store: FlagStore = config.remote ? new RemoteStore(config.remote) : new LazyFileStore(root);
-  const deps: ServerDeps = {
-    store,
-    ...(store instanceof LazyFileStore ? { setup: store, usageDir: join(store.location, 'usage') } : {}),
-    workspaceRoot: root,
-    policy: {
-      readOnly: config.readOnly,
-      allowedEnvironments: config.allowedEnvironments,
-      maxStep: config.maxStep,
-      actor: config.actor,
-    },
-    now: () => new Date(),
-    log,
-  };
+  let opening: Promise<Session> | undefined;
+  const session = (): Promise<Session> =>
+    (opening ??= import('./session.ts').then(({ openSession }) => openSession(config, root, log)));
 
   let closing = false;
   let stop: () => Promise<void>;
@@ -55,44 +53,48 @@ async function main(): Promise<void> {
     closing = true;
     stop()
       .catch((e: unknown) => log(`error while closing: ${errorMessage(e)}`))
-      .finally(() => {
-        store.dispose();
-        process.exit(process.exitCode ?? 0);
-      });
+      .then(() => opening?.then((s) => s.dispose()))
+      .catch(() => {})
+      .finally(() => process.exit(process.exitCode ?? 0));
   };
 
   if (config.transport.kind === 'http') {
     const { host, port, token } = config.transport;
-    const endpoint = await startHttpServer(deps, host, port, token);
+    const [opened, { serveHttp }] = await Promise.all([session(), import('./session.ts')]);
+    const endpoint = await serveHttp(opened, host, port, token);
     stop = endpoint.close;
     log(
-      `serving ${await describeStore(store)} at ${endpoint.url}${token ? ' (bearer token required)' : ''}${config.readOnly ? ' (read-only)' : ''}`,
+      `serving ${await opened.describe()} at ${endpoint.url}${token ? ' (bearer token required)' : ''}${config.readOnly ? ' (read-only)' : ''}`,
     );
   } else {
-    const { server, close } = createServer(deps);
-    stop = close;
-    server.server.onclose = shutdown;
-    await server.connect(new StdioServerTransport());
+    // A database or a Rollgate server is opened now, so a bad URL or an unreachable database fails the start; a file
+    // store is only looked at (the first write creates it).
+    const described =
+      config.database !== undefined || config.remote
+        ? await (await session()).describe()
+        : await fileStoreAt(root).then((s) => describeFileStore(s.location, s.exists));
+    let served: Promise<RollgateServer> | undefined;
+    const serve = (input: Readable, output: Writable): void => {
+      served = Promise.all([session(), import('./session.ts')]).then(([opened, { serveStdio }]) =>
+        serveStdio(opened, input, output, shutdown),
+      );
+      served.catch(failed);
+    };
+    stop = async () => {
+      await (await served)?.close();
+    };
+    const replies =
+      typeof ROLLGATE_STARTUP_REPLIES === 'string'
+        ? (JSON.parse(ROLLGATE_STARTUP_REPLIES) as StartupReplies)
+        : undefined;
+    if (replies) serveFrontDoor({ replies, policy, input: process.stdin, output: process.stdout, handOver: serve });
+    else serve(process.stdin, process.stdout);
     // The client closing stdin ends the session.
     process.stdin.once('end', shutdown);
-    log(`serving ${await describeStore(store)} over stdio${config.readOnly ? ' (read-only)' : ''}`);
+    log(`serving ${described} over stdio${config.readOnly ? ' (read-only)' : ''}`);
   }
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 }
 
-async function describeStore(store: FlagStore): Promise<string> {
-  if (!(store instanceof LazyFileStore)) return `the Rollgate server at ${store.location}`;
-  return (await store.exists()) ? store.location : `${store.location} (not created yet: the first write creates it)`;
-}
-
-/** `--store` names the directory holding `.rollgate/`, or `.rollgate/` itself (as the CLI accepts). */
-function storeRootOf(path: string): string {
-  const absolute = resolve(path);
-  return basename(absolute) === STORE_DIR_NAME ? dirname(absolute) : absolute;
-}
-
-main().catch((e: unknown) => {
-  log(`failed to start: ${errorMessage(e)}`);
-  process.exit(1);
-});
+main().catch(failed);

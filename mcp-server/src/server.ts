@@ -28,11 +28,8 @@ import { registerToggleFlagTool } from './tools/toggle-flag.ts';
 import { registerUpdateFlagTool } from './tools/update-flag.ts';
 import { registerWithdrawChangeRequestTool } from './tools/withdraw-change-request.ts';
 import type { ServerDeps } from './writes.ts';
+import { SERVER_INFO, instructions } from './instructions.ts';
 import { publishToolList } from './tool-list.ts';
-
-/** `serverInfo` of the initialize result. */
-export const SERVER_NAME = 'rollgate';
-export const SERVER_VERSION = '0.1.0';
 
 /** A server and the way to stop it. */
 export interface RollgateServer {
@@ -77,10 +74,7 @@ const WRITE_TOOLS: readonly Registration[] = [
  * One server serves one connection; the HTTP transport creates one per session.
  */
 export function createServer(deps: ServerDeps): RollgateServer {
-  const server = new McpServer(
-    { name: SERVER_NAME, version: SERVER_VERSION, title: 'Rollgate feature flags' },
-    { instructions: instructions(deps) },
-  );
+  const server = new McpServer(SERVER_INFO, { instructions: instructions(deps.policy) });
   for (const register of [...READ_TOOLS, ...(deps.policy.readOnly ? [] : WRITE_TOOLS)]) register(server, deps);
   publishToolList(server);
   registerFlagResources(server, deps);
@@ -100,24 +94,4 @@ export function createServer(deps: ServerDeps): RollgateServer {
       return closing;
     },
   };
-}
-
-function instructions(deps: ServerDeps): string {
-  const lines = [
-    'Rollgate manages feature flags stored in the repository (.rollgate/), compiled to flagd files apps read via OpenFeature.',
-    'Read with list-flags/get-flag; check a change with preview-change before making it.',
-    'Protected environments (production by default) need a reason for every write. Reducing exposure there (turn ' +
-      'off, lower a rollout, pause or roll back) applies at once; raising it is capped at ' +
-      `+${deps.policy.maxStep} points and creates a change request that a human approves with ` +
-      '`rollgate approve <id>`. Tell the user the request id.',
-    'Segments (list-segments, manage-segment) are reusable audiences: a set-targeting condition {"segment": key}, ' +
-      'or a start-rollout step {"segment": key}.',
-    'Write tools reply {status: applied|pending-approval|unchanged|declined, changes: [{path, before, after}], ' +
-      'environments: [{environment, protected, state}] (state after the call), changeRequests?, revision}.',
-  ];
-  if (deps.policy.readOnly) lines.push('This server is read-only: it has no write tools.');
-  if (deps.policy.allowedEnvironments) {
-    lines.push(`Writes are limited to: ${deps.policy.allowedEnvironments.join(', ')}.`);
-  }
-  return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import type {
 import type { z } from 'zod';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import type { FlagStore } from '@rollgate/shared/store';
+import { describeFlagError } from './error-text.ts';
 import { recordTool } from './tool-list.ts';
 
 /** Request context the SDK hands to a tool handler (abort signal, client requests such as elicitation). */
@@ -94,12 +95,6 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 /** A tool error result the model can act on. */
 export function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
-}
-
-/** `<message> <hint>` of a FlagError, e.g. `Flag "x" not found. Did you mean "y"?`. */
-export function describeFlagError(e: FlagError): string {
-  const hint = typeof e.details.hint === 'string' ? e.details.hint : undefined;
-  return hint && !e.message.includes(hint) ? `${e.message} ${hint}` : e.message;
 }
 
 /** Annotations of a tool that only reads. */

@@ -26,6 +26,7 @@ import {
   type ValueChange,
 } from '@rollgate/shared/flags';
 import type { FlagStore } from '@rollgate/shared/store';
+import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { environmentKeySchema } from '@rollgate/shared/flags';
 import type { Logger, ToolExtra, ToolSuccess } from './tool.ts';
 
@@ -53,8 +54,8 @@ export interface ServerDeps {
   readonly setup?: StoreSetup;
   /** Root of the repository the store belongs to: where the code tools scan. */
   readonly workspaceRoot: string;
-  /** Folder of the evaluation counts (`.rollgate/usage`); absent in remote mode (the server keeps them). */
-  readonly usageDir?: string;
+  /** The evaluation counts apps reported: `.rollgate/usage`, or in remote mode the server's; absent: none shown. */
+  readonly usage?: UsageReader;
   readonly policy: WritePolicy;
   readonly now: () => Date;
   readonly log: Logger;

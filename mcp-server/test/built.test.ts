@@ -1,17 +1,30 @@
 /**
  * The built bundle (mcp-server/dist/server.mjs) as users start it: a real MCP Client over stdio, the CLI writing the
- * same store at the same time, and the Streamable HTTP transport on a loopback port.
+ * same store at the same time, and the Streamable HTTP transport on a loopback port; and the extension's copy
+ * (extension/dist/mcp), whose code tools run a bundled ts-morph.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Flag } from '@rollgate/shared/flags';
-import { CLI_BIN, NOW, ROOT, SERVER_BIN, callOk, ensureBuilt, seededStore, stdioClient } from './helpers.ts';
+import {
+  CLI_BIN,
+  EXTENSION_SERVER_BIN,
+  NOW,
+  ROOT,
+  SERVER_BIN,
+  callOk,
+  ensureBuilt,
+  seededStore,
+  stdioClient,
+  stdioServerClient,
+} from './helpers.ts';
 
 /** The official MCP Inspector (0.21.x: the last line with a CLI mode), a devDependency of this workspace. */
 const INSPECTOR_BIN = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector', 'cli', 'build', 'cli.js');
@@ -41,6 +54,27 @@ describe('built server', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('the extension’s copy (ts-morph bundled into ES modules) and the npm bundle answer the code tools alike', async () => {
+    ensureBuilt('extension');
+    await using fixture = await seededStore();
+    mkdirSync(join(fixture.root, 'src'));
+    writeFileSync(
+      join(fixture.root, 'src', 'checkout.ts'),
+      "import { OpenFeature } from '@openfeature/server-sdk';\nconst client = OpenFeature.getClient();\nexport const on = client.getBooleanValue('new-checkout', false);\n",
+    );
+    const found: unknown[] = [];
+    for (const bin of [SERVER_BIN, EXTENSION_SERVER_BIN]) {
+      const client = await stdioServerClient(['--store', fixture.root], {}, bin);
+      try {
+        found.push(await callOk(client, 'find-flag-references', { key: 'new-checkout' }));
+      } finally {
+        await client.close();
+      }
+    }
+    assert.match(JSON.stringify(found[0]), /"file":"src\/checkout.ts","line":3/);
+    assert.deepEqual(found[1], found[0]);
   });
 
   it('the MCP server and the CLI write the same store at the same time without losing a change', async () => {

@@ -66,6 +66,44 @@ describe('server config', () => {
     assert.equal(configOf(['--store', '/flag'], { ROLLGATE_STORE: '/from-env' }).store, '/flag');
   });
 
+  it('takes the database from --database, else ROLLGATE_DATABASE_URL unless --store is given; never DATABASE_URL', () => {
+    const url = 'postgres://app:secret@db.internal:5432/flags';
+    assert.equal(configOf(['--database', url]).database, url);
+    assert.equal(configOf([], { ROLLGATE_DATABASE_URL: url, ROLLGATE_STORE: '/from-env' }).database, url);
+    assert.equal(configOf([], { ROLLGATE_DATABASE_URL: url, ROLLGATE_STORE: '/from-env' }).store, undefined);
+    const files = configOf(['--store', '/repo'], { ROLLGATE_DATABASE_URL: url });
+    assert.deepEqual([files.store, files.database], ['/repo', undefined]);
+    assert.equal(configOf([], { DATABASE_URL: url }).database, undefined);
+    assert.equal(
+      configOf(['--database', 'postgresql:///flags?host=/var/run/postgresql']).database?.startsWith('postgresql:'),
+      true,
+    );
+  });
+
+  const databaseErrors: [string[], NodeJS.ProcessEnv, RegExp][] = [
+    [
+      ['--database', 'mysql://app:secret@db/flags'],
+      {},
+      /^--database: not a PostgreSQL URL; pass postgres:\/\/user:password@host:5432\/db/,
+    ],
+    [['--database', 'db.internal/flags'], {}, /^--database: not a PostgreSQL URL/],
+    [[], { ROLLGATE_DATABASE_URL: 'http://app:secret@db' }, /^ROLLGATE_DATABASE_URL: not a PostgreSQL URL/],
+    [['--store', '/repo', '--database', 'postgres://db/flags'], {}, /--database: not with --store/],
+    [
+      ['--database', 'postgres://db/flags'],
+      { ROLLGATE_URL: 'https://flags.example.com', ROLLGATE_TOKEN: 't' },
+      /--database: not with ROLLGATE_URL/,
+    ],
+  ];
+  for (const [argv, env, message] of databaseErrors) {
+    it(`rejects ${[...argv, ...Object.keys(env)].join(' ')} saying how to fix it, without echoing a password`, () => {
+      const result = parseServerConfig(argv, env);
+      assert.equal(result.kind, 'error');
+      assert.match((result as { message: string }).message, message);
+      assert.doesNotMatch((result as { message: string }).message, /secret/);
+    });
+  }
+
   const errors: [string[], RegExp][] = [
     [['--max-step', 'lots'], /--max-step/],
     [['--max-step', '0'], /--max-step/],

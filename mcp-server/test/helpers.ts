@@ -11,12 +11,15 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
 import { initStore, type FileStore, type FlagStore } from '@rollgate/shared/store';
+import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
 import { createServer } from '../src/server.ts';
 import type { ServerDeps, WritePolicy } from '../src/writes.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const SERVER_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 export const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
+/** The extension's copy of the MCP server, registered with the editor: ts-morph is bundled in (no node_modules). */
+export const EXTENSION_SERVER_BIN = join(ROOT, 'extension', 'dist', 'mcp', 'server.mjs');
 export const NOW = new Date('2026-11-25T12:00:00.000Z');
 
 /** The seeded flags: a boolean release flag at 10% in production, and an old experiment. */
@@ -88,7 +91,7 @@ export async function connect(
   const deps: ServerDeps = {
     store,
     workspaceRoot: dirname(store.location),
-    usageDir: join(store.location, 'usage'),
+    usage: new FileUsageStore(join(store.location, 'usage')),
     policy: { readOnly: false, maxStep: 25, ...policy },
     now: () => NOW,
     log: () => {},
@@ -109,12 +112,24 @@ export async function connect(
 
 /** A real Client connected over stdio to the built server (SERVER_BIN) on the store at `root`. */
 export async function stdioClient(root: string, args: string[] = []): Promise<Client> {
+  return stdioServerClient(['--store', root, ...args]);
+}
+
+/**
+ * A real Client connected over stdio to the built server `bin` (default SERVER_BIN) started with `args` and `env`
+ * (and PATH).
+ */
+export async function stdioServerClient(
+  args: string[],
+  env: Record<string, string> = {},
+  bin = SERVER_BIN,
+): Promise<Client> {
   const client = new Client({ name: 'stdio-test', version: '1.0.0' });
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: [SERVER_BIN, '--store', root, ...args],
-      env: { PATH: process.env.PATH ?? '' },
+      args: [bin, ...args],
+      env: { PATH: process.env.PATH ?? '', ...env },
       stderr: 'pipe',
     }),
   );

@@ -1,14 +1,12 @@
 /**
  * Entry point of `rollgate server` (bundled as rollgate-server.mjs, started by the CLI): argv/env → config, open the
- * store and the SDK keys, refuse to serve a non-loopback address without keys, start the listeners, close cleanly on
- * SIGINT/SIGTERM. Logs go to stderr.
+ * store and its services (SDK keys, usage counts, API tokens), refuse to serve a non-loopback address without keys,
+ * start the listeners, close cleanly on SIGINT/SIGTERM. Logs go to stderr.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
-import { FileTokenStore } from '@rollgate/shared/auth';
 import {
-  FileStore,
   STORE_DIR_NAME,
   fileStoreServices,
   findStoreRoot,
@@ -61,8 +59,7 @@ async function main(): Promise<void> {
     syncPort: config.syncPort,
     loopback,
     usage: services.usage,
-    // Remote mode's API tokens live beside a file store (.rollgate/secrets/tokens.json); not yet in PostgreSQL.
-    ...(store instanceof FileStore ? { tokens: new FileTokenStore(store.location) } : {}),
+    tokens: services.tokens,
     ...(config.tlsCert === undefined ? {} : { tls: await readTls(config) }),
     controller: controllerDepsOf(config, store, process.env, process.cwd()),
     log,
@@ -89,6 +86,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Started by `rollgate server` (over an IPC channel): stop with it, also when it is killed by SIGKILL, so no
+  // orphaned server keeps the ports.
+  if (process.connected) process.once('disconnect', shutdown);
 }
 
 async function readTls(config: ServerConfig): Promise<TlsConfig> {
@@ -107,8 +107,8 @@ async function readTls(config: ServerConfig): Promise<TlsConfig> {
 }
 
 /**
- * The PostgreSQL store of --database / $DATABASE_URL (its SDK keys and usage counts in the same database), or the
- * file store of --store / $ROLLGATE_STORE / the nearest `.rollgate/` (keys and usage in `.rollgate/`).
+ * The PostgreSQL store of --database / $DATABASE_URL (its SDK keys, usage counts and API tokens in the same
+ * database), or the file store of --store / $ROLLGATE_STORE / the nearest `.rollgate/` (those in `.rollgate/`).
  */
 async function openStore(config: ServerConfig): Promise<{ store: FlagStore; services: StoreServices }> {
   if (config.database !== undefined) {

@@ -46,6 +46,8 @@ export interface ServerDeps {
   readonly usage: UsageStore;
   /** API tokens of remote mode (`/api/v1/*`); absent: remote mode is off. */
   readonly tokens?: TokenStore;
+  /** How long remote mode's change feed (`GET /api/v1/snapshot?after=`) waits for a change, in ms. Default 25 s. */
+  readonly longPollMs?: number;
   /** The rollout controller and alerts (controller.ts); absent with `--no-controller`. */
   readonly controller?: ControllerDeps;
 }
@@ -86,7 +88,9 @@ export async function createServer(deps: ServerDeps): Promise<RollgateServer> {
     }),
   );
 
-  const api = deps.tokens && createRemoteApi({ store: deps.store, tokens: deps.tokens, now });
+  const api =
+    deps.tokens &&
+    createRemoteApi({ store: deps.store, tokens: deps.tokens, usage: deps.usage, now, longPollMs: deps.longPollMs });
   const handler = createHttpHandler({
     distributor,
     access,

@@ -110,5 +110,9 @@ describe('built server', () => {
     const bad = await cli(fixture.root, ['server', '--port', 'eighty']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /--port: .*number/);
+    // The controller's options reach the server, which checks them (the CLI used to refuse them as unknown).
+    const interval = await cli(fixture.root, ['server', '--no-controller', '--controller-interval', '0']);
+    assert.equal(interval.status, 1);
+    assert.match(interval.stderr, /rollgate server: --controller-interval: .*>0/);
   });
 });

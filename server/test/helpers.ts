@@ -8,18 +8,23 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, type Client as WebClient } from '@openfeature/web-sdk';
 import { storeDocumentSchema, type StoreDocument } from '@rollgate/shared/flags';
-import { FileSdkKeyStore, initStore, type FileStore } from '@rollgate/shared/store';
+import { FileSdkKeyStore, initStore, type FileStore, type SdkKeyStore } from '@rollgate/shared/store';
+import type { UsageEntry } from '@rollgate/shared/telemetry';
+import { openPostgresStore } from '@rollgate/shared/store/postgres';
+import type { PostgresCluster } from '../../shared/test/support/postgres.ts';
 import { createServer, type RollgateServer, type ServerDeps } from '../src/server.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const NOW = '2026-11-25T12:00:00.000Z';
 export const CLI_BIN = join(ROOT, 'cli', 'dist', 'rollgate.mjs');
+const SERVER_BIN = join(ROOT, 'cli', 'dist', 'rollgate-server.mjs');
 
 /** What a finished process printed and its exit status. */
 export interface Finished {
@@ -37,6 +42,11 @@ export async function runCli(args: readonly string[], cwd: string, env: NodeJS.P
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const [status] = (await once(child, 'close')) as [number | null];
   return { status, stdout, stderr };
+}
+
+/** Runs the built CLI with `env` on top of a clean environment (no ROLLGATE_* of the caller). */
+export function cleanCli(args: string[], env: Record<string, string>, cwd: string): Promise<Finished> {
+  return runCli(args, cwd, { PATH: process.env.PATH ?? '', USER: 'tester', ROLLGATE_NOW: NOW, ...env });
 }
 
 /** Two flags over three environments: a boolean at 50 % in staging, a string served by a rule in production. */
@@ -77,6 +87,22 @@ export function seedDocument(): StoreDocument {
       },
     ],
   });
+}
+
+/** A fresh database of `cluster` holding {@link seedDocument}; returns its URL. */
+export async function seedDatabase(cluster: PostgresCluster): Promise<string> {
+  const url = await cluster.createDatabase();
+  const store = await openPostgresStore(url);
+  try {
+    await store.commit({
+      base: await store.read(),
+      document: seedDocument(),
+      audit: [{ at: NOW, actor: 'test:seed', action: 'test.seed', changes: [] }],
+    });
+  } finally {
+    store.dispose();
+  }
+  return url;
 }
 
 export interface Fixture {
@@ -225,32 +251,71 @@ export async function post(
 
 const CLI_ENV = { ...process.env, ROLLGATE_NOW: NOW, USER: 'tester' };
 
-/** A `rollgate server` process started by {@link startCliServer}. */
+/**
+ * Sends `entries` to `POST /v1/usage` of the server at `url` as apps do: one batch per environment, each with a new
+ * SDK key of `keys` for it. Throws when the server does not add a batch.
+ */
+export async function reportUsage(url: string, keys: SdkKeyStore, entries: readonly UsageEntry[]): Promise<void> {
+  for (const environment of new Set(entries.map((e) => e.environment))) {
+    const { secret } = await keys.create({ environment, now: new Date(NOW) });
+    const batchId = `usage-${environment}`;
+    const reply = await post(
+      `${url}/v1/usage`,
+      { batchId, entries: entries.filter((e) => e.environment === environment) },
+      { Authorization: `Bearer ${secret}` },
+    );
+    if (!isDeepStrictEqual(reply.json, { batchId, added: true })) {
+      throw new Error(`POST /v1/usage did not add ${batchId}: ${reply.status} ${JSON.stringify(reply.json)}`);
+    }
+  }
+}
+
+/** A server process started by {@link startCliServer} or {@link startServerBundle}. */
 export interface RunningServer {
   readonly child: ChildProcess;
   readonly url: string;
   readonly syncPort: number;
   /** What the server logged so far. */
   stderr(): string;
+  /** When (Date.now()) the first complete log line matching `pattern` arrived; undefined before it did. */
+  loggedAt(pattern: RegExp): number | undefined;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the built `rollgate <storeArgs> server --port 0 --sync-port 0 <args>` (e.g. storeArgs `--store <root>`) and
- * waits for its "serving" line.
+ * Starts the built `rollgate <storeArgs> server --port <port> --sync-port <syncPort> <args>` (e.g. storeArgs
+ * `--store <root>`; ports default to 0: any free one) and waits for its "serving" line.
  */
-export async function startCliServer(
+export function startCliServer(
   storeArgs: string[],
   args: string[] = [],
   env: Record<string, string> = {},
+  { port = 0, syncPort = 0 }: { port?: number; syncPort?: number } = {},
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI_BIN, ...storeArgs, 'server', '--port', '0', '--sync-port', '0', ...args], {
-    env: { ...CLI_ENV, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const ports = ['--port', String(port), '--sync-port', String(syncPort)];
+  return startServerProcess([CLI_BIN, ...storeArgs, 'server', ...ports, ...args], env);
+}
+
+/**
+ * Starts the built server bundle itself (`node cli/dist/rollgate-server.mjs --port 0 --sync-port 0 <args>`, what
+ * `rollgate server` runs as its child) and waits for its "serving" line: the process that runs the controller, for
+ * tests that kill it.
+ */
+export function startServerBundle(args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
+  return startServerProcess([SERVER_BIN, '--port', '0', '--sync-port', '0', ...args], env);
+}
+
+async function startServerProcess(argv: string[], env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, argv, { env: { ...CLI_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const lines: { at: number; text: string }[] = [];
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+    const at = Date.now();
+    const complete = (stderr + c).split('\n').slice(stderr.split('\n').length - 1, -1);
+    for (const text of complete) lines.push({ at, text });
+    stderr += c;
+  });
   await until('the server to start', () => /flagd sync at/.test(stderr) || child.exitCode !== null, 20_000);
   const match = /at (http:\/\/[^,]+), flagd sync at [^:]+:(\d+)/.exec(stderr);
   if (match === null) throw new Error(`server did not start: ${stderr}`);
@@ -259,6 +324,7 @@ export async function startCliServer(
     url: match[1] ?? '',
     syncPort: Number(match[2]),
     stderr: () => stderr,
+    loggedAt: (pattern) => lines.find((l) => pattern.test(l.text))?.at,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -1,17 +1,21 @@
 /**
  * The server on a real PostgreSQL (a throwaway cluster): SDK keys in the database, a revoked key ends the streams
- * opened with it; two replicas (two built `rollgate server` processes) on one database deliver a change made through
- * the built CLI to the clients of both, and keep doing so across a PostgreSQL restart (LISTEN re-established).
+ * opened with it; a flag whose rule uses a segment evaluates through the stock flagd and OFREP providers, and a
+ * segment change made on another connection pool reaches them; two replicas (two built `rollgate server` processes)
+ * on one database deliver a change made through the built CLI to the clients of both, and keep doing so across a
+ * PostgreSQL restart (LISTEN re-established) and a kill -9 of a replica (its clients keep the last flags, then
+ * reconnect to it restarted).
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { OpenFeature } from '@openfeature/server-sdk';
 import pg from 'pg';
-import { applyOperation, setFlagEnabled } from '@rollgate/shared/flags';
+import { applyOperation, createSegment, setFlagEnabled, setRules, updateSegment } from '@rollgate/shared/flags';
 import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
@@ -22,7 +26,7 @@ import {
   flagdClient,
   ofrepClient,
   post,
-  seedDocument,
+  seedDatabase,
   startCliServer,
   until,
   type RunningServer,
@@ -30,22 +34,7 @@ import {
 
 const cluster = usePostgres();
 after(() => OpenFeature.close());
-
-/** A fresh database holding the seed document. */
-async function seededDatabase(): Promise<string> {
-  const url = await cluster().createDatabase();
-  const store = await openPostgresStore(url);
-  try {
-    await store.commit({
-      base: await store.read(),
-      document: seedDocument(),
-      audit: [{ at: NOW, actor: 'test:seed', action: 'test.seed', changes: [] }],
-    });
-  } finally {
-    store.dispose();
-  }
-  return url;
-}
+const seededDatabase = (): Promise<string> => seedDatabase(cluster());
 
 /** A raw SyncFlags stream: the messages it got and, once it ended, its status code. */
 function openSyncStream(port: number, selector: string): { messages: number; status?: grpc.status; close(): void } {
@@ -82,6 +71,23 @@ async function listeners(url: string): Promise<number> {
     return rows[0]?.n ?? 0;
   } finally {
     await client.end();
+  }
+}
+
+/** The pid of the server process a `rollgate server` process started (its only child). */
+function serverPid(server: RunningServer): number {
+  const pid = server.child.pid ?? 0;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  assert.equal(children.length, 1, `rollgate server has one child process: ${children.join(', ')}`);
+  return children[0] ?? 0;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -129,6 +135,77 @@ describe('server on PostgreSQL', () => {
       assert.equal(kept.status, undefined);
     } finally {
       for (const s of streams) s.close();
+      await server.close();
+      store.dispose();
+      admin.dispose();
+    }
+  });
+
+  it('a rule using a segment: stock flagd and OFREP providers agree, and see a segment change of another pool', async () => {
+    const url = await seededDatabase();
+    const store = await openPostgresStore(url);
+    const admin = await openPostgresStore(url);
+    const change = { actor: 'test:admin', now: () => new Date(NOW) };
+    await applyOperation(
+      admin,
+      createSegment({
+        key: 'internal',
+        included: ['alice'],
+        excluded: ['mallory'],
+        rules: [{ conditions: [{ attribute: 'email', operator: 'ends_with', value: '@acme.com' }] }],
+      }),
+      change,
+    );
+    const rules = [{ conditions: [{ segment: 'internal' }], serve: { variant: 'on' } }];
+    await applyOperation(admin, setRules('new-checkout', 'production', rules), change);
+    const services = store.services();
+    const server = await createServer({
+      store,
+      keys: services.keys,
+      usage: services.usage,
+      host: '127.0.0.1',
+      port: 0,
+      syncPort: 0,
+      loopback: true,
+      log: () => {},
+    });
+    try {
+      const clients = [await flagdClient(server.syncPort, 'production'), await ofrepClient(server.url)];
+      const users = {
+        alice: {},
+        bob: { email: 'bob@acme.com' },
+        carol: { email: 'carol@example.com' },
+        mallory: { email: 'mallory@acme.com' },
+      };
+      const values = (): Promise<boolean[][]> =>
+        Promise.all(
+          Object.entries(users).map(([targetingKey, attributes]) =>
+            Promise.all(
+              clients.map((c) =>
+                c.getBooleanValue('new-checkout', false, { targetingKey, environment: 'production', ...attributes }),
+              ),
+            ),
+          ),
+        );
+      // In: alice (included), bob (rule); out: carol (no match), mallory (excluded wins over the rule).
+      assert.deepEqual(await values(), [
+        [true, true],
+        [true, true],
+        [false, false],
+        [false, false],
+      ]);
+      await applyOperation(admin, updateSegment('internal', { addKeys: ['carol'] }), change);
+      await until(
+        'both providers see carol join the segment',
+        async () => (await values())[2]?.every((v) => v) ?? false,
+      );
+      assert.deepEqual(await values(), [
+        [true, true],
+        [true, true],
+        [true, true],
+        [false, false],
+      ]);
+    } finally {
       await server.close();
       store.dispose();
       admin.dispose();
@@ -234,6 +311,68 @@ describe('server on PostgreSQL', () => {
       await until('the next change arrives through LISTEN/NOTIFY', flagdDisabled, 15_000);
     } finally {
       cluster().start();
+      await Promise.all(replicas.map((r) => r.stop()));
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('kill -9 of a replica: its clients keep the last flags, then get the current state from it restarted', async () => {
+    ensureBuilt('cli');
+    ensureBuilt('server');
+    const url = await seededDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rollgate-pg-kill-'));
+    const replicas: RunningServer[] = [];
+    try {
+      replicas.push(await startCliServer(['--database', url]), await startCliServer(['--database', url]));
+      const [a, b] = replicas as [RunningServer, RunningServer];
+      const context = { targetingKey: 'user-7', environment: 'development' };
+      // The clients of replica A (the one killed), and one of B for comparison.
+      const ofrepA = new URL(a.url);
+      const clients = [await flagdClient(a.syncPort, 'development'), await flagdClient(b.syncPort, 'development')];
+      const values = (): Promise<boolean[]> =>
+        Promise.all(clients.map((c) => c.getBooleanValue('new-checkout', false, context)));
+      const ofrepReason = async (server: string): Promise<string | undefined> => {
+        const r = await post(`${server}/ofrep/v1/evaluate/flags/new-checkout`, { context }).catch(() => undefined);
+        return (r?.json as { reason?: string } | undefined)?.reason;
+      };
+      const toggle = async (state: 'on' | 'off'): Promise<void> => {
+        const result = await cli(cwd, ['--database', url, 'toggle', 'new-checkout', state, '--env', 'development'], {
+          store: false,
+        });
+        assert.equal(result.status, 0, result.stderr);
+      };
+      assert.deepEqual(await values(), [true, true]);
+
+      // kill -9 of the server process itself (`rollgate server` runs it as its child), as an OOM kill would.
+      process.kill(serverPid(a), 'SIGKILL');
+      await once(a.child, 'exit');
+      await toggle('off');
+      // B's clients get the change; A's in-process client keeps evaluating its last flags meanwhile.
+      await until('the client of B sees the change', async () => (await values())[1] === false, 15_000);
+      assert.equal((await values())[0], true, 'the client of the killed replica keeps its last good flags');
+      assert.equal(await ofrepReason(a.url), undefined, 'replica A is down');
+
+      // A restarted on the same ports: its clients reconnect and get the full current state first.
+      replicas.push(
+        await startCliServer(['--database', url], [], {}, { port: Number(ofrepA.port), syncPort: a.syncPort }),
+      );
+      await until(
+        'the client of A sees the state changed while A was down',
+        async () => (await values())[0] === false,
+        20_000,
+      );
+      assert.equal(await ofrepReason(a.url), 'DISABLED');
+      // And the next change reaches the clients of both through the restarted replica's LISTEN.
+      await toggle('on');
+      await until('the next change reaches the clients of both', async () => (await values()).every((v) => v), 15_000);
+
+      // kill -9 of `rollgate server` itself: the server it started stops too, instead of keeping the ports.
+      const restarted = replicas[2] as RunningServer;
+      const server = serverPid(restarted);
+      restarted.child.kill('SIGKILL');
+      await until('the orphaned server stops', () => !isRunning(server), 15_000);
+      assert.equal(await ofrepReason(a.url), undefined, 'the port is free again');
+    } finally {
       await Promise.all(replicas.map((r) => r.stop()));
       rmSync(cwd, { recursive: true, force: true });
     }

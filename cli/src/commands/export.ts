@@ -27,7 +27,7 @@ export function registerExportCommand(program: Command, deps: CliDeps): void {
       });
       run.out.result(
         result,
-        `Exported ${result.flags} flags and ${result.auditEntries} audit entries from ${result.from} to ${result.to}.`,
+        `Exported ${result.flags} flags, ${result.segments} segments and ${result.auditEntries} audit entries from ${result.from} to ${result.to}.`,
       );
     });
 }

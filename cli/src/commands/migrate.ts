@@ -25,7 +25,7 @@ export function registerMigrateCommand(program: Command, deps: CliDeps): void {
       const result = await importFileStore(root, url, { actor: run.options.actor, now: run.now });
       run.out.result(
         result,
-        `Imported ${result.flags} flags and ${result.auditEntries} audit entries from ${result.from} into ` +
+        `Imported ${result.flags} flags, ${result.segments} segments and ${result.auditEntries} audit entries from ${result.from} into ` +
           `${result.to} (revision ${result.revision}).`,
       );
     });

@@ -14,6 +14,12 @@ interface ServerOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  /** false with --no-controller. */
+  controller: boolean;
+  controllerInterval?: string;
+  metricsDir?: string;
+  prometheusUrl?: string;
+  alerts?: string;
 }
 
 /** The server bundle esbuild writes beside the CLI bundle (cli/dist/rollgate-server.mjs). */
@@ -33,6 +39,11 @@ export function registerServerCommand(program: Command, deps: CliDeps): void {
     .option('--tls-cert <file>', 'PEM certificate: TLS on both ports (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--tls-ca <file>', 'PEM CA: require client certificates it signed')
+    .option('--no-controller', 'do not run the rollout controller and alerts here')
+    .option('--controller-interval <s>', 'seconds between rollout checks (default: 60)')
+    .option('--metrics-dir <dir>', 'built-in metrics the apps write (default: .rollgate/metrics of a file store)')
+    .option('--prometheus-url <url>', 'Prometheus server for guardrails with source "prometheus"')
+    .option('--alerts <file>', 'alert receivers (default: .rollgate/alerts.yaml of a file store, when it exists)')
     .action(async (opts: ServerOptions, command: Command) => {
       const run = invocation(command, deps);
       if (!existsSync(SERVER_BUNDLE)) {
@@ -46,10 +57,16 @@ export function registerServerCommand(program: Command, deps: CliDeps): void {
         ...(opts.tlsCert === undefined ? [] : ['--tls-cert', resolve(run.cwd, opts.tlsCert)]),
         ...(opts.tlsKey === undefined ? [] : ['--tls-key', resolve(run.cwd, opts.tlsKey)]),
         ...(opts.tlsCa === undefined ? [] : ['--tls-ca', resolve(run.cwd, opts.tlsCa)]),
+        ...(opts.controller ? [] : ['--no-controller']),
+        ...(opts.controllerInterval === undefined ? [] : ['--controller-interval', opts.controllerInterval]),
+        ...(opts.metricsDir === undefined ? [] : ['--metrics-dir', resolve(run.cwd, opts.metricsDir)]),
+        ...(opts.prometheusUrl === undefined ? [] : ['--prometheus-url', opts.prometheusUrl]),
+        ...(opts.alerts === undefined ? [] : ['--alerts', resolve(run.cwd, opts.alerts)]),
       ];
       const child = spawn(process.execPath, [SERVER_BUNDLE, ...args], {
         cwd: run.cwd,
-        stdio: 'inherit',
+        // The IPC channel closes when this process dies, however it dies: the server then stops too (main.ts).
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
         // Security: the database URL (it may hold a password) goes by environment, not argv (visible in `ps`).
         env: run.options.database === undefined ? deps.env : { ...deps.env, DATABASE_URL: run.options.database },
       });

@@ -23,12 +23,12 @@ export function registerStaleCommand(program: Command, deps: CliDeps): void {
       const run = invocation(command, deps);
       const root = await scanRoot(run, dir);
       const [{ document, audit, usage }, policy] = await Promise.all([
-        run.withServices(async (store, services) => {
+        run.withUsage(async (store, reader) => {
           const { document } = await store.read();
           // Usage telemetry (rollgate server's POST /v1/usage), beside the code signals.
           const usage = new Map<string, UsageSignal[]>();
           for (const flag of document.flags) {
-            usage.set(flag.key, usageSignals(await services.usage.flagUsage(flag.key), run.now()));
+            usage.set(flag.key, usageSignals(await reader.flagUsage(flag.key), run.now()));
           }
           return { document, audit: await store.readAudit(), usage };
         }),

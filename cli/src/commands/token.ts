@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import {
-  FileTokenStore,
   IDENTITY_KINDS,
   ROLES,
   roleGrantsSchema,
@@ -72,8 +71,9 @@ function describeRoles(roles: RoleGrants): string {
 }
 
 /**
- * `rollgate token create|list|revoke`: API tokens of `rollgate server` (team mode), kept hashed next to the store
- * (docs/teams.md). Run by an admin on the server's store.
+ * `rollgate token create|list|revoke`: API tokens of `rollgate server` (team mode), kept hashed where the store is
+ * (`.rollgate/secrets/tokens.json`, or the api_tokens table with --database; docs/teams.md). Run by an admin on the
+ * server's store.
  */
 export function registerTokenCommand(program: Command, deps: CliDeps): void {
   const token = program.command('token').description('manage API tokens of rollgate server (team mode)');
@@ -102,8 +102,8 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
         throw usageError('A token needs at least one role.', 'Pass e.g. --role "*=viewer" --role staging=editor.');
       }
       const now = run.now();
-      const created = await run.withFileStore((store) =>
-        new FileTokenStore(store.location).create(
+      const created = await run.withServices((_store, { tokens }) =>
+        tokens.create(
           {
             name: opts.name,
             kind: opts.kind as IdentityKind,
@@ -131,7 +131,7 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
     .description('list tokens (never their secrets)')
     .action(async (_opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      const records = await run.withFileStore((store) => new FileTokenStore(store.location).list());
+      const records = await run.withServices((_store, { tokens }) => tokens.list());
       const now = run.now();
       run.out.result(
         { tokens: records },
@@ -149,7 +149,7 @@ export function registerTokenCommand(program: Command, deps: CliDeps): void {
     .description('revoke a token at once')
     .action(async (idOrName: string, _opts: unknown, command: Command) => {
       const run = invocation(command, deps);
-      const record = await run.withFileStore((store) => new FileTokenStore(store.location).revoke(idOrName, run.now()));
+      const record = await run.withServices((_store, { tokens }) => tokens.revoke(idOrName, run.now()));
       run.out.result({ record }, `Revoked token ${record.id} (${record.name}).`);
     });
 }

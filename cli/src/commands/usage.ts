@@ -19,7 +19,7 @@ export function registerUsageCommand(program: Command, deps: CliDeps): void {
     .option('--days <n>', 'only the last n days (default: everything recorded)')
     .action(async (key: string, opts: UsageOptions, command: Command) => {
       const run = invocation(command, deps);
-      const { days, location } = await run.withServices(async (store, { usage }) => {
+      const { days, location } = await run.withUsage(async (store, usage) => {
         getFlagOrThrow((await store.read()).document, key);
         return {
           days: await usage.flagUsage(key),

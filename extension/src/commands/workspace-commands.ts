@@ -29,10 +29,7 @@ export function registerWorkspaceCommands(container: Container): vscode.Disposab
       const url = folder && readConfig(folder).serverUrl;
       if (!folder || !url) return;
       await container.context.secrets.delete(serverTokenSecret(url));
-      await vscode.workspace
-        .getConfiguration(CONFIG_SECTION, folder)
-        .update('server.url', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
-      await container.reopenFolders();
+      await setServerUrl(container, folder, undefined);
       void vscode.window.showInformationMessage(`Rollgate: ${folder.name} is no longer connected to ${url}.`);
     }),
 
@@ -117,6 +114,18 @@ async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceFolder |
   return folders.length <= 1 ? folders[0] : vscode.window.showWorkspaceFolderPick({ placeHolder });
 }
 
+/** Records `folder`'s server (`undefined`: its own `.rollgate/`) in its settings and reopens its flags. */
+async function setServerUrl(
+  container: Container,
+  folder: vscode.WorkspaceFolder,
+  url: string | undefined,
+): Promise<void> {
+  await vscode.workspace
+    .getConfiguration(CONFIG_SECTION, folder)
+    .update('server.url', url, vscode.ConfigurationTarget.WorkspaceFolder);
+  await container.reopenFolders();
+}
+
 /**
  * Points a folder at a Rollgate server: asks for the URL and the API token, checks them with a read, then keeps the
  * token in the editor's secret storage and the URL in the folder's settings (never the token).
@@ -149,10 +158,7 @@ async function connectServer(container: Container): Promise<string | undefined> 
     probe.dispose();
   }
   await container.context.secrets.store(serverTokenSecret(target.url), target.token);
-  await vscode.workspace
-    .getConfiguration(CONFIG_SECTION, folder)
-    .update('server.url', target.url, vscode.ConfigurationTarget.WorkspaceFolder);
-  await container.reopenFolders();
+  await setServerUrl(container, folder, target.url);
   void vscode.window.showInformationMessage(`Rollgate: ${folder.name} now works with the flags of ${target.url}.`);
   return target.url;
 }

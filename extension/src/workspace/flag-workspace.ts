@@ -6,9 +6,8 @@
 import * as vscode from 'vscode';
 import { FlagError, errorMessage } from '@rollgate/shared/errors';
 import type { AuditEntry, Flag } from '@rollgate/shared/flags';
-import { join } from 'node:path';
 import { RemoteStore, openFileStore } from '@rollgate/shared/store';
-import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
+import { summarizeUsage, usageSignals, type UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import type { FlagStore, StoreSnapshot } from '@rollgate/shared/store';
 import type * as ScannerApi from '@rollgate/shared/scanner';
 import { findQuickCallReferences } from '@rollgate/shared/scanner/quick';
@@ -16,6 +15,7 @@ import type { CallPattern, FlagReference, FlagScanner, StaleReport } from '@roll
 import type { FlagUsage } from '../logic/flag-state.ts';
 import type { Logger } from '../logger.ts';
 import type { RollgateConfig } from '../config.ts';
+import { usageReaderOf } from './usage-source.ts';
 
 type ScannerModule = typeof ScannerApi;
 
@@ -42,6 +42,7 @@ export class FlagWorkspace implements vscode.Disposable {
 
   readonly folder: vscode.WorkspaceFolder;
   readonly store: FlagStore;
+  private readonly usage: UsageReader;
   private readonly logger: Logger;
   private readonly loadScanner: () => Promise<ScannerModule>;
   private config: RollgateConfig;
@@ -49,12 +50,14 @@ export class FlagWorkspace implements vscode.Disposable {
   private constructor(
     folder: vscode.WorkspaceFolder,
     store: FlagStore,
+    usage: UsageReader,
     logger: Logger,
     loadScanner: () => Promise<ScannerModule>,
     config: RollgateConfig,
   ) {
     this.folder = folder;
     this.store = store;
+    this.usage = usage;
     this.logger = logger;
     this.loadScanner = loadScanner;
     this.config = config;
@@ -75,7 +78,7 @@ export class FlagWorkspace implements vscode.Disposable {
     remote?: { readonly url: string; readonly token: string },
   ): Promise<FlagWorkspace> {
     const store = remote ? new RemoteStore(remote) : await openFileStore(folder.uri.fsPath);
-    const workspace = new FlagWorkspace(folder, store, logger, loadScanner, config);
+    const workspace = new FlagWorkspace(folder, store, usageReaderOf(store), logger, loadScanner, config);
     await workspace.reload();
     return workspace;
   }
@@ -127,15 +130,14 @@ export class FlagWorkspace implements vscode.Disposable {
   }
 
   /**
-   * What apps reported evaluating `key` (`rollgate server` keeps the counts under `.rollgate/usage/`): the last 30
-   * days per environment and the usage stale signals. Read at most once a minute per flag; unreadable usage is none.
+   * What apps reported evaluating `key` (to `rollgate server`; read through {@link usageReaderOf}: the store's counts,
+   * or the server's in remote mode): the last 30 days per environment and the usage stale signals. Read at most once
+   * a minute per flag; unreadable usage is none.
    */
   usageOf(key: string, now: Date): Promise<FlagUsage> {
-    // On a server the counts stay there (no API for them yet).
-    if (this.store instanceof RemoteStore) return Promise.resolve({ summaries: [], signals: [] });
     const cached = this.usageCache.get(key);
     if (cached && now.getTime() - cached.at < USAGE_CACHE_MS) return cached.usage;
-    const usage = new FileUsageStore(join(this.store.location, 'usage')).flagUsage(key).then(
+    const usage = this.usage.flagUsage(key).then(
       (days) => {
         const since = new Date(now.getTime() - 30 * 86_400_000).toISOString().slice(0, 10);
         return { summaries: summarizeUsage(days, since), signals: usageSignals(days, now) };

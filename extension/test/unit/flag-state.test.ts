@@ -13,6 +13,7 @@ import {
   selectEnvironments,
   usageLines,
 } from '../../src/logic/flag-state.ts';
+import { usageEntry } from '../../../shared/test/support/usage.ts';
 
 const document: StoreDocument = storeDocumentSchema.parse({
   version: 1,
@@ -100,16 +101,8 @@ describe('lens and environments', () => {
 
 describe('usage in the hover', () => {
   const now = new Date('2026-11-20T13:00:00Z');
-  const entry = (environment: string, variant: string, count: number, at: string) => ({
-    flagKey: 'new-checkout',
-    variant,
-    environment,
-    provider: 'flagd',
-    sdk: 'openfeature-js',
-    count,
-    firstSeen: at,
-    lastSeen: at,
-  });
+  const entry = (environment: string, variant: string, count: number, at: string) =>
+    usageEntry('new-checkout', environment, variant, count, at);
 
   /** What the workspace shows: stored counts read back, the last 30 days summed, the signals drawn from all days. */
   async function usageFromStore(entries: ReturnType<typeof entry>[]) {

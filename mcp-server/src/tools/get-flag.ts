@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { flagKeySchema, listChangeRequests } from '@rollgate/shared/flags';
-import { FileUsageStore, summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
+import { summarizeUsage, usageSignals } from '@rollgate/shared/telemetry/usage-store';
 import { requireFlag } from '../lookup.ts';
 import { READ_ONLY, defineTool } from '../tool.ts';
 import type { ServerDeps } from '../writes.ts';
@@ -46,7 +46,7 @@ export function registerGetFlagTool(server: McpServer, deps: ServerDeps): void {
       const { document, revision } = await deps.store.read();
       const flag = requireFlag(document, key);
       const pendingChangeRequests = listChangeRequests(document, { status: 'pending', flagKey: key });
-      const days = deps.usageDir === undefined ? [] : await new FileUsageStore(deps.usageDir).flagUsage(key);
+      const days = (await deps.usage?.flagUsage(key)) ?? [];
       const usage = { environments: summarizeUsage(days), signals: usageSignals(days, deps.now()) };
       const pending = pendingChangeRequests.length ? `; ${pendingChangeRequests.length} change request(s) pending` : '';
       return {

@@ -4,15 +4,18 @@ import { z } from 'zod';
 import { FlagError } from '@rollgate/shared/errors';
 import {
   applyOperation,
+  changesMembership,
   createSegment,
   deleteSegment,
+  describeOperation,
   describeUsage,
+  descriptionOf,
   getSegment,
+  protectedLiveUsage,
   segmentSchema,
   segmentUsage,
   updateSegment,
   type Operation,
-  type Segment,
   type StoreDocument,
 } from '@rollgate/shared/flags';
 import { defineTool } from '../tool.ts';
@@ -91,18 +94,18 @@ export function registerManageSegmentTool(server: McpServer, deps: ServerDeps): 
   );
 }
 
-/** The operation, re-checked against the document it commits on (a flag may have started using the segment). */
+/**
+ * The operation, re-checked against the document it commits on (a flag may have started using the segment). It
+ * keeps the operation's descriptor: in remote mode the server runs the operation and applies its own rules.
+ */
 function guarded(deps: ServerDeps, operation: Operation, key: string): Operation {
-  return (document, context) => {
+  const checked: Operation = (document, context) => {
     const result = operation(document, context);
     checkExposure(deps, document, result.document, key);
     return result;
   };
-}
-
-/** Who is in a segment: what decides the users it matches (not its name or description). */
-function membership(segment: Segment | undefined): unknown {
-  return segment && { included: segment.included, excluded: segment.excluded, rules: segment.rules };
+  const description = descriptionOf(operation);
+  return description === undefined ? checked : describeOperation(checked, description);
 }
 
 /**
@@ -110,14 +113,9 @@ function membership(segment: Segment | undefined): unknown {
  * protected environment where the flag is on (that would change who gets it there without approval).
  */
 function checkExposure(deps: ServerDeps, before: StoreDocument, after: StoreDocument, key: string): void {
-  if (isDeepStrictEqual(membership(getSegment(before, key)), membership(getSegment(after, key)))) return;
-  const usage = segmentUsage(before, key);
-  for (const u of usage) checkAllowedEnvironment(deps.policy, u.environment);
-  const live = usage.filter((u) => {
-    const protectedEnv = before.environments.find((e) => e.key === u.environment)?.protected === true;
-    const flag = before.flags.find((f) => f.key === u.flagKey);
-    return protectedEnv && flag?.environments[u.environment]?.enabled === true && !flag.archived;
-  });
+  if (!changesMembership(before, after, key)) return;
+  for (const u of segmentUsage(before, key)) checkAllowedEnvironment(deps.policy, u.environment);
+  const live = protectedLiveUsage(before, key);
   if (live.length > 0) {
     throw new FlagError('INVALID_INPUT', `Segment "${key}" decides who gets ${describeUsage(live)}.`, {
       hint:

@@ -7,21 +7,30 @@
  *   the version differs (or {@link LONG_POLL_SECONDS} pass): the clients' change feed.
  * - `GET  /api/v1/audit?flagKey&environment&since&limit`: audit entries, newest last.
  * - `GET  /api/v1/whoami`: the token's identity (name, kind, roles).
+ * - `GET  /api/v1/usage?flagKey=<key>`: the flag's usage days (what apps sent to `POST /v1/usage`) in the
+ *   environments the token may read; the others are left out.
  * - `POST /api/v1/operations`: `{operation, reason?, baseRevision?, expectedVersion?}` → `{snapshot, request?, …}`.
  *
  * Failures answer `{error: {code, message, details}}` with the FlagError code, and a status per code.
  */
 import type { IncomingMessage } from 'node:http';
-import { executeRemoteOperation, type Identity, type TokenStore } from '@rollgate/shared/auth';
+import { can, executeRemoteOperation, type Identity, type TokenStore } from '@rollgate/shared/auth';
 import { FlagError, type FlagErrorCode } from '@rollgate/shared/errors';
-import { LONG_POLL_SECONDS, type FlagStore, type StoreSnapshot } from '@rollgate/shared/store';
+import { flagKeySchema } from '@rollgate/shared/flags';
+import type { Disposable } from '@rollgate/shared/lifecycle';
+import { LONG_POLL_SECONDS, type FlagStore, type RemoteUsageReply, type StoreSnapshot } from '@rollgate/shared/store';
+import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { secretFromHeaders } from '../auth.ts';
 import { HttpError, readJsonBody, type Reply } from '../http-util.ts';
 
 export interface RemoteApiDeps {
   readonly store: FlagStore;
   readonly tokens: TokenStore;
+  /** The counts `POST /v1/usage` adds to, read for `GET /api/v1/usage`. */
+  readonly usage: UsageReader;
   readonly now: () => number;
+  /** How long a `snapshot?after=` request waits for a change, in ms (default {@link LONG_POLL_SECONDS}). */
+  readonly longPollMs?: number;
 }
 
 /** Answers one `/api/v1/<endpoint>` request; FlagErrors become error replies, anything else rejects (a 500). */
@@ -44,6 +53,7 @@ const STATUS: Readonly<Record<FlagErrorCode, number>> = {
 
 export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
   const now = (): Date => new Date(deps.now());
+  const longPollMs = deps.longPollMs ?? LONG_POLL_SECONDS * 1000;
 
   async function identityOf(req: IncomingMessage): Promise<Identity> {
     const token = secretFromHeaders(req.headers.authorization, undefined);
@@ -60,7 +70,8 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
   > = {
     snapshot: {
       method: 'GET',
-      handle: async (req, url) => wireSnapshot(await snapshotAfter(deps.store, req, url.searchParams.get('after'))),
+      handle: async (req, url) =>
+        wireSnapshot(await snapshotAfter(deps.store, req, url.searchParams.get('after'), longPollMs)),
     },
     audit: {
       method: 'GET',
@@ -79,6 +90,20 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
       method: 'GET',
       handle: (_req, _url, identity) => Promise.resolve({ identity }),
     },
+    usage: {
+      method: 'GET',
+      handle: async (_req, url, identity): Promise<RemoteUsageReply> => {
+        const flagKey = flagKeySchema.safeParse(url.searchParams.get('flagKey'));
+        if (!flagKey.success) {
+          throw new FlagError('INVALID_INPUT', 'GET /api/v1/usage needs the flag key: ?flagKey=<key>.', {
+            hint: 'Ask for one flag, e.g. /api/v1/usage?flagKey=new-checkout.',
+          });
+        }
+        const days = await deps.usage.flagUsage(flagKey.data);
+        // Security: counts of environments the token may not read stay on the server.
+        return { days: days.filter((d) => can(identity, 'read', d.environment)) };
+      },
+    },
     operations: {
       method: 'POST',
       handle: async (req, _url, identity) => {
@@ -96,7 +121,7 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
     try {
       if (route === undefined) {
         throw new FlagError('FLAG_NOT_FOUND', `No endpoint /api/v1/${endpoint}.`, {
-          hint: 'Remote mode uses snapshot, audit, whoami and operations; see docs/server.md.',
+          hint: 'Remote mode uses snapshot, audit, whoami, usage and operations; see docs/server.md.',
         });
       }
       if (req.method !== route.method) {
@@ -114,23 +139,59 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
   };
 }
 
-/** The current snapshot, or with `after`, the first one whose version differs (waiting up to the long-poll time). */
-async function snapshotAfter(store: FlagStore, req: IncomingMessage, after: string | null): Promise<StoreSnapshot> {
-  const current = await store.read();
-  if (after === null || current.version !== after) return current;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
+/**
+ * The current snapshot, or with `after`, the first one whose version differs from it, waiting up to `longPollMs` or
+ * until the client goes away. It subscribes before it reads: a change committed between the read and a later
+ * subscription fires to no one, and the client would hear of it only when the long poll times out.
+ */
+async function snapshotAfter(
+  store: FlagStore,
+  req: IncomingMessage,
+  after: string | null,
+  longPollMs: number,
+): Promise<StoreSnapshot> {
+  if (after === null) return store.read();
+  const wait = waitForChange(store, req, after, longPollMs);
+  try {
+    const current = await store.read();
+    if (current.version !== after) return current;
+    await wait.changed;
+    return await store.read();
+  } finally {
+    wait.dispose();
+  }
+}
+
+/**
+ * Resolves `changed` on the first change event whose version is not `after` (an event for the same version with a
+ * higher revision is not news to a client that has that version), after `timeoutMs`, or when the client's connection
+ * closes. `dispose` removes the subscription, the timer and the connection listener (keep-alive sockets carry many
+ * requests: nothing may stay registered on them).
+ */
+function waitForChange(
+  store: FlagStore,
+  req: IncomingMessage,
+  after: string,
+  timeoutMs: number,
+): Disposable & { readonly changed: Promise<void> } {
+  let resolve: () => void = () => {};
+  const changed = new Promise<void>((r) => (resolve = r));
+  const timer = setTimeout(resolve, timeoutMs);
+  const subscription = store.onDidChange((snapshot) => {
+    if (snapshot.version !== after) resolve();
+  });
+  // A client that gives up (or a server closing its connections) ends the wait.
+  const { socket } = req;
+  socket.once('close', resolve);
+  if (socket.destroyed) resolve();
+  return {
+    changed,
+    dispose: () => {
       clearTimeout(timer);
       subscription.dispose();
-      req.socket.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, LONG_POLL_SECONDS * 1000);
-    const subscription = store.onDidChange(done);
-    // A client that gives up (or a server closing its connections) ends the wait.
-    req.socket.once('close', done);
-  });
-  return store.read();
+      socket.off('close', resolve);
+    },
+  };
 }
 
 function wireSnapshot(snapshot: StoreSnapshot): StoreSnapshot {

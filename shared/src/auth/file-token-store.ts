@@ -15,6 +15,7 @@ import {
   authenticateToken,
   findTokenRecord,
   newToken,
+  tokenIdOf,
   tokenRecordSchema,
   type TokenInput,
   type TokenRecord,
@@ -61,7 +62,12 @@ export class FileTokenStore implements TokenStore {
   }
 
   async authenticate(token: string, now: Date): Promise<Identity> {
-    return authenticateToken(await this.load(), token, now);
+    const id = tokenIdOf(token);
+    return authenticateToken(
+      (await this.load()).find((r) => r.id === id),
+      token,
+      now,
+    );
   }
 
   private async load(): Promise<TokenRecord[]> {

@@ -18,9 +18,23 @@ import {
 import { applyExposureReduction, reducesExposure } from '../flags/exposure.ts';
 import { formatPath } from '../flags/diff.ts';
 import type { ChangeRequest, StoreDocument } from '../flags/model.ts';
-import { applyOperation, type ChangeContext, type Operation } from '../flags/operations.ts';
+import {
+  applyOperation,
+  environmentChangeSchema,
+  environmentOperationFor,
+  type ChangeContext,
+  type Operation,
+} from '../flags/operations.ts';
+import {
+  changesMembership,
+  describeUsage,
+  protectedLiveUsage,
+  segmentChangeSchema,
+  segmentKeyOf,
+  segmentOperationFor,
+} from '../flags/segments.ts';
 import type { AuditEntryInput, FlagStore, StoreSnapshot } from '../store/types.ts';
-import { authorize, type Identity } from './roles.ts';
+import { authorize, can, type Identity } from './roles.ts';
 
 const requestIdSchema = z.string().regex(/^cr-\d+$/, 'a change request id such as cr-3');
 
@@ -30,6 +44,8 @@ export const remoteOperationRequestSchema = z
     operation: z.discriminatedUnion('kind', [
       z.object({ kind: z.enum(['apply', 'reduce-exposure', 'propose']), change: proposedChangeSchema }).strict(),
       z.object({ kind: z.enum(['approve', 'reject', 'withdraw']), id: requestIdSchema }).strict(),
+      z.object({ kind: z.literal('segment'), change: segmentChangeSchema }).strict(),
+      z.object({ kind: z.literal('environment'), change: environmentChangeSchema }).strict(),
     ]),
     reason: z.string().trim().min(1).max(500).optional(),
     /** Revision the client last read: the operation is refused when what it changes moved on since. */
@@ -53,9 +69,13 @@ export interface RemoteOperationOutcome {
 /**
  * Validates `body` and runs its operation on `store` as `identity` (the audit actor), with the caller's reason.
  * Roles: a change needs `editor` in every environment it touches (an environment-less change such as create,
- * rename or archive touches all of them); deciding a request needs `approver` in each of its environments (and the
- * four-eyes rules of the policy); withdrawing is the requester's. An `apply` that raises exposure in a protected
- * environment is filed as a change request (`pending`); one that only reduces exposure is applied at once.
+ * rename or archive touches all of them, and so does any segment change: segments are store-wide); deciding a
+ * request needs `approver` in each of its environments (and the four-eyes rules of the policy); withdrawing is the
+ * requester's; adding or changing an environment (its protection is the approval policy) needs `admin`. An `apply`
+ * that raises exposure in a protected environment is filed as a change request (`pending`); one that only reduces
+ * exposure is applied at once. A segment change that alters who gets a flag that is on in a protected environment
+ * cannot wait as a change request (those are per flag): it needs `admin` there and a reason
+ * ({@link checkProtectedMembership}).
  * Errors: INVALID_INPUT (malformed body, a protected change without reason), FORBIDDEN, STORE_CONFLICT (what the
  * operation changes moved on since `baseRevision`, or the version is not `expectedVersion`), plus whatever the
  * operation throws.
@@ -123,6 +143,21 @@ export async function executeRemoteOperation(
       }
       case 'withdraw':
         return withdrawChangeRequest(operation.id)(document, ctx);
+      case 'segment': {
+        // A segment is compiled into every environment's flagd file and any environment's rules may use it.
+        for (const environment of document.environments) authorize(identity, 'write', environment.key);
+        const result = segmentOperationFor(operation.change)(document, ctx);
+        checkProtectedMembership(identity, document, result.document, segmentKeyOf(operation.change), ctx.reason);
+        checkUnchangedSince(changedSince, result.audit);
+        return result;
+      }
+      case 'environment': {
+        const { change } = operation;
+        authorize(identity, 'admin', change.action === 'environment.update' ? change.key : undefined);
+        const result = environmentOperationFor(change)(document, ctx);
+        checkUnchangedSince(changedSince, result.audit);
+        return result;
+      }
     }
   };
   const snapshot = await applyOperation(store, run, context, {
@@ -137,6 +172,46 @@ export async function executeRemoteOperation(
  */
 function touchedEnvironments(document: StoreDocument, change: ProposedChange): string[] {
   return 'environment' in change ? [change.environment] : document.environments.map((e) => e.key);
+}
+
+/**
+ * Refuses a change of who is in segment `key` (going from `before` to `after`) where the segment decides who gets a
+ * flag that is on in a protected environment, unless `identity` is an admin there and gives a reason. Such a change
+ * alters that environment without the flag's approval flow, and cannot be filed as a change request (requests are
+ * per flag); admins set the approval policy anyway, and assistants never hold the role. Whether it widens or narrows
+ * exposure is not judged: that depends on what the rules using the segment serve, so every membership change counts.
+ * Errors: FORBIDDEN, INVALID_INPUT (no reason).
+ */
+function checkProtectedMembership(
+  identity: Identity,
+  before: StoreDocument,
+  after: StoreDocument,
+  key: string,
+  reason: string | undefined,
+): void {
+  if (!changesMembership(before, after, key)) return;
+  const live = protectedLiveUsage(before, key);
+  for (const environment of new Set(live.map((u) => u.environment))) {
+    if (can(identity, 'admin', environment)) continue;
+    throw new FlagError(
+      'FORBIDDEN',
+      `Segment "${key}" decides who gets ${describeUsage(live)}: ${identity.name} may not change who is in it, ` +
+        `that needs the admin role in the protected environment ${environment}.`,
+      {
+        environment,
+        hint:
+          'Ask an admin to make the change, or create a new segment and point the flag at it with `rollgate set-rule` ' +
+          '(that goes through approval).',
+      },
+    );
+  }
+  if (live.length > 0 && reason === undefined) {
+    throw new FlagError(
+      'INVALID_INPUT',
+      `Segment "${key}" decides who gets ${describeUsage(live)} in a protected environment: say why you change it.`,
+      { hint: 'Give a reason for the audit log, e.g. --reason "INC-142: add the support team".' },
+    );
+  }
 }
 
 /** Audit entries committed after `revision`: what changed since the client's read. */
@@ -163,7 +238,7 @@ function checkUnchangedSince(since: readonly AuditEntryInput[], audit: readonly 
     if (clash) {
       throw new FlagError(
         'STORE_CONFLICT',
-        `${entry.flagKey === undefined ? 'The environments' : `Flag "${entry.flagKey}"`} changed since you read it (${clash.action} by ${clash.actor} at ${clash.at}).`,
+        `${subjectOf(entry)} changed since you read it (${clash.action} by ${clash.actor} at ${clash.at}).`,
         {
           ...(entry.flagKey === undefined ? {} : { flagKey: entry.flagKey }),
           hint: 'Read it again and decide on the current state.',
@@ -171,6 +246,13 @@ function checkUnchangedSince(since: readonly AuditEntryInput[], audit: readonly 
       );
     }
   }
+}
+
+/** What an entry changed, for a message: its flag, else the segment or environment of its first path. */
+function subjectOf(entry: AuditEntryInput): string {
+  if (entry.flagKey !== undefined) return `Flag "${entry.flagKey}"`;
+  const [, part, key] = entry.changes[0]?.path.split('/') ?? [];
+  return part === 'segments' ? `Segment "${key}"` : `Environment "${key ?? entry.environment}"`;
 }
 
 /** The paths an entry changed, relative to its flag, with a trailing slash so `/a` does not contain `/ab`. */

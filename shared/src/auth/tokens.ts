@@ -97,16 +97,20 @@ export function newToken(input: TokenInput, now: Date): { record: TokenRecord; t
 
 const UNAUTHENTICATED_HINT = 'Set ROLLGATE_TOKEN to a valid token (rollgate token create, on the server, by an admin).';
 
+/** The id part of `token` (`rgt_<id>_<secret>`), by which a store looks up its record; undefined when malformed. */
+export function tokenIdOf(token: string): string | undefined {
+  return TOKEN_PATTERN.exec(token.trim())?.[1];
+}
+
 /**
- * The identity `token` stands for among `records`. Errors: UNAUTHENTICATED, saying why when the token is known
- * (expired, revoked) and nothing more when it is not.
+ * The identity `token` stands for, given `record`: the stored record of its id ({@link tokenIdOf}), undefined when
+ * there is none. Errors: UNAUTHENTICATED, saying why when the token is known (expired, revoked) and nothing more when
+ * it is not.
  */
-export function authenticateToken(records: readonly TokenRecord[], token: string, now: Date): Identity {
-  const match = TOKEN_PATTERN.exec(token.trim());
-  const record = match ? records.find((r) => r.id === match[1]) : undefined;
+export function authenticateToken(record: TokenRecord | undefined, token: string, now: Date): Identity {
   const presented = Buffer.from(hashToken(token.trim()), 'hex');
   // Security: compare hashes in constant time, so response timing reveals nothing about a stored hash.
-  if (!record || !timingSafeEqual(presented, Buffer.from(record.hash, 'hex'))) {
+  if (!record || record.id !== tokenIdOf(token) || !timingSafeEqual(presented, Buffer.from(record.hash, 'hex'))) {
     throw new FlagError('UNAUTHENTICATED', 'The token is not valid.', { hint: UNAUTHENTICATED_HINT });
   }
   if (record.revokedAt) {

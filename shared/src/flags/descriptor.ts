@@ -6,16 +6,20 @@
  */
 import type { ChangeRequest, StoreDocument } from './model.ts';
 import type { ProposedChangeInput } from './change-requests.ts';
-import type { Operation } from './operations.ts';
+import type { EnvironmentChangeInput, Operation } from './operations.ts';
+import type { SegmentChangeInput } from './segments.ts';
 
 /**
  * What an operation is, as data. `apply`: carry out a change (the server turns a change that raises exposure in a
  * protected environment into a change request); `reduce-exposure`: apply a reduction at once; `propose`: file a
- * change request; `approve` / `reject` / `withdraw`: decide a pending request.
+ * change request; `approve` / `reject` / `withdraw`: decide a pending request; `segment`: create, update or delete
+ * a segment (flags/segments.ts); `environment`: add or update an environment (operations.ts).
  */
 export type OperationDescriptor =
   | { readonly kind: 'apply' | 'reduce-exposure' | 'propose'; readonly change: ProposedChangeInput }
-  | { readonly kind: 'approve' | 'reject' | 'withdraw'; readonly id: string };
+  | { readonly kind: 'approve' | 'reject' | 'withdraw'; readonly id: string }
+  | { readonly kind: 'segment'; readonly change: SegmentChangeInput }
+  | { readonly kind: 'environment'; readonly change: EnvironmentChangeInput };
 
 /**
  * How an operation travels: a descriptor plus, for operations that report a change request to a callback, where to

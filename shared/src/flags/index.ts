@@ -1,6 +1,6 @@
+export { ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE } from './keys.ts';
 export {
   FLAG_KEY_PATTERN,
-  ENVIRONMENT_KEY_PATTERN,
   flagKeySchema,
   environmentKeySchema,
   variantNameSchema,
@@ -77,6 +77,8 @@ export {
   addEnvironment,
   updateEnvironment,
   environmentUpdateSchema,
+  environmentChangeSchema,
+  environmentOperationFor,
 } from './operations.ts';
 export type {
   ChangeContext,
@@ -88,6 +90,8 @@ export type {
   RolloutPlanInput,
   EnvironmentInput,
   EnvironmentUpdate,
+  EnvironmentChange,
+  EnvironmentChangeInput,
 } from './operations.ts';
 export { suggestNearest, didYouMean } from './suggest.ts';
 export { diffValues, formatPath } from './diff.ts';
@@ -132,7 +136,12 @@ export {
   createSegment,
   updateSegment,
   deleteSegment,
+  segmentChangeSchema,
+  segmentOperationFor,
+  segmentKeyOf,
+  changesMembership,
+  protectedLiveUsage,
 } from './segments.ts';
-export type { CreateSegmentInput, SegmentUpdate } from './segments.ts';
+export type { CreateSegmentInput, SegmentUpdate, SegmentChange, SegmentChangeInput } from './segments.ts';
 export { segmentReferences, stepSegments } from './segment-check.ts';
 export type { SegmentReference } from './segment-check.ts';

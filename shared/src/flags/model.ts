@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { checkSegments } from './segment-check.ts';
+import { ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE } from './keys.ts';
 
 /**
  * Flag keys: what flagd accepts (`flags` of flagd-schemas `json/flags.json` has `patternProperties` `^.{1,}$`): any
@@ -12,15 +13,11 @@ import { checkSegments } from './segment-check.ts';
  * hold as an ordinary key (flagd JSON and the evaluator key objects by flag key). See docs/scanner.md.
  */
 export const FLAG_KEY_PATTERN = /^(?!__proto__$).+$/;
-/** Environment keys: lowercase, digits, `.`, `_`, `-`; 1–100 characters; starts with a letter or digit. */
-export const ENVIRONMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 export const flagKeySchema = z
   .string()
   .regex(FLAG_KEY_PATTERN, 'use at least one character, no line break (flagd\'s rule), and not "__proto__"');
-export const environmentKeySchema = z
-  .string()
-  .regex(ENVIRONMENT_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+export const environmentKeySchema = z.string().regex(ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE);
 export const variantNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1–64 characters of letters, digits, ".", "_" or "-"');
@@ -101,9 +98,7 @@ export const attributeConditionSchema = z.object({
 export type AttributeCondition = z.infer<typeof attributeConditionSchema>;
 
 /** Segment keys: like environment keys (lowercase, digits, `.`, `_`, `-`; 1–100 characters). */
-export const segmentKeySchema = z
-  .string()
-  .regex(ENVIRONMENT_KEY_PATTERN, 'use 1–100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+export const segmentKeySchema = z.string().regex(ENVIRONMENT_KEY_PATTERN, ENVIRONMENT_KEY_RULE);
 /** A condition that holds for the users of a segment (see `segmentSchema` and flags/segments.ts). */
 export const segmentConditionSchema = z.object({ segment: segmentKeySchema }).strict();
 export type SegmentCondition = z.infer<typeof segmentConditionSchema>;

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import {
   checkDocument,
+  environmentKeySchema,
   environmentSchema,
   flagSchema,
   flagTypeSchema,
@@ -434,7 +435,7 @@ export type EnvironmentInput = z.input<typeof environmentSchema>;
  * use {@link updateEnvironment}).
  */
 export function addEnvironment(environment: EnvironmentInput): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const parsed = parseInput(environmentSchema, environment, 'environment');
     if (document.environments.some((e) => e.key === parsed.key)) {
       throw new FlagError('INVALID_INPUT', `Environment "${parsed.key}" already exists.`, {
@@ -453,6 +454,9 @@ export function addEnvironment(environment: EnvironmentInput): Operation {
       ],
     };
   };
+  return describeOperation(operation, {
+    descriptor: { kind: 'environment', change: { action: 'environment.add', environment } },
+  });
 }
 
 /** Input of {@link updateEnvironment}: `name: null` removes the display name. */
@@ -468,7 +472,7 @@ export type EnvironmentUpdate = z.input<typeof environmentUpdateSchema>;
  * Errors: INVALID_INPUT (unknown environment with the declared ones in the hint, invalid patch).
  */
 export function updateEnvironment(key: string, patch: EnvironmentUpdate): Operation {
-  return (document, context) => {
+  const operation: Operation = (document, context) => {
     const current = requireEnvironment(document, key);
     const parsed = parseInput(environmentUpdateSchema, patch, 'patch');
     const updated: Environment = { ...current };
@@ -489,6 +493,33 @@ export function updateEnvironment(key: string, patch: EnvironmentUpdate): Operat
       ],
     };
   };
+  return describeOperation(operation, {
+    descriptor: { kind: 'environment', change: { action: 'environment.update', key, patch } },
+  });
+}
+
+/**
+ * An environment change in serializable form: what remote mode sends to a server (flags/descriptor.ts), which
+ * rebuilds the operation with {@link environmentOperationFor}.
+ */
+export const environmentChangeSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('environment.add'), environment: environmentSchema }).strict(),
+  z
+    .object({ action: z.literal('environment.update'), key: environmentKeySchema, patch: environmentUpdateSchema })
+    .strict(),
+]);
+export type EnvironmentChange = z.infer<typeof environmentChangeSchema>;
+/** What {@link environmentChangeSchema} accepts (defaults not yet filled in). */
+export type EnvironmentChangeInput = z.input<typeof environmentChangeSchema>;
+
+/** The operation that carries out `change`. */
+export function environmentOperationFor(change: EnvironmentChange): Operation {
+  switch (change.action) {
+    case 'environment.add':
+      return addEnvironment(change.environment);
+    case 'environment.update':
+      return updateEnvironment(change.key, change.patch);
+  }
 }
 
 // --- helpers --------------------------------------------------------------------------------------------------

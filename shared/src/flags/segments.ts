@@ -2,12 +2,15 @@
  * Segments: named, reusable audiences of the store document (`segments`, schema in model.ts), referred to by flag
  * rules (`{segment: key}`), rollouts and rollout plan steps, compiled to flagd `$evaluators` (flagd/compile.ts).
  * This file holds their operations (create, update, delete; audit `segment.*` with changes under
- * `/segments/<key>`) and the queries callers need (who uses a segment). docs/segments.md describes them.
+ * `/segments/<key>`), their serializable form for remote mode ({@link segmentChangeSchema}) and the queries callers
+ * need (who uses a segment, whether a change alters who is in it). docs/segments.md describes them.
  */
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { FlagError } from '../errors.ts';
+import { describeOperation } from './descriptor.ts';
 import { diffValues } from './diff.ts';
-import { segmentSchema } from './model.ts';
+import { segmentKeySchema, segmentSchema } from './model.ts';
 import type { Segment, StoreDocument } from './model.ts';
 import { auditEntry, parseInput, validated, type Operation } from './operations.ts';
 import { segmentReferences, type SegmentReference } from './segment-check.ts';
@@ -69,9 +72,61 @@ export function describeUsage(references: readonly SegmentReference[]): string {
   return [...byFlag].map(([flag, envs]) => `${flag} (${[...envs].join(', ')})`).join(', ');
 }
 
+/**
+ * A segment change in serializable form: what remote mode sends to a server (flags/descriptor.ts), which rebuilds
+ * the operation with {@link segmentOperationFor}.
+ */
+export const segmentChangeSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('segment.create'), segment: createSegmentInputSchema }).strict(),
+  z.object({ action: z.literal('segment.update'), key: segmentKeySchema, patch: segmentUpdateSchema }).strict(),
+  z.object({ action: z.literal('segment.delete'), key: segmentKeySchema }).strict(),
+]);
+export type SegmentChange = z.infer<typeof segmentChangeSchema>;
+/** What {@link segmentChangeSchema} accepts (defaults not yet filled in). */
+export type SegmentChangeInput = z.input<typeof segmentChangeSchema>;
+
+/** The operation that carries out `change`. */
+export function segmentOperationFor(change: SegmentChange): Operation {
+  switch (change.action) {
+    case 'segment.create':
+      return createSegment(change.segment);
+    case 'segment.update':
+      return updateSegment(change.key, change.patch);
+    case 'segment.delete':
+      return deleteSegment(change.key);
+  }
+}
+
+/** The key of the segment `change` is about. */
+export function segmentKeyOf(change: SegmentChangeInput): string {
+  return change.action === 'segment.create' ? change.segment.key : change.key;
+}
+
+/** Who is in a segment: what decides the users it matches (not its name or description). */
+function membership(segment: Segment | undefined): unknown {
+  return segment && { included: segment.included, excluded: segment.excluded, rules: segment.rules };
+}
+
+/** Whether going from `before` to `after` changes who is in segment `key` (its keys or rules; not its name). */
+export function changesMembership(before: StoreDocument, after: StoreDocument, key: string): boolean {
+  return !isDeepStrictEqual(membership(getSegment(before, key)), membership(getSegment(after, key)));
+}
+
+/**
+ * Where segment `key` decides who gets a flag that is on (and not archived) in a protected environment: there,
+ * changing who is in the segment changes who gets the flag, without the flag's approval flow. Never throws.
+ */
+export function protectedLiveUsage(document: StoreDocument, key: string): SegmentReference[] {
+  return segmentUsage(document, key).filter((u) => {
+    const isProtected = document.environments.find((e) => e.key === u.environment)?.protected === true;
+    const flag = document.flags.find((f) => f.key === u.flagKey);
+    return isProtected && flag?.environments[u.environment]?.enabled === true && !flag.archived;
+  });
+}
+
 /** Creates a segment. Audit: `segment.create`. Errors: INVALID_INPUT (invalid input, or the key exists). */
 export function createSegment(input: CreateSegmentInput): Operation {
-  return (document, context) => {
+  return describe({ action: 'segment.create', segment: input }, (document, context) => {
     const parsed = parseInput(createSegmentInputSchema, input, 'segment');
     if (getSegment(document, parsed.key)) {
       throw new FlagError('INVALID_INPUT', `Segment "${parsed.key}" already exists.`, {
@@ -86,7 +141,7 @@ export function createSegment(input: CreateSegmentInput): Operation {
       rules: parsed.rules ?? [],
     };
     return commit(document, context, 'segment.create', parsed.key, undefined, segment);
-  };
+  });
 }
 
 /**
@@ -95,7 +150,7 @@ export function createSegment(input: CreateSegmentInput): Operation {
  * patch), INVALID_RULE (a rule the model rejects).
  */
 export function updateSegment(key: string, patch: SegmentUpdate): Operation {
-  return (document, context) => {
+  return describe({ action: 'segment.update', key, patch }, (document, context) => {
     const before = getSegmentOrThrow(document, key);
     const parsed = parseInput(segmentUpdateSchema, patch, 'patch');
     if (Object.keys(parsed).length === 0) {
@@ -113,7 +168,7 @@ export function updateSegment(key: string, patch: SegmentUpdate): Operation {
     const removed = new Set(removeKeys ?? []);
     after.included = [...new Set([...after.included, ...(addKeys ?? [])])].filter((k) => !removed.has(k));
     return commit(document, context, 'segment.update', key, before, after);
-  };
+  });
 }
 
 /**
@@ -121,7 +176,7 @@ export function updateSegment(key: string, patch: SegmentUpdate): Operation {
  * INVALID_INPUT (still used: the message lists the flags and environments; remove those references first).
  */
 export function deleteSegment(key: string): Operation {
-  return (document, context) => {
+  return describe({ action: 'segment.delete', key }, (document, context) => {
     const before = getSegmentOrThrow(document, key);
     const usage = segmentUsage(document, key);
     if (usage.length > 0) {
@@ -132,7 +187,12 @@ export function deleteSegment(key: string): Operation {
       });
     }
     return commit(document, context, 'segment.delete', key, before, undefined);
-  };
+  });
+}
+
+/** `operation`, sendable to a server as `change` (remote mode). */
+function describe(change: SegmentChangeInput, operation: Operation): Operation {
+  return describeOperation(operation, { descriptor: { kind: 'segment', change } });
 }
 
 /** Replaces (or adds, or with `after` undefined removes) segment `key`, validates, and audits `action`. */
@@ -148,7 +208,8 @@ function commit(
   const segments = before
     ? existing.flatMap((s) => (s.key !== key ? [s] : after ? [after] : []))
     : [...existing, ...(after ? [after] : [])];
-  const next = validated({ ...document, segments });
+  // The flags are not changed: keep their objects (as every operation does), so a store sees no flag to rewrite.
+  const next = { ...validated({ ...document, segments }), flags: document.flags };
   if (next.segments?.length === 0) delete next.segments;
   const stored = getSegment(next, key);
   return {

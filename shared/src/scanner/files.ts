@@ -134,6 +134,7 @@ export function listWorkspaceFiles(
     };
   }
   const rootConfig = parseTsconfig(tsModule, configPath);
+  const walkedFiles = new Set(walked.allFiles);
   const selected = new Set<string>();
   const declarations = new Set<string>();
   const used: string[] = [];
@@ -143,7 +144,10 @@ export function listWorkspaceFiles(
     const normalized = path.replaceAll('\\', '/');
     if (seen.has(normalized)) return;
     seen.add(normalized);
-    const listed = parsed.fileNames.map((f) => f.replaceAll('\\', '/')).filter((f) => !rules.isIgnored(f));
+    // The walk kept only files that are not ignored: match the others (outside the root, in skipped folders) only.
+    const listed = parsed.fileNames
+      .map((f) => f.replaceAll('\\', '/'))
+      .filter((f) => walkedFiles.has(f) || !rules.isIgnored(f));
     if (listed.some(isScannedFile)) used.push(normalized);
     for (const f of listed) (isScannedFile(f) ? selected : isDeclarationFile(f) ? declarations : undefined)?.add(f);
     for (const reference of parsed.projectReferences ?? []) {

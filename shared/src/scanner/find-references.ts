@@ -4,13 +4,20 @@
  * {@link KeyResolver} (resolve-key.ts).
  */
 import type { SourceFile, ts } from 'ts-morph';
-import type { CallPattern, DetectedWrapper, FlagReference, ScanOptions } from './types.ts';
-import { buildReference } from './reference-builder.ts';
+import {
+  MAX_WRAPPER_DEPTH,
+  type CallPattern,
+  type DetectedWrapper,
+  type FlagReference,
+  type ScanOptions,
+} from './types.ts';
+import { buildReference, type ReferenceSpec } from './reference-builder.ts';
+import { isFlagType, keyofOperand, keyofReferences, returnedUse } from './flag-key-types.ts';
 import {
   findConfigObjectReferences,
-  keyofReferences,
   visitReferenceForms,
   type ConfigSource,
+  type ParameterKeyRead,
 } from './reference-forms.ts';
 import {
   KeyResolver,
@@ -57,21 +64,40 @@ export function findReferencesInSourceFile(sourceFile: SourceFile, options: Scan
 
 /**
  * {@link findReferencesInSourceFile} with everything the whole-workspace scanner needs: detected wrappers,
- * dependencies and type-checker time. `extraPatterns` are wrappers detected in other files.
+ * dependencies and type-checker time. `otherWrappers` are the wrappers detected in other files.
  */
 export function analyzeSourceFile(
   sourceFile: SourceFile,
   options: ScanOptions,
-  extraPatterns: readonly CallPattern[] = [],
+  otherWrappers: readonly DetectedWrapper[] = [],
   beforeTypeCheck?: () => void,
 ): FileAnalysis {
   const analyzer = new FileAnalyzer(sourceFile, options, beforeTypeCheck);
-  // Wrappers are calls of a `custom` pattern with a module: detected here, configured, or from other files.
-  const first = analyzer.run([...options.patterns, ...extraPatterns]);
-  if (first.wrappers.length === 0) return analyzer.result(first);
-  // Calls of a wrapper declared in this file are references too: one more pass with the wrappers added.
-  const second = analyzer.run([...options.patterns, ...extraPatterns, ...first.wrappers.map((w) => w.pattern)]);
-  return analyzer.result(second);
+  let pass = analyzer.run(otherWrappers);
+  // Calls of a wrapper declared in this file are references too, and a function forwarding its key to one is a
+  // wrapper: passes with this file's wrappers added until they stop changing. Each pass adds at most one level
+  // and levels are bounded, so a cycle (a calls b calls a) ends too.
+  for (let i = 0; i <= MAX_WRAPPER_DEPTH && pass.wrappers.length > 0; i++) {
+    const next = analyzer.run([...otherWrappers, ...pass.wrappers]);
+    const stable = wrapperKey(next.wrappers) === wrapperKey(pass.wrappers);
+    pass = next;
+    if (stable) break;
+  }
+  return analyzer.result(pass);
+}
+
+/**
+ * What identifies a set of wrappers (module, name, key and default positions, depth), in any order: two analyses
+ * with the same key apply the same wrappers to their callers.
+ */
+export function wrapperKey(wrappers: readonly DetectedWrapper[]): string {
+  return wrappers
+    .map(
+      (w) =>
+        `${w.pattern.module ?? ''}#${w.pattern.function}#${w.pattern.keyArgument}#${w.pattern.defaultArgument ?? ''}#${w.depth}`,
+    )
+    .sort()
+    .join('|');
 }
 
 interface Pass {
@@ -95,25 +121,110 @@ class FileAnalyzer {
     return { ...pass, dependencies: this.resolver.dependencies, typeCheckMs: this.resolver.typeCheckMs };
   }
 
-  run(patterns: readonly CallPattern[]): Pass {
+  /** One walk of the file with the SDK and configured patterns plus `wrappers` (of other files or of a pass before). */
+  run(wrappers: readonly DetectedWrapper[]): Pass {
     const ts = this.ts;
+    const patterns = [...this.options.patterns, ...wrappers.map((w) => w.pattern)];
+    // Levels below each pattern: 0 for SDK and configured ones.
+    const depths = new Map<CallPattern, number>([
+      ...this.options.patterns.map((p): [CallPattern, number] => [p, 0]),
+      ...wrappers.map((w): [CallPattern, number] => [w.pattern, w.depth]),
+    ]);
     const byName = new Map<string, CallPattern[]>();
     for (const p of patterns) byName.set(p.function, [...(byName.get(p.function) ?? []), p]);
     const wrapperNames = new Set(
       patterns.filter((p) => p.sdk === 'custom' && p.module !== undefined).map((p) => p.function),
     );
     const pass: Pass = { references: [], wrappers: [], configSources: [] };
+    const detect = this.options.detectWrappers !== false;
+    const functions: ts.SignatureDeclaration[] = [];
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node)) this.visitCall(node, byName, pass);
-      else if (ts.isIdentifier(node) && wrapperNames.has(node.text)) this.visitWrapperValue(node, pass);
-      else visitReferenceForms(this.resolver, node, this.options, pass.references);
+      if (ts.isCallExpression(node)) {
+        this.visitCall(node, byName, depths, pass);
+      } else if (ts.isIdentifier(node) && wrapperNames.has(node.text)) {
+        this.visitWrapperValue(node, pass);
+      } else {
+        const read = visitReferenceForms(this.resolver, node, this.options, pass.references);
+        if (read && detect) this.visitParameterKeyRead(read, pass);
+        if (detect && (ts.isFunctionDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node))) {
+          functions.push(node);
+        }
+      }
       ts.forEachChild(node, visit);
     };
     visit(this.resolver.sf);
+    // After the walk: a function that forwards its key to an SDK call or reads a flag map is that wrapper already.
+    for (const fn of functions) this.visitFlagKeyParameters(fn, pass);
     return pass;
   }
 
-  private visitCall(call: ts.CallExpression, byName: ReadonlyMap<string, CallPattern[]>, pass: Pass): void {
+  /** `const useUiFlag = (flag) => uiConfig.flags[flag]`: a named function reading a flag map by a parameter. */
+  private visitParameterKeyRead(read: ParameterKeyRead, pass: Pass): void {
+    const name = functionName(this.ts, read.parameter.fn);
+    if (!name || !this.ts.isIdentifier(skipOuter(this.ts, read.keyNode))) return;
+    addWrapper(
+      pass,
+      this.wrapper(name, read.parameter.index, 1, {
+        kind: 'property',
+        node: read.node,
+        keyNode: read.keyNode,
+        sdk: read.sdk,
+        method: read.method,
+        callKind: 'unknown',
+        returns: 'value',
+      }),
+    );
+  }
+
+  /**
+   * A named function whose parameter is typed as a key of the repo's flag type (`<K extends keyof UiFlags>(flag:
+   * K)`) and that returns what it computes from it (`return evaluate(flag)`): a wrapper, its calls references.
+   * The members of that type are `keyof-type` references.
+   */
+  private visitFlagKeyParameters(fn: ts.SignatureDeclaration, pass: Pass): void {
+    const ts = this.ts;
+    const sf = this.resolver.sf;
+    const name = functionName(ts, fn);
+    if (!name || pass.wrappers.some((w) => w.pattern.function === name)) return;
+    // The first such parameter is the key (a function has one key argument).
+    for (const [index, parameter] of fn.parameters.entries()) {
+      const operand = keyofOperand(ts, parameter);
+      if (!operand || !isFlagType(ts, operand)) continue;
+      const returned = returnedUse(ts, fn, parameter);
+      if (!returned) continue;
+      const { use, keyNode } = returned;
+      const isCall = ts.isCallExpression(use);
+      const callee = isCall ? skipOuter(ts, use.expression) : undefined;
+      pass.references.push(...keyofReferences(this.resolver, parameter));
+      // The forward may be a matched call (`return useUiFlag(flag)`): its key is the caller's, not unresolved.
+      const forwarded = pass.references.findIndex((r) => r.key === undefined && r.start === use.getStart(sf));
+      if (forwarded >= 0) pass.references.splice(forwarded, 1);
+      addWrapper(
+        pass,
+        this.wrapper(name, index, 1, {
+          kind: isCall ? 'call' : 'property',
+          node: use,
+          keyNode,
+          sdk: 'custom',
+          method: callee
+            ? ts.isPropertyAccessExpression(callee)
+              ? callee.name.text
+              : callee.getText(sf)
+            : use.expression.getText(sf),
+          callKind: 'unknown',
+          returns: 'value',
+        }),
+      );
+      return;
+    }
+  }
+
+  private visitCall(
+    call: ts.CallExpression,
+    byName: ReadonlyMap<string, CallPattern[]>,
+    depths: ReadonlyMap<CallPattern, number>,
+    pass: Pass,
+  ): void {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
     let name: string;
@@ -147,10 +258,18 @@ class FileAnalyzer {
       const parameter = resolved.parameter.fn.parameters[resolved.parameter.index];
       if (parameter) pass.references.push(...keyofReferences(this.resolver, parameter));
     }
-    if (resolved.kind === 'unresolved' && resolved.parameter && this.options.detectWrappers !== false) {
-      const wrapper = this.wrapperFor(call, pattern, resolved.parameter, keyArg);
+    // A forward to a wrapper makes a wrapper one level deeper, up to MAX_WRAPPER_DEPTH; beyond, the call is an
+    // unresolved reference (never a wrapper with calls nobody follows).
+    const depth = (depths.get(pattern) ?? MAX_WRAPPER_DEPTH) + 1;
+    if (
+      resolved.kind === 'unresolved' &&
+      resolved.parameter &&
+      this.options.detectWrappers !== false &&
+      depth <= MAX_WRAPPER_DEPTH
+    ) {
+      const wrapper = this.wrapperFor(call, pattern, resolved.parameter, keyArg, depth);
       if (wrapper) {
-        pass.wrappers.push(wrapper);
+        addWrapper(pass, wrapper);
         return;
       }
     }
@@ -273,37 +392,67 @@ class FileAnalyzer {
     inner: CallPattern,
     parameter: { readonly fn: ts.SignatureDeclaration; readonly index: number },
     keyArg: ts.Expression,
+    depth: number,
   ): DetectedWrapper | undefined {
     const ts = this.ts;
     // Only a plain forward (`getBooleanValue(key, …)`) makes a wrapper; `${prefix}-${key}` is just dynamic.
     if (!ts.isIdentifier(skipOuter(ts, keyArg))) return undefined;
     const name = functionName(ts, parameter.fn);
     if (!name) return undefined;
-    const defaultIndex = this.defaultParameterIndex(call, inner, parameter.fn);
+    const callee = skipOuter(ts, call.expression);
+    return this.wrapper(
+      name,
+      parameter.index,
+      depth,
+      {
+        kind: 'call',
+        node: call,
+        keyNode: keyArg,
+        sdk: inner.sdk,
+        method: ts.isPropertyAccessExpression(callee) ? callee.name.text : callee.getText(this.resolver.sf),
+        callKind: inner.callKind,
+        returns: inner.returns,
+      },
+      this.defaultParameterIndex(call, inner, parameter.fn),
+      inner.valueType,
+    );
+  }
+
+  /**
+   * The wrapper `name` of this file whose parameter `keyIndex` is the key of `forward` (an SDK call or flag map
+   * read inside it), which becomes an unresolved reference (reported when no call of the wrapper is found).
+   */
+  private wrapper(
+    name: string,
+    keyIndex: number,
+    depth: number,
+    forward: Omit<ReferenceSpec, 'resolved'> & Pick<CallPattern, 'callKind' | 'returns'>,
+    defaultIndex?: number,
+    valueType?: CallPattern['valueType'],
+  ): DetectedWrapper {
     const pattern: CallPattern = {
       sdk: 'custom',
       function: name,
       module: modulePathOf(this.resolver.filePath),
-      keyArgument: parameter.index,
+      keyArgument: keyIndex,
       ...(defaultIndex === undefined ? {} : { defaultArgument: defaultIndex }),
-      callKind: inner.callKind,
-      ...(inner.valueType ? { valueType: inner.valueType } : {}),
-      returns: inner.returns,
+      callKind: forward.callKind,
+      ...(valueType ? { valueType } : {}),
+      returns: forward.returns,
     };
-    const sf = this.resolver.sf;
-    const callee = skipOuter(ts, call.expression);
-    const forwardsTo = ts.isPropertyAccessExpression(callee) ? callee.name.getText(sf) : callee.getText(sf);
-    const forward = buildReference(this.resolver, {
-      kind: 'call',
-      node: call,
-      keyNode: keyArg,
-      resolved: unresolved(`the key is the parameter "${keyArg.getText(sf)}" of the flag wrapper ${name}`),
-      sdk: inner.sdk,
-      method: forwardsTo,
-      callKind: inner.callKind,
-      returns: inner.returns,
+    const keyText = forward.keyNode.getText(this.resolver.sf);
+    const reference = buildReference(this.resolver, {
+      ...forward,
+      resolved: unresolved(`the key is the parameter "${keyText}" of the flag wrapper ${name}`),
     });
-    return { pattern, file: this.resolver.filePath, range: forward.range, forwardsTo, forward };
+    return {
+      pattern,
+      file: this.resolver.filePath,
+      range: reference.range,
+      forwardsTo: forward.method,
+      depth,
+      forward: reference,
+    };
   }
 
   /** When the SDK call's default is a parameter of the wrapper too, the wrapper's callers give the default. */
@@ -321,4 +470,18 @@ class FileAnalyzer {
     const decl = this.resolver.findDeclaration(inner2.text, inner2);
     return decl?.kind === 'parameter' && decl.fn === fn ? decl.index : undefined;
   }
+}
+
+/**
+ * Adds `wrapper` to the pass unless the same function with the same key is a wrapper there already at the same or a
+ * lower depth (a second forward, or a recursive call: its key is the caller's too, so it is no reference either); a
+ * shallower one replaces it, so a function's depth is that of its shortest way down.
+ */
+function addWrapper(pass: Pass, wrapper: DetectedWrapper): void {
+  const same = (w: DetectedWrapper): boolean =>
+    w.pattern.function === wrapper.pattern.function && w.pattern.keyArgument === wrapper.pattern.keyArgument;
+  const index = pass.wrappers.findIndex(same);
+  const existing = pass.wrappers[index];
+  if (!existing) pass.wrappers.push(wrapper);
+  else if (wrapper.depth < existing.depth) pass.wrappers[index] = wrapper;
 }

@@ -1,7 +1,7 @@
 /**
  * References that are not SDK calls: JSX flag components, destructured and read properties of flag objects and
- * maps, members of a repo's own flag interface used through `keyof`, and string values of config-object properties
- * that flow into an evaluator. See {@link ReferenceKind}.
+ * maps, and string values of config-object properties that flow into an evaluator. See {@link ReferenceKind}
+ * (`keyof-type` references are in flag-key-types.ts).
  */
 import type { SourceFile, ts } from 'ts-morph';
 import { buildReference } from './reference-builder.ts';
@@ -54,13 +54,28 @@ export interface ConfigSource {
   readonly evaluator: string;
 }
 
-/** Adds the references of the non-call form at `node`, if it is one, to `out`. */
+/**
+ * A read of a flag object or map whose key is a parameter of the function around it (`uiConfig.flags[flag]`): that
+ * function is a wrapper candidate.
+ */
+export interface ParameterKeyRead {
+  readonly node: ts.ElementAccessExpression;
+  readonly keyNode: ts.Expression;
+  readonly parameter: { readonly fn: ts.SignatureDeclaration; readonly index: number };
+  readonly sdk: FlagReference['sdk'];
+  readonly method: string;
+}
+
+/**
+ * Adds the references of the non-call form at `node`, if it is one, to `out`. Returns the flag map read at `node`
+ * when its key is a parameter (nothing is added for it).
+ */
 export function visitReferenceForms(
   resolver: KeyResolver,
   node: ts.Node,
   options: ScanOptions,
   out: FlagReference[],
-): void {
+): ParameterKeyRead | undefined {
   const ts = resolver.ts;
   if ((ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) && options.components?.length) {
     visitJsx(resolver, node, options, out);
@@ -76,8 +91,9 @@ export function visitReferenceForms(
       }
     }
   } else if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
-    visitPropertyRead(resolver, node, options, out);
+    return visitPropertyRead(resolver, node, options, out);
   }
+  return undefined;
 }
 
 function visitJsx(
@@ -197,66 +213,41 @@ function visitDestructure(
   }
 }
 
-/** `flags.messageBanner`, `flags['x']` on a flag object or map; not method calls (`flags.map(…)`) nor writes. */
+/**
+ * `flags.messageBanner`, `flags['x']` on a flag object or map; not method calls (`flags.map(…)`) nor writes. Returns
+ * a read whose key is a parameter.
+ */
 function visitPropertyRead(
   resolver: KeyResolver,
   node: ts.PropertyAccessExpression | ts.ElementAccessExpression,
   options: ScanOptions,
   out: FlagReference[],
-): void {
+): ParameterKeyRead | undefined {
   const ts = resolver.ts;
   const parent = node.parent;
-  if (ts.isCallExpression(parent) && parent.expression === node) return;
+  if (ts.isCallExpression(parent) && parent.expression === node) return undefined;
   if (
     ts.isBinaryExpression(parent) &&
     parent.left === node &&
     parent.operatorToken.kind === ts.SyntaxKind.EqualsToken
   ) {
-    return;
+    return undefined;
   }
   const source = flagObjectSource(resolver, node.expression, options);
-  if (!source) return;
+  if (!source) return undefined;
   const keyNode = ts.isPropertyAccessExpression(node) ? node.name : node.argumentExpression;
   const resolved = ts.isPropertyAccessExpression(node)
     ? ({ kind: 'string', value: node.name.text } as const)
     : resolver.resolveKey(node.argumentExpression);
-  // A dynamic index into a flag map is no evidence of any key, nor an evaluation the scanner missed.
-  if (resolved.kind !== 'string') return;
-  out.push(
-    buildReference(resolver, { kind: 'property', node, keyNode, resolved, sdk: source.sdk, method: source.method }),
-  );
-}
-
-/**
- * The members of a repo interface whose `keyof` types the key parameter of a wrapper (`useUiFlag(flag: keyof
- * UiFlags)`): each is a `keyof-type` reference at its declaration. Uses the type checker; empty when it is off or
- * the type is not declared in the repo.
- */
-export function keyofReferences(resolver: KeyResolver, parameter: ts.ParameterDeclaration): FlagReference[] {
-  const ts = resolver.ts;
-  const type = parameter.type;
-  if (!type || !ts.isTypeOperatorNode(type) || type.operator !== ts.SyntaxKind.KeyOfKeyword) return [];
-  if (!resolver.checkerAllowed()) return [];
-  resolver.loadRelativeImports();
-  const members = resolver.timed(() => resolver.checker().getTypeFromTypeNode(type.type).getProperties());
-  const refs: FlagReference[] = [];
-  for (const member of members) {
-    const declaration = member.valueDeclaration ?? member.declarations?.[0];
-    if (!declaration || declaration.getSourceFile().fileName.includes('/node_modules/')) continue;
-    const name = (declaration as ts.NamedDeclaration).name;
-    if (!name) continue;
-    refs.push(
-      buildReference(resolver, {
-        kind: 'keyof-type',
-        node: declaration,
-        keyNode: name,
-        resolved: { kind: 'string', value: member.name },
-        sdk: 'custom',
-        method: type.type.getText(),
-      }),
+  if (resolved.kind === 'string') {
+    out.push(
+      buildReference(resolver, { kind: 'property', node, keyNode, resolved, sdk: source.sdk, method: source.method }),
     );
+    return undefined;
   }
-  return refs;
+  // A dynamic index into a flag map is no evidence of any key; indexed by a parameter, it makes a wrapper.
+  if (resolved.kind !== 'unresolved' || !resolved.parameter || !ts.isElementAccessExpression(node)) return undefined;
+  return { node, keyNode: node.argumentExpression, parameter: resolved.parameter, ...source };
 }
 
 /**

@@ -620,16 +620,23 @@ export function describeUnresolved(resolved: Resolved): string {
 /** Strips parentheses, `as`, `satisfies`, `!` and `<T>x`, which do not change a key's value. */
 export function skipOuter(ts: Ts, expr: ts.Expression): ts.Expression {
   let node = expr;
-  while (
+  while (isOuterExpression(ts, node)) node = node.expression;
+  return node;
+}
+
+/** Parentheses, `as`, `satisfies`, `!` or `<T>x` around an expression (what {@link skipOuter} strips). */
+export function isOuterExpression(
+  ts: Ts,
+  node: ts.Node,
+): node is
+  ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.NonNullExpression | ts.TypeAssertion {
+  return (
     ts.isParenthesizedExpression(node) ||
     ts.isAsExpression(node) ||
     ts.isSatisfiesExpression(node) ||
     ts.isNonNullExpression(node) ||
     ts.isTypeAssertionExpression(node)
-  ) {
-    node = node.expression;
-  }
-  return node;
+  );
 }
 
 export function functionName(ts: Ts, fn: ts.SignatureDeclaration): string | undefined {

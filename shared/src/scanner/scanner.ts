@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Project, SourceFile } from 'ts-morph';
+import type { Project, SourceFile, ts } from 'ts-morph';
 import { FlagError } from '../errors.ts';
 import type { Disposable } from '../lifecycle.ts';
 import { loadScannerConfig, type ScannerConfig } from './config.ts';
-import { analyzeSourceFile, type FileAnalysis } from './find-references.ts';
+import { analyzeSourceFile, wrapperKey, type FileAnalysis } from './find-references.ts';
 import { IgnoreRules, isScannedFile, listWorkspaceFiles, type WorkspaceFiles } from './files.ts';
 import {
   createComponentPatterns,
@@ -20,10 +20,11 @@ import {
   detectPresets,
 } from './patterns.ts';
 import { findConfigObjectReferences, FLAG_MAP_MENTION, type ConfigSource } from './reference-forms.ts';
+import { FLAG_KEY_TYPE_MENTION } from './flag-key-types.ts';
 import { createTextMatcher, findTextReferences, listGitFiles, type TextMatcher } from './text-pass.ts';
 import { resetModuleResolution, resolveModule } from './module-resolution.ts';
-import { loadTsMorph } from './ts-morph-runtime.ts';
-import { SDK_PRESETS } from './types.ts';
+import { getTsMorphOrThrow, loadTsMorph } from './ts-morph-runtime.ts';
+import { MAX_WRAPPER_DEPTH, SDK_PRESETS } from './types.ts';
 import type { CallPattern, DetectedWrapper, FlagReference, ScanResult, SdkPreset } from './types.ts';
 
 /** Options of one {@link FlagScanner.scan}. */
@@ -37,11 +38,14 @@ export interface ScanRunOptions {
 
 /** The outcome of {@link FlagScanner.rescanFile}. */
 export interface RescanResult {
-  /** Files analysed again: the changed file and the files whose keys depend on it. */
+  /**
+   * Files analysed again: the changed file, the files whose keys depend on it, and, when the change added, removed
+   * or changed a wrapper, the files that mention the changed wrappers (and so on, for wrappers of those).
+   */
   readonly files: string[];
   /** The references of the whole workspace after the change. */
   readonly result: ScanResult;
-  /** True when the set of detected wrappers changed, which forced a full re-analysis. */
+  /** True when a wrapper change did not settle within the bounded rounds and everything was scanned again. */
   readonly fullRescan: boolean;
   readonly durationMs: number;
 }
@@ -153,39 +157,35 @@ export class FlagScanner implements Disposable {
     resetModuleResolution(this.project);
     this.analyses.clear();
     this.dependents.clear();
+    /** Candidates (their text matches the pre-filter) and every file read, candidates included. */
     const texts = new Map<string, string>();
+    const allTexts = new Map<string, string>();
     const basePattern = this.prefilter(this.config.patterns);
-    const others = new Map<string, string>();
     for (const file of this.files) {
       const text = this.readText(file);
       if (text === undefined) continue;
+      allTexts.set(file, text);
       if (basePattern.test(text)) texts.set(file, text);
-      else others.set(file, text);
     }
     const prefilterMs = performance.now() - started;
     // Parse every candidate before analysing any: adding a file to the project discards its type-checker
     // program, so interleaving would rebuild the program for each key that needs the checker.
     const parsed = [...texts.keys()].map((file): [string, SourceFile] => [file, this.parse(file, texts.get(file)!)]);
     for (const [file, sourceFile] of parsed) this.record(file, sourceFile, []);
-    this.wrappers = this.collectWrappers();
-    if (this.wrappers.length > 0) {
-      // Second pass: files that mention a wrapper name, with the wrappers of every file.
-      const wrapperPattern = namesPattern(this.wrappers.map((w) => w.pattern));
-      for (const file of this.files) {
-        const parsed = texts.has(file) ? this.project.getSourceFile(file) : undefined;
-        const text = texts.get(file) ?? others.get(file);
-        if (text === undefined || !wrapperPattern.test(text)) continue;
-        // Candidates of the first pass are parsed and analysed already: only add their wrapper calls.
-        if (parsed) this.addWrapperCalls(file, parsed);
-        else this.analyse(file, text, this.wrapperPatterns());
-      }
-    }
+    // Files parsed before this scan may be stale: parse the others once (a parse discards the checker program).
+    const fresh = new Map(parsed);
+    const sourceOf = (f: string, text: string): SourceFile => {
+      const sourceFile = fresh.get(f) ?? this.parse(f, text);
+      fresh.set(f, sourceFile);
+      return sourceFile;
+    };
+    this.applyWrappers([], (f) => allTexts.get(f), sourceOf);
     const configStarted = performance.now();
-    const configReferences = this.configObjectReferences(new Map([...texts, ...others]));
+    const configReferences = this.configObjectReferences(allTexts);
     const configMs = performance.now() - configStarted;
     const textStarted = performance.now();
     if (options.keys !== undefined) this.textMatcher = createTextMatcher(options.keys);
-    const textReferences = this.textReferences(new Map([...texts, ...others]));
+    const textReferences = this.textReferences(allTexts);
     const textMs = performance.now() - textStarted;
     this.workspaceReferences = [...configReferences, ...textReferences];
     const typeCheckMs = sum([...this.analyses.values()].map((a) => a.typeCheckMs)) + configMs;
@@ -202,9 +202,43 @@ export class FlagScanner implements Disposable {
   }
 
   /**
+   * Wrappers of wrappers: the files that mention a wrapper whose detection changed (its first detection, at the
+   * start) are analysed again with the wrappers of every other file, until no wrapper changes. Each round follows
+   * one more level across files; levels are bounded (MAX_WRAPPER_DEPTH), so cycles end. Afterwards every file's
+   * analysis is what analysing it again with the final wrappers would give, which rescans rely on.
+   */
+  private applyWrappers(
+    before: readonly DetectedWrapper[],
+    textOf: (file: string) => string | undefined,
+    sourceOf: (file: string, text: string) => SourceFile,
+  ): { files: Set<string>; settled: boolean } {
+    const files = new Set<string>();
+    let previous = before;
+    // A bound against a case that does not settle: levels alone end a scan within MAX_WRAPPER_DEPTH + 1 rounds, and
+    // a rescan breaking a cycle (levels counting up to the bound) within twice that.
+    for (let round = 0; round <= 2 * (MAX_WRAPPER_DEPTH + 1); round++) {
+      const current = this.collectWrappers();
+      this.wrappers = current;
+      const changed = changedNames(previous, current);
+      if (changed.length === 0) return { files, settled: true };
+      const mention = namesPattern(changed);
+      for (const file of this.files) {
+        const text = textOf(file);
+        if (text === undefined || !mention.test(text)) continue;
+        this.record(file, sourceOf(file, text), this.wrappersOutside(file));
+        files.add(file);
+      }
+      previous = current;
+    }
+    return { files, settled: false };
+  }
+
+  /**
    * Re-analyses one changed, created or deleted file without rebuilding the project: the file is re-parsed
    * from `text` (or from disk when omitted; a missing file counts as deleted), and so are the files whose keys
-   * were resolved through it. When the change adds or removes a detected wrapper, every file is analysed again.
+   * were resolved through it. When the change adds, removes or changes a detected wrapper (its name, key or
+   * default position, or level), the files that mention it are analysed again, until the wrappers settle (every
+   * file is scanned again if they do not within the bound).
    * Files outside the root, ignored ones and non-source files are left out. Runs {@link scan} first if needed.
    */
   rescanFile(path: string, text?: string): RescanResult {
@@ -212,6 +246,9 @@ export class FlagScanner implements Disposable {
     if (!this.lastResult) this.scan();
     const started = performance.now();
     const file = (isAbsolute(path) ? path : resolve(this.root, path)).replaceAll('\\', '/');
+    const dependents = [...(this.dependents.get(file) ?? [])].filter((d) => d !== file);
+    const previous = dependents.length > 0 ? this.project.getSourceFile(file)?.compilerNode : undefined;
+    const previousSurface = previous && surfaceOf(previous);
     if (text === undefined) this.overrides.delete(file);
     else this.overrides.set(file, text);
     const content = this.readText(file);
@@ -227,7 +264,7 @@ export class FlagScanner implements Disposable {
       this.files.add(file);
       const pattern = this.prefilter([...this.config.patterns, ...this.wrapperPatterns()]);
       if (pattern.test(content)) {
-        this.analyse(file, content, this.wrapperPatterns());
+        this.record(file, this.parse(file, content), this.wrappersOutside(file));
       } else {
         this.forget(file);
         // Keep it parsed when other files resolve keys through it.
@@ -242,13 +279,32 @@ export class FlagScanner implements Disposable {
       ];
     }
     const rescanned = [file];
-    for (const dependent of [...(this.dependents.get(file) ?? [])]) {
+    // Other files read only the top level of this one (constants, enums, imports and exports), never a function
+    // body: an edit inside bodies (most edits) changes none of their keys or callee origins.
+    const current = previousSurface === undefined ? undefined : this.project.getSourceFile(file)?.compilerNode;
+    const surfaceKept = current !== undefined && current !== previous && surfaceOf(current) === previousSurface;
+    for (const dependent of surfaceKept ? [] : dependents) {
       const sourceFile = this.project.getSourceFile(dependent);
-      if (!sourceFile || dependent === file) continue;
-      this.record(dependent, sourceFile, this.wrapperPatterns());
+      if (!sourceFile) continue;
+      this.record(dependent, sourceFile, this.wrappersOutside(dependent));
       rescanned.push(dependent);
     }
-    const fullRescan = wrapperKey(this.collectWrappers()) !== wrapperKey(this.wrappers);
+    let fullRescan = false;
+    if (wrapperKey(this.collectWrappers()) !== wrapperKey(this.wrappers)) {
+      // Reads every file once (to find the callers of the changed wrappers), parses only those not parsed yet.
+      const texts = new Map<string, string | undefined>();
+      const textOf = (f: string): string | undefined => {
+        if (!texts.has(f)) texts.set(f, this.readText(f));
+        return texts.get(f);
+      };
+      const applied = this.applyWrappers(
+        this.wrappers,
+        textOf,
+        (f, t) => this.project.getSourceFile(f) ?? this.parse(f, t),
+      );
+      rescanned.push(...[...applied.files].filter((f) => !rescanned.includes(f)));
+      fullRescan = !applied.settled;
+    }
     if (fullRescan) {
       this.lastResult = this.scan();
     } else {
@@ -273,10 +329,6 @@ export class FlagScanner implements Disposable {
     for (const sourceFile of this.project.getSourceFiles()) this.project.removeSourceFile(sourceFile);
   }
 
-  private analyse(file: string, text: string, extraPatterns: readonly CallPattern[]): void {
-    this.record(file, this.parse(file, text), extraPatterns);
-  }
-
   /** Parses `text` as `file` into the project, exactly once. */
   private parse(file: string, text: string): SourceFile {
     // ts-morph's `overwrite` first loads (and parses) the file from disk when the project does not hold it yet,
@@ -287,30 +339,9 @@ export class FlagScanner implements Disposable {
     return this.project.addSourceFileAtPath(file);
   }
 
-  private record(file: string, sourceFile: SourceFile, extraPatterns: readonly CallPattern[]): void {
-    this.store(file, analyzeSourceFile(sourceFile, this.config, extraPatterns, this.loadDeclarations));
-  }
-
-  /** Adds the calls of wrappers detected elsewhere to the first-pass analysis of `file`. */
-  private addWrapperCalls(file: string, sourceFile: SourceFile): void {
-    const previous = this.analyses.get(file);
-    const calls = analyzeSourceFile(
-      sourceFile,
-      { ...this.config, patterns: [], detectWrappers: false },
-      this.wrapperPatterns(),
-      this.loadDeclarations,
-    );
-    if (!previous) return this.store(file, calls);
-    const seen = new Set(previous.references.map((r) => r.start));
-    this.store(file, {
-      references: [...previous.references, ...calls.references.filter((r) => !seen.has(r.start))].sort(
-        (a, b) => a.start - b.start,
-      ),
-      wrappers: previous.wrappers,
-      dependencies: new Set([...previous.dependencies, ...calls.dependencies]),
-      typeCheckMs: previous.typeCheckMs + calls.typeCheckMs,
-      configSources: [...previous.configSources, ...calls.configSources],
-    });
+  /** Analyses `file` with the wrappers of the other files (its own are detected again from its text). */
+  private record(file: string, sourceFile: SourceFile, otherWrappers: readonly DetectedWrapper[]): void {
+    this.store(file, analyzeSourceFile(sourceFile, this.config, otherWrappers, this.loadDeclarations));
   }
 
   private store(file: string, analysis: FileAnalysis): void {
@@ -339,14 +370,21 @@ export class FlagScanner implements Disposable {
     return this.wrappers.map((w) => w.pattern);
   }
 
+  private wrappersOutside(file: string): DetectedWrapper[] {
+    return this.wrappers.filter((w) => w.file !== file);
+  }
+
   private buildResult(timings: ScanResult['timings']): ScanResult {
     const analysed = [...this.analyses.values()].flatMap((a) => a.references);
     // A wrapper none of whose calls was found (exported for other packages, or only passed around) keeps its
-    // forwarding call as an unresolved reference: a dynamic evaluation never vanishes.
-    const called = new Set(analysed.filter((r) => r.sdk === 'custom').map((r) => r.method));
-    const forwards = this.collectWrappers()
-      .filter((w) => !called.has(w.pattern.function))
-      .map((w) => w.forward);
+    // forwarding call as an unresolved reference: a dynamic evaluation never vanishes. A wrapper called by another
+    // wrapper only (whose depth > 1 says it forwards to a wrapper) is called: the outer one stands for the chain.
+    const wrappers = this.collectWrappers();
+    const called = new Set([
+      ...analysed.filter((r) => r.sdk === 'custom').map((r) => r.method),
+      ...wrappers.filter((w) => w.depth > 1).map((w) => w.forwardsTo),
+    ]);
+    const forwards = wrappers.filter((w) => !called.has(w.pattern.function)).map((w) => w.forward);
     const text = this.workspaceReferences.filter((r) => r.kind === 'text');
     const nonText = [...analysed, ...forwards, ...this.workspaceReferences.filter((r) => r.kind !== 'text')];
     const references = dedupe([...nonText, ...withoutOverlaps(text, nonText)]).sort((a, b) =>
@@ -355,7 +393,7 @@ export class FlagScanner implements Disposable {
     return {
       references,
       unresolved: references.filter((r) => r.key === undefined),
-      wrappers: this.collectWrappers(),
+      wrappers,
       filesScanned: this.files.size,
       filesParsed: this.analyses.size,
       warnings: this.warnings,
@@ -363,14 +401,29 @@ export class FlagScanner implements Disposable {
     };
   }
 
-  /** The regular expression a file must match to be parsed: call names, components, flag objects and maps. */
+  /**
+   * The regular expression a file must match to be parsed: calls of SDK functions (the name, optional type arguments
+   * and `?.`, then `(`: only calls are SDK references, and names such as `isEnabled` are common properties), names
+   * of wrappers (also references when passed as values), components and flag objects, flag maps, and flag key types
+   * (wrapper candidates).
+   */
   private prefilter(patterns: readonly CallPattern[]): RegExp {
-    const names = namesPattern([
-      ...patterns.map((p) => p.function),
+    const calls = patterns.filter((p) => p.sdk !== 'custom');
+    const names = [
+      ...patterns.filter((p) => p.sdk === 'custom'),
       ...(this.config.components ?? []).map((c) => c.component),
       ...(this.config.flagObjects ?? []).map((o) => o.function),
-    ]);
-    return new RegExp(`${names.source}|${FLAG_MAP_MENTION.source}`);
+    ];
+    // No never-matching `(?!)` for an empty list: an alternative that can start anywhere makes V8 try every offset
+    // (9× slower on the Unleash frontend).
+    return new RegExp(
+      [
+        ...(calls.length > 0 ? [String.raw`${namesPattern(calls).source}\s*(?:<[^;{}]*?>\s*)?(?:\?\.\s*)?\(`] : []),
+        ...(names.length > 0 ? [namesPattern(names).source] : []),
+        FLAG_MAP_MENTION.source,
+        FLAG_KEY_TYPE_MENTION.source,
+      ].join('|'),
+    );
   }
 
   /**
@@ -433,11 +486,38 @@ export class FlagScanner implements Disposable {
   }
 }
 
-/** One regular expression matching any of the patterns' names (or the given names) as a whole word. */
+/**
+ * The text of `sf`'s top-level statements with every function body left out (and comments between statements): what
+ * other files can read from it. Two texts of a file with the same surface give them the same keys and origins.
+ */
+function surfaceOf(sf: ts.SourceFile): string {
+  const ts = getTsMorphOrThrow().ts;
+  const parts: string[] = [];
+  for (const statement of sf.statements) {
+    let cursor = statement.getStart(sf);
+    const cut = (node: ts.Node): void => {
+      const body = ts.isFunctionLike(node) && 'body' in node ? node.body : undefined;
+      if (body) {
+        parts.push(sf.text.slice(cursor, body.getStart(sf)), '{}');
+        cursor = body.end;
+      } else {
+        ts.forEachChild(node, cut);
+      }
+    };
+    cut(statement);
+    parts.push(sf.text.slice(cursor, statement.end), '\n');
+  }
+  return parts.join('');
+}
+
+/**
+ * One regular expression matching any of the patterns' names (or the given names) as a whole word, not after a `/`
+ * (a module path such as `'hooks/useUiFlag'` names the module, not the function).
+ */
 function namesPattern(patterns: readonly (CallPattern | string)[]): RegExp {
   const names = [...new Set(patterns.map((p) => (typeof p === 'string' ? p : p.function)))].map(escapeRegExp);
   if (names.length === 0) return /(?!)/;
-  return new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
+  return new RegExp(`(?<![\\w$/])(?:${names.join('|')})(?![\\w$])`);
 }
 
 function escapeRegExp(text: string): string {
@@ -510,14 +590,14 @@ function withoutOverlaps(text: readonly FlagReference[], others: readonly FlagRe
   );
 }
 
-function wrapperKey(wrappers: readonly DetectedWrapper[]): string {
-  return wrappers
-    .map(
-      (w) =>
-        `${w.pattern.module ?? ''}#${w.pattern.function}#${w.pattern.keyArgument}#${w.pattern.defaultArgument ?? ''}`,
-    )
-    .sort()
-    .join('|');
+/** Names of the wrappers detected differently in `before` and `after` (added, removed, or with another key). */
+function changedNames(before: readonly DetectedWrapper[], after: readonly DetectedWrapper[]): string[] {
+  const byName = (wrappers: readonly DetectedWrapper[]): Map<string, string> => {
+    const names = new Set(wrappers.map((w) => w.pattern.function));
+    return new Map([...names].map((name) => [name, wrapperKey(wrappers.filter((w) => w.pattern.function === name))]));
+  };
+  const [a, b] = [byName(before), byName(after)];
+  return [...new Set([...a.keys(), ...b.keys()])].filter((name) => a.get(name) !== b.get(name));
 }
 
 function sum(values: readonly number[]): number {

@@ -13,7 +13,10 @@ let loaded: typeof TsMorph | undefined;
  * returned module (e.g. its `Project`) rather than importing ts-morph yourself, so one copy is loaded.
  */
 export async function loadTsMorph(): Promise<typeof TsMorph> {
-  loaded ??= await import('ts-morph');
+  if (loaded) return loaded;
+  const module = (await import('ts-morph')) as typeof TsMorph & { readonly default?: typeof TsMorph };
+  // Bundled into an ES module (the extension's copy of the MCP server), CommonJS ts-morph arrives as `default`.
+  loaded = typeof module.Project === 'function' ? module : (module.default ?? module);
   return loaded;
 }
 

@@ -156,9 +156,16 @@ export interface FlagReference {
 }
 
 /**
+ * The deepest wrapper level detected (`useFeature` → `useUiFlag` → `useFlags` → SDK is 3): a function forwarding
+ * its key to a wrapper this deep is not made a wrapper, and its forwarding call is an unresolved reference.
+ */
+export const MAX_WRAPPER_DEPTH = 4;
+
+/**
  * A function recognised as a flag wrapper: it forwards one of its parameters as the key of an SDK call
- * (`function isOn(key: string) { return client.getBooleanValue(key, false); }`). Calls of the wrapper are
- * reported as references; the forwarding call inside it is not (its key is the caller's).
+ * (`function isOn(key: string) { return client.getBooleanValue(key, false); }`) or of another wrapper's call
+ * (`function outer(k: string) { return isOn(k); }`). Calls of the wrapper are reported as references; the
+ * forwarding call inside it is not (its key is the caller's).
  */
 export interface DetectedWrapper {
   readonly pattern: CallPattern;
@@ -166,8 +173,13 @@ export interface DetectedWrapper {
   readonly file: string;
   /** The forwarding SDK call inside the wrapper. */
   readonly range: SourceRange;
-  /** The SDK method the wrapper forwards to. */
+  /** The SDK method (or the wrapper) the wrapper forwards to. */
   readonly forwardsTo: string;
+  /**
+   * Wrapper levels down to the SDK: 1 for a wrapper of an SDK or configured call (or of a flag map read, or a
+   * flag-key wrapper), n + 1 for a wrapper of a depth-n wrapper; at most {@link MAX_WRAPPER_DEPTH}.
+   */
+  readonly depth: number;
   /**
    * The forwarding call as an unresolved reference: the scan reports it when no call of the wrapper is found (an
    * exported wrapper used elsewhere, or only passed around), so a dynamic evaluation never vanishes.

@@ -40,12 +40,12 @@ import type { LockOptions, StoreLock } from './lock.ts';
 import { lockRecovery } from './recovery.ts';
 import type { StoreRecovery } from './recovery.ts';
 import { inStoredOrder, parseStoreText, renderStoreDocument } from './store-yaml.ts';
+import { extensionFieldsOf } from './store-extensions.ts';
+import type { ExtensionFields } from './store-extensions.ts';
 import type { Document } from 'yaml';
 import type { AuditQuery, CommitRequest, FlagStore, StoreLeadership, StoreSnapshot } from './types.ts';
 import { validateAudit, validateDocument } from './validate.ts';
-
-/** Name of the store directory at the root of a repository. */
-export const STORE_DIR_NAME = '.rollgate';
+import { STORE_DIR_NAME } from './store-dir.ts';
 
 const FLAGS_FILE = 'flags.yaml';
 const AUDIT_FILE = 'audit.jsonl';
@@ -186,11 +186,24 @@ export class FileStore implements FlagStore {
 
   /**
    * Reads the current snapshot and commits what `change` makes of it, all under `.rollgate/.lock`, so it cannot
-   * conflict (see {@link FlagStore.update}). Errors: whatever `change` throws, and those of {@link commit} except
-   * STORE_CONFLICT.
+   * conflict (see {@link FlagStore.update}). `options.extensions`: extension fields to write too, on the objects that
+   * do not have them (`rollgate export`, store-extensions.ts). Errors: whatever `change` throws, and those of
+   * {@link commit} except STORE_CONFLICT.
    */
-  update(change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>): Promise<StoreSnapshot> {
-    return this.write((current) => prepareCommit(change(current)));
+  update(
+    change: (current: StoreSnapshot) => Omit<CommitRequest, 'base'>,
+    options: { readonly extensions?: ExtensionFields } = {},
+  ): Promise<StoreSnapshot> {
+    return this.write((current) => prepareCommit(change(current)), options.extensions);
+  }
+
+  /**
+   * The extension fields (`x-…`) of flags.yaml, which the model leaves out (store-extensions.ts), or undefined when
+   * it has none. Errors: as {@link read}.
+   */
+  async readExtensions(): Promise<ExtensionFields | undefined> {
+    const bytes = await this.readSource();
+    return extensionFieldsOf(this.parse(bytes, versionOf(bytes)).yaml.toJS({ maxAliasCount: 1000 }));
   }
 
   /**
@@ -199,12 +212,15 @@ export class FileStore implements FlagStore {
    * nothing: it runs again from a fresh read. One that loses it after the commit was decided leaves the publishing
    * to the next lock holder and waits for the lock to make sure it is done.
    */
-  private async write(prepare: (current: StoreSnapshot) => PreparedCommit): Promise<StoreSnapshot> {
+  private async write(
+    prepare: (current: StoreSnapshot) => PreparedCommit,
+    extensions?: ExtensionFields,
+  ): Promise<StoreSnapshot> {
     this.writing++;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const { snapshot, published } = await this.locked((lock) => this.commitLocked(lock, prepare));
+          const { snapshot, published } = await this.locked((lock) => this.commitLocked(lock, prepare, extensions));
           if (!published) await this.recover();
           this.notify(snapshot);
           return snapshot;
@@ -220,6 +236,7 @@ export class FileStore implements FlagStore {
   private async commitLocked(
     lock: StoreLock,
     prepare: (current: StoreSnapshot) => PreparedCommit,
+    extensions: ExtensionFields | undefined,
   ): Promise<{ snapshot: StoreSnapshot; published: boolean }> {
     await this.recoverLocked(lock);
     // Reading parses: a file that does not parse is never replaced (PARSE_ERROR), whatever the caller's base.
@@ -230,7 +247,7 @@ export class FileStore implements FlagStore {
     const prepared = prepare({ document: parsed.document, revision: tail.revision, version });
     const { audit, flagd } = prepared;
     const document = inStoredOrder(prepared.document);
-    const { text, yaml } = renderStoreDocument(document, parsed.yaml);
+    const { text, yaml } = renderStoreDocument(document, parsed.yaml, extensions);
     const revision = tail.revision + 1;
     const entry: JournalEntry = {
       revision,

@@ -1,4 +1,5 @@
-export { FileStore, openFileStore, initStore, findStoreRoot, STORE_DIR_NAME } from './file-store.ts';
+export { FileStore, openFileStore, initStore, findStoreRoot } from './file-store.ts';
+export { STORE_DIR_NAME } from './store-dir.ts';
 export type { FileStoreOptions } from './file-store.ts';
 export { flagdOutputPath } from './flagd-outputs.ts';
 export type { CompiledOutputState } from './flagd-outputs.ts';
@@ -15,7 +16,8 @@ export {
   remoteSnapshotSchema,
   remoteOperationReplySchema,
   remoteErrorSchema,
+  remoteUsageReplySchema,
 } from './remote-store.ts';
-export type { RemoteStoreOptions, RemoteOperationReply } from './remote-store.ts';
+export type { RemoteStoreOptions, RemoteOperationReply, RemoteUsageReply } from './remote-store.ts';
 export { fileStoreServices } from './services.ts';
 export type { StoreServices } from './services.ts';

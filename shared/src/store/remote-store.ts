@@ -3,7 +3,8 @@
  * `.rollgate/`. Reads return the server's snapshot; writes send the operation's descriptor (flags/descriptor.ts), the
  * reason and the revision this client last saw, and the server runs the operation as the token's identity (one
  * validation, one audit entry, the approval policy). Errors come back with their FlagError code, so callers (and the
- * CLI's exit codes) cannot tell a remote failure from a local one.
+ * CLI's exit codes) cannot tell a remote failure from a local one. The server's usage counts are read through
+ * {@link RemoteStore.usage}.
  */
 import * as z from 'zod';
 import { FlagError, FlagErrorCode, errorMessage } from '../errors.ts';
@@ -11,6 +12,7 @@ import { auditEntrySchema, changeRequestSchema, storeDocumentSchema, type AuditE
 import { descriptionOf } from '../flags/descriptor.ts';
 import type { ApplyOptions, ChangeContext, Operation } from '../flags/operations.ts';
 import { Emitter, toDisposable, type Event } from '../lifecycle.ts';
+import { flagUsageDaySchema, type UsageReader } from '../telemetry/usage-store.ts';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
 
 /** Path prefix of the server's remote-mode API. */
@@ -36,6 +38,10 @@ export const remoteOperationReplySchema = z.object({
 });
 export type RemoteOperationReply = z.input<typeof remoteOperationReplySchema>;
 
+/** The answer to `GET /api/v1/usage?flagKey=<key>`: the days of the environments the token may read. */
+export const remoteUsageReplySchema = z.object({ days: z.array(flagUsageDaySchema) });
+export type RemoteUsageReply = z.input<typeof remoteUsageReplySchema>;
+
 /** Error answers of every endpoint. */
 export const remoteErrorSchema = z.object({
   error: z.object({
@@ -52,6 +58,11 @@ export interface RemoteStoreOptions {
   readonly token: string;
   /** Wait after a failed long poll before the next one, in ms (default 1000). */
   readonly retryMs?: number;
+  /**
+   * Longest wait for one long poll's answer, in ms (default {@link LONG_POLL_SECONDS} + 5 s); a poll that takes
+   * longer is given up and sent again.
+   */
+  readonly pollTimeoutMs?: number;
 }
 
 /**
@@ -65,6 +76,7 @@ export class RemoteStore implements FlagStore {
   private readonly base: URL;
   private readonly token: string;
   private readonly retryMs: number;
+  private readonly pollTimeoutMs: number;
   private readonly _onDidChange = new Emitter<StoreSnapshot>();
   private listeners = 0;
   private polling: AbortController | undefined;
@@ -77,6 +89,7 @@ export class RemoteStore implements FlagStore {
     this.location = this.base.href.replace(/\/$/, '');
     this.token = options.token;
     this.retryMs = options.retryMs ?? 1000;
+    this.pollTimeoutMs = options.pollTimeoutMs ?? (LONG_POLL_SECONDS + 5) * 1000;
   }
 
   readonly onDidChange: Event<StoreSnapshot> = (listener) => {
@@ -103,6 +116,19 @@ export class RemoteStore implements FlagStore {
       z.object({ entries: z.array(auditEntrySchema) }),
     );
     return reply.entries;
+  }
+
+  /**
+   * The server's usage counts (whichever usage store it runs), read-only: apps add counts with an SDK key
+   * (`POST /v1/usage`). Environments the token may not read are left out. Errors: those of {@link read}.
+   */
+  usage(): UsageReader {
+    return {
+      flagUsage: async (flagKey) => {
+        const query = new URLSearchParams({ flagKey });
+        return (await this.call('GET', `usage?${query.toString()}`, remoteUsageReplySchema)).days;
+      },
+    };
   }
 
   commit(_request: CommitRequest): Promise<StoreSnapshot> {
@@ -163,11 +189,15 @@ export class RemoteStore implements FlagStore {
       while (!controller.signal.aborted) {
         try {
           const path = version === undefined ? 'snapshot' : `snapshot?after=${encodeURIComponent(version)}`;
-          const snapshot = await this.call('GET', path, remoteSnapshotSchema, undefined, controller.signal);
-          if (version !== undefined && snapshot.version !== version) this._onDidChange.fire(snapshot);
+          // Bounded: a request the server never answers (a connection lost without a reset) must not stop the feed.
+          const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.pollTimeoutMs)]);
+          const snapshot = await this.call('GET', path, remoteSnapshotSchema, undefined, signal);
+          const news = version !== undefined && snapshot.version !== version;
           version = snapshot.version;
+          if (news) this._onDidChange.fire(snapshot);
         } catch {
-          // Server down or restarting: try again shortly; listeners hear of the next change once it is back.
+          // Whatever failed (server down or restarting, a refused token, an answer this client cannot read): try
+          // again shortly; the loop ends only with the last listener, and listeners hear of the next change.
           await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
         }
       }

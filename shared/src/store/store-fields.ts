@@ -102,10 +102,14 @@ export function hasFixedFields(schema: z.ZodType): boolean {
 }
 
 function checkUnion(
-  options: readonly z.ZodType[],
+  all: readonly z.ZodType[],
   value: unknown,
   path: readonly (string | number)[],
 ): { value: unknown; unknown: UnknownField | undefined } {
+  // An object is read by the options with fixed fields: a scalar option (a plan step's percentage) would leave its
+  // extension fields in, for zod to refuse.
+  const objects = isPlainObject(value) ? all.filter(hasFixedFields) : [];
+  const options = objects.length > 0 ? objects : all;
   const results = options.map((option) => checkFields(option, value, path));
   const clean = results.find((r) => r.unknown === undefined);
   if (clean) return clean;
@@ -150,7 +154,8 @@ function firstInOrder(
   return keys.indexOf(own.key) <= keys.indexOf(nestedKey) ? own : nested;
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
+/** `schema` without its wrappers (optional, nullable, default, readonly, catch, lazy, pipe input). */
+export function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
     if (

@@ -12,6 +12,7 @@ import { formatPath } from '../flags/diff.ts';
 import { suggestNearest } from '../flags/suggest.ts';
 import { EXTENSION_PREFIX, checkFields, fieldSchema, hasFixedFields, isExtensionField } from './store-fields.ts';
 import type { UnknownField } from './store-fields.ts';
+import type { ExtensionFields } from './store-extensions.ts';
 
 const HEADER =
   ' Rollgate flag store. Edit by hand or with the rollgate CLI / VS Code / MCP tools; it is validated on read.\n' +
@@ -29,12 +30,6 @@ export function serializeStoreDocument(document: StoreDocument): string {
 }
 
 /**
- * {@link serializeStoreDocument}, carrying the comments and blank lines of `previous` (the parsed current file)
- * over to the nodes at the same place in the new text: map entries by key, flags and environments by their `key`,
- * rules by `id`, other list items by position. Extension fields (`x-…`, see store-fields.ts) of `previous` are kept
- * the same way, at the end of their object. Returns the YAML document too, to serve as `previous` next time.
- */
-/**
  * `document` with its flags in the order the file stores them (by key, see {@link renderStoreDocument}): what a read
  * of the written file gives back, so a committed snapshot reads the same as the next process's read of it.
  */
@@ -43,9 +38,17 @@ export function inStoredOrder(document: StoreDocument): StoreDocument {
   return flags.every((f, i) => f === document.flags[i]) ? document : { ...document, flags };
 }
 
+/**
+ * {@link serializeStoreDocument}, carrying the comments and blank lines of `previous` (the parsed current file)
+ * over to the nodes at the same place in the new text: map entries by key, flags and environments by their `key`,
+ * rules by `id`, other list items by position. Extension fields (`x-…`, see store-fields.ts) of `previous` are kept
+ * the same way, at the end of their object, and so are those of `extensions` (kept elsewhere, store-extensions.ts)
+ * that the object does not have yet. Returns the YAML document too, to serve as `previous` next time.
+ */
 export function renderStoreDocument(
   document: StoreDocument,
   previous?: Document.Parsed | Document,
+  extensions?: ExtensionFields,
 ): { text: string; yaml: Document } {
   const envOrder = document.environments.map((e) => e.key);
   const canonical = {
@@ -64,6 +67,7 @@ export function renderStoreDocument(
   } else {
     doc.commentBefore = HEADER;
   }
+  if (extensions) carryComments(new Document(extensions).contents, doc.contents, storeDocumentSchema);
   return { text: doc.toString({ lineWidth: 0, indent: 2 }), yaml: doc };
 }
 

@@ -21,19 +21,30 @@ const flagDaySchema = z.object({
 const dayFileSchema = z.object({ batches: z.array(z.string()), flags: z.record(z.string(), flagDaySchema) });
 type DayFile = z.infer<typeof dayFileSchema>;
 
-/** One flag's usage in one environment on one UTC day. */
-export interface FlagUsageDay extends z.infer<typeof flagDaySchema> {
-  readonly environment: string;
-  /** `YYYY-MM-DD`. */
-  readonly date: string;
+/** One flag's usage in one environment on one UTC day, as {@link UsageReader.flagUsage} returns it (and the wire). */
+export const flagUsageDaySchema = flagDaySchema.extend({
+  environment: z.string(),
+  /** `YYYY-MM-DD` (UTC). */
+  date: z.iso.date(),
+});
+export type FlagUsageDay = z.infer<typeof flagUsageDaySchema>;
+
+/**
+ * The read side of the usage counts: what the CLI, the MCP server and the extension need. Remote mode reads them
+ * from the server (RemoteStore.usage), which alone adds counts.
+ */
+export interface UsageReader {
+  /**
+   * Every day recorded for `flagKey`, oldest first (ties by environment). Errors: STORE_IO, PARSE_ERROR; remotely
+   * also UNAUTHENTICATED, and only the environments the token may read are returned.
+   */
+  flagUsage(flagKey: string): Promise<FlagUsageDay[]>;
 }
 
-/** Per-day usage aggregates. */
-export interface UsageStore {
+/** Per-day usage aggregates: the server's store, which adds apps' counts. */
+export interface UsageStore extends UsageReader {
   /** Adds a batch's counts; a batch id already added is skipped (returns false). Errors: STORE_IO. */
   add(batch: UsageBatch): Promise<boolean>;
-  /** Every day recorded for `flagKey`, oldest first. Errors: STORE_IO, PARSE_ERROR. */
-  flagUsage(flagKey: string): Promise<FlagUsageDay[]>;
 }
 
 /** One flag's counts of one environment and day, as stored. */

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { executeRemoteOperation } from '../../src/auth/remote-operations.ts';
 import type { Identity } from '../../src/auth/roles.ts';
 import { FlagError } from '../../src/errors.ts';
-import { createFlag, setRollout, applyOperation } from '../../src/flags/operations.ts';
+import {
+  addEnvironment,
+  applyOperation,
+  createFlag,
+  setFlagEnabled,
+  setRollout,
+  setRules,
+} from '../../src/flags/operations.ts';
+import { createSegment, updateSegment } from '../../src/flags/segments.ts';
 import { descriptionOf } from '../../src/flags/descriptor.ts';
 import { initStore, type FileStore } from '../../src/store/file-store.ts';
 
@@ -17,6 +25,7 @@ const person = (name: string, roles: Identity['roles']): Identity => ({ id: name
 const stagingEditor = person('sam', { staging: 'editor', '*': 'viewer' });
 const editor = person('alice', { '*': 'editor' });
 const approver = person('bob', { '*': 'approver' });
+const admin = person('ada', { '*': 'admin' });
 
 async function rejected(promise: Promise<unknown>): Promise<FlagError> {
   try {
@@ -127,5 +136,49 @@ describe('executeRemoteOperation', () => {
       const error = await rejected(send(editor, body));
       assert.equal(error.code, 'INVALID_INPUT', JSON.stringify(body));
     }
+  });
+
+  it('segments: editor in every environment; who is in one live in a protected environment is an admin’s call', async () => {
+    const create = descriptorOf(createSegment({ key: 'beta', included: ['u1'] }));
+    const partial = await rejected(send(stagingEditor, { operation: create }));
+    assert.equal(partial.code, 'FORBIDDEN');
+    assert.match(partial.message, /sam may not write in development/);
+    await send(editor, { operation: create });
+    const seed = { actor: 'seed', now, reason: 'seed' };
+    await applyOperation(store, setFlagEnabled('checkout', 'production', true), seed);
+    const rules = [{ conditions: [{ segment: 'beta' }], serve: { variant: 'on' } }];
+    await applyOperation(store, setRules('checkout', 'production', rules), seed);
+
+    const addKey = descriptorOf(updateSegment('beta', { addKeys: ['u2'] }));
+    const byEditor = await rejected(send(editor, { operation: addKey, reason: 'more testers' }));
+    assert.equal(byEditor.code, 'FORBIDDEN');
+    assert.match(byEditor.message, /decides who gets checkout \(production\).*admin role in the protected environment/);
+    const noReason = await rejected(send(admin, { operation: addKey }));
+    assert.equal(noReason.code, 'INVALID_INPUT');
+    const seen = (await store.read()).revision;
+    await send(admin, { operation: addKey, reason: 'more testers' });
+    // Its name does not change who is in it.
+    await send(editor, { operation: descriptorOf(updateSegment('beta', { name: 'Beta' })), baseRevision: seen });
+    const stale = await rejected(
+      send(admin, {
+        operation: descriptorOf(updateSegment('beta', { included: ['u9'] })),
+        reason: 'r',
+        baseRevision: seen,
+      }),
+    );
+    assert.equal(stale.code, 'STORE_CONFLICT');
+    assert.match(stale.message, /Segment "beta" changed since you read it \(segment\.update by ada/);
+    const segment = (await store.read()).document.segments?.[0];
+    assert.deepEqual([segment?.name, segment?.included], ['Beta', ['u1', 'u2']]);
+  });
+
+  it('environment edits need the admin role', async () => {
+    const add = descriptorOf(addEnvironment({ key: 'qa' }));
+    const byApprover = await rejected(send(approver, { operation: add }));
+    assert.equal(byApprover.code, 'FORBIDDEN');
+    assert.match(byApprover.message, /bob may not admin across environments/);
+    await send(admin, { operation: add });
+    const [last] = await store.readAudit({ limit: 1 });
+    assert.deepEqual([last?.actor, last?.action], ['ada', 'environment.add']);
   });
 });

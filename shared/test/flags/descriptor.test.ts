@@ -1,12 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { remoteOperationRequestSchema } from '../../src/auth/remote-operations.ts';
+import { remoteOperationRequestSchema, type RemoteOperationRequest } from '../../src/auth/remote-operations.ts';
 import { operationFor } from '../../src/flags/change-requests.ts';
 import { descriptionOf } from '../../src/flags/descriptor.ts';
 import { createEmptyDocument } from '../../src/flags/model.ts';
+import { createSegment, deleteSegment, segmentOperationFor, updateSegment } from '../../src/flags/segments.ts';
 import {
+  addEnvironment,
   archiveFlag,
   createFlag,
+  environmentOperationFor,
+  updateEnvironment,
   setDefaultVariant,
   setFlagEnabled,
   setRollout,
@@ -24,6 +28,24 @@ import {
 
 const context: ChangeContext = { actor: 'alice', now: () => new Date('2026-11-25T12:00:00.000Z') };
 const target = { flagKey: 'checkout', environment: 'staging' };
+
+/** The operation the server rebuilds from a validated request body. */
+function rebuilt(operation: RemoteOperationRequest['operation']): Operation {
+  switch (operation.kind) {
+    case 'segment':
+      return segmentOperationFor(operation.change);
+    case 'environment':
+      return environmentOperationFor(operation.change);
+    case 'apply':
+    case 'reduce-exposure':
+    case 'propose':
+      return operationFor(operation.change);
+    case 'approve':
+    case 'reject':
+    case 'withdraw':
+      throw new Error(`no operation to rebuild for ${operation.kind}`);
+  }
+}
 
 /** A document after `operations`, each applied locally. */
 function after(...operations: Operation[]): ReturnType<typeof createEmptyDocument> {
@@ -67,6 +89,24 @@ describe('operation descriptors', () => {
       rollbackRolloutOperation(target),
       [...base, startRolloutOperation({ ...target, plan: { variant: 'on' } })],
     ],
+    [
+      'createSegment',
+      createSegment({
+        key: 'staff',
+        name: 'Staff',
+        included: ['alice'],
+        rules: [{ conditions: [{ attribute: 'email', operator: 'ends_with', value: '@acme.com' }] }],
+      }),
+      base,
+    ],
+    [
+      'updateSegment',
+      updateSegment('staff', { addKeys: ['bob'], removeKeys: ['alice'], name: null, excluded: ['eve'] }),
+      [...base, createSegment({ key: 'staff', name: 'Staff', included: ['alice'] })],
+    ],
+    ['deleteSegment', deleteSegment('staff'), [...base, createSegment({ key: 'staff', included: ['alice'] })]],
+    ['addEnvironment', addEnvironment({ key: 'qa', name: 'QA' }), base],
+    ['updateEnvironment', updateEnvironment('staging', { name: 'Staging', protected: true }), base],
   ];
 
   for (const [name, operation, before] of cases) {
@@ -77,9 +117,8 @@ describe('operation descriptors', () => {
       const body = remoteOperationRequestSchema.parse(
         JSON.parse(JSON.stringify({ operation: description.descriptor })),
       );
-      assert.ok('change' in body.operation);
       const document = after(...before);
-      assert.deepEqual(operationFor(body.operation.change)(document, context), operation(document, context));
+      assert.deepEqual(rebuilt(body.operation)(document, context), operation(document, context));
     });
   }
 

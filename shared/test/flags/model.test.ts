@@ -1,11 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createEmptyDocument,
-  storeDocumentSchema,
-  FLAG_KEY_PATTERN,
-  ENVIRONMENT_KEY_PATTERN,
-} from '../../src/flags/model.ts';
+import { createEmptyDocument, storeDocumentSchema, FLAG_KEY_PATTERN } from '../../src/flags/model.ts';
+import { ENVIRONMENT_KEY_PATTERN } from '../../src/flags/keys.ts';
 
 const baseFlag = {
   key: 'new-checkout',

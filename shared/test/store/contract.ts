@@ -14,8 +14,12 @@ import {
   setRules,
   updateEnvironment,
 } from '../../src/flags/operations.ts';
+import { createSegment, deleteSegment, updateSegment } from '../../src/flags/segments.ts';
+import { compileEnvironment } from '../../src/flagd/compile.ts';
 import type { FlagStore, StoreSnapshot } from '../../src/store/types.ts';
 import { assertFlagError, context, nextEvent } from './helpers.ts';
+import { fullDocument } from './full-document.ts';
+import { unusedFields } from './schema-coverage.ts';
 
 const ctx = context();
 
@@ -94,6 +98,52 @@ export function flagStoreContract(name: string, fresh: () => Promise<StoreFixtur
         assert.deepEqual((await store.read()).document, committed.document);
       });
 
+      it('keeps every field of the model at every level: what it commits, read() gives back deep-equal', async () => {
+        const document = fullDocument();
+        assert.deepEqual(unusedFields(storeDocumentSchema, document), [], 'fullDocument() must use every model field');
+        const base = await store.read();
+        const committed = await store.commit({ base, document, audit: [noop] });
+        const expected = storeDocumentSchema.parse(fullDocument());
+        assert.deepEqual(committed.document, expected);
+        const reopened = await fixture.open();
+        const read = await reopened.read();
+        reopened.dispose();
+        assert.deepEqual(read.document, expected);
+
+        // Groups alone change (the approval policy still names "sre"), then go with the policy that names them.
+        const regrouped = await store.commit({
+          base: committed,
+          document: { ...committed.document, groups: { sre: ['dave'] } },
+          audit: [noop],
+        });
+        assert.deepEqual((await store.read()).document.groups, { sre: ['dave'] });
+        // A flag change is checked against the groups too (the approval policy names one).
+        const described = await store.commit({
+          base: regrouped,
+          document: {
+            ...regrouped.document,
+            flags: regrouped.document.flags.map((f, i) => (i === 0 ? { ...f, description: 'changed' } : f)),
+          },
+          audit: [noop],
+        });
+        const { groups: _groups, ...withoutGroups } = described.document;
+        await assert.rejects(
+          store.commit({ base: described, document: withoutGroups, audit: [noop] }),
+          assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /unknown group "sre"/)),
+        );
+        const ungrouped = await store.commit({
+          base: described,
+          document: {
+            ...withoutGroups,
+            environments: withoutGroups.environments.map((env) => ({ key: env.key, protected: env.protected })),
+          },
+          audit: [noop],
+        });
+        assert.equal('groups' in (await store.read()).document, false);
+        await store.commit({ base: ungrouped, document: base.document, audit: [noop] });
+        assert.deepEqual((await store.read()).document, base.document);
+      });
+
       it('rejects a stale base with STORE_CONFLICT and writes nothing', async () => {
         const stale = await store.read();
         await applyOperation(store, updateEnvironment('staging', { name: 'Staging' }), ctx);
@@ -157,6 +207,107 @@ export function flagStoreContract(name: string, fresh: () => Promise<StoreFixtur
         assert.deepEqual(await store.readAudit({ since: '2026-11-01T12:00:01Z' }), []);
         await assert.rejects(store.readAudit({ since: 'yesterday' }), assertFlagError('INVALID_INPUT'));
         await assert.rejects(store.readAudit({ limit: 0 }), assertFlagError('INVALID_INPUT'));
+      });
+    });
+
+    describe('segments', () => {
+      before(setUp);
+      after(tearDown);
+
+      it('round-trips segments in document order, with their audit entries', async () => {
+        await applyOperation(store, createSegment({ key: 'internal', name: 'Staff', included: ['alice'] }), ctx);
+        await applyOperation(store, createSegment({ key: 'beta', included: ['bob'] }), ctx);
+        await applyOperation(
+          store,
+          createSegment({
+            key: 'power',
+            rules: [{ conditions: [{ attribute: 'sessions', operator: 'gte', value: 100 }] }],
+          }),
+          ctx,
+        );
+        await applyOperation(store, updateSegment('internal', { addKeys: ['carol'], name: null }), ctx);
+        await applyOperation(store, deleteSegment('beta'), ctx);
+        const committed = await applyOperation(store, createSegment({ key: 'alpha', included: ['dave'] }), ctx);
+        // A new segment goes after the others (not in key order), as it does in flags.yaml.
+        assert.deepEqual(
+          committed.document.segments?.map((s) => [s.key, s.name, s.included]),
+          [
+            ['internal', undefined, ['alice', 'carol']],
+            ['power', undefined, []],
+            ['alpha', undefined, ['dave']],
+          ],
+        );
+        const reopened = await fixture.open();
+        const read = await reopened.read();
+        reopened.dispose();
+        assert.deepEqual(read, committed);
+        assert.deepEqual(
+          (await store.readAudit()).map((e) => [e.action, e.changes[0]?.path]),
+          [
+            ['segment.create', '/segments/internal'],
+            ['segment.create', '/segments/beta'],
+            ['segment.create', '/segments/power'],
+            ['segment.update', '/segments/internal/name'],
+            ['segment.delete', '/segments/beta'],
+            ['segment.create', '/segments/alpha'],
+          ],
+        );
+        // A commit that puts them in another order keeps that order.
+        const reversed = { ...committed.document, segments: [...(committed.document.segments ?? [])].reverse() };
+        await store.commit({ base: committed, document: reversed, audit: [noop] });
+        const again = await fixture.open();
+        assert.deepEqual(
+          (await again.read()).document.segments?.map((s) => s.key),
+          ['alpha', 'power', 'internal'],
+        );
+        again.dispose();
+      });
+
+      it('a flag rule uses a segment (compiled to $evaluators from what is read back); a used one cannot go', async () => {
+        await applyOperation(store, createFlag({ key: 'gated', name: 'Gated', kind: 'release' }), ctx);
+        const rules = [{ conditions: [{ segment: 'internal' }], serve: { variant: 'on' } }];
+        const committed = await applyOperation(store, setRules('gated', 'production', rules), ctx);
+        const reopened = await fixture.open();
+        const flagd = compileEnvironment((await reopened.read()).document, 'production');
+        reopened.dispose();
+        assert.deepEqual(flagd.$evaluators?.internal, { in: [{ var: 'targetingKey' }, ['alice', 'carol']] });
+        // A raw commit that drops the segment is refused like any dangling reference, and writes nothing.
+        const withoutInternal: StoreDocument = {
+          ...committed.document,
+          segments: committed.document.segments?.filter((s) => s.key !== 'internal'),
+        };
+        await assert.rejects(
+          store.commit({ base: committed, document: withoutInternal, audit: [noop] }),
+          assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /unknown segment "internal"/)),
+        );
+        await assert.rejects(applyOperation(store, deleteSegment('internal'), ctx), assertFlagError('INVALID_INPUT'));
+        // The model accepts any string for a semver comparison; the flagd compiler does not, in a segment either.
+        const uncompilable = createSegment({
+          key: 'bad',
+          rules: [{ conditions: [{ attribute: 'version', operator: 'semver_gt', value: 'not-a-version' }] }],
+        });
+        await assert.rejects(applyOperation(store, uncompilable, ctx), assertFlagError('INVALID_RULE'));
+        assert.deepEqual(await store.read(), committed);
+      });
+
+      it('concurrent segment edits of two instances all land', async () => {
+        const other = await fixture.open();
+        const edits = Array.from({ length: 10 }, (_, i) =>
+          applyOperation(i % 2 === 0 ? store : other, updateSegment('power', { addKeys: [`user-${i}`] }), ctx),
+        );
+        await Promise.all(edits);
+        const seen = (await other.read()).document.segments?.find((s) => s.key === 'power')?.included;
+        other.dispose();
+        assert.deepEqual([...(seen ?? [])].sort(), Array.from({ length: 10 }, (_, i) => `user-${i}`).sort());
+      });
+
+      it('another instance sees a segment change (onDidChange)', async () => {
+        await store.read();
+        const other = await fixture.open();
+        const seen = nextEvent(store.onDidChange, (s) => s.document.segments?.some((g) => g.key === 'late') ?? false);
+        const committed = await applyOperation(other, createSegment({ key: 'late', included: ['x'] }), ctx);
+        other.dispose();
+        assert.deepEqual((await seen).document, committed.document);
       });
     });
 

@@ -2,30 +2,10 @@
 // as a process leads. A leader killed with SIGKILL is replaced at once (its pid is gone).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { initStore, openFileStore } from '../../src/store/file-store.ts';
-import { makeTempDir, removeTempDir } from './helpers.ts';
-
-/** Polls `probe` until it resolves true (false after 10 s). */
-async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (await probe()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-}
-
-/** A process that takes the leadership of the store at `root`, prints whether it leads, and stays. */
-const LEADER_SCRIPT = `
-import { openFileStore } from ${JSON.stringify(join(import.meta.dirname, '../../src/store/file-store.ts'))};
-const store = await openFileStore(process.argv[1]);
-console.log(String(await store.createLeadership('controller').tryLead()));
-setInterval(() => {}, 60_000);
-`;
+import { eventually, makeTempDir, removeTempDir, startLeaderProcess } from './helpers.ts';
 
 describe('file store controller leadership', () => {
   it('one process leads; another leads once it lets go; the lock file stays out of git', async () => {
@@ -62,24 +42,18 @@ describe('file store controller leadership', () => {
     const root = await makeTempDir();
     const store = await initStore(root);
     const leadership = store.createLeadership('controller');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LEADER_SCRIPT, root], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = await startLeaderProcess(
+      join(import.meta.dirname, '../../src/store/file-store.ts'),
+      'openFileStore',
+      root,
+    );
     try {
-      const first = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once('line', resolve);
-        child.once('exit', () => reject(new Error(`the leader exited early:\n${stderr}`)));
-      });
-      assert.equal(first, 'true', 'the child leads');
+      assert.equal(child.leads, true, 'the child leads');
       assert.equal(await leadership.tryLead(), false, 'while it lives, this process stands by');
-      child.kill('SIGKILL');
-      await exited;
+      await child.kill();
       assert.equal(await leadership.tryLead(), true, 'its pid is gone: taken over at once, no lease to wait out');
     } finally {
-      child.kill('SIGKILL');
+      await child.kill();
       leadership.dispose();
       store.dispose();
       await removeTempDir(root);

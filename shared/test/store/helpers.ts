@@ -1,8 +1,11 @@
 // Test helpers for store tests: temp repositories and a fixed clock.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { FlagError } from '../../src/errors.ts';
 import type { ChangeContext } from '../../src/flags/operations.ts';
 import type { Disposable, Event } from '../../src/lifecycle.ts';
@@ -63,4 +66,55 @@ export function assertFlagError(code: string, check?: (e: FlagError) => void): (
     check?.(e);
     return true;
   };
+}
+
+/** Polls `probe` until it resolves true (false after 10 s). */
+export async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (await probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
+}
+
+/** A process holding a store's `controller` leadership, started by {@link startLeaderProcess}. */
+export interface LeaderProcess {
+  /** Whether it took the leadership. */
+  readonly leads: boolean;
+  /** SIGKILL, and waits until it is gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * A child process that opens a store with `open` (an export of the module at `modulePath`, called with `location`),
+ * tries to lead `controller`, says whether it leads, and stays until killed.
+ */
+export async function startLeaderProcess(modulePath: string, open: string, location: string): Promise<LeaderProcess> {
+  const script = `
+import { ${open} } from ${JSON.stringify(modulePath)};
+const store = await ${open}(process.argv[1]);
+console.log(String(await store.createLeadership('controller').tryLead()));
+setInterval(() => {}, 60_000);
+`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, location], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit');
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', () => reject(new Error(`the leader exited early:\n${stderr}`)));
+    });
+    return { leads: first === 'true', kill };
+  } catch (e) {
+    await kill();
+    throw e;
+  }
 }

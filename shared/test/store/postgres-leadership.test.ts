@@ -2,9 +2,7 @@
 // on a dedicated connection. Two stores on one database stand for two server replicas.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { AuditEntry } from '../../src/flags/model.ts';
 import { advisoryLockKey } from '../../src/store/postgres/leadership.ts';
@@ -15,6 +13,7 @@ import { runControllerService } from '../../src/rollout/service.ts';
 import type { MetricSource } from '../../src/rollout/metrics.ts';
 import { createClock, documentWithFlag, errorRateGuardrail, trafficSource } from '../rollout/fixtures.ts';
 import { usePostgres } from '../support/postgres.ts';
+import { eventually, startLeaderProcess } from './helpers.ts';
 
 const cluster = usePostgres();
 const target = { flagKey: 'new-checkout', environment: 'production' };
@@ -56,24 +55,6 @@ function until(condition: () => boolean, what: string): Promise<void> {
     check();
   });
 }
-
-/** Polls `probe` until it resolves true (false after 10 s). */
-async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (await probe()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-}
-
-/** A process that takes the leadership of the store at the URL argv[1], prints whether it leads, and stays. */
-const LEADER_SCRIPT = `
-import { openPostgresStore } from ${JSON.stringify(join(import.meta.dirname, '../../src/store/postgres/postgres-store.ts'))};
-const store = await openPostgresStore(process.argv[1]);
-console.log(String(await store.createLeadership('controller').tryLead()));
-setInterval(() => {}, 60_000);
-`;
 
 /** Synthetic traffic split by the percentage the store serves now (read through `store`, as an app would see it). */
 function trafficOf(store: PostgresStore): MetricSource {
@@ -139,25 +120,19 @@ describe('PostgreSQL controller leadership', () => {
     const url = await cluster().createDatabase();
     const store = await openPostgresStore(url);
     const leadership = store.createLeadership('controller');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LEADER_SCRIPT, url], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = await startLeaderProcess(
+      join(import.meta.dirname, '../../src/store/postgres/postgres-store.ts'),
+      'openPostgresStore',
+      url,
+    );
     try {
-      const first = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once('line', resolve);
-        child.once('exit', () => reject(new Error(`the leader exited early:\n${stderr}`)));
-      });
-      assert.equal(first, 'true', 'the child leads');
+      assert.equal(child.leads, true, 'the child leads');
       assert.equal(await leadership.tryLead(), false, 'while it lives, this process stands by');
-      child.kill('SIGKILL');
-      await exited;
+      await child.kill();
       // The server notices the closed socket and ends the session; the next tries find the lock free.
       assert.equal(await eventually(() => leadership.tryLead()), true);
     } finally {
-      child.kill('SIGKILL');
+      await child.kill();
       leadership.dispose();
       store.dispose();
     }

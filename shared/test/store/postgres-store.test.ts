@@ -4,11 +4,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { applyOperation, createFlag, setFlagEnabled, updateFlag } from '../../src/flags/operations.ts';
+import { applyOperation, createFlag, setFlagEnabled, setRules, updateFlag } from '../../src/flags/operations.ts';
 import type { Operation } from '../../src/flags/operations.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { createSegment } from '../../src/flags/segments.ts';
-import { FlagError } from '../../src/errors.ts';
+import { createSegment, deleteSegment, updateSegment } from '../../src/flags/segments.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { StoreDocument } from '../../src/flags/model.ts';
 import { usePostgres } from '../support/postgres.ts';
@@ -17,6 +16,7 @@ import { assertFlagError } from './helpers.ts';
 import { SHARED_FLAG, context, nextEvent } from './helpers.ts';
 
 const ctx = context();
+const noop = { at: ctx.now().toISOString(), actor: 'test', action: 'noop', changes: [] };
 const cluster = usePostgres();
 
 flagStoreContract('PostgresStore', async () => {
@@ -48,26 +48,88 @@ describe('PostgresStore', () => {
     const [a, b] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
     a.dispose();
     b.dispose();
-    const rows = await query<{ version: number; name: string }>(url, 'SELECT version, name FROM schema_migrations ORDER BY version');
+    const rows = await query<{ version: number; name: string }>(
+      url,
+      'SELECT version, name FROM schema_migrations ORDER BY version',
+    );
     assert.deepEqual(rows, [
       { version: 1, name: 'initial' },
       { version: 2, name: 'sdk_keys_usage' },
+      { version: 3, name: 'api_tokens' },
+      { version: 4, name: 'segments' },
+      { version: 5, name: 'document_settings' },
     ]);
     const reopened = await openPostgresStore(url);
     assert.equal((await reopened.read()).document.environments.length, 3);
     reopened.dispose();
   });
 
-  it('refuses to store segments (no table yet) instead of dropping them', async () => {
-    const store = await openPostgresStore(await cluster().createDatabase());
+  it('per-segment optimistic concurrency: a stale base commits when its segment is untouched, conflicts when not', async () => {
+    const url = await cluster().createDatabase();
+    const a = await openPostgresStore(url);
+    const b = await openPostgresStore(url);
     try {
-      await assert.rejects(
-        applyOperation(store, createSegment({ key: 'beta', included: ['a'] }), ctx),
-        (e) => FlagError.is(e, 'INVALID_INPUT') && /cannot hold segments yet/.test(e.message),
+      await applyOperation(a, createSegment({ key: 'one', included: ['x'] }), ctx);
+      await applyOperation(a, createSegment({ key: 'two', included: ['x'] }), ctx);
+      const base = await b.read();
+      const add = (key: string, user: string): StoreDocument =>
+        updateSegment(key, { addKeys: [user] })(base.document, ctx).document;
+      await a.commit({ base, document: add('one', 'y'), audit: [audit('one')] });
+      // `two` did not change since `base`: the commit lands on top of the newer state, keeping `one`'s change.
+      const merged = await b.commit({ base, document: add('two', 'z'), audit: [audit('two')] });
+      assert.deepEqual(
+        merged.document.segments?.map((s) => [s.key, s.included]),
+        [
+          ['one', ['x', 'y']],
+          ['two', ['x', 'z']],
+        ],
       );
-      assert.equal((await store.read()).document.segments, undefined);
+      await assert.rejects(
+        b.commit({ base, document: add('one', 'w'), audit: [audit('one')] }),
+        assertFlagError('STORE_CONFLICT', (e) => assert.match(e.message, /Segment "one" changed since/)),
+      );
+      assert.deepEqual(await a.read(), merged);
+      const versions = await query<{ key: string; version: string }>(
+        url,
+        'SELECT key, version FROM segments ORDER BY key',
+      );
+      assert.deepEqual(
+        versions.map((r) => [r.key, Number(r.version)]),
+        [
+          ['one', base.revision + 1],
+          ['two', base.revision + 2],
+        ],
+      );
     } finally {
-      store.dispose();
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('a stale rule naming a segment deleted since is a conflict, then applyOperation says it is unknown', async () => {
+    const url = await cluster().createDatabase();
+    const a = await openPostgresStore(url);
+    const b = await openPostgresStore(url);
+    try {
+      await applyOperation(a, createFlag({ key: 'f', name: 'F', kind: 'release' }), ctx);
+      await applyOperation(a, createSegment({ key: 'beta', included: ['x'] }), ctx);
+      const base = await b.read();
+      await applyOperation(a, deleteSegment('beta'), ctx);
+      const useBeta = setRules('f', 'staging', [{ conditions: [{ segment: 'beta' }], serve: { variant: 'on' } }]);
+      await assert.rejects(
+        b.commit({ base, document: useBeta(base.document, ctx).document, audit: [audit('f')] }),
+        assertFlagError('STORE_CONFLICT', (e) => assert.match(e.message, /unknown segment "beta"/)),
+      );
+      await assert.rejects(
+        applyOperation(b, useBeta, ctx),
+        assertFlagError('INVALID_RULE', (e) => assert.match(e.message, /unknown segment "beta"/)),
+      );
+      const now = await b.read();
+      assert.equal(now.document.segments, undefined);
+      assert.deepEqual(now.document.flags[0]?.environments.staging?.rules, []);
+    } finally {
+      a.dispose();
+      b.dispose();
     }
   });
 
@@ -114,6 +176,56 @@ describe('PostgresStore', () => {
     } finally {
       a.dispose();
       b.dispose();
+    }
+  });
+
+  it("the document's settings (groups): another instance reads a change, a stale commit conflicts, retried lands", async () => {
+    const url = await cluster().createDatabase();
+    const a = await openPostgresStore(url);
+    const b = await openPostgresStore(url);
+    try {
+      await applyOperation(a, createFlag({ key: 'one', name: 'One', kind: 'release' }), ctx);
+      const base = await b.read();
+      const grouped = await a.commit({ base, document: { ...base.document, groups: { sre: ['bob'] } }, audit: [noop] });
+      const [row] = await query<{ settings: unknown; settings_revision: string }>(
+        url,
+        'SELECT settings, settings_revision FROM rollgate_meta',
+      );
+      assert.deepEqual(row, { settings: { groups: { sre: ['bob'] } }, settings_revision: String(grouped.revision) });
+      // b's base is older than the groups: refused like a stale environment list, nothing written.
+      await assert.rejects(
+        b.commit({
+          base,
+          document: setFlagEnabled('one', 'staging', true)(base.document, ctx).document,
+          audit: [noop],
+        }),
+        assertFlagError('STORE_CONFLICT', (e) => assert.match(e.message, /settings \(groups\) changed/)),
+      );
+      assert.deepEqual((await b.read()).document, grouped.document);
+      const toggled = await applyOperation(b, setFlagEnabled('one', 'staging', true), ctx);
+      assert.deepEqual(toggled.document.groups, { sre: ['bob'] });
+      assert.deepEqual(await a.read(), toggled);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('refuses a document with a field the model does not know (it would be dropped), writing nothing', async () => {
+    const url = await cluster().createDatabase();
+    const store = await openPostgresStore(url);
+    try {
+      const base = await store.read();
+      const document = { ...base.document, policies: { freeze: true } } as StoreDocument;
+      const refused = assertFlagError('INVALID_INPUT', (e) => {
+        assert.match(e.message, /field "policies" that the model does not know; the PostgreSQL store would drop it/);
+        assert.equal(e.details.path, 'policies');
+      });
+      await assert.rejects(store.commit({ base, document, audit: [noop] }), refused);
+      await assert.rejects(store.importStore(document, [], noop), refused);
+      assert.deepEqual(await store.read(), base);
+    } finally {
+      store.dispose();
     }
   });
 
@@ -170,13 +282,19 @@ describe('PostgresStore', () => {
     try {
       await applyOperation(source, createFlag({ key: 'a', name: 'A', kind: 'release' }), ctx);
       await applyOperation(source, setFlagEnabled('a', 'staging', true), ctx);
+      await applyOperation(source, createSegment({ key: 'z-last', included: ['u'] }), ctx);
+      await applyOperation(source, createSegment({ key: 'a-first', included: ['v'] }), ctx);
       const { document } = await source.read();
       const history = await source.readAudit();
       const entry = { at: ctx.now().toISOString(), actor: 'test', action: 'store.import', changes: [] };
       const imported = await target.importStore(document, history, entry);
-      assert.equal(imported.revision, 3);
+      assert.equal(imported.revision, 5);
       assert.deepEqual(imported.document, document);
-      assert.deepEqual((await target.readAudit()).slice(0, 2), history);
+      assert.deepEqual(
+        imported.document.segments?.map((s) => s.key),
+        ['z-last', 'a-first'],
+      );
+      assert.deepEqual((await target.readAudit()).slice(0, 4), history);
       await assert.rejects(
         target.importStore(document, history, entry),
         assertFlagError('INVALID_INPUT', (e) => assert.match(e.message, /already holds a Rollgate store/)),

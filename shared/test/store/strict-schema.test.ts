@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FlagError } from '../../src/errors.ts';
+import { storeDocumentSchema } from '../../src/flags/model.ts';
 import { applyOperation, createFlag, setFlagEnabled } from '../../src/flags/operations.ts';
 import { initStore } from '../../src/store/file-store.ts';
 import type { FileStore } from '../../src/store/file-store.ts';
 import { parseStoreDocument } from '../../src/store/store-yaml.ts';
 import { assertFlagError, context, makeTempDir, removeTempDir } from './helpers.ts';
+import { fullDocument, fullStoreFile } from './full-document.ts';
 
 const ctx = context();
 
@@ -233,6 +235,46 @@ describe('strict store schema: unknown fields', () => {
     assert.equal(document.flags[0]?.environments.production?.enabled, true);
     assert.equal('x-ticket' in (document.flags[0]?.environments.production ?? {}), false);
     assert.equal('x-owner' in document, false);
+  });
+
+  it('accepts an x- field on every object with fixed fields, a plan step of the union with numbers included', () => {
+    assert.deepEqual(parseStoreDocument(fullStoreFile(), 'flags.yaml'), storeDocumentSchema.parse(fullDocument()));
+  });
+});
+
+describe('extension fields kept apart (readExtensions, update with extensions)', () => {
+  it('reads the x- fields of flags.yaml as a skeleton, and writes them onto the objects of another store', async () => {
+    const source = await makeTempDir();
+    const target = await makeTempDir();
+    const from = await initStore(source);
+    const to = await initStore(target);
+    try {
+      await writeFile(join(source, '.rollgate', 'flags.yaml'), fullStoreFile());
+      const extensions = await from.readExtensions();
+      const fields: string[] = JSON.stringify(extensions).match(/"x-at":"[^"]*"/g) ?? [];
+      assert.equal(fields.length, fullStoreFile().match(/\bx-at: /g)?.length);
+      assert.ok(fields.includes('"x-at":"flags[1].environments.production.plan.steps[2]"'));
+      assert.deepEqual(extensions?.['x-owner'], { team: 'platform', since: [2026, 'q4'] });
+      assert.equal(await to.readExtensions(), undefined);
+
+      const { document } = await from.read();
+      await to.update(
+        () => ({ document, audit: [{ at: ctx.now().toISOString(), actor: 'test', action: 'copy', changes: [] }] }),
+        {
+          extensions,
+        },
+      );
+      assert.deepEqual(await to.readExtensions(), extensions);
+      assert.deepEqual((await to.read()).document, document);
+      // Kept through the next commit like any extension field of the file.
+      await applyOperation(to, setFlagEnabled('new-checkout', 'production', false), context('test:alice', 'stop'));
+      assert.deepEqual(await to.readExtensions(), extensions);
+    } finally {
+      from.dispose();
+      to.dispose();
+      await removeTempDir(source);
+      await removeTempDir(target);
+    }
   });
 });
 

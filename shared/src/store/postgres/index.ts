@@ -9,3 +9,4 @@ export { advisoryLockKey, createPostgresLeadership } from './leadership.ts';
 export { PostgresSdkKeyStore } from './sdk-key-store.ts';
 export type { PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
 export { PostgresUsageStore } from './usage-store.ts';
+export { PostgresTokenStore } from './token-store.ts';

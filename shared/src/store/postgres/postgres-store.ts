@@ -1,10 +1,11 @@
 /**
  * {@link FlagStore} on PostgreSQL (node-postgres), for team mode: many writers and many server replicas on one
- * database. Schema in `migrations/` (one row per flag, environment and change request; the audit log; a meta row with
- * the revision counters), applied on open by `migrate.ts`. See docs/postgres.md.
+ * database. Schema in `migrations/` (one row per flag, segment, environment and change request; the audit log; a meta
+ * row with the revision counters and the document's settings), applied on open by `migrate.ts`. See docs/postgres.md.
  */
 import pg from 'pg';
 import type { ClientBase, PoolClient } from 'pg';
+import * as z from 'zod';
 import { FlagError } from '../../errors.ts';
 import { compileEnvironment, compileStore } from '../../flagd/compile.ts';
 import {
@@ -13,8 +14,11 @@ import {
   createEmptyDocument,
   environmentSchema,
   flagSchema,
+  segmentSchema,
+  storeDocumentSchema,
 } from '../../flags/model.ts';
-import type { AuditEntry, ChangeRequest, Environment, Flag, StoreDocument } from '../../flags/model.ts';
+import type { AuditEntry, ChangeRequest, Environment, Flag, Segment, StoreDocument } from '../../flags/model.ts';
+import { checkSegments, segmentReferences } from '../../flags/segment-check.ts';
 import { WatchedEmitter } from '../../lifecycle.ts';
 import type { Event } from '../../lifecycle.ts';
 import type {
@@ -30,9 +34,33 @@ import { describeDatabaseUrl, withPooledClient } from './connection.ts';
 import { createPostgresLeadership } from './leadership.ts';
 import { listen } from './listener.ts';
 import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+import { PostgresTokenStore } from './token-store.ts';
 import { PostgresUsageStore } from './usage-store.ts';
 import type { StoreServices } from '../services.ts';
+import type { ExtensionFields } from '../store-extensions.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
+
+const segmentListSchema = z.array(segmentSchema).optional();
+
+/** The fields of a store document that have rows of their own; every other field is one of its settings. */
+type RowField = 'version' | 'environments' | 'flags' | 'changeRequests' | 'segments';
+const ROW_FIELDS: ReadonlySet<string> = new Set<RowField>([
+  'version',
+  'environments',
+  'flags',
+  'changeRequests',
+  'segments',
+]);
+
+/**
+ * The document's settings: every field of the model without a table of its own (`groups`, and any field the model
+ * gains at that level), kept whole in `rollgate_meta.settings` (migration 0005). Read off the model's schema, so a
+ * new document-level field is stored without a change here.
+ */
+type DocumentSettings = Omit<StoreDocument, RowField>;
+const settingsSchema = z
+  .object(Object.fromEntries(Object.entries(storeDocumentSchema.shape).filter(([key]) => !ROW_FIELDS.has(key))))
+  .strict() as unknown as z.ZodType<DocumentSettings>;
 
 /** The channel every commit NOTIFYs, with the new revision as payload. */
 export const NOTIFY_CHANNEL = 'rollgate_store';
@@ -51,6 +79,10 @@ interface Meta {
   readonly changeRequestsRevision: number;
   readonly deletedRevision: number;
   readonly changeRequestsPresent: boolean;
+  /** Revision of the last change to any segment (migration 0004). */
+  readonly segmentsRevision: number;
+  /** Revision of the last change to the document's settings (migration 0005). */
+  readonly settingsRevision: number;
 }
 
 /**
@@ -61,6 +93,9 @@ interface State {
   readonly revision: number;
   readonly environments: readonly Environment[];
   readonly changeRequests: readonly ChangeRequest[] | undefined;
+  /** In document order (the rows' `position`); empty = the document has no `segments`. */
+  readonly segments: readonly Segment[];
+  readonly settings: DocumentSettings;
   readonly snapshot: StoreSnapshot;
 }
 
@@ -75,6 +110,24 @@ interface Delta {
   readonly environments: readonly Environment[] | undefined;
   /** The whole new change-request list (`undefined` inside = field absent), when it changed. */
   readonly changeRequests: { readonly list: readonly ChangeRequest[] | undefined } | undefined;
+  /** What changed in the segments, when they changed. */
+  readonly segments: SegmentDelta | undefined;
+  /** The whole new settings, when they changed. */
+  readonly settings: DocumentSettings | undefined;
+}
+
+/** What a commit changes in the segments relative to its base (validated, frozen). */
+interface SegmentDelta {
+  /** New or changed segments. */
+  readonly upserts: readonly Segment[];
+  readonly deletes: readonly string[];
+  /** Keys of `upserts` that were not in the base. */
+  readonly created: ReadonlySet<string>;
+  /**
+   * The whole new list, when it puts the base's segments in another order or a new one before them: every row is
+   * rewritten then (otherwise a new segment goes after the last and the others keep their place).
+   */
+  readonly reordered: readonly Segment[] | undefined;
 }
 
 /**
@@ -84,9 +137,11 @@ interface Delta {
  * - A commit writes only what changed from its base: flags are compared by reference first (operations keep the
  *   objects they did not change), then by content, so a change costs the same with 10 or 10,000 flags. The change and
  *   its audit entries go in one transaction.
- * - Optimistic concurrency per row: a commit whose base is stale is refused (STORE_CONFLICT) when a flag it changes
- *   was changed since its base, the environment list changed, or (when it changes them) the change requests changed;
- *   otherwise it applies on top of the newer state. {@link update} holds the meta row lock, so it never conflicts.
+ * - Optimistic concurrency per row: a commit whose base is stale is refused (STORE_CONFLICT) when a flag or segment
+ *   it changes was changed since its base, the environment list or the document's settings (groups) changed, (when
+ *   it changes them) the change requests
+ *   changed, or the result would refer to a segment that no longer exists (a rule naming a segment deleted since, a
+ *   deleted segment that a flag changed since uses); otherwise it applies on top of the newer state. {@link update} holds the meta row lock, so it never conflicts.
  * - The instance keeps a snapshot in memory, brought up to date with the rows written since (one query when nothing
  *   changed), and LISTENs for the NOTIFY of every commit while {@link onDidChange} has listeners.
  * - Connection loss: operations fail with STORE_IO saying so; the pool and the listener reconnect by themselves and
@@ -172,14 +227,17 @@ export class PostgresStore implements FlagStore {
 
   /**
    * Fills an empty database with `document` and an existing audit history (e.g. a file store's), then records
-   * `entry` (e.g. `store.import`) at the revision after the history's last. Errors: INVALID_INPUT when the database
-   * already holds commits (nothing is written) or the document / an entry is invalid; STORE_IO.
+   * `entry` (e.g. `store.import`) at the revision after the history's last; keeps the extension fields of the
+   * imported file, if any, for {@link readExtensions}. Errors: INVALID_INPUT when the database already holds commits
+   * (nothing is written) or the document / an entry is invalid; STORE_IO.
    */
   async importStore(
     document: StoreDocument,
     history: readonly AuditEntry[],
     entry: AuditEntryInput,
+    extensions?: ExtensionFields,
   ): Promise<StoreSnapshot> {
+    checkStorableFields(document);
     const valid = validateDocument(document);
     compileStore(valid);
     const [stamped] = validateAudit([entry]);
@@ -197,8 +255,13 @@ export class PostgresStore implements FlagStore {
         );
       }
       await writeFlags(client, valid.flags, [], revision);
+      await writeSegments(client, segmentChanges([], valid.segments ?? []), revision);
       await writeEnvironments(client, valid.environments, revision);
       await writeChangeRequests(client, valid.changeRequests ?? [], revision);
+      await writeSettings(client, settingsOf(valid));
+      await client.query('UPDATE rollgate_meta SET extensions = $1::jsonb', [
+        extensions === undefined ? null : JSON.stringify(extensions),
+      ]);
       await insertAudit(client, [...history, { ...stamped, revision } as AuditEntry]);
       await writeMeta(client, {
         revision,
@@ -206,6 +269,8 @@ export class PostgresStore implements FlagStore {
         changeRequestsRevision: revision,
         deletedRevision: revision,
         changeRequestsPresent: valid.changeRequests !== undefined,
+        segmentsRevision: revision,
+        settingsRevision: revision,
       });
       await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(revision)]);
       await client.query('COMMIT');
@@ -218,6 +283,19 @@ export class PostgresStore implements FlagStore {
   }
 
   /**
+   * The extension fields (`x-…`) of the file store this database was imported from (migration 0005), or undefined.
+   * Commits do not change them: `rollgate export` writes them onto the objects still there. Errors: STORE_IO.
+   */
+  async readExtensions(): Promise<ExtensionFields | undefined> {
+    return this.withClient('read the extension fields of', async (client) => {
+      const { rows } = await client.query<{ extensions: ExtensionFields | null }>(
+        'SELECT extensions FROM rollgate_meta',
+      );
+      return rows[0]?.extensions ?? undefined;
+    });
+  }
+
+  /**
    * Fires with the new snapshot within about a second of a commit by any instance on the database (LISTEN/NOTIFY),
    * and at once for this instance's own commits; after a lost connection, once it is back, with the state it missed.
    * Listening starts with the first listener and stops with the last (or on dispose); it does not keep the process
@@ -226,13 +304,14 @@ export class PostgresStore implements FlagStore {
   readonly onDidChange: Event<StoreSnapshot> = this.changes.event;
 
   /**
-   * The SDK keys and usage counts in this database (tables of migration 0002), on this store's connection pool:
-   * they work until the store is disposed.
+   * The SDK keys, usage counts (tables of migration 0002) and API tokens (0003) in this database, on this store's
+   * connection pool: they work until the store is disposed.
    */
   services(options: PostgresSdkKeyStoreOptions = {}): StoreServices {
     return {
       keys: new PostgresSdkKeyStore(this.pool, this.location, options),
       usage: new PostgresUsageStore(this.pool, this.location),
+      tokens: new PostgresTokenStore(this.pool, this.location),
     };
   }
 
@@ -272,11 +351,16 @@ export class PostgresStore implements FlagStore {
       const request = prepare(current);
       const audit = validateAudit(request.audit);
       const delta = this.diff(request.base, request.document);
-      if (request.base.revision < current.revision) await this.checkConflicts(client, request.base, delta, meta);
+      const stale = request.base.revision < current.revision;
+      if (stale) await this.checkConflicts(client, request.base, delta, meta);
       const revision = current.revision + 1;
+      const next = this.apply(current, delta, revision);
+      if (stale) this.checkSegmentReferences(request.base, delta, meta, next.snapshot.document);
       await writeFlags(client, delta.upserts, delta.deletes, revision);
+      if (delta.segments) await writeSegments(client, delta.segments, revision);
       if (delta.environments) await writeEnvironments(client, delta.environments, revision);
       if (delta.changeRequests) await writeChangeRequests(client, delta.changeRequests.list ?? [], revision);
+      if (delta.settings) await writeSettings(client, delta.settings);
       await insertAudit(
         client,
         audit.map((entry) => ({ ...entry, revision })),
@@ -289,10 +373,12 @@ export class PostgresStore implements FlagStore {
         changeRequestsPresent: delta.changeRequests
           ? delta.changeRequests.list !== undefined
           : meta.changeRequestsPresent,
+        segmentsRevision: delta.segments ? revision : meta.segmentsRevision,
+        settingsRevision: delta.settings ? revision : meta.settingsRevision,
       });
       await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(revision)]);
       await client.query('COMMIT');
-      return this.apply(current, delta, revision);
+      return next;
     });
     if (this.state === undefined || next.revision > this.state.revision) this.state = next;
     this.notify(next.snapshot);
@@ -301,26 +387,33 @@ export class PostgresStore implements FlagStore {
 
   /**
    * What `document` changes relative to `base`, with the changed rows validated (the whole document when the
-   * environments changed). Errors: INVALID_INPUT, INVALID_RULE.
+   * environments or the settings changed or a segment was removed). Errors: INVALID_INPUT, INVALID_RULE.
    */
   private diff(base: StoreSnapshot, document: StoreDocument): Delta {
     if ((document.version as unknown) !== 1) throw invalidDocumentError(['version'], 'expected 1');
-    // TODO(issue 12): a segments table; until then refuse instead of dropping them on commit.
-    if (canonicalJson(document.segments) !== canonicalJson(base.document.segments)) {
-      throw new FlagError('INVALID_INPUT', `The PostgreSQL store at ${this.location} cannot hold segments yet.`, {
-        hint: 'Use the file store (.rollgate/) for segments, or target users with rule conditions instead.',
-      });
-    }
+    checkStorableFields(document);
     const environmentsChanged = canonicalJson(document.environments) !== canonicalJson(base.document.environments);
-    // A changed environment list can invalidate any flag: validate and compile everything then (rare).
-    const checked = environmentsChanged ? validateDocument(document) : document;
+    const segmentsChanged = canonicalJson(document.segments ?? []) !== canonicalJson(base.document.segments ?? []);
+    const settingsChanged = canonicalJson(settingsOf(document)) !== canonicalJson(settingsOf(base.document));
+    // A changed environment list or settings (an approval policy names groups), or a removed segment (a rule may name
+    // it), can invalidate anything: validate and compile everything then (rare). A new or changed segment concerns no
+    // flag: it is validated and compiled alone.
+    const whole =
+      environmentsChanged || settingsChanged || (segmentsChanged && removesSegment(base.document, document))
+        ? validateDocument(document)
+        : undefined;
+    const checked = environmentsChanged && whole ? whole : document;
+    const segments = whole ? whole.segments : segmentsChanged ? validateSegments(document.segments) : document.segments;
     const { changed, deletes } =
       (environmentsChanged ? undefined : this.alignedChanges(base.document, checked.flags)) ??
       this.keyedChanges(base.document, checked.flags);
-    const upserts = environmentsChanged ? changed.map((c) => c.flag) : validateFlags(changed, document.environments);
-    if (environmentsChanged) compileStore(checked);
+    const upserts = environmentsChanged
+      ? changed.map((c) => c.flag)
+      : validateFlags(changed, document.environments, segments, document.groups);
+    if (whole) compileStore(whole);
     else {
-      const changedOnly = { ...document, flags: upserts };
+      // Every environment's file holds the segments' `$evaluators`, so this compiles them too.
+      const changedOnly = { ...document, segments, flags: upserts };
       for (const env of document.environments) compileEnvironment(changedOnly, env.key);
     }
     let changeRequests: Delta['changeRequests'];
@@ -341,6 +434,8 @@ export class PostgresStore implements FlagStore {
       created: new Set(changed.filter((c) => c.old === undefined).map((c) => c.flag.key)),
       environments: environmentsChanged ? checked.environments.map(deepFreeze) : undefined,
       changeRequests,
+      segments: segmentsChanged ? segmentChanges(base.document.segments ?? [], segments ?? []) : undefined,
+      settings: settingsChanged && whole ? deepFreeze(settingsOf(whole)) : undefined,
     };
   }
 
@@ -393,21 +488,49 @@ export class PostgresStore implements FlagStore {
     if (meta.environmentsRevision > base.revision) {
       throw conflict(this.location, 'The environments changed since the change was computed.');
     }
+    if (meta.settingsRevision > base.revision) {
+      throw conflict(this.location, "The document's settings (groups) changed since the change was computed.");
+    }
     if (delta.changeRequests && meta.changeRequestsRevision > base.revision) {
       throw conflict(this.location, 'The change requests changed since the change was computed.');
     }
-    const keys = [...delta.upserts.map((f) => f.key), ...delta.deletes];
-    if (keys.length === 0) return;
-    const { rows } = await client.query<{ key: string; version: string }>(
-      'SELECT key, version FROM flags WHERE key = ANY($1::text[])',
-      [keys],
-    );
-    const versions = new Map(rows.map((r) => [r.key, Number(r.version)]));
-    for (const key of keys) {
-      const version = versions.get(key);
-      const moved = delta.created.has(key) ? version !== undefined : version === undefined || version > base.revision;
-      if (moved) throw conflict(this.location, `Flag "${key}" changed since the change was computed.`, key);
+    const segments = delta.segments;
+    if (segments?.reordered && meta.segmentsRevision > base.revision) {
+      throw conflict(this.location, 'The segments changed since the change was computed.');
     }
+    for (const [table, label, rows] of [
+      ['flags', 'Flag', delta],
+      ['segments', 'Segment', segments],
+    ] as const) {
+      if (!rows) continue;
+      const keys = [...rows.upserts.map((r) => r.key), ...rows.deletes];
+      if (keys.length === 0) continue;
+      const found = await client.query<{ key: string; version: string }>(
+        `SELECT key, version FROM ${table} WHERE key = ANY($1::text[])`,
+        [keys],
+      );
+      const versions = new Map(found.rows.map((r) => [r.key, Number(r.version)]));
+      for (const key of keys) {
+        const version = versions.get(key);
+        const moved = rows.created.has(key) ? version !== undefined : version === undefined || version > base.revision;
+        if (!moved) continue;
+        const message = `${label} "${key}" changed since the change was computed.`;
+        throw conflict(this.location, message, table === 'flags' ? key : undefined);
+      }
+    }
+  }
+
+  /**
+   * Refuses (STORE_CONFLICT) a delta computed on a stale base whose result `next` refers to a segment that is not
+   * there: a changed flag naming a segment deleted since, or a deleted segment that a flag changed since uses. Walks
+   * every flag, so only when the delta deletes segments or has flags referring to segments that changed since.
+   */
+  private checkSegmentReferences(base: StoreSnapshot, delta: Delta, meta: Meta, next: StoreDocument): void {
+    const deletes = (delta.segments?.deletes.length ?? 0) > 0;
+    const refers = meta.segmentsRevision > base.revision && segmentReferences(delta.upserts).length > 0;
+    if (!deletes && !refers) return;
+    const issue = checkSegments(next)[0];
+    if (issue) throw conflict(this.location, `The segments changed since the change was computed: ${issue.message}.`);
   }
 
   /** `current` with `delta` applied, as the state of `revision`. */
@@ -429,6 +552,8 @@ export class PostgresStore implements FlagStore {
       flags,
       delta.environments ?? current.environments,
       delta.changeRequests ? delta.changeRequests.list : current.changeRequests,
+      delta.segments ? applySegments(current.segments, delta.segments) : current.segments,
+      delta.settings ?? current.settings,
     );
   }
 
@@ -464,10 +589,17 @@ export class PostgresStore implements FlagStore {
             ).rows.map((r) => parseRow(changeRequestSchema, r.data, 'change_requests', r.id))
           : undefined
         : prev.changeRequests;
+    const segments =
+      full || meta.segmentsRevision > since
+        ? (
+            await client.query<{ key: string; data: unknown }>('SELECT key, data FROM segments ORDER BY position')
+          ).rows.map((r) => parseRow(segmentSchema, r.data, 'segments', r.key))
+        : prev.segments;
+    const settings = full || meta.settingsRevision > since ? await readSettings(client) : prev.settings;
     // Flags in key order (code units), as the file store reads them: every replica builds the same document. `flags`
     // is (nearly) in this order already, which the sort (TimSort) handles in linear time.
     const list = [...flags.values()].sort((a, b) => compareKeys(a.key, b.key));
-    const state = this.makeState(meta.revision, list, environments, changeRequests);
+    const state = this.makeState(meta.revision, list, environments, changeRequests, segments, settings);
     this.flagIndex.set(state.snapshot.document, flags);
     if (this.state === undefined || state.revision > this.state.revision || full) this.state = state;
     return state;
@@ -479,6 +611,8 @@ export class PostgresStore implements FlagStore {
     list: Flag[],
     environments: readonly Environment[],
     changeRequests: readonly ChangeRequest[] | undefined,
+    segments: readonly Segment[],
+    settings: DocumentSettings,
   ): State {
     const document: StoreDocument = Object.freeze({
       version: 1 as const,
@@ -487,11 +621,15 @@ export class PostgresStore implements FlagStore {
       ...(changeRequests === undefined
         ? {}
         : { changeRequests: Object.freeze([...changeRequests]) as ChangeRequest[] }),
+      ...settings,
+      ...(segments.length === 0 ? {} : { segments: Object.freeze([...segments]) as Segment[] }),
     });
     return {
       revision,
       environments,
       changeRequests,
+      segments,
+      settings,
       snapshot: { document, revision, version: String(revision) },
     };
   }
@@ -588,15 +726,42 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return store;
 }
 
-/** Validates changed flags against the environments (shape, variants, references); paths name `flags[index]`. */
-function validateFlags(changed: readonly { index: number; flag: Flag }[], environments: Environment[]): Flag[] {
+/** Whether `document` lacks a segment that `base` has. */
+function removesSegment(base: StoreDocument, document: StoreDocument): boolean {
+  const keys = new Set(document.segments?.map((s) => s.key));
+  return (base.segments ?? []).some((s) => !keys.has(s.key));
+}
+
+/** Validates a segment list on its own (shape, defaults, unique keys); paths name `segments[index]`. */
+function validateSegments(segments: Segment[] | undefined): Segment[] | undefined {
+  const result = segmentListSchema.safeParse(segments);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw invalidDocumentError(['segments', ...(issue?.path ?? [])], issue?.message);
+  }
+  const issue = checkSegments({ flags: [], segments: result.data })[0];
+  if (issue) throw invalidDocumentError(issue.path, issue.message);
+  return result.data;
+}
+
+/**
+ * Validates changed flags against the environments, segments and groups (shape, variants, references); paths name
+ * `flags[index]` (`environments[index]` for an approval policy naming an unknown group).
+ */
+function validateFlags(
+  changed: readonly { index: number; flag: Flag }[],
+  environments: Environment[],
+  segments: Segment[] | undefined,
+  groups: StoreDocument['groups'],
+): Flag[] {
   const parsed = changed.map(({ index, flag }) => {
     const result = flagSchema.safeParse(flag);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
     throw invalidDocumentError(['flags', index, ...(issue?.path ?? [])], issue?.message);
   });
-  const issue = checkDocument({ environments, flags: parsed })[0];
+  const issue = checkDocument({ environments, flags: parsed, segments, groups })[0];
+  if (issue?.path[0] === 'environments') throw invalidDocumentError(issue.path, issue.message);
   if (issue) {
     const [, at, ...rest] = issue.path;
     const index = typeof at === 'number' ? (changed[at]?.index ?? at) : at;
@@ -627,13 +792,19 @@ function parseRow<T>(
 }
 
 async function readMeta(client: ClientBase, lock: boolean): Promise<Meta> {
+  // Not the settings: they are read (by readSettings) only when they changed.
   const { rows } = await client.query<{
     revision: string;
     environments_revision: string;
     change_requests_revision: string;
     deleted_revision: string;
     change_requests_present: boolean;
-  }>(`SELECT * FROM rollgate_meta${lock ? ' FOR UPDATE' : ''}`);
+    segments_revision: string;
+    settings_revision: string;
+  }>(
+    `SELECT revision, environments_revision, change_requests_revision, deleted_revision, change_requests_present,
+            segments_revision, settings_revision FROM rollgate_meta${lock ? ' FOR UPDATE' : ''}`,
+  );
   const row = rows[0];
   if (!row) {
     throw new FlagError('STORE_IO', 'The Rollgate tables are there but hold no store (rollgate_meta is empty).', {
@@ -646,21 +817,60 @@ async function readMeta(client: ClientBase, lock: boolean): Promise<Meta> {
     changeRequestsRevision: Number(row.change_requests_revision),
     deletedRevision: Number(row.deleted_revision),
     changeRequestsPresent: row.change_requests_present,
+    segmentsRevision: Number(row.segments_revision),
+    settingsRevision: Number(row.settings_revision),
   };
 }
 
 async function writeMeta(client: ClientBase, meta: Meta): Promise<void> {
   await client.query(
     `UPDATE rollgate_meta SET revision = $1, environments_revision = $2, change_requests_revision = $3,
-       deleted_revision = $4, change_requests_present = $5`,
+       deleted_revision = $4, change_requests_present = $5, segments_revision = $6, settings_revision = $7`,
     [
       meta.revision,
       meta.environmentsRevision,
       meta.changeRequestsRevision,
       meta.deletedRevision,
       meta.changeRequestsPresent,
+      meta.segmentsRevision,
+      meta.settingsRevision,
     ],
   );
+}
+
+async function readSettings(client: ClientBase): Promise<DocumentSettings> {
+  const { rows } = await client.query<{ settings: unknown }>('SELECT settings FROM rollgate_meta');
+  return parseRow(settingsSchema, rows[0]?.settings ?? {}, 'rollgate_meta', 'settings');
+}
+
+async function writeSettings(client: ClientBase, settings: DocumentSettings): Promise<void> {
+  await client.query('UPDATE rollgate_meta SET settings = $1::jsonb', [JSON.stringify(settings)]);
+}
+
+/** The settings of `document`: its fields that have no rows of their own (absent ones left out). */
+function settingsOf(document: StoreDocument): DocumentSettings {
+  return Object.fromEntries(
+    Object.entries(document).filter(([key, value]) => !ROW_FIELDS.has(key) && value !== undefined),
+  );
+}
+
+/**
+ * Refuses (INVALID_INPUT) a document with a field the model does not know at its top level: it has no row and is
+ * no setting, so it would be dropped. Extension fields (`x-…`) of flags.yaml never reach a document (store-yaml.ts).
+ */
+function checkStorableFields(document: StoreDocument): void {
+  const known = Object.keys(storeDocumentSchema.shape);
+  for (const key of Object.keys(document)) {
+    if (known.includes(key)) continue;
+    throw new FlagError(
+      'INVALID_INPUT',
+      `The store document has a field "${key}" that the model does not know; the PostgreSQL store would drop it.`,
+      {
+        path: key,
+        hint: `Remove "${key}" from the document (known fields: ${known.join(', ')}); the store was not modified.`,
+      },
+    );
+  }
 }
 
 async function writeFlags(
@@ -677,6 +887,26 @@ async function writeFlags(
     );
   }
   if (deletes.length > 0) await client.query('DELETE FROM flags WHERE key = ANY($1::text[])', [deletes]);
+}
+
+/**
+ * Writes the segment rows of `delta`: a reordered list replaces every row; otherwise deleted rows go, changed rows
+ * keep their position and new ones go after the last, in the order of the commit.
+ */
+async function writeSegments(client: ClientBase, delta: SegmentDelta, revision: number): Promise<void> {
+  if (delta.reordered) await client.query('DELETE FROM segments');
+  else if (delta.deletes.length > 0) {
+    await client.query('DELETE FROM segments WHERE key = ANY($1::text[])', [delta.deletes]);
+  }
+  const rows = delta.reordered ?? delta.upserts;
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO segments (key, position, data, version)
+       SELECT e->>'key', (SELECT COALESCE(max(position), 0) FROM segments) + ord, e, $2
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, ord)
+       ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version`,
+    [JSON.stringify(rows), revision],
+  );
 }
 
 async function writeEnvironments(
@@ -734,6 +964,34 @@ interface FlagChange {
 interface FlagChanges {
   readonly changed: FlagChange[];
   readonly deletes: string[];
+}
+
+/** What `next` (validated) changes in the segments of `base`; see {@link SegmentDelta}. */
+function segmentChanges(base: readonly Segment[], next: readonly Segment[]): SegmentDelta {
+  const before = new Map(base.map((s) => [s.key, s]));
+  const keys = new Set(next.map((s) => s.key));
+  const kept = next.filter((s) => before.has(s.key)).map((s) => s.key);
+  const keptBefore = base.filter((s) => keys.has(s.key)).map((s) => s.key);
+  const inPlace = kept.every((key, i) => key === keptBefore[i] && next[i]?.key === key);
+  const upserts = next.filter((s) => {
+    const old = before.get(s.key);
+    return old === undefined || canonicalJson(old) !== canonicalJson(s);
+  });
+  return {
+    upserts: upserts.map(deepFreeze),
+    deletes: base.filter((s) => !keys.has(s.key)).map((s) => s.key),
+    created: new Set(upserts.filter((s) => !before.has(s.key)).map((s) => s.key)),
+    reordered: inPlace ? undefined : next.map(deepFreeze),
+  };
+}
+
+/** `current` with `delta` applied, in the order {@link writeSegments} gives the rows. */
+function applySegments(current: readonly Segment[], delta: SegmentDelta): readonly Segment[] {
+  if (delta.reordered) return delta.reordered;
+  const upserts = new Map(delta.upserts.map((s) => [s.key, s]));
+  const deletes = new Set(delta.deletes);
+  const kept = current.filter((s) => !deletes.has(s.key)).map((s) => upserts.get(s.key) ?? s);
+  return [...kept, ...delta.upserts.filter((s) => delta.created.has(s.key))];
 }
 
 function duplicateKey(index: number, key: string): FlagError {

@@ -1,10 +1,12 @@
 /**
  * Moving a store between the file store and PostgreSQL, history included: `rollgate migrate` imports a `.rollgate/`
- * into an empty database, `rollgate export` writes a database back to a new `.rollgate/` (flags.yaml, audit.jsonl and
+ * (the whole document, and the `x-…` extension fields of flags.yaml) into an empty database, `rollgate export` writes a database back
+ * to a new `.rollgate/` (flags.yaml, audit.jsonl and
  * the compiled flagd files), so flags-as-code stays possible. Each records itself with one audit entry
  * (`store.import` / `store.export`) after the copied history.
  */
 import { join } from 'node:path';
+import type { StoreDocument } from '../../flags/model.ts';
 import type { AuditEntryInput } from '../types.ts';
 import { appendAuditEntries } from '../audit-log.ts';
 import { initStore, openFileStore } from '../file-store.ts';
@@ -19,6 +21,7 @@ export interface TransferContext {
 /** What was moved. */
 export interface TransferResult {
   readonly flags: number;
+  readonly segments: number;
   readonly auditEntries: number;
   /** Revision of the target after the transfer (the history's last + 1). */
   readonly revision: number;
@@ -35,18 +38,13 @@ export async function importFileStore(root: string, url: string, context: Transf
   const source = await openFileStore(root);
   try {
     const { document } = await source.read();
+    const extensions = await source.readExtensions();
     const history = await source.readAudit();
     const target = await openPostgresStore(url);
     try {
       const entry = transferEntry('store.import', source.location, context);
-      const imported = await target.importStore(document, history, entry);
-      return result(
-        imported.document.flags.length,
-        history.length,
-        imported.revision,
-        source.location,
-        target.location,
-      );
+      const imported = await target.importStore(document, history, entry, extensions);
+      return result(imported.document, history.length, imported.revision, source.location, target.location);
     } finally {
       target.dispose();
     }
@@ -63,20 +61,15 @@ export async function exportToFileStore(url: string, root: string, context: Tran
   const source = await openPostgresStore(url);
   try {
     const { document } = await source.read();
+    const extensions = await source.readExtensions();
     const history = await source.readAudit();
     const target = await initStore(root);
     try {
       // The copied history first, so the export entry (stamped by the commit) comes after its last revision.
       await appendAuditEntries(join(target.location, 'audit.jsonl'), history, true);
       const entry = transferEntry('store.export', source.location, context);
-      const exported = await target.update(() => ({ document, audit: [entry] }));
-      return result(
-        exported.document.flags.length,
-        history.length,
-        exported.revision,
-        source.location,
-        target.location,
-      );
+      const exported = await target.update(() => ({ document, audit: [entry] }), { extensions });
+      return result(exported.document, history.length, exported.revision, source.location, target.location);
     } finally {
       target.dispose();
     }
@@ -89,6 +82,12 @@ function transferEntry(action: string, from: string, context: TransferContext): 
   return { at: context.now().toISOString(), actor: context.actor, action, changes: [], data: { from } };
 }
 
-function result(flags: number, auditEntries: number, revision: number, from: string, to: string): TransferResult {
-  return { flags, auditEntries, revision, from, to };
+function result(
+  document: StoreDocument,
+  auditEntries: number,
+  revision: number,
+  from: string,
+  to: string,
+): TransferResult {
+  return { flags: document.flags.length, segments: document.segments?.length ?? 0, auditEntries, revision, from, to };
 }
