@@ -5,7 +5,6 @@
  * that names no known command load them all, so commander can list them and suggest the right one.
  */
 import { Command } from 'commander';
-import { setFlagsFromString } from 'node:v8';
 import cliPackage from '../package.json' with { type: 'json' };
 import type { CliDeps } from './deps.ts';
 
@@ -17,11 +16,6 @@ export interface CommandModule {
   /** The top-level command names the module registers: what `rollgate <name> …` selects it by. */
   readonly names: readonly string[];
   readonly load: () => Promise<RegisterCommands>;
-  /**
-   * The commands run long or heavy JavaScript (a daemon loop, the TypeScript compiler of the scanner): they keep V8's
-   * optimizing compiler, which the others turn off (see {@link createProgram}).
-   */
-  readonly optimize?: true;
 }
 
 /**
@@ -37,11 +31,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['toggle'], load: async () => (await import('./commands/toggle.ts')).registerToggleCommand },
   { names: ['set-rollout'], load: async () => (await import('./commands/set-rollout.ts')).registerSetRolloutCommand },
   { names: ['rollout'], load: async () => (await import('./commands/rollout.ts')).registerRolloutCommand },
-  {
-    names: ['controller'],
-    load: async () => (await import('./commands/controller.ts')).registerControllerCommand,
-    optimize: true,
-  },
+  { names: ['controller'], load: async () => (await import('./commands/controller.ts')).registerControllerCommand },
   { names: ['set-rule'], load: async () => (await import('./commands/set-rule.ts')).registerSetRuleCommand },
   { names: ['segment'], load: async () => (await import('./commands/segment.ts')).registerSegmentCommand },
   { names: ['copy'], load: async () => (await import('./commands/copy.ts')).registerCopyCommand },
@@ -52,17 +42,13 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => (await import('./commands/approve.ts')).registerApproveCommand,
   },
   { names: ['compile'], load: async () => (await import('./commands/compile.ts')).registerCompileCommand },
-  { names: ['scan'], load: async () => (await import('./commands/scan.ts')).registerScanCommand, optimize: true },
-  { names: ['stale'], load: async () => (await import('./commands/stale.ts')).registerStaleCommand, optimize: true },
-  {
-    names: ['cleanup'],
-    load: async () => (await import('./commands/cleanup.ts')).registerCleanupCommand,
-    optimize: true,
-  },
+  { names: ['scan'], load: async () => (await import('./commands/scan.ts')).registerScanCommand },
+  { names: ['stale'], load: async () => (await import('./commands/stale.ts')).registerStaleCommand },
+  { names: ['cleanup'], load: async () => (await import('./commands/cleanup.ts')).registerCleanupCommand },
   { names: ['codegen'], load: async () => (await import('./commands/codegen.ts')).registerCodegenCommand },
-  { names: ['demo'], load: async () => (await import('./commands/demo.ts')).registerDemoCommand, optimize: true },
+  { names: ['demo'], load: async () => (await import('./commands/demo.ts')).registerDemoCommand },
   { names: ['token'], load: async () => (await import('./commands/token.ts')).registerTokenCommand },
-  { names: ['server'], load: async () => (await import('./commands/server.ts')).registerServerCommand, optimize: true },
+  { names: ['server'], load: async () => (await import('./commands/server.ts')).registerServerCommand },
   { names: ['keys'], load: async () => (await import('./commands/keys.ts')).registerKeysCommand },
   { names: ['usage'], load: async () => (await import('./commands/usage.ts')).registerUsageCommand },
   { names: ['migrate'], load: async () => (await import('./commands/migrate.ts')).registerMigrateCommand },
@@ -113,10 +99,6 @@ export async function createProgram(deps: CliDeps, args: readonly string[]): Pro
   const program = createBareProgram(deps);
   const name = invokedCommandName(program, args);
   const invoked = COMMAND_MODULES.find((m) => name !== undefined && m.names.includes(name));
-  // A one-shot command is over before optimized code pays for its compilation (on background threads, competing
-  // with the rest of the machine): without it, `rollgate toggle` on a 50-flag store takes ~16% fewer instructions.
-  // Code compiled so far stays as it is; the flag only stops new optimizations, so setting it now is safe.
-  if (invoked !== undefined && invoked.optimize !== true) setFlagsFromString('--no-opt');
   const registers = await Promise.all((invoked ? [invoked] : COMMAND_MODULES).map((m) => m.load()));
   for (const register of registers) register(program, deps);
   return program;
