@@ -221,6 +221,28 @@ export async function ofrepWebClient(
   return WebOpenFeature.getClient(domain);
 }
 
+/**
+ * An in-process server over `store` on loopback (any free ports, nothing logged), with `services`' SDK keys and usage
+ * counts; `extra` adds or overrides dependencies (tokens, probe interval, clock).
+ */
+export function serveInProcess(
+  store: ServerDeps['store'],
+  services: Pick<ServerDeps, 'keys' | 'usage'>,
+  extra: Partial<ServerDeps> = {},
+): Promise<RollgateServer> {
+  return createServer({
+    store,
+    keys: services.keys,
+    usage: services.usage,
+    host: '127.0.0.1',
+    port: 0,
+    syncPort: 0,
+    loopback: true,
+    log: () => {},
+    ...extra,
+  });
+}
+
 /** Resolves once `probe()` returns true (checked every 20 ms); rejects with `what` after `timeoutMs`. */
 export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

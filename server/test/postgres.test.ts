@@ -19,7 +19,6 @@ import { applyOperation, createSegment, setFlagEnabled, setRules, updateSegment 
 import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
-import { createServer } from '../src/server.ts';
 import {
   NOW,
   cli,
@@ -27,6 +26,7 @@ import {
   ofrepClient,
   post,
   seedDatabase,
+  serveInProcess,
   startCliServer,
   until,
   type RunningServer,
@@ -98,17 +98,7 @@ describe('server on PostgreSQL', () => {
     // The CLI of an operator: another connection pool on the same database.
     const admin = await openPostgresStore(url);
     const services = store.services({ recheckMs: 0 });
-    const server = await createServer({
-      store,
-      keys: services.keys,
-      usage: services.usage,
-      host: '127.0.0.1',
-      port: 0,
-      syncPort: 0,
-      loopback: true,
-      log: () => {},
-      probeIntervalMs: 100,
-    });
+    const server = await serveInProcess(store, services, { probeIntervalMs: 100 });
     const streams: ReturnType<typeof openSyncStream>[] = [];
     try {
       const { key, secret } = await admin.services().keys.create({ environment: 'production', now: new Date(NOW) });
@@ -159,16 +149,7 @@ describe('server on PostgreSQL', () => {
     const rules = [{ conditions: [{ segment: 'internal' }], serve: { variant: 'on' } }];
     await applyOperation(admin, setRules('new-checkout', 'production', rules), change);
     const services = store.services();
-    const server = await createServer({
-      store,
-      keys: services.keys,
-      usage: services.usage,
-      host: '127.0.0.1',
-      port: 0,
-      syncPort: 0,
-      loopback: true,
-      log: () => {},
-    });
+    const server = await serveInProcess(store, services);
     try {
       const clients = [await flagdClient(server.syncPort, 'production'), await ofrepClient(server.url)];
       const users = {

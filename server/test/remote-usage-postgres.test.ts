@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { openPostgresStore } from '@rollgate/shared/store/postgres';
 import { ensureBuilt } from '../../scripts/ensure-built.ts';
 import { usePostgres } from '../../shared/test/support/postgres.ts';
-import { createServer } from '../src/server.ts';
 import { usageEntry } from '../../shared/test/support/usage.ts';
-import { NOW, ROOT, cleanCli, reportUsage, seedDatabase } from './helpers.ts';
+import { NOW, ROOT, cleanCli, reportUsage, seedDatabase, serveInProcess } from './helpers.ts';
 
 const cluster = usePostgres();
 
@@ -20,18 +19,7 @@ describe('remote usage on PostgreSQL', () => {
     const store = await openPostgresStore(url);
     const services = store.services({ recheckMs: 0 });
     const { tokens } = services;
-    const server = await createServer({
-      store,
-      keys: services.keys,
-      usage: services.usage,
-      tokens,
-      now: () => Date.parse(NOW),
-      host: '127.0.0.1',
-      port: 0,
-      syncPort: 0,
-      loopback: true,
-      log: () => {},
-    });
+    const server = await serveInProcess(store, services, { tokens, now: () => Date.parse(NOW) });
     try {
       await reportUsage(server.url, services.keys, [
         usageEntry('new-checkout', 'production', 'on', 12, '2026-11-24T10:00:00.000Z'),

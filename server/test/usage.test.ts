@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FileSdkKeyStore, initStore, type FileStore } from '@rollgate/shared/store';
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
-import { createServer, type RollgateServer } from '../src/server.ts';
+import type { RollgateServer } from '../src/server.ts';
+import { serveInProcess } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -24,16 +25,7 @@ describe('POST /v1/usage', () => {
     const keys = new FileSdkKeyStore(store.location);
     secret = (await keys.create({ environment: 'production', now: new Date() })).secret;
     usage = new FileUsageStore(join(store.location, 'usage'));
-    server = await createServer({
-      store,
-      keys,
-      host: '127.0.0.1',
-      port: 0,
-      syncPort: 0,
-      loopback: true,
-      log: () => {},
-      usage,
-    });
+    server = await serveInProcess(store, { keys, usage });
   });
   after(async () => {
     await server.close();
