@@ -239,12 +239,12 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
     const hidden = await fetch(`${fixture.server.url}/api/v1/usage?flagKey=banner-color`, {
       headers: { Authorization: `Bearer ${tokens.stagingViewer}` },
     });
-    assert.deepEqual(await hidden.json(), { days: [] });
+    assert.deepEqual(await hidden.json(), { flags: { 'banner-color': [] } });
     const noKey = await fetch(`${fixture.server.url}/api/v1/usage`, {
       headers: { Authorization: `Bearer ${tokens.alice}` },
     });
     assert.equal(noKey.status, 400);
-    assert.match(JSON.stringify(await noKey.json()), /needs the flag key: \?flagKey=<key>/);
+    assert.match(JSON.stringify(await noKey.json()), /needs 1–50 flag keys: \?flagKey=<key>/);
 
     const keys = await cli(['keys', 'list'], remote('alice'), ROOT);
     assert.equal(keys.status, 1);

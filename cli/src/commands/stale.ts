@@ -26,10 +26,10 @@ export function registerStaleCommand(program: Command, deps: CliDeps): void {
         run.withUsage(async (store, reader) => {
           const { document } = await store.read();
           // Usage telemetry (rollgate server's POST /v1/usage), beside the code signals.
-          const usage = new Map<string, UsageSignal[]>();
-          for (const flag of document.flags) {
-            usage.set(flag.key, usageSignals(await reader.flagUsage(flag.key), run.now()));
-          }
+          const days = await reader.usageOf(document.flags.map((f) => f.key));
+          const usage = new Map<string, UsageSignal[]>(
+            [...days].map(([key, flagDays]) => [key, usageSignals(flagDays, run.now())]),
+          );
           return { document, audit: await store.readAudit(), usage };
         }),
         loadStalePolicy(root),

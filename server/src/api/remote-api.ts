@@ -7,8 +7,8 @@
  *   the version differs (or {@link LONG_POLL_SECONDS} pass): the clients' change feed.
  * - `GET  /api/v1/audit?flagKey&environment&since&limit`: audit entries, newest last.
  * - `GET  /api/v1/whoami`: the token's identity (name, kind, roles).
- * - `GET  /api/v1/usage?flagKey=<key>`: the flag's usage days (what apps sent to `POST /v1/usage`) in the
- *   environments the token may read; the others are left out.
+ * - `GET  /api/v1/usage?flagKey=<key>[&flagKey=…]`: each flag's usage days (what apps sent to `POST /v1/usage`) in
+ *   the environments the token may read, by key; the others are left out.
  * - `POST /api/v1/operations`: `{operation, reason?, baseRevision?, expectedVersion?}` → `{snapshot, request?, …}`.
  *
  * Failures answer `{error: {code, message, details}}` with the FlagError code, and a status per code.
@@ -16,12 +16,22 @@
 import type { IncomingMessage } from 'node:http';
 import { can, executeRemoteOperation, type Identity, type TokenStore } from '@rollgate/shared/auth';
 import { FlagError, type FlagErrorCode } from '@rollgate/shared/errors';
+import * as z from 'zod';
 import { flagKeySchema } from '@rollgate/shared/flags';
 import type { Disposable } from '@rollgate/shared/lifecycle';
-import { LONG_POLL_SECONDS, type FlagStore, type RemoteUsageReply, type StoreSnapshot } from '@rollgate/shared/store';
+import {
+  LONG_POLL_SECONDS,
+  USAGE_KEYS_PER_REQUEST,
+  type FlagStore,
+  type RemoteUsageReply,
+  type StoreSnapshot,
+} from '@rollgate/shared/store';
 import type { UsageReader } from '@rollgate/shared/telemetry/usage-store';
 import { secretFromHeaders } from '../auth.ts';
 import { HttpError, readJsonBody, type Reply } from '../http-util.ts';
+
+/** The flag keys of `GET /api/v1/usage`: one to {@link USAGE_KEYS_PER_REQUEST}. */
+const flagKeysSchema = z.array(flagKeySchema).min(1).max(USAGE_KEYS_PER_REQUEST);
 
 export interface RemoteApiDeps {
   readonly store: FlagStore;
@@ -93,15 +103,21 @@ export function createRemoteApi(deps: RemoteApiDeps): RemoteApi {
     usage: {
       method: 'GET',
       handle: async (_req, url, identity): Promise<RemoteUsageReply> => {
-        const flagKey = flagKeySchema.safeParse(url.searchParams.get('flagKey'));
-        if (!flagKey.success) {
-          throw new FlagError('INVALID_INPUT', 'GET /api/v1/usage needs the flag key: ?flagKey=<key>.', {
-            hint: 'Ask for one flag, e.g. /api/v1/usage?flagKey=new-checkout.',
-          });
+        const flagKeys = flagKeysSchema.safeParse(url.searchParams.getAll('flagKey'));
+        if (!flagKeys.success) {
+          throw new FlagError(
+            'INVALID_INPUT',
+            `GET /api/v1/usage needs 1–${USAGE_KEYS_PER_REQUEST} flag keys: ?flagKey=<key>&flagKey=<key>….`,
+            { hint: 'Ask for the flags by key, e.g. /api/v1/usage?flagKey=new-checkout.' },
+          );
         }
-        const days = await deps.usage.flagUsage(flagKey.data);
+        const usage = await deps.usage.usageOf(flagKeys.data);
         // Security: counts of environments the token may not read stay on the server.
-        return { days: days.filter((d) => can(identity, 'read', d.environment)) };
+        return {
+          flags: Object.fromEntries(
+            [...usage].map(([key, days]) => [key, days.filter((d) => can(identity, 'read', d.environment))]),
+          ),
+        };
       },
     },
     operations: {

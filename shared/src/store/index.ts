@@ -13,6 +13,7 @@ export {
   RemoteStore,
   REMOTE_API_PREFIX,
   LONG_POLL_SECONDS,
+  USAGE_KEYS_PER_REQUEST,
   remoteSnapshotSchema,
   remoteOperationReplySchema,
   remoteErrorSchema,

@@ -12,7 +12,7 @@ import { auditEntrySchema, changeRequestSchema, storeDocumentSchema, type AuditE
 import { descriptionOf } from '../flags/descriptor.ts';
 import type { ApplyOptions, ChangeContext, Operation } from '../flags/operations.ts';
 import { Emitter, toDisposable, type Event } from '../lifecycle.ts';
-import { flagUsageDaySchema, type UsageReader } from '../telemetry/usage-store.ts';
+import { flagUsageDaySchema, oneFlagUsage, type FlagUsageDay, type UsageReader } from '../telemetry/usage-store.ts';
 import type { AuditQuery, CommitRequest, FlagStore, StoreSnapshot } from './types.ts';
 
 /** Path prefix of the server's remote-mode API. */
@@ -27,6 +27,9 @@ export const remoteSnapshotSchema = z.object({
   version: z.string(),
 });
 
+/** How many flags one `GET /api/v1/usage` asks for (query strings stay far below proxies' URL limits). */
+export const USAGE_KEYS_PER_REQUEST = 50;
+
 /** The answer to `POST /api/v1/operations`. */
 export const remoteOperationReplySchema = z.object({
   snapshot: remoteSnapshotSchema,
@@ -39,7 +42,7 @@ export const remoteOperationReplySchema = z.object({
 export type RemoteOperationReply = z.input<typeof remoteOperationReplySchema>;
 
 /** The answer to `GET /api/v1/usage?flagKey=<key>`: the days of the environments the token may read. */
-export const remoteUsageReplySchema = z.object({ days: z.array(flagUsageDaySchema) });
+export const remoteUsageReplySchema = z.object({ flags: z.record(z.string(), z.array(flagUsageDaySchema)) });
 export type RemoteUsageReply = z.input<typeof remoteUsageReplySchema>;
 
 /** Error answers of every endpoint. */
@@ -123,12 +126,21 @@ export class RemoteStore implements FlagStore {
    * (`POST /v1/usage`). Environments the token may not read are left out. Errors: those of {@link read}.
    */
   usage(): UsageReader {
-    return {
-      flagUsage: async (flagKey) => {
-        const query = new URLSearchParams({ flagKey });
-        return (await this.call('GET', `usage?${query.toString()}`, remoteUsageReplySchema)).days;
+    const reader: UsageReader = {
+      flagUsage: (flagKey) => oneFlagUsage(reader, flagKey),
+      usageOf: async (flagKeys) => {
+        const result = new Map<string, FlagUsageDay[]>();
+        // A bounded query string per request (`?flagKey=a&flagKey=b…`), one request after another.
+        for (let i = 0; i < flagKeys.length; i += USAGE_KEYS_PER_REQUEST) {
+          const batch = flagKeys.slice(i, i + USAGE_KEYS_PER_REQUEST);
+          const query = new URLSearchParams(batch.map((k): [string, string] => ['flagKey', k]));
+          const { flags } = await this.call('GET', `usage?${query.toString()}`, remoteUsageReplySchema);
+          for (const key of batch) result.set(key, flags[key] ?? []);
+        }
+        return result;
       },
     };
+    return reader;
   }
 
   commit(_request: CommitRequest): Promise<StoreSnapshot> {

@@ -39,6 +39,29 @@ export interface UsageReader {
    * also UNAUTHENTICATED, and only the environments the token may read are returned.
    */
   flagUsage(flagKey: string): Promise<FlagUsageDay[]>;
+  /**
+   * {@link flagUsage} of each of `flagKeys` at once (every key is in the map; no days: an empty list), reading the
+   * counts once rather than once per flag. Errors: those of {@link flagUsage}.
+   */
+  usageOf(flagKeys: readonly string[]): Promise<Map<string, FlagUsageDay[]>>;
+}
+
+/** The days of `flagKey` in the answer of {@link UsageReader.usageOf}. */
+export async function oneFlagUsage(reader: UsageReader, flagKey: string): Promise<FlagUsageDay[]> {
+  return (await reader.usageOf([flagKey])).get(flagKey) ?? [];
+}
+
+/** Sorts each flag's days as {@link UsageReader.flagUsage} returns them: oldest first, ties by environment. */
+export function byFlagKey(
+  flagKeys: readonly string[],
+  days: Iterable<FlagUsageDay & { readonly flagKey: string }>,
+): Map<string, FlagUsageDay[]> {
+  const result = new Map(flagKeys.map((k): [string, FlagUsageDay[]] => [k, []]));
+  for (const { flagKey, ...day } of days) result.get(flagKey)?.push(day);
+  for (const list of result.values()) {
+    list.sort((a, b) => a.date.localeCompare(b.date) || a.environment.localeCompare(b.environment));
+  }
+  return result;
 }
 
 /** Per-day usage aggregates: the server's store, which adds apps' counts. */
@@ -87,16 +110,23 @@ export class FileUsageStore implements UsageStore {
     return run;
   }
 
-  async flagUsage(flagKey: string): Promise<FlagUsageDay[]> {
-    const days: FlagUsageDay[] = [];
+  flagUsage(flagKey: string): Promise<FlagUsageDay[]> {
+    return oneFlagUsage(this, flagKey);
+  }
+
+  async usageOf(flagKeys: readonly string[]): Promise<Map<string, FlagUsageDay[]>> {
+    const days: (FlagUsageDay & { flagKey: string })[] = [];
     for (const environment of await this.list(this.root)) {
       for (const file of await this.list(join(this.root, environment))) {
         if (!file.endsWith('.json')) continue;
-        const day = (await this.readDay(join(this.root, environment, file))).flags[flagKey];
-        if (day) days.push({ environment, date: file.slice(0, -5), ...day });
+        const { flags } = await this.readDay(join(this.root, environment, file));
+        for (const flagKey of flagKeys) {
+          const day = Object.hasOwn(flags, flagKey) ? flags[flagKey] : undefined;
+          if (day) days.push({ flagKey, environment, date: file.slice(0, -5), ...day });
+        }
       }
     }
-    return days.sort((a, b) => a.date.localeCompare(b.date) || a.environment.localeCompare(b.environment));
+    return byFlagKey(flagKeys, days);
   }
 
   private async apply(batch: UsageBatch): Promise<boolean> {

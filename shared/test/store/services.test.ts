@@ -116,6 +116,20 @@ for (const [kind, open] of Object.entries(kinds)) {
           ],
         );
         assert.deepEqual(await a.usage.flagUsage('nope'), []);
+
+        // Several flags at once (stale detection): each flag's days as flagUsage gives them, in one read.
+        await a.usage.add({
+          batchId: 'batch-0004',
+          entries: [{ ...entry('2026-12-04', 'blue', 7), flagKey: 'banner' }],
+        });
+        const many = await b.usage.usageOf(['banner', 'checkout', 'nope']);
+        assert.deepEqual([...many.keys()], ['banner', 'checkout', 'nope']);
+        assert.deepEqual(many.get('checkout'), await a.usage.flagUsage('checkout'));
+        assert.deepEqual(
+          many.get('banner')?.map((d) => [d.environment, d.date, d.variants]),
+          [['production', '2026-12-04', { blue: 7 }]],
+        );
+        assert.deepEqual(many.get('nope'), []);
       } finally {
         await cleanup();
       }

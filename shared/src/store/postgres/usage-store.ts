@@ -7,6 +7,8 @@ import type { Pool } from 'pg';
 import type { UsageBatch } from '../../telemetry/usage.ts';
 import {
   addUsageEntry,
+  byFlagKey,
+  oneFlagUsage,
   usageDayOf,
   type FlagDay,
   type FlagUsageDay,
@@ -64,13 +66,20 @@ export class PostgresUsageStore implements UsageStore {
     });
   }
 
-  async flagUsage(flagKey: string): Promise<FlagUsageDay[]> {
+  flagUsage(flagKey: string): Promise<FlagUsageDay[]> {
+    return oneFlagUsage(this, flagKey);
+  }
+
+  async usageOf(flagKeys: readonly string[]): Promise<Map<string, FlagUsageDay[]>> {
     return withPooledClient(this.pool, this.location, 'read usage counts of', async (client) => {
-      const { rows } = await client.query<{ environment: string; day: string; data: FlagDay }>(
-        'SELECT environment, day, data FROM usage_days WHERE flag_key = $1 ORDER BY day, environment',
-        [flagKey],
+      const { rows } = await client.query<{ flag_key: string; environment: string; day: string; data: FlagDay }>(
+        'SELECT flag_key, environment, day, data FROM usage_days WHERE flag_key = ANY($1::text[])',
+        [flagKeys],
       );
-      return rows.map((r) => ({ environment: r.environment, date: r.day, ...r.data }));
+      return byFlagKey(
+        flagKeys,
+        rows.map((r) => ({ flagKey: r.flag_key, environment: r.environment, date: r.day, ...r.data })),
+      );
     });
   }
 }
