@@ -34,6 +34,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['controller'], load: async () => (await import('./commands/controller.ts')).registerControllerCommand },
   { names: ['set-rule'], load: async () => (await import('./commands/set-rule.ts')).registerSetRuleCommand },
   { names: ['segment'], load: async () => (await import('./commands/segment.ts')).registerSegmentCommand },
+  { names: ['env'], load: async () => (await import('./commands/env.ts')).registerEnvCommand },
   { names: ['copy'], load: async () => (await import('./commands/copy.ts')).registerCopyCommand },
   { names: ['evaluate'], load: async () => (await import('./commands/evaluate.ts')).registerEvaluateCommand },
   { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommand },

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import {
+  approvalPolicySchema,
   checkDocument,
   environmentKeySchema,
   environmentSchema,
@@ -459,17 +460,18 @@ export function addEnvironment(environment: EnvironmentInput): Operation {
   });
 }
 
-/** Input of {@link updateEnvironment}: `name: null` removes the display name. */
+/** Input of {@link updateEnvironment}: `name: null` removes the display name, `approval: null` the approval policy. */
 export const environmentUpdateSchema = z
-  .object({ name: z.string().nullable(), protected: z.boolean() })
+  .object({ name: z.string().nullable(), protected: z.boolean(), approval: approvalPolicySchema.nullable() })
   .partial()
   .strict();
 /** What {@link updateEnvironment} accepts. */
 export type EnvironmentUpdate = z.input<typeof environmentUpdateSchema>;
 
 /**
- * Changes an environment's display name or protection; fields left out are kept. Audit: `environment.update`.
- * Errors: INVALID_INPUT (unknown environment with the declared ones in the hint, invalid patch).
+ * Changes an environment's display name, protection or approval policy; fields left out are kept. Audit:
+ * `environment.update`. Errors: INVALID_INPUT (unknown environment with the declared ones in the hint, invalid patch,
+ * an approver group the document does not declare).
  */
 export function updateEnvironment(key: string, patch: EnvironmentUpdate): Operation {
   const operation: Operation = (document, context) => {
@@ -479,6 +481,8 @@ export function updateEnvironment(key: string, patch: EnvironmentUpdate): Operat
     if (parsed.protected !== undefined) updated.protected = parsed.protected;
     if (parsed.name === null) delete updated.name;
     else if (parsed.name !== undefined) updated.name = parsed.name;
+    if (parsed.approval === null) delete updated.approval;
+    else if (parsed.approval !== undefined) updated.approval = parsed.approval;
     const next = validated({
       ...document,
       environments: document.environments.map((e) => (e.key === key ? updated : e)),
