@@ -157,6 +157,14 @@ describe('rollgate on PostgreSQL', () => {
         ['power-users', [], []],
       ],
     );
+    // The approval policy, in the database (migration 0005 keeps the groups it may name).
+    json(['--reason', 'two reviewers', 'env', 'update', 'production', '--approvals', '2', '--approvers', 'alice,bob']);
+    assert.deepEqual(
+      json<{ environments: { key: string; approval?: unknown }[] }>(['env', 'list']).environments.find(
+        (e) => e.key === 'production',
+      )?.approval,
+      { required: 2, approvers: ['alice', 'bob'] },
+    );
     // The file store in `source` did not change: the command went to the database.
     const fileFlag = rollgateJson<{ flag: Flag }>(source, ['--store', source, 'get', 'new-checkout']).flag;
     assert.equal(fileFlag.environments.staging?.enabled, true);
