@@ -46,12 +46,26 @@ describe('rollgate env', () => {
     const unknownGroup = rollgate(dir, [...reason, 'env', 'update', 'production', '--approvers', 'group:sre']);
     assert.notEqual(unknownGroup.status, 0);
     assert.match(unknownGroup.stderr, /sre/);
+    rollgateJson(dir, ['env', 'group', 'sre', '--members', 'bob, carol,bob']);
+    rollgateJson(dir, [...reason, 'env', 'update', 'production', '--approvers', 'group:sre']);
+    const withGroup = rollgate(dir, ['env', 'list']);
+    assert.match(withGroup.stdout, /^production: protected; 1 approval\(s\) by group:sre$/m);
+    assert.match(withGroup.stdout, /^group:sre: bob, carol$/m);
+    // The group decides who approves production now: changing it needs a reason, removing it is refused while named.
+    assert.match(rollgate(dir, ['env', 'group', 'sre', '--members', 'mallory']).stderr, /reason/i);
+    assert.match(rollgate(dir, [...reason, 'env', 'group', 'sre', '--remove']).stderr, /sre/);
 
     rollgateJson(dir, [...reason, 'env', 'update', 'production', '--no-approval-policy', '--no-protected']);
     assert.deepEqual(environments(dir).find((e) => e.key === 'production'), { key: 'production', protected: false });
+    rollgateJson(dir, ['env', 'group', 'sre', '--remove']);
+    assert.doesNotMatch(readFileSync(join(dir, '.rollgate', 'flags.yaml'), 'utf8'), /sre/);
     const audit = rollgateJson<{ entries: AuditEntry[] }>(dir, ['audit']).entries;
+    assert.deepEqual(
+      audit.filter((e) => e.action === 'group.set').map((e) => e.changes[0]?.after ?? null),
+      [['bob', 'carol'], null],
+    );
     const updates = audit.filter((e) => e.action === 'environment.update');
-    assert.equal(updates.length, 3);
+    assert.equal(updates.length, 4);
     assert.ok(updates.every((e) => e.reason === 'two reviewers for production'));
   });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   addEnvironment,
+  setApproverGroup,
   updateEnvironment,
   type Environment,
   type EnvironmentUpdate,
@@ -8,6 +9,11 @@ import {
 } from '@rollgate/shared/flags';
 import { invocation, type CliDeps } from '../deps.ts';
 import { usageError } from '../errors.ts';
+
+interface GroupOptions {
+  members?: string;
+  remove?: boolean;
+}
 
 interface EnvOptions {
   name?: string;
@@ -18,7 +24,8 @@ interface EnvOptions {
 }
 
 /**
- * `rollgate env list|add|update`: the environments and their policy (protection, who approves and how many), in
+ * `rollgate env list|add|update|group`: the environments and their policy (protection, who approves and how many, the
+ * approver groups policies name), in
  * whichever store the CLI works on: flags.yaml, PostgreSQL (`--database`) or a server (`ROLLGATE_URL`, admin role),
  * so a team on PostgreSQL can change its approval policy without editing a file.
  */
@@ -31,7 +38,43 @@ export function registerEnvCommand(program: Command, deps: CliDeps): void {
     .action(async (_opts: unknown, command: Command) => {
       const run = invocation(command, deps);
       const { document } = await run.withStore((store) => store.read());
-      run.out.result({ environments: document.environments }, document.environments.map(describe).join('\n'));
+      const groups = Object.entries(document.groups ?? {}).map(
+        ([name, members]) => `group:${name}: ${members.join(', ')}`,
+      );
+      run.out.result(
+        { environments: document.environments, groups: document.groups ?? {} },
+        [...document.environments.map(describe), ...groups].join('\n'),
+      );
+    });
+
+  env
+    .command('group')
+    .description('set or remove a group of approvers that approval policies name as group:<name>')
+    .argument('<name>', 'group name, e.g. sre')
+    .option('--members <list>', 'its members (audit names), comma-separated; replaces the list')
+    .option('--remove', 'remove the group (refused while a policy names it)')
+    .action(async (name: string, opts: GroupOptions, command: Command) => {
+      const run = invocation(command, deps);
+      if ((opts.members === undefined) === (opts.remove !== true)) {
+        throw usageError(
+          'Pass either --members <list> or --remove.',
+          'E.g. rollgate env group sre --members bob,carol',
+        );
+      }
+      const members = opts.members === undefined ? null : splitList(opts.members);
+      const snapshot = await run.withStore(async (store) => {
+        const { document } = await store.read();
+        // Who may approve a protected environment is its policy: a change needs --reason when a policy names it.
+        const named = document.environments.find(
+          (e) => e.protected && e.approval?.approvers?.includes(`group:${name}`),
+        );
+        return run.change(store, setApproverGroup(name, members), named?.key);
+      });
+      const after = snapshot.document.groups?.[name];
+      run.out.result(
+        { group: name, members: after ?? null },
+        after ? `Group ${name}: ${after.join(', ')}.` : `Removed group ${name}.`,
+      );
     });
 
   env
@@ -81,7 +124,10 @@ export function registerEnvCommand(program: Command, deps: CliDeps): void {
         const approval = approvalOf(opts, current?.approval);
         const full = approval.approval === undefined ? patch : { ...patch, ...approval };
         if (Object.keys(full).length === 0) {
-          throw usageError('Nothing to change.', 'Pass --name, --protected/--no-protected, --approvals or --approvers.');
+          throw usageError(
+            'Nothing to change.',
+            'Pass --name, --protected/--no-protected, --approvals or --approvers.',
+          );
         }
         // The policy of a protected environment is protected too: changing it (or lifting it) needs --reason.
         return run.change(store, updateEnvironment(key, full), current?.protected ? key : undefined);
@@ -97,14 +143,15 @@ function approvalOf(opts: EnvOptions, current?: Environment['approval']): Pick<E
   if (!Number.isInteger(required) || required < 1 || required > 5) {
     throw usageError(`--approvals must be a whole number from 1 to 5, not "${opts.approvals}".`, 'E.g. --approvals 2.');
   }
-  const approvers =
-    opts.approvers === undefined
-      ? current?.approvers
-      : opts.approvers
-          .split(',')
-          .map((a) => a.trim())
-          .filter((a) => a !== '');
+  const approvers = opts.approvers === undefined ? current?.approvers : splitList(opts.approvers);
   return { approval: { required, ...(approvers === undefined || approvers.length === 0 ? {} : { approvers }) } };
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
 }
 
 function report(

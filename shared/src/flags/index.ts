@@ -76,6 +76,7 @@ export {
   setRolloutPlan,
   addEnvironment,
   updateEnvironment,
+  setApproverGroup,
   environmentUpdateSchema,
   environmentChangeSchema,
   environmentOperationFor,

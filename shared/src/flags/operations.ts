@@ -11,6 +11,7 @@ import {
   environmentSchema,
   flagSchema,
   flagTypeSchema,
+  groupNameSchema,
   rolloutPlanSchema,
   rolloutSchema,
   ruleSchema,
@@ -502,15 +503,48 @@ export function updateEnvironment(key: string, patch: EnvironmentUpdate): Operat
   });
 }
 
+/** Members of an approver group: audit names, as approval policies list people. */
+const groupMembersSchema = z.array(z.string().trim().min(1).max(100)).min(1).max(500);
+
 /**
- * An environment change in serializable form: what remote mode sends to a server (flags/descriptor.ts), which
- * rebuilds the operation with {@link environmentOperationFor}.
+ * Sets the members of the approver group `name` (approval policies name it `group:<name>`), creating it; `null`
+ * removes it. Audit: `group.set`. Errors: INVALID_INPUT (invalid name or members; removing a group a policy still
+ * names, with the path of that policy).
+ */
+export function setApproverGroup(name: string, members: readonly string[] | null): Operation {
+  const operation: Operation = (document, context) => {
+    const key = parseInput(groupNameSchema, name, 'group name');
+    const before = document.groups?.[key];
+    const groups = { ...document.groups };
+    if (members === null) delete groups[key];
+    else groups[key] = [...new Set(parseInput(groupMembersSchema, members, 'members'))];
+    const { groups: _previous, ...rest } = document;
+    const next = validated(Object.keys(groups).length === 0 ? rest : { ...rest, groups });
+    return {
+      document: next,
+      audit: [
+        auditEntry(context, 'group.set', {
+          changes: diffValues(json(before), json(groups[key]), `/groups/${key}`),
+        }),
+      ],
+    };
+  };
+  return describeOperation(operation, {
+    descriptor: { kind: 'environment', change: { action: 'group.set', name, members: members && [...members] } },
+  });
+}
+
+/**
+ * An environment-policy change in serializable form (an environment, or an approver group that policies name): what
+ * remote mode sends to a server (flags/descriptor.ts), which rebuilds the operation with
+ * {@link environmentOperationFor}.
  */
 export const environmentChangeSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('environment.add'), environment: environmentSchema }).strict(),
   z
     .object({ action: z.literal('environment.update'), key: environmentKeySchema, patch: environmentUpdateSchema })
     .strict(),
+  z.object({ action: z.literal('group.set'), name: groupNameSchema, members: groupMembersSchema.nullable() }).strict(),
 ]);
 export type EnvironmentChange = z.infer<typeof environmentChangeSchema>;
 /** What {@link environmentChangeSchema} accepts (defaults not yet filled in). */
@@ -523,6 +557,8 @@ export function environmentOperationFor(change: EnvironmentChange): Operation {
       return addEnvironment(change.environment);
     case 'environment.update':
       return updateEnvironment(change.key, change.patch);
+    case 'group.set':
+      return setApproverGroup(change.name, change.members);
   }
 }
 

@@ -10,9 +10,11 @@ import {
   addEnvironment,
   applyOperation,
   createFlag,
+  setApproverGroup,
   setFlagEnabled,
   setRollout,
   setRules,
+  updateEnvironment,
 } from '../../src/flags/operations.ts';
 import { createSegment, updateSegment } from '../../src/flags/segments.ts';
 import { descriptionOf } from '../../src/flags/descriptor.ts';
@@ -180,5 +182,25 @@ describe('executeRemoteOperation', () => {
     await send(admin, { operation: add });
     const [last] = await store.readAudit({ limit: 1 });
     assert.deepEqual([last?.actor, last?.action], ['ada', 'environment.add']);
+  });
+
+  it('approver groups and approval policies need the admin role, and arrive whole', async () => {
+    const group = descriptorOf(setApproverGroup('sre', ['bob', 'carol']));
+    const byApprover = await rejected(send(approver, { operation: group }));
+    assert.equal(byApprover.code, 'FORBIDDEN');
+    await send(admin, { operation: group });
+    const policy = descriptorOf(updateEnvironment('qa', { approval: { required: 2, approvers: ['group:sre'] } }));
+    await send(admin, { operation: policy, reason: 'sre reviews qa' });
+    const { document } = await store.read();
+    assert.deepEqual(document.groups, { sre: ['bob', 'carol'] });
+    assert.deepEqual(document.environments.find((e) => e.key === 'qa')?.approval, {
+      required: 2,
+      approvers: ['group:sre'],
+    });
+    // A group a policy names cannot go.
+    const removal = await rejected(send(admin, { operation: descriptorOf(setApproverGroup('sre', null)) }));
+    assert.match(removal.message, /sre/);
+    const [last] = await store.readAudit({ limit: 1 });
+    assert.deepEqual([last?.actor, last?.action], ['ada', 'environment.update']);
   });
 });
