@@ -193,6 +193,14 @@ export function parseEvaluationContext(input: {
   return context;
 }
 
+/** The items of a comma-separated option (`--include alice, bob`), trimmed, empty ones left out. */
+export function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 /** Commander reducer for repeatable options (`--when a --when b`). */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -9,6 +9,7 @@ import {
 } from '@rollgate/shared/flags';
 import { invocation, type CliDeps } from '../deps.ts';
 import { usageError } from '../errors.ts';
+import { commaList } from '../parse.ts';
 
 interface GroupOptions {
   members?: string;
@@ -61,7 +62,7 @@ export function registerEnvCommand(program: Command, deps: CliDeps): void {
           'E.g. rollgate env group sre --members bob,carol',
         );
       }
-      const members = opts.members === undefined ? null : splitList(opts.members);
+      const members = opts.members === undefined ? null : commaList(opts.members);
       const snapshot = await run.withStore(async (store) => {
         const { document } = await store.read();
         // Who may approve a protected environment is its policy: a change needs --reason when a policy names it.
@@ -143,15 +144,8 @@ function approvalOf(opts: EnvOptions, current?: Environment['approval']): Pick<E
   if (!Number.isInteger(required) || required < 1 || required > 5) {
     throw usageError(`--approvals must be a whole number from 1 to 5, not "${opts.approvals}".`, 'E.g. --approvals 2.');
   }
-  const approvers = opts.approvers === undefined ? current?.approvers : splitList(opts.approvers);
+  const approvers = opts.approvers === undefined ? current?.approvers : commaList(opts.approvers);
   return { approval: { required, ...(approvers === undefined || approvers.length === 0 ? {} : { approvers }) } };
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
 }
 
 function report(

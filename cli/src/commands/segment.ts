@@ -15,7 +15,7 @@ import {
 import { invocation, type CliDeps, type Invocation } from '../deps.ts';
 import { usageError } from '../errors.ts';
 import { formatCondition } from '../format.ts';
-import { collect, parseCondition } from '../parse.ts';
+import { collect, commaList, parseCondition } from '../parse.ts';
 
 interface SegmentOptions {
   name?: string;
@@ -64,8 +64,8 @@ export function registerSegmentCommand(program: Command, deps: CliDeps): void {
       const patch: SegmentUpdate = {
         ...definitionOf(opts),
         ...(opts.clearRules === true ? { rules: [] } : {}),
-        ...(opts.addKey === undefined ? {} : { addKeys: list(opts.addKey) }),
-        ...(opts.removeKey === undefined ? {} : { removeKeys: list(opts.removeKey) }),
+        ...(opts.addKey === undefined ? {} : { addKeys: commaList(opts.addKey) }),
+        ...(opts.removeKey === undefined ? {} : { removeKeys: commaList(opts.removeKey) }),
       };
       await change(run, key, updateSegment(key, patch), `Updated segment ${key}.`);
     });
@@ -111,8 +111,8 @@ function definitionOf(opts: SegmentOptions): SegmentUpdate & { name?: string; de
   return {
     ...(opts.name === undefined ? {} : { name: opts.name }),
     ...(opts.description === undefined ? {} : { description: opts.description }),
-    ...(opts.include === undefined ? {} : { included: list(opts.include) }),
-    ...(opts.exclude === undefined ? {} : { excluded: list(opts.exclude) }),
+    ...(opts.include === undefined ? {} : { included: commaList(opts.include) }),
+    ...(opts.exclude === undefined ? {} : { excluded: commaList(opts.exclude) }),
     ...(opts.rule.length === 0 ? {} : { rules: opts.rule.map(parseSegmentRule) }),
   };
 }
@@ -124,13 +124,6 @@ function parseSegmentRule(text: string): { conditions: AttributeCondition[] } {
     return condition;
   });
   return { conditions };
-}
-
-function list(text: string): string[] {
-  return text
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
 }
 
 /**
