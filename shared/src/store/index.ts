@@ -8,7 +8,7 @@ export { writeFileAtomic } from './fs-util.ts';
 export { parseStoreDocument, serializeStoreDocument } from './store-yaml.ts';
 export type { StoreSnapshot, AuditEntryInput, CommitRequest, AuditQuery, FlagStore, StoreLeadership } from './types.ts';
 export { FileSdkKeyStore, SDK_KEY_PREFIX, generateSdkKey, hashSdkKey } from './sdk-keys.ts';
-export type { SdkKey, SdkKeyStore, CreatedSdkKey, FileSdkKeyStoreOptions } from './sdk-keys.ts';
+export type { SdkKey, SdkKeyStore, CreatedSdkKey, SdkKeyStoreOptions } from './sdk-keys.ts';
 export {
   RemoteStore,
   REMOTE_API_PREFIX,

@@ -136,12 +136,47 @@ export function anyActiveKey(records: Iterable<SdkKeyRecord>): boolean {
   return false;
 }
 
-/** Options of {@link FileSdkKeyStore}. */
-export interface FileSdkKeyStoreOptions {
-  /** How long `verify` trusts its cached copy before it stats the file again, in ms (default 1000). */
+/** Options of the SDK key stores (files or PostgreSQL). */
+export interface SdkKeyStoreOptions {
+  /** How long `verify` trusts its copy of the keys before it checks the source again, in ms (default 1000). */
   readonly recheckMs?: number;
   /** Monotonic-enough clock for the recheck, in ms (default Date.now). */
   readonly clock?: () => number;
+}
+
+/**
+ * The keys by hash, as every store's `verify` serves them: loaded again at most every `recheckMs`, and then only when
+ * the source's stamp (when it has one: a file's inode, size and mtime) changed since the last load.
+ */
+export class KeyIndex {
+  private readonly recheckMs: number;
+  private readonly clock: () => number;
+  private cache: { stamp: string | undefined; byHash: Map<string, SdkKeyRecord>; checkedAt: number } | undefined;
+
+  constructor(options: SdkKeyStoreOptions) {
+    this.recheckMs = options.recheckMs ?? 1000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Forgets the copy: the next {@link get} loads (after this process changed the keys). */
+  invalidate(): void {
+    this.cache = undefined;
+  }
+
+  async get(
+    load: () => Promise<SdkKeyRecord[]>,
+    stamp?: () => Promise<string>,
+  ): Promise<ReadonlyMap<string, SdkKeyRecord>> {
+    const now = this.clock();
+    if (this.cache !== undefined && now - this.cache.checkedAt < this.recheckMs) return this.cache.byHash;
+    const current = await stamp?.();
+    if (this.cache !== undefined && current !== undefined && this.cache.stamp === current) {
+      this.cache.checkedAt = now;
+    } else {
+      this.cache = { stamp: current, byHash: new Map((await load()).map((r) => [r.hash, r])), checkedAt: now };
+    }
+    return this.cache.byHash;
+  }
 }
 
 /**
@@ -152,16 +187,13 @@ export interface FileSdkKeyStoreOptions {
 export class FileSdkKeyStore implements SdkKeyStore {
   readonly location: string;
   private readonly storeDir: string;
-  private readonly recheckMs: number;
-  private readonly clock: () => number;
-  private cache: { stamp: string; byHash: Map<string, SdkKeyRecord>; checkedAt: number } | undefined;
+  private readonly index: KeyIndex;
 
   /** `storeDir` is the `.rollgate` directory of a file store. */
-  constructor(storeDir: string, options: FileSdkKeyStoreOptions = {}) {
+  constructor(storeDir: string, options: SdkKeyStoreOptions = {}) {
     this.storeDir = storeDir;
     this.location = join(storeDir, SDK_KEYS_FILE);
-    this.recheckMs = options.recheckMs ?? 1000;
-    this.clock = options.clock ?? Date.now;
+    this.index = new KeyIndex(options);
   }
 
   async create(input: { environment: string; label?: string; now: Date }): Promise<CreatedSdkKey> {
@@ -189,24 +221,18 @@ export class FileSdkKeyStore implements SdkKeyStore {
   }
 
   async verify(secret: string): Promise<SdkKey | undefined> {
-    return findActiveKey(await this.index(), secret);
+    return findActiveKey(await this.keys(), secret);
   }
 
   async hasActiveKeys(): Promise<boolean> {
-    return anyActiveKey((await this.index()).values());
+    return anyActiveKey((await this.keys()).values());
   }
 
-  private async index(): Promise<Map<string, SdkKeyRecord>> {
-    const now = this.clock();
-    if (this.cache !== undefined && now - this.cache.checkedAt < this.recheckMs) return this.cache.byHash;
-    const stamp = await this.stamp();
-    if (this.cache?.stamp !== stamp) {
-      const records = stamp === 'missing' ? [] : await this.readRecords();
-      this.cache = { stamp, byHash: new Map(records.map((r) => [r.hash, r])), checkedAt: now };
-    } else {
-      this.cache.checkedAt = now;
-    }
-    return this.cache.byHash;
+  private keys(): Promise<ReadonlyMap<string, SdkKeyRecord>> {
+    return this.index.get(
+      () => this.readRecords(),
+      () => this.stamp(),
+    );
   }
 
   private async stamp(): Promise<string> {
@@ -272,7 +298,7 @@ export class FileSdkKeyStore implements SdkKeyStore {
       const keys = change(await this.readRecords());
       // Security: hashes only, readable by the owner only.
       await writeFileAtomic(this.location, `${JSON.stringify({ version: 1, keys }, undefined, 2)}\n`, { mode: 0o600 });
-      this.cache = undefined;
+      this.index.invalidate();
     } finally {
       await release();
     }

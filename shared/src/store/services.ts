@@ -8,7 +8,7 @@ import { FileTokenStore } from '../auth/file-token-store.ts';
 import type { TokenStore } from '../auth/tokens.ts';
 import { FileUsageStore, type UsageStore } from '../telemetry/usage-store.ts';
 import type { FileStore } from './file-store.ts';
-import { FileSdkKeyStore, type FileSdkKeyStoreOptions, type SdkKeyStore } from './sdk-keys.ts';
+import { FileSdkKeyStore, type SdkKeyStoreOptions, type SdkKeyStore } from './sdk-keys.ts';
 
 /** What lives beside the flags of one store. Disposing the store ends them (they share its files or connections). */
 export interface StoreServices {
@@ -19,7 +19,7 @@ export interface StoreServices {
 }
 
 /** The services of a file store: `.rollgate/sdk-keys.json`, `.rollgate/usage/` and `.rollgate/secrets/tokens.json`. */
-export function fileStoreServices(store: FileStore, keyOptions: FileSdkKeyStoreOptions = {}): StoreServices {
+export function fileStoreServices(store: FileStore, keyOptions: SdkKeyStoreOptions = {}): StoreServices {
   return {
     keys: new FileSdkKeyStore(store.location, keyOptions),
     usage: new FileUsageStore(join(store.location, 'usage')),

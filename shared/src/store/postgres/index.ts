@@ -7,6 +7,5 @@ export { importFileStore, exportToFileStore } from './transfer.ts';
 export type { TransferContext, TransferResult } from './transfer.ts';
 export { advisoryLockKey, createPostgresLeadership } from './leadership.ts';
 export { PostgresSdkKeyStore } from './sdk-key-store.ts';
-export type { PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
 export { PostgresUsageStore } from './usage-store.ts';
 export { PostgresTokenStore } from './token-store.ts';

@@ -33,9 +33,10 @@ import { invalidDocumentError, parseAuditQuery, validateAudit, validateDocument 
 import { describeDatabaseUrl, withPooledClient } from './connection.ts';
 import { createPostgresLeadership } from './leadership.ts';
 import { listen } from './listener.ts';
-import { PostgresSdkKeyStore, type PostgresSdkKeyStoreOptions } from './sdk-key-store.ts';
+import { PostgresSdkKeyStore } from './sdk-key-store.ts';
 import { PostgresTokenStore } from './token-store.ts';
 import { PostgresUsageStore } from './usage-store.ts';
+import type { SdkKeyStoreOptions } from '../sdk-keys.ts';
 import type { StoreServices } from '../services.ts';
 import type { ExtensionFields } from '../store-extensions.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
@@ -307,7 +308,7 @@ export class PostgresStore implements FlagStore {
    * The SDK keys, usage counts (tables of migration 0002) and API tokens (0003) in this database, on this store's
    * connection pool: they work until the store is disposed.
    */
-  services(options: PostgresSdkKeyStoreOptions = {}): StoreServices {
+  services(options: SdkKeyStoreOptions = {}): StoreServices {
     return {
       keys: new PostgresSdkKeyStore(this.pool, this.location, options),
       usage: new PostgresUsageStore(this.pool, this.location),

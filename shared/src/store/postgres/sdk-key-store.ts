@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import {
   anyActiveKey,
   findActiveKey,
+  KeyIndex,
   newSdkKeyRecord,
   publicKey,
   unknownSdkKeyError,
@@ -13,6 +14,7 @@ import {
   type SdkKey,
   type SdkKeyRecord,
   type SdkKeyStore,
+  type SdkKeyStoreOptions,
 } from '../sdk-keys.ts';
 import { withPooledClient } from './connection.ts';
 
@@ -38,13 +40,6 @@ function recordOf(row: Row): SdkKeyRecord {
   };
 }
 
-/** Options of {@link PostgresSdkKeyStore}. */
-export interface PostgresSdkKeyStoreOptions {
-  /** How long `verify` trusts its cached copy of the table before it reads it again, in ms (default 1000). */
-  readonly recheckMs?: number;
-  readonly clock?: () => number;
-}
-
 /**
  * {@link SdkKeyStore} over the `sdk_keys` table of the store's database (sharing the store's connection pool).
  * `verify` serves from a copy of the table read at most every `recheckMs`, so a key created or revoked through any
@@ -54,16 +49,13 @@ export interface PostgresSdkKeyStoreOptions {
 export class PostgresSdkKeyStore implements SdkKeyStore {
   readonly location: string;
   private readonly pool: Pool;
-  private readonly recheckMs: number;
-  private readonly clock: () => number;
-  private cache: { byHash: Map<string, SdkKeyRecord>; readAt: number } | undefined;
+  private readonly index: KeyIndex;
 
   /** `location` is the store's printable location (no password). */
-  constructor(pool: Pool, location: string, options: PostgresSdkKeyStoreOptions = {}) {
+  constructor(pool: Pool, location: string, options: SdkKeyStoreOptions = {}) {
     this.pool = pool;
     this.location = `${location} (table sdk_keys)`;
-    this.recheckMs = options.recheckMs ?? 1000;
-    this.clock = options.clock ?? Date.now;
+    this.index = new KeyIndex(options);
   }
 
   async create(input: { environment: string; label?: string; now: Date }): Promise<CreatedSdkKey> {
@@ -74,7 +66,7 @@ export class PostgresSdkKeyStore implements SdkKeyStore {
         [record.id, record.environment, record.label ?? null, record.createdAt, record.hint, record.hash],
       );
     });
-    this.cache = undefined;
+    this.index.invalidate();
     return { key: publicKey(record), secret };
   }
 
@@ -95,24 +87,20 @@ export class PostgresSdkKeyStore implements SdkKeyStore {
     });
     const row = rows[0];
     if (row === undefined) throw unknownSdkKeyError(id);
-    this.cache = undefined;
+    this.index.invalidate();
     return publicKey(recordOf(row));
   }
 
   async verify(secret: string): Promise<SdkKey | undefined> {
-    return findActiveKey(await this.index(), secret);
+    return findActiveKey(await this.keys(), secret);
   }
 
   async hasActiveKeys(): Promise<boolean> {
-    return anyActiveKey((await this.index()).values());
+    return anyActiveKey((await this.keys()).values());
   }
 
-  private async index(): Promise<Map<string, SdkKeyRecord>> {
-    const now = this.clock();
-    if (this.cache !== undefined && now - this.cache.readAt < this.recheckMs) return this.cache.byHash;
-    const byHash = new Map((await this.records()).map((r) => [r.hash, r]));
-    this.cache = { byHash, readAt: now };
-    return byHash;
+  private keys(): Promise<ReadonlyMap<string, SdkKeyRecord>> {
+    return this.index.get(() => this.records());
   }
 
   private async records(): Promise<SdkKeyRecord[]> {
