@@ -33,6 +33,11 @@ async function setup(errorRate: { treatment: number; control: number }, plan: Pa
   };
 }
 
+/** The rollout's steps so far, `<actor> <action>`, holds left out. */
+async function steps(canary: { decisions(): Promise<AuditEntry[]> }): Promise<string[]> {
+  return (await canary.decisions()).filter((e) => e.action !== 'rollout.hold').map((e) => `${e.actor} ${e.action}`);
+}
+
 function alertsOf(requests: readonly ReceivedRequest[], path: string): ReceivedRequest[] {
   return requests.filter((r) => r.path === path);
 }
@@ -75,10 +80,7 @@ describe('rollgate server: rollout controller and alerts', () => {
     for (let i = 0; i < 12 && !(await canary.decisions()).some((e) => e.action === 'rollout.complete'); i++) {
       await canary.fiveMinutes();
     }
-    const steps = (await canary.decisions())
-      .filter((e) => e.action !== 'rollout.hold')
-      .map((e) => `${e.actor} ${e.action}`);
-    assert.deepEqual(steps, [
+    assert.deepEqual(await steps(canary), [
       'cli:alice rollout.start',
       'controller rollout.advance',
       'controller rollout.advance',
@@ -112,10 +114,7 @@ describe('rollgate server: rollout controller and alerts', () => {
       now: canary.now,
     });
     for (let i = 0; i < 6 && (await servedPercentage(canary.fixture.store)) < 100; i++) await canary.fiveMinutes();
-    const steps = (await canary.decisions())
-      .filter((e) => e.action !== 'rollout.hold')
-      .map((e) => `${e.actor} ${e.action}`);
-    assert.deepEqual(steps, [
+    assert.deepEqual(await steps(canary), [
       'cli:alice rollout.start',
       'controller rollout.advance',
       'cli:bob rollout.advance',

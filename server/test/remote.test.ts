@@ -28,6 +28,21 @@ import {
 
 const MCP_BIN = join(ROOT, 'mcp-server', 'dist', 'server.mjs');
 
+/** A real MCP client over stdio on the built MCP server in remote mode (`env`: ROLLGATE_URL and ROLLGATE_TOKEN). */
+async function remoteMcp(env: Record<string, string>): Promise<Client> {
+  const mcp = new Client({ name: 'remote-test', version: '1.0.0' });
+  await mcp.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [MCP_BIN],
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stderr: 'pipe',
+    }),
+  );
+  return mcp;
+}
+
 async function token(
   fixture: Fixture,
   name: string,
@@ -252,16 +267,7 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
   });
 
   it('serves the MCP server’s read and write tools as the assistant token', async () => {
-    const mcp = new Client({ name: 'remote-test', version: '1.0.0' });
-    await mcp.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [MCP_BIN],
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...remote('assistant') },
-        stderr: 'pipe',
-      }),
-    );
+    const mcp = await remoteMcp(remote('assistant'));
     try {
       // get-flag shows the server's usage counts (reported by the test before).
       const got = await mcp.callTool({ name: 'get-flag', arguments: { key: 'new-checkout' } });
@@ -400,16 +406,7 @@ describe('remote mode (built CLI and MCP server against the server)', () => {
   });
 
   it('the MCP server’s manage-segment works against the server as the assistant token', async () => {
-    const mcp = new Client({ name: 'remote-test', version: '1.0.0' });
-    await mcp.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [MCP_BIN],
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...remote('assistant') },
-        stderr: 'pipe',
-      }),
-    );
+    const mcp = await remoteMcp(remote('assistant'));
     try {
       const created = await mcp.callTool({
         name: 'manage-segment',
