@@ -42,6 +42,12 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
+/** Each row's version in `table` (flags or segments), by key: the revision of the commit that last wrote it. */
+async function rowVersions(url: string, table: 'flags' | 'segments'): Promise<[string, number][]> {
+  const rows = await query<{ key: string; version: string }>(url, `SELECT key, version FROM ${table} ORDER BY key`);
+  return rows.map((r) => [r.key, Number(r.version)]);
+}
+
 describe('PostgresStore', () => {
   it('applies the migrations once, recorded in schema_migrations, and re-opens without applying them again', async () => {
     const url = await cluster().createDatabase();
@@ -89,17 +95,10 @@ describe('PostgresStore', () => {
         assertFlagError('STORE_CONFLICT', (e) => assert.match(e.message, /Segment "one" changed since/)),
       );
       assert.deepEqual(await a.read(), merged);
-      const versions = await query<{ key: string; version: string }>(
-        url,
-        'SELECT key, version FROM segments ORDER BY key',
-      );
-      assert.deepEqual(
-        versions.map((r) => [r.key, Number(r.version)]),
-        [
-          ['one', base.revision + 1],
-          ['two', base.revision + 2],
-        ],
-      );
+      assert.deepEqual(await rowVersions(url, 'segments'), [
+        ['one', base.revision + 1],
+        ['two', base.revision + 2],
+      ]);
     } finally {
       a.dispose();
       b.dispose();
@@ -162,17 +161,10 @@ describe('PostgresStore', () => {
       );
       assert.deepEqual(await a.read(), merged);
       // Only the changed row was written by each commit.
-      const versions = await query<{ key: string; version: string }>(
-        url,
-        'SELECT key, version FROM flags ORDER BY key',
-      );
-      assert.deepEqual(
-        versions.map((r) => [r.key, Number(r.version)]),
-        [
-          ['one', base.revision + 1],
-          ['two', base.revision + 2],
-        ],
-      );
+      assert.deepEqual(await rowVersions(url, 'flags'), [
+        ['one', base.revision + 1],
+        ['two', base.revision + 2],
+      ]);
     } finally {
       a.dispose();
       b.dispose();
