@@ -2,6 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FileUsageStore } from '@rollgate/shared/telemetry/usage-store';
+import { usageOnDay } from '../../shared/test/support/usage.ts';
 import { ensureBuilt, rollgate, rollgateJson, tempDir } from './helpers.ts';
 
 describe('rollgate usage', () => {
@@ -11,16 +12,8 @@ describe('rollgate usage', () => {
     using dir = tempDir();
     rollgateJson(dir.path, ['init']);
     rollgateJson(dir.path, ['create', 'new-checkout']);
-    const entry = (day: string, variant: string, count: number, environment = 'production') => ({
-      flagKey: 'new-checkout',
-      variant,
-      environment,
-      provider: 'rollgate',
-      sdk: 'openfeature-js',
-      count,
-      firstSeen: `${day}T08:00:00.000Z`,
-      lastSeen: `${day}T09:00:00.000Z`,
-    });
+    const entry = (day: string, variant: string, count: number, environment = 'production') =>
+      usageOnDay('new-checkout', day, variant, count, { environment, sdk: 'openfeature-js' });
     // The CLI's clock is 2026-11-25 (helpers NOW): production was last evaluated 34 days before.
     await new FileUsageStore(join(dir.path, '.rollgate', 'usage')).add({
       batchId: 'batch-cli-1',

@@ -7,6 +7,7 @@ import { initStore } from '../../src/store/file-store.ts';
 import { fileStoreServices, type StoreServices } from '../../src/store/services.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { usePostgres } from '../support/postgres.ts';
+import { usageOnDay } from '../support/usage.ts';
 import { assertFlagError, FIXED_NOW, makeTempDir, removeTempDir } from './helpers.ts';
 
 const cluster = usePostgres();
@@ -48,16 +49,8 @@ const kinds: Record<string, () => Promise<Opened>> = {
   },
 };
 
-const entry = (day: string, variant: string, count: number, environment = 'production') => ({
-  flagKey: 'checkout',
-  environment,
-  variant,
-  provider: 'rollgate',
-  sdk: 'test',
-  count,
-  firstSeen: `${day}T08:00:00.000Z`,
-  lastSeen: `${day}T09:00:00.000Z`,
-});
+const entry = (day: string, variant: string, count: number, environment = 'production') =>
+  usageOnDay('checkout', day, variant, count, { environment });
 
 for (const [kind, open] of Object.entries(kinds)) {
   describe(`StoreServices (${kind})`, () => {

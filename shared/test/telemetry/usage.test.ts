@@ -6,18 +6,11 @@ import { join } from 'node:path';
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { createUsageHook, type UsageBatch } from '../../src/telemetry/index.ts';
 import { FileUsageStore, summarizeUsage, usageSignals } from '../../src/telemetry/usage-store.ts';
+import { usageOnDay } from '../support/usage.ts';
 
 const DAY = 86_400_000;
-const entry = (day: string, variant: string, count: number, environment = 'production') => ({
-  flagKey: 'checkout',
-  variant,
-  environment,
-  provider: 'rollgate',
-  sdk: 'test',
-  count,
-  firstSeen: `${day}T08:00:00.000Z`,
-  lastSeen: `${day}T09:00:00.000Z`,
-});
+const entry = (day: string, variant: string, count: number, environment = 'production') =>
+  usageOnDay('checkout', day, variant, count, { environment });
 
 describe('usage', () => {
   it('the hook aggregates per flag and variant with first/last seen, and hands over each count once', async () => {
