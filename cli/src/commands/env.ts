@@ -9,6 +9,7 @@ import {
 } from '@rollgate/shared/flags';
 import { invocation, type CliDeps } from '../deps.ts';
 import { usageError } from '../errors.ts';
+import type { Output } from '../output.ts';
 import { commaList } from '../parse.ts';
 
 interface GroupOptions {
@@ -122,8 +123,7 @@ export function registerEnvCommand(program: Command, deps: CliDeps): void {
       const snapshot = await run.withStore(async (store) => {
         const { document } = await store.read();
         const current = document.environments.find((e) => e.key === key);
-        const approval = approvalOf(opts, current?.approval);
-        const full = approval.approval === undefined ? patch : { ...patch, ...approval };
+        const full: EnvironmentUpdate = { ...patch, ...approvalOf(opts, current?.approval) };
         if (Object.keys(full).length === 0) {
           throw usageError(
             'Nothing to change.',
@@ -148,12 +148,7 @@ function approvalOf(opts: EnvOptions, current?: Environment['approval']): Pick<E
   return { approval: { required, ...(approvers === undefined || approvers.length === 0 ? {} : { approvers }) } };
 }
 
-function report(
-  out: { result(json: unknown, text: string): void },
-  document: StoreDocument,
-  key: string,
-  done: string,
-): void {
+function report(out: Output, document: StoreDocument, key: string, done: string): void {
   const environment = document.environments.find((e) => e.key === key);
   out.result({ environment }, environment ? `${done}\n${describe(environment)}` : done);
 }
